@@ -1,0 +1,312 @@
+//! Pages into a [`Funnel`]: the third stage of the pipeline.
+//!
+//! Resolves every reference between pages (`next`, `form.thank_you` and
+//! `@/` links in bodies, anchors included), reports the ones that point
+//! nowhere at their line and column, and records the resulting link graph:
+//! who leads where, and who leads here. The render stage reads the journey
+//! context of each page from here.
+
+use crate::config::Config;
+use crate::content::Page;
+use crate::diagnostics::{suggestion, Diagnostic, Diagnostics, Pos};
+use crate::front_matter::Located;
+use crate::markdown;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// How one page leads to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkKind {
+    /// The opt-in form's thank-you page.
+    Form,
+    /// The page's `next` step.
+    Next,
+    /// An internal link in the body.
+    Link,
+}
+
+/// A resolved link between two pages (indexes into [`Funnel::pages`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Link {
+    pub to: usize,
+    pub kind: LinkKind,
+}
+
+/// The pages with every reference resolved.
+#[derive(Debug)]
+pub struct Funnel {
+    /// Sorted by URL path.
+    pub pages: Vec<Page>,
+    /// Content path (`offers/kit.md`) to page index.
+    by_content_path: HashMap<String, usize>,
+    /// Outgoing links of each page, sorted and without duplicates.
+    pub links: Vec<Vec<Link>>,
+    /// Pages leading to each page, sorted.
+    pub incoming: Vec<Vec<usize>>,
+}
+
+impl Funnel {
+    pub fn page(&self, content_path: &str) -> Option<&Page> {
+        self.index_of(content_path).map(|i| &self.pages[i])
+    }
+
+    pub fn index_of(&self, content_path: &str) -> Option<usize> {
+        self.by_content_path.get(normalize(content_path)).copied()
+    }
+
+    /// The target of the first link of `kind` from page `from`.
+    pub fn link_target(&self, from: usize, kind: LinkKind) -> Option<usize> {
+        self.links[from]
+            .iter()
+            .find(|l| l.kind == kind)
+            .map(|l| l.to)
+    }
+}
+
+/// Everything outside the pages that a root-relative link may point at:
+/// static files and generated files, as output paths (`favicon.svg`).
+pub type OtherOutputs = HashSet<String>;
+
+/// Resolves all references; errors for every one that points nowhere.
+pub fn resolve(
+    config: &Config,
+    pages: Vec<Page>,
+    drafts: &[String],
+    others: &OtherOutputs,
+) -> Result<(Funnel, Diagnostics), Diagnostics> {
+    let by_content_path = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.content_path.clone(), i))
+        .collect();
+    let mut funnel = Funnel {
+        pages,
+        by_content_path,
+        links: Vec::new(),
+        incoming: Vec::new(),
+    };
+    let resolver = Resolver {
+        funnel: &funnel,
+        drafts,
+        others,
+        base_path: config.base_path(),
+    };
+    let mut diagnostics = Diagnostics::new();
+    let links: Vec<Vec<Link>> = (0..funnel.pages.len())
+        .map(|i| resolver.page_links(i, &mut diagnostics))
+        .collect();
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let mut incoming: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); links.len()];
+    for (from, outgoing) in links.iter().enumerate() {
+        for link in outgoing.iter().filter(|l| l.to != from) {
+            incoming[link.to].insert(from);
+        }
+    }
+    funnel.links = links;
+    funnel.incoming = incoming
+        .into_iter()
+        .map(|s| s.into_iter().collect())
+        .collect();
+    Ok((funnel, diagnostics))
+}
+
+/// `@/a.md`, `/a.md` and `./a.md` all mean `a.md` in a content path.
+fn normalize(content_path: &str) -> &str {
+    let path = content_path.trim();
+    let path = path.strip_prefix("@/").unwrap_or(path);
+    let path = path.strip_prefix("./").unwrap_or(path);
+    path.trim_start_matches('/')
+}
+
+struct Resolver<'a> {
+    funnel: &'a Funnel,
+    drafts: &'a [String],
+    others: &'a OtherOutputs,
+    base_path: &'a str,
+}
+
+impl Resolver<'_> {
+    fn page_links(&self, index: usize, diagnostics: &mut Diagnostics) -> Vec<Link> {
+        let page = &self.funnel.pages[index];
+        let mut links = BTreeSet::new();
+        if let Some(next) = &page.meta.next {
+            if let Some(to) = self.reference(page, "next", next, diagnostics) {
+                links.insert(Link {
+                    to,
+                    kind: LinkKind::Next,
+                });
+            }
+        }
+        if let Some(to) = self.form_target(page, diagnostics) {
+            links.insert(Link {
+                to,
+                kind: LinkKind::Form,
+            });
+        }
+        for link in &page.scan.links {
+            if let Some(to) = self.body_link(page, link, diagnostics) {
+                links.insert(Link {
+                    to,
+                    kind: LinkKind::Link,
+                });
+            }
+        }
+        links.into_iter().collect()
+    }
+
+    fn form_target(&self, page: &Page, diagnostics: &mut Diagnostics) -> Option<usize> {
+        let is_optin = page.meta.layout.value == "optin";
+        let Some(form) = &page.meta.form else {
+            if is_optin {
+                let hint = "add `form:` with `fields: [name, email]` and `thank_you: thanks.md`";
+                let error =
+                    Diagnostic::error("missing-form", &page.file, "an opt-in page needs a `form:`");
+                diagnostics.push(error.at_pos(page.meta.layout.pos).with_hint(hint));
+            }
+            return None;
+        };
+        match &form.thank_you {
+            Some(thank_you) => self.reference(page, "form.thank_you", thank_you, diagnostics),
+            None => {
+                let message = "the form has no `thank_you:` page to land on after submit";
+                let hint = "add `thank_you: some-thanks-page.md` under `form:`";
+                diagnostics.push(
+                    Diagnostic::error("missing-thank-you", &page.file, message)
+                        .at_pos(form.pos)
+                        .with_hint(hint),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a content path written in the front matter.
+    fn reference(
+        &self,
+        page: &Page,
+        field: &str,
+        target: &Located<String>,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        match self.funnel.index_of(&target.value) {
+            Some(i) => Some(i),
+            None => {
+                let message = format!(
+                    "`{field}` points at \"{}\", which is not a page",
+                    target.value
+                );
+                diagnostics.push(
+                    self.missing(page, &target.value, message)
+                        .at_pos(target.pos),
+                );
+                None
+            }
+        }
+    }
+
+    fn body_link(
+        &self,
+        page: &Page,
+        link: &markdown::BodyLink,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let pos = markdown::position(&page.body, link.offset, page.body_line);
+        match link.content_target() {
+            Some((path, anchor)) => self.content_link(page, path, anchor, pos, diagnostics),
+            None => self.root_relative_link(page, &link.dest, pos, diagnostics),
+        }
+    }
+
+    fn content_link(
+        &self,
+        page: &Page,
+        path: &str,
+        anchor: Option<&str>,
+        pos: Pos,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let Some(to) = self.funnel.index_of(path) else {
+            let message = format!("link to \"@/{path}\", which is not a page");
+            diagnostics.push(self.missing(page, path, message).at_pos(Some(pos)));
+            return None;
+        };
+        let target = &self.funnel.pages[to];
+        if let Some(anchor) = anchor.filter(|a| !a.is_empty()) {
+            if !target.scan.headings.iter().any(|h| h == anchor) {
+                let ids = target.scan.headings.iter().map(String::as_str);
+                let message = format!(
+                    "{} has no heading with the id \"{anchor}\"{}",
+                    target.file,
+                    suggestion(anchor, ids)
+                );
+                let hint = "heading ids are the heading text in lowercase, words joined by `-`, or an explicit `{#id}`";
+                diagnostics.push(
+                    Diagnostic::error("broken-anchor", &page.file, message)
+                        .at_pos(Some(pos))
+                        .with_hint(hint),
+                );
+            }
+        }
+        Some(to)
+    }
+
+    /// A link like `/privacy/`: a page of the funnel, or a file of the output.
+    fn root_relative_link(
+        &self,
+        page: &Page,
+        dest: &str,
+        pos: Pos,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let path = dest.split(['#', '?']).next().unwrap_or(dest);
+        let path = path
+            .strip_prefix(self.base_path)
+            .filter(|p| p.starts_with('/'))
+            .unwrap_or(path);
+        let as_page = if path.ends_with('/') {
+            path.to_string()
+        } else {
+            format!("{path}/")
+        };
+        if let Ok(i) = self
+            .funnel
+            .pages
+            .binary_search_by(|p| p.path.as_str().cmp(&as_page))
+        {
+            return Some(i);
+        }
+        let file = path.trim_start_matches('/');
+        if !self.others.contains(file) && !self.others.contains(&format!("{file}index.html")) {
+            let message =
+                format!("link to \"{dest}\", which is neither a page nor a file of the site");
+            let hint =
+                "link pages as `@/path/to/page.md`, which is checked and follows slug changes";
+            diagnostics.push(
+                Diagnostic::warning("broken-link", &page.file, message)
+                    .at_pos(Some(pos))
+                    .with_hint(hint),
+            );
+        }
+        None
+    }
+
+    /// The error for a reference to a content path that is not a page.
+    fn missing(&self, page: &Page, target: &str, message: String) -> Diagnostic {
+        let target = normalize(target);
+        let error = Diagnostic::error("broken-reference", &page.file, message);
+        if self.drafts.iter().any(|d| d == target) {
+            return error.with_hint(format!(
+                "content/{target} is a draft: build with --drafts, or remove `draft: true`"
+            ));
+        }
+        let known = self.funnel.pages.iter().map(|p| p.content_path.as_str());
+        match crate::diagnostics::did_you_mean(target, known) {
+            Some(close) => error.with_hint(format!("did you mean \"{close}\"? (paths are relative to content/)")),
+            None if !target.ends_with(".md") => error.with_hint("content paths end in `.md` and are relative to content/, like `offers/starter-kit.md`"),
+            None => error.with_hint("content paths are relative to content/, like `offers/starter-kit.md`"),
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! funnelcake: a static site generator for marketing funnels.
+//!
+//! The build is a pipeline of plain data, each stage a function from data to
+//! data; only the last one touches the disk:
+//!
+//! ```text
+//! site.yaml ─▶ Config                  config, yaml
+//! themes/, templates/, css/, static/
+//!           ─▶ Theme                   theme
+//! data/     ─▶ data.NAME               data
+//! content/  ─▶ Vec<Page>               content, front_matter, markdown (scan)
+//!           ─▶ Funnel                  funnel: next, thank-you and @/ links resolved
+//!           ─▶ CSS bundles             assets (lightningcss, content-hashed)
+//!           ─▶ rendered files          render, forms, markdown (render), sitemap
+//!           ─▶ OUT                     output: staged, then swapped in
+//! ```
+//!
+//! [`site::build`] calls the stages in order; [`site::check`] runs the same
+//! stages and writes nothing. Problems in the user's files travel as
+//! [`diagnostics::Diagnostic`]s; the library never prints.
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod assets;
+pub mod config;
+pub mod content;
+pub mod data;
+pub mod diagnostics;
+pub mod forms;
+pub mod front_matter;
+pub mod fs;
+pub mod funnel;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod sitemap;
+pub mod theme;
+mod yaml;
+
+pub use diagnostics::{Diagnostic, Diagnostics};
+pub use site::{build, check, BuildOptions, BuildReport};

@@ -1,0 +1,279 @@
+//! Markdown through pulldown-cmark.
+//!
+//! A page body is parsed twice: [`scan`] (while loading) collects its heading
+//! ids and internal links with their byte offsets, so the funnel stage can
+//! check every `@/` link and anchor before anything is rendered; [`render`]
+//! (while rendering) writes the HTML, giving headings the same ids and
+//! turning `@/path.md#anchor` into the target's URL. Scanning is cheap next
+//! to rendering, and it keeps no HTML in memory between the two stages.
+
+use crate::diagnostics::Pos;
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+
+/// What the funnel needs to know about a body before rendering.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Heading ids in document order, as [`render`] writes them.
+    pub headings: Vec<String>,
+    /// Internal links: `@/` content links and root-relative URLs.
+    pub links: Vec<BodyLink>,
+}
+
+/// An internal link found in a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyLink {
+    /// The destination as written, e.g. `@/offers/kit.md#faq` or `/privacy/`.
+    pub dest: String,
+    /// Byte offset of the link in the body.
+    pub offset: usize,
+}
+
+impl BodyLink {
+    /// `Some((content_path, anchor))` for an `@/` link.
+    pub fn content_target(&self) -> Option<(&str, Option<&str>)> {
+        let rest = self.dest.strip_prefix("@/")?;
+        Some(match rest.split_once('#') {
+            Some((path, anchor)) => (path, Some(anchor)),
+            None => (rest, None),
+        })
+    }
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Collects heading ids and internal links of a body.
+pub fn scan(body: &str) -> Scan {
+    let mut scan = Scan::default();
+    let mut ids = HeadingIds::default();
+    let mut heading: Option<(Option<String>, String)> = None;
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                heading = Some((id.map(|i| i.to_string()), String::new()))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((explicit, text)) = heading.take() {
+                    scan.headings.push(ids.assign(explicit.as_deref(), &text));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text)) = heading.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if is_internal(&dest_url) => {
+                scan.links.push(BodyLink {
+                    dest: dest_url.to_string(),
+                    offset: range.start,
+                });
+            }
+            _ => {}
+        }
+    }
+    scan
+}
+
+fn is_internal(dest: &str) -> bool {
+    dest.starts_with("@/") || (dest.starts_with('/') && !dest.starts_with("//"))
+}
+
+/// Renders a body to HTML. `resolve` turns the path part of an `@/` link
+/// into a URL; links it cannot resolve were reported by the funnel stage and
+/// are left as written.
+pub fn render(body: &str, resolve: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    let mut ids = HeadingIds::default();
+    let mut pending: Option<PendingHeading> = None;
+    let events = Parser::new_ext(body, options()).map(|event| rewrite_link(event, resolve));
+    let mut out: Vec<Event> = Vec::new();
+    for event in events {
+        match (&mut pending, event) {
+            (
+                None,
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }),
+            ) => {
+                pending = Some(PendingHeading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                    events: Vec::new(),
+                });
+            }
+            (Some(_), Event::End(TagEnd::Heading(level))) => {
+                let heading = pending.take().expect("matched Some");
+                heading.flush(&mut ids, level, &mut out);
+            }
+            (Some(heading), event) => heading.events.push(event),
+            (None, event) => out.push(event),
+        }
+    }
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    html
+}
+
+fn rewrite_link<'a>(event: Event<'a>, resolve: &dyn Fn(&str) -> Option<String>) -> Event<'a> {
+    let Event::Start(Tag::Link {
+        link_type,
+        dest_url,
+        title,
+        id,
+    }) = event
+    else {
+        return event;
+    };
+    let Some(rest) = dest_url.strip_prefix("@/") else {
+        return Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        });
+    };
+    let (path, anchor) = match rest.split_once('#') {
+        Some((p, a)) => (p, Some(a)),
+        None => (rest, None),
+    };
+    let dest_url = match resolve(path) {
+        Some(url) => CowStr::from(match anchor {
+            Some(a) => format!("{url}#{a}"),
+            None => url,
+        }),
+        None => dest_url,
+    };
+    Event::Start(Tag::Link {
+        link_type,
+        dest_url,
+        title,
+        id,
+    })
+}
+
+/// A heading whose events are held until its text, and so its id, is known.
+struct PendingHeading<'a> {
+    level: HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+    events: Vec<Event<'a>>,
+}
+
+impl<'a> PendingHeading<'a> {
+    fn flush(self, ids: &mut HeadingIds, level: HeadingLevel, out: &mut Vec<Event<'a>>) {
+        let text: String = self
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let id = ids.assign(self.id.as_deref(), &text);
+        out.push(Event::Start(Tag::Heading {
+            level: self.level,
+            id: Some(id.into()),
+            classes: self.classes,
+            attrs: self.attrs,
+        }));
+        out.extend(self.events);
+        out.push(Event::End(TagEnd::Heading(level)));
+    }
+}
+
+/// Unique heading ids within one page: `faq`, `faq-1`, `faq-2`.
+#[derive(Default)]
+struct HeadingIds {
+    used: HashSet<String>,
+}
+
+impl HeadingIds {
+    fn assign(&mut self, explicit: Option<&str>, text: &str) -> String {
+        let base = match explicit {
+            Some(id) => id.to_string(),
+            None => heading_slug(text),
+        };
+        let mut id = base.clone();
+        let mut n = 0;
+        while self.used.contains(&id) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        self.used.insert(id.clone());
+        id
+    }
+}
+
+/// The id of a heading from its text: lowercase letters and digits of any
+/// script, words joined by `-`.
+pub fn heading_slug(text: &str) -> String {
+    let slug = crate::content::slugify(text);
+    if slug.is_empty() {
+        "section".to_string()
+    } else {
+        slug
+    }
+}
+
+/// The file position of a byte offset in a body that starts on `body_line`.
+pub fn position(body: &str, offset: usize, body_line: usize) -> Pos {
+    let before = &body[..offset.min(body.len())];
+    let line = body_line + before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos::new(line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_headings_and_internal_links() {
+        let body = "# Hello world\n\nSee [kit](@/offers/kit.md#faq) and [privacy](/privacy/).\n\n## Hello world\n\n[ext](https://x.y)\n";
+        let scan = scan(body);
+        assert_eq!(scan.headings, ["hello-world", "hello-world-1"]);
+        assert_eq!(scan.links.len(), 2);
+        assert_eq!(
+            scan.links[0].content_target(),
+            Some(("offers/kit.md", Some("faq")))
+        );
+        assert_eq!(position(body, scan.links[0].offset, 5), Pos::new(7, 5));
+        assert_eq!(scan.links[1].dest, "/privacy/");
+    }
+
+    #[test]
+    fn renders_ids_links_and_extensions() {
+        let body = "# Intro {#start}\n\n## Café & \"quotes\"\n\n[a](@/b.md#x) [c](@/gone.md)\n\n| a |\n|---|\n| 1 |\n\n- [x] done\n\n~~old~~ \"smart\"[^1]\n\n[^1]: note\n";
+        let html = render(body, &|p| (p == "b.md").then(|| "/b/".to_string()));
+        assert!(html.contains("<h1 id=\"start\">Intro</h1>"), "{html}");
+        assert!(html.contains("<h2 id=\"café-quotes\">"), "{html}");
+        assert!(html.contains("<a href=\"/b/#x\">a</a>"), "{html}");
+        assert!(html.contains("<a href=\"@/gone.md\">c</a>"), "{html}");
+        assert!(html.contains("<table>"));
+        assert!(html.contains("checked=\"\""));
+        assert!(html.contains("<del>old</del>"));
+        assert!(html.contains("“smart”"));
+        assert!(html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn scan_and_render_agree_on_ids() {
+        let body = "# A\n# A\n# `code` b {#b}\n# B\n";
+        let html = render(body, &|_| None);
+        for id in scan(body).headings {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id} in {html}");
+        }
+    }
+}

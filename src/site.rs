@@ -1,0 +1,414 @@
+//! The build, from a site folder to files in OUT: one function that calls
+//! each stage of the pipeline in order.
+//!
+//! `build` and `check` share everything up to rendering; `check` renders
+//! into nothing, so it reports exactly the errors a build would, and writes
+//! nothing. Independent stages (theme, data, content) all run even when one
+//! fails, so a run reports every error it can find.
+
+use crate::assets::{self, Css};
+use crate::config::{self, Config, CONFIG_FILE};
+use crate::content::{self, Page};
+use crate::data;
+use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
+use crate::fs;
+use crate::funnel::{self, Funnel, OtherOutputs};
+use crate::markdown;
+use crate::output::{OutputFile, Staged, WriteStats, Writer};
+use crate::render::{self, Globals, PageContext, Renderer};
+use crate::sitemap;
+use crate::theme::{self, Theme};
+use rayon::prelude::*;
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+
+/// What to build and how.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub site: PathBuf,
+    /// Output folder; `SITE/public` when `None`.
+    pub out: Option<PathBuf>,
+    /// Replaces `base_url` from site.yaml.
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn new(site: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            site: site.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| self.site.join("public"))
+    }
+}
+
+/// The result of a successful build.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub files: WriteStats,
+    pub out: PathBuf,
+    /// Warnings only: a build with errors returns `Err`.
+    pub diagnostics: Diagnostics,
+}
+
+/// Builds the site into OUT. With any error, OUT is left as it was.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+    let out = options.out_dir();
+    check_output_dir(&options.site, &out).map_err(|d| Diagnostics::from_iter([d]))?;
+    let prepared = prepare(options)?;
+    let writer = Writer::new(&out).map_err(io_error)?;
+    match prepared.render_all(Some(&writer)) {
+        Ok(staged) => {
+            let files = writer.commit(staged).map_err(io_error)?;
+            Ok(BuildReport {
+                pages: prepared.funnel.pages.len(),
+                files,
+                out,
+                diagnostics: prepared.diagnostics,
+            })
+        }
+        Err(errors) => {
+            writer.abort();
+            Err(errors)
+        }
+    }
+}
+
+/// Validates everything `build` validates and renders every page, writing
+/// nothing; returns every error and warning.
+pub fn check(options: &BuildOptions) -> Diagnostics {
+    let result = prepare(options).and_then(|prepared| {
+        prepared.render_all(None)?;
+        Ok(prepared.diagnostics)
+    });
+    let mut diagnostics = result.unwrap_or_else(|errors| errors);
+    diagnostics.sort();
+    diagnostics
+}
+
+/// Everything a build knows once the input is read and checked.
+struct Prepared {
+    config: Config,
+    theme: Theme,
+    funnel: Funnel,
+    renderer: Renderer,
+    css: Css,
+    diagnostics: Diagnostics,
+}
+
+fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
+    let site = options.site.as_path();
+    let (config, config_text) = load_config(site, options.base_url.as_deref())?;
+
+    let mut errors = Diagnostics::new();
+    let theme = collect(theme::load(site, &config, &config_text), &mut errors);
+    let data = collect(data::load(site), &mut errors);
+    let content = collect(load_content(site, &config, options.drafts), &mut errors);
+    let (Some(theme), Some(data), Some((pages, drafts))) = (theme, data, content) else {
+        return Err(sorted(errors));
+    };
+    let css = assets::build(&theme, config.base_path()).map_err(sorted)?;
+    let others = other_outputs(&theme, &css, &config);
+    let (funnel, diagnostics) =
+        funnel::resolve(&config, pages, &drafts, &others).map_err(sorted)?;
+    let renderer = make_renderer(&config, &theme, &funnel, &data, &css)?;
+    Ok(Prepared {
+        config,
+        theme,
+        funnel,
+        renderer,
+        css,
+        diagnostics: sorted(diagnostics),
+    })
+}
+
+fn collect<T>(result: Result<T, Diagnostics>, errors: &mut Diagnostics) -> Option<T> {
+    result.map_err(|e| errors.extend(e)).ok()
+}
+
+fn sorted(mut diagnostics: Diagnostics) -> Diagnostics {
+    diagnostics.sort();
+    diagnostics
+}
+
+fn io_error(error: fs::FsError) -> Diagnostics {
+    Diagnostics::from_iter([Diagnostic::error(
+        "io",
+        error.path.display().to_string(),
+        error.to_string(),
+    )])
+}
+
+fn load_config(site: &Path, base_url: Option<&str>) -> Result<(Config, String), Diagnostics> {
+    let path = site.join(CONFIG_FILE);
+    if !path.is_file() {
+        let message = format!("no {CONFIG_FILE} in {}", site.display());
+        let hint = "run funnelcake in a site folder, pass the folder (`funnelcake build my-site`), or create one with `funnelcake new my-site`";
+        return Err(Diagnostics::from_iter([Diagnostic::error(
+            "missing-config",
+            CONFIG_FILE,
+            message,
+        )
+        .with_hint(hint)]));
+    }
+    let text = fs::read_to_string(&path).map_err(|e| {
+        Diagnostics::from_iter([Diagnostic::error("io", CONFIG_FILE, e.to_string())])
+    })?;
+    let mut config = config::parse(&text)?;
+    if let Some(url) = base_url {
+        config.set_base_url(url).map_err(|message| {
+            Diagnostics::from_iter([Diagnostic::error("invalid-base-url", "--base-url", message)])
+        })?;
+    }
+    Ok((config, text))
+}
+
+fn load_content(
+    site: &Path,
+    config: &Config,
+    drafts: bool,
+) -> Result<(Vec<Page>, Vec<String>), Diagnostics> {
+    let loaded = content::load(site, config, drafts)?;
+    Ok((loaded.pages, loaded.drafts))
+}
+
+/// Output paths that are not pages, which root-relative links may point at.
+fn other_outputs(theme: &Theme, css: &Css, config: &Config) -> OtherOutputs {
+    let mut others: OtherOutputs = theme.layer("static").map(|(p, _)| p.to_string()).collect();
+    others.extend(css.files.iter().map(|f| f.path.clone()));
+    others.extend(["404.html", "robots.txt", "sitemap.xml"].map(String::from));
+    if config.funnel_map {
+        others.insert("funnel/index.html".into());
+    }
+    others
+}
+
+fn make_renderer(
+    config: &Config,
+    theme: &Theme,
+    funnel: &Funnel,
+    data: &Value,
+    css: &Css,
+) -> Result<Renderer, Diagnostics> {
+    let globals = Globals {
+        site: render::site_context(config),
+        journey: render::journey(config, funnel),
+        data,
+        css: &css.urls,
+    };
+    let renderer = Renderer::new(theme, &globals)?;
+    let missing: Diagnostics = funnel
+        .pages
+        .iter()
+        .filter(|p| !renderer.has_template(&format!("{}.html", p.meta.layout.value)))
+        .map(|p| renderer.missing_layout(p))
+        .collect();
+    if missing.has_errors() {
+        return Err(sorted(missing));
+    }
+    Ok(renderer)
+}
+
+impl Prepared {
+    /// Renders every output file; stages each into `writer` when there is one.
+    fn render_all(&self, writer: Option<&Writer>) -> Result<Vec<Staged>, Diagnostics> {
+        let emit = |file: &str, bytes: &[u8], origin: &str| -> Result<Option<Staged>, Diagnostic> {
+            match writer {
+                Some(w) => w
+                    .stage(file, bytes)
+                    .map(Some)
+                    .map_err(|e| Diagnostic::error("io", origin, e.to_string())),
+                None => Ok(None),
+            }
+        };
+        let pages = (0..self.funnel.pages.len()).into_par_iter().map(|i| {
+            let page = &self.funnel.pages[i];
+            let html = self.render_page(i)?;
+            emit(&page.output_file(), html.as_bytes(), &page.file)
+        });
+        let others = self
+            .other_files()
+            .map_err(|e| Diagnostics::from_iter([e]))?;
+        let others = others
+            .into_par_iter()
+            .map(|(file, origin)| emit(&file.path, &file.bytes, &origin));
+        let results: Vec<Result<Option<Staged>, Diagnostic>> = pages.chain(others).collect();
+        let mut staged = Vec::with_capacity(results.len());
+        let mut errors = Diagnostics::new();
+        for result in results {
+            match result {
+                Ok(s) => staged.extend(s),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.has_errors() {
+            return Err(dedup_template_errors(errors));
+        }
+        Ok(staged)
+    }
+
+    fn render_page(&self, index: usize) -> Result<String, Diagnostic> {
+        let page = &self.funnel.pages[index];
+        let resolve = |path: &str| {
+            self.funnel
+                .page(path)
+                .map(|p| render::href(&self.config, &p.path))
+        };
+        let content = markdown::render(&page.body, &resolve);
+        let context = render::page_context(&self.config, &self.funnel, index, content)?;
+        self.renderer.render(
+            &format!("{}.html", page.meta.layout.value),
+            &context,
+            &page.file,
+        )
+    }
+
+    /// Every output file that is not a page, with its origin for messages.
+    fn other_files(&self) -> Result<Vec<(OutputFile, String)>, Diagnostic> {
+        let mut files: Vec<(OutputFile, String)> = Vec::new();
+        for (path, file) in self.theme.layer("static") {
+            files.push((
+                OutputFile {
+                    path: path.to_string(),
+                    bytes: file.bytes.to_vec(),
+                },
+                file.origin.clone(),
+            ));
+        }
+        files.extend(
+            self.css
+                .files
+                .iter()
+                .map(|f| (f.clone(), "css".to_string())),
+        );
+        files.extend(
+            sitemap::build(&self.config, &self.funnel.pages)
+                .into_iter()
+                .map(|f| (f, "sitemap".to_string())),
+        );
+        if self.renderer.has_template("404.html") {
+            let html = self.render_not_found()?;
+            files.push((
+                OutputFile {
+                    path: "404.html".into(),
+                    bytes: html.into_bytes(),
+                },
+                "404.html".into(),
+            ));
+        }
+        Ok(files)
+    }
+
+    fn render_not_found(&self) -> Result<String, Diagnostic> {
+        let empty = Value::Mapping(Default::default());
+        let context = PageContext {
+            title: "Page not found",
+            description: None,
+            url: render::href(&self.config, "/404.html"),
+            permalink: render::permalink(&self.config, "/404.html"),
+            path: "/404.html",
+            source: "404.html",
+            layout: "404",
+            content: String::new(),
+            stage: None,
+            offer: None,
+            next: None,
+            cta: None,
+            form: None,
+            incoming: Vec::new(),
+            price: None,
+            date: None,
+            expires: None,
+            draft: false,
+            noindex: true,
+            json_ld: None,
+            extra: &empty,
+        };
+        self.renderer.render("404.html", &context, "404.html")
+    }
+}
+
+/// A template error hit by many pages is reported once, with a count.
+fn dedup_template_errors(errors: Diagnostics) -> Diagnostics {
+    let mut seen: Vec<(Diagnostic, usize)> = Vec::new();
+    for error in errors {
+        let key = |d: &Diagnostic| {
+            (
+                d.file.clone(),
+                d.line,
+                d.column,
+                d.message
+                    .split(" (while rendering")
+                    .next()
+                    .map(String::from),
+            )
+        };
+        match seen
+            .iter_mut()
+            .find(|(d, _)| d.code == "template" && key(d) == key(&error))
+        {
+            Some((_, count)) => *count += 1,
+            None => seen.push((error, 1)),
+        }
+    }
+    let result = seen.into_iter().map(|(mut d, count)| {
+        if count > 1 {
+            d.message = format!(
+                "{} and {} more pages)",
+                d.message.trim_end_matches(')'),
+                count - 1
+            );
+        }
+        d
+    });
+    sorted(result.collect())
+}
+
+/// OUT may never be the site folder, an input folder, or a folder that holds them.
+pub fn check_output_dir(site: &Path, out: &Path) -> Result<(), Diagnostic> {
+    let site_abs = fs::absolute(site);
+    let out_abs = fs::absolute(out);
+    let protected = [
+        "",
+        "content",
+        "templates",
+        "static",
+        "data",
+        "themes",
+        "css",
+    ];
+    for name in protected {
+        let folder = if name.is_empty() {
+            site_abs.clone()
+        } else {
+            site_abs.join(name)
+        };
+        let clash = if name.is_empty() {
+            site_abs.starts_with(&out_abs)
+        } else {
+            out_abs.starts_with(&folder) || folder.starts_with(&out_abs)
+        };
+        if clash {
+            let what = if name.is_empty() {
+                "the site folder".to_string()
+            } else {
+                format!("{name}/")
+            };
+            let message = format!("the output folder {} would overwrite {what}", out.display());
+            let hint = format!(
+                "choose an output folder outside the site's inputs, such as {}",
+                display_path(Path::new(""), &site.join("public"))
+            );
+            return Err(
+                Diagnostic::error("invalid-output", out.display().to_string(), message)
+                    .with_hint(hint),
+            );
+        }
+    }
+    Ok(())
+}

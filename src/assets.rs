@@ -190,7 +190,7 @@ mod tests {
             .map(|(k, v)| {
                 let file = ThemeFile {
                     bytes: Cow::Owned(v.as_bytes().to_vec()),
-                    origin: format!("{k}"),
+                    origin: k.to_string(),
                 };
                 (k.to_string(), file)
             })

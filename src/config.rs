@@ -149,13 +149,24 @@ impl Config {
 
 /// Parses the text of `site.yaml`; every problem is reported.
 pub fn parse(text: &str) -> Result<Config, Diagnostics> {
+    let (config, errors) = parse_partial(text)?;
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses as much of `site.yaml` as it can: with bad values, the config
+/// holds defaults in their place, so the pages can still be checked and the
+/// run reports their errors too. Only a YAML syntax error stops it.
+pub fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnostics> {
     let source = Source::new(text, CONFIG_FILE, 1);
     let map = source
         .parse_mapping(CONFIG_FILE)
         .map_err(|d| Diagnostics::from_iter([d]))?;
     let mut fields = Fields::new(&map, source);
     fields.reject_unknown(KNOWN_KEYS);
-
     let title = fields.required_string("title", "add a line like `title: Bean & Brew Roasters`");
     let base_url = read_base_url(&mut fields);
     let language: String = fields
@@ -169,7 +180,7 @@ pub fn parse(text: &str) -> Result<Config, Diagnostics> {
     let deploy = read_choice(&mut fields, "deploy", DEPLOYS).unwrap_or_else(|| "none".into());
     let config = Config {
         title: title.unwrap_or_default(),
-        base_url: base_url.unwrap_or_default(),
+        base_url: base_url.unwrap_or_else(|| "https://example.com".into()),
         description: fields.get("description", "text"),
         direction,
         theme: fields
@@ -184,11 +195,7 @@ pub fn parse(text: &str) -> Result<Config, Diagnostics> {
         extra: read_extra(&mut fields, "extra"),
         language,
     };
-    if fields.errors.is_empty() {
-        Ok(config)
-    } else {
-        Err(fields.errors.into_iter().collect())
-    }
+    Ok((config, fields.errors.into_iter().collect()))
 }
 
 fn read_base_url(fields: &mut Fields) -> Option<String> {

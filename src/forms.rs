@@ -58,6 +58,41 @@ pub struct FormContext {
     pub attributes: Vec<HiddenField>,
 }
 
+/// The provider of a form and where it posts, checked: a provider that
+/// needs an `action` has one, and the action is safe. Netlify posts to the
+/// thank-you page itself, so it needs none.
+pub fn resolve_action(
+    config: &Config,
+    page: &Page,
+    spec: &FormSpec,
+) -> Result<(String, Option<String>), Diagnostic> {
+    let provider = spec
+        .provider
+        .clone()
+        .or_else(|| config.forms.provider.clone())
+        .unwrap_or_else(|| "netlify".into());
+    if provider == "netlify" {
+        return Ok((provider, None));
+    }
+    let pos = spec.action.as_ref().and_then(|a| a.pos).or(spec.pos);
+    let action = spec
+        .action
+        .as_ref()
+        .map(|a| a.value.clone())
+        .or_else(|| config.forms.action.clone());
+    let Some(action) = action else {
+        let message = format!("the {provider} form needs an `action` URL");
+        let hint = "set `action:` under `form:`, or `forms.action` in site.yaml";
+        return Err(
+            Diagnostic::error("missing-form-action", &page.file, message)
+                .at_pos(pos)
+                .with_hint(hint),
+        );
+    };
+    check_action(&action, page, pos)?;
+    Ok((provider, Some(action)))
+}
+
 /// Builds the form of `page`, whose thank-you page has `thank_you_url`
 /// (root-relative) and `thank_you_permalink` (absolute).
 pub fn build(
@@ -67,45 +102,28 @@ pub fn build(
     thank_you: (&str, &str),
 ) -> Result<FormContext, Diagnostic> {
     let (thank_you_url, thank_you_permalink) = thank_you;
-    let provider = spec
-        .provider
-        .clone()
-        .or_else(|| config.forms.provider.clone())
-        .unwrap_or_else(|| "netlify".into());
-    let action_pos = spec.action.as_ref().and_then(|a| a.pos).or(spec.pos);
-    let configured = spec
-        .action
-        .as_ref()
-        .map(|a| a.value.clone())
-        .or_else(|| config.forms.action.clone());
+    let (provider, action) = resolve_action(config, page, spec)?;
     let name = form_name(&page.path);
     let mut hidden = funnel_fields(page);
     let mut attributes = Vec::new();
     let mut honeypot = "company_website".to_string();
-    let action = match provider.as_str() {
+    match provider.as_str() {
         "netlify" => {
             attributes.push(field("data-netlify", "true"));
             attributes.push(field("netlify-honeypot", &honeypot));
             hidden.insert(0, field("form-name", &name));
-            thank_you_url.to_string()
         }
         "formspree" => {
             honeypot = "_gotcha".into();
             hidden.push(field("_next", thank_you_permalink));
-            require_action(configured, &provider, page, action_pos)?
         }
         "mailchimp" => {
-            let action = require_action(configured, &provider, page, action_pos)?;
-            honeypot = mailchimp_honeypot(&action).unwrap_or_else(|| "b_honeypot".into());
-            action
+            let url = action.as_deref().unwrap_or_default();
+            honeypot = mailchimp_honeypot(url).unwrap_or_else(|| "b_honeypot".into());
         }
-        "kit" => require_action(configured, &provider, page, action_pos)?,
-        _ => {
-            hidden.push(field("redirect", thank_you_permalink));
-            require_action(configured, &provider, page, action_pos)?
-        }
-    };
-    check_action(&action, page, action_pos)?;
+        "kit" => {}
+        _ => hidden.push(field("redirect", thank_you_permalink)),
+    }
     Ok(FormContext {
         fields: spec
             .fields
@@ -122,9 +140,9 @@ pub fn build(
             .or_else(|| config.forms.consent.clone()),
         privacy_url: config.forms.privacy_url.clone(),
         thank_you_url: thank_you_url.to_string(),
+        action: action.unwrap_or_else(|| thank_you_url.to_string()),
         provider,
         name,
-        action,
         hidden,
         honeypot,
         attributes,
@@ -155,20 +173,6 @@ fn funnel_fields(page: &Page) -> Vec<HiddenField> {
     ];
     fields.extend(UTM_FIELDS.iter().map(|name| field(name, "")));
     fields
-}
-
-fn require_action(
-    action: Option<String>,
-    provider: &str,
-    page: &Page,
-    pos: Option<Pos>,
-) -> Result<String, Diagnostic> {
-    action.ok_or_else(|| {
-        let message = format!("the {provider} form needs an `action` URL");
-        Diagnostic::error("missing-form-action", &page.file, message)
-            .at_pos(pos)
-            .with_hint("set `action:` under `form:`, or `forms.action` in site.yaml")
-    })
 }
 
 /// Only `https:` URLs and root-relative paths may be a form's action; a

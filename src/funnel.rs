@@ -87,6 +87,7 @@ pub fn resolve(
         incoming: Vec::new(),
     };
     let resolver = Resolver {
+        config,
         funnel: &funnel,
         drafts,
         others,
@@ -122,6 +123,7 @@ fn normalize(content_path: &str) -> &str {
 }
 
 struct Resolver<'a> {
+    config: &'a Config,
     funnel: &'a Funnel,
     drafts: &'a [String],
     others: &'a OtherOutputs,
@@ -168,6 +170,9 @@ impl Resolver<'_> {
             }
             return None;
         };
+        if let Err(error) = crate::forms::resolve_action(self.config, page, form) {
+            diagnostics.push(error);
+        }
         match &form.thank_you {
             Some(thank_you) => self.reference(page, "form.thank_you", thank_you, diagnostics),
             None => {

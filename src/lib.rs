@@ -20,6 +20,9 @@
 //! [`diagnostics::Diagnostic`]s; the library never prints.
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
+// A `Diagnostic` (about 130 bytes) only travels on the error path, once per
+// problem in the user's files; boxing it in every stage buys nothing.
+#![allow(clippy::result_large_err)]
 
 pub mod assets;
 pub mod config;

@@ -58,6 +58,10 @@ pub struct BuildReport {
 
 /// Builds the site into OUT. With any error, OUT is left as it was.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+    build_unsorted(options).map_err(sorted)
+}
+
+fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let out = options.out_dir();
     check_output_dir(&options.site, &out).map_err(|d| Diagnostics::from_iter([d]))?;
     let prepared = prepare(options)?;
@@ -103,15 +107,17 @@ struct Prepared {
 
 fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let site = options.site.as_path();
-    let (config, config_text) = load_config(site, options.base_url.as_deref())?;
+    let (config, config_text, mut errors) = load_config(site, options.base_url.as_deref())?;
 
-    let mut errors = Diagnostics::new();
     let theme = collect(theme::load(site, &config, &config_text), &mut errors);
     let data = collect(data::load(site), &mut errors);
     let content = collect(load_content(site, &config, options.drafts), &mut errors);
     let (Some(theme), Some(data), Some((pages, drafts))) = (theme, data, content) else {
         return Err(sorted(errors));
     };
+    if errors.has_errors() {
+        return Err(sorted(errors));
+    }
     let css = assets::build(&theme, config.base_path()).map_err(sorted)?;
     let others = other_outputs(&theme, &css, &config);
     let (funnel, diagnostics) =
@@ -144,7 +150,12 @@ fn io_error(error: fs::FsError) -> Diagnostics {
     )])
 }
 
-fn load_config(site: &Path, base_url: Option<&str>) -> Result<(Config, String), Diagnostics> {
+/// Reads site.yaml; its errors come back with a best-effort config so the
+/// rest of the site can still be checked.
+fn load_config(
+    site: &Path,
+    base_url: Option<&str>,
+) -> Result<(Config, String, Diagnostics), Diagnostics> {
     let path = site.join(CONFIG_FILE);
     if !path.is_file() {
         let message = format!("no {CONFIG_FILE} in {}", site.display());
@@ -159,13 +170,13 @@ fn load_config(site: &Path, base_url: Option<&str>) -> Result<(Config, String), 
     let text = fs::read_to_string(&path).map_err(|e| {
         Diagnostics::from_iter([Diagnostic::error("io", CONFIG_FILE, e.to_string())])
     })?;
-    let mut config = config::parse(&text)?;
+    let (mut config, mut errors) = config::parse_partial(&text)?;
     if let Some(url) = base_url {
-        config.set_base_url(url).map_err(|message| {
-            Diagnostics::from_iter([Diagnostic::error("invalid-base-url", "--base-url", message)])
-        })?;
+        if let Err(message) = config.set_base_url(url) {
+            errors.push(Diagnostic::error("invalid-base-url", "--base-url", message));
+        }
     }
-    Ok((config, text))
+    Ok((config, text, errors))
 }
 
 fn load_content(
@@ -358,11 +369,11 @@ fn dedup_template_errors(errors: Diagnostics) -> Diagnostics {
     }
     let result = seen.into_iter().map(|(mut d, count)| {
         if count > 1 {
-            d.message = format!(
-                "{} and {} more pages)",
-                d.message.trim_end_matches(')'),
-                count - 1
-            );
+            let others = match count - 1 {
+                1 => "1 other page".to_string(),
+                n => format!("{n} other pages"),
+            };
+            d.message = format!("{} and {others})", d.message.trim_end_matches(')'));
         }
         d
     });

@@ -1,0 +1,389 @@
+//! Builds the fixture sites under `tests/fixtures/` into temp folders and
+//! checks the real output and the exact error messages.
+
+use funnelcake::{BuildOptions, Diagnostics};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Builds a good fixture into a fresh temp folder.
+fn build_ok(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(fixture(name))
+    };
+    if let Err(errors) = funnelcake::build(&options) {
+        panic!("{name} should build:\n{}", lines(&errors).join("\n"));
+    }
+    (dir, out)
+}
+
+fn read(out: &Path, file: &str) -> String {
+    std::fs::read_to_string(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn lines(diagnostics: &Diagnostics) -> Vec<String> {
+    diagnostics.iter().map(|d| d.to_string()).collect()
+}
+
+/// Builds a broken fixture into an output folder holding an old file, and
+/// checks that the build failed and left that folder exactly as it was.
+fn build_errors(name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("index.html"), "previous build").unwrap();
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(fixture(name))
+    };
+    let errors = funnelcake::build(&options).expect_err("the build should fail");
+    assert!(errors.has_errors());
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["index.html"],
+        "the failed build of {name} changed the output folder"
+    );
+    assert_eq!(read(&out, "index.html"), "previous build");
+    // `check` reports the same errors and writes nothing either.
+    let checked = funnelcake::check(&BuildOptions::new(fixture(name)));
+    assert_eq!(
+        lines(&checked.errors().cloned().collect()),
+        lines(&errors.errors().cloned().collect())
+    );
+    assert!(!fixture(name).join("public").exists());
+    lines(&errors).join("\n")
+}
+
+#[test]
+fn full_site_writes_every_page_at_its_clean_url() {
+    let (_dir, out) = build_ok("full");
+    for file in [
+        "index.html",
+        "guide/index.html",
+        "thanks/index.html",
+        "offers/starter-kit/index.html",
+        "offers/class/index.html",
+        "privacy/index.html",
+        "404.html",
+        "robots.txt",
+        "sitemap.xml",
+        "favicon.svg",
+        "img/logo.svg",
+    ] {
+        assert!(out.join(file).is_file(), "missing {file}");
+    }
+    assert!(!out.join("draft").exists(), "drafts are left out");
+    assert!(!out.join(".funnelcake-staging").exists());
+}
+
+#[test]
+fn markdown_extensions_links_and_anchors() {
+    let (_dir, out) = build_ok("full");
+    let home = read(&out, "index.html");
+    assert!(
+        home.contains(r#"<a href="/guide/#what-you-get">the guide</a>"#),
+        "{home}"
+    );
+    assert!(home.contains(r#"<a href="/offers/starter-kit/">kit</a>"#));
+    assert!(home.contains("<table>"));
+    assert!(home.contains(r#"<input disabled="" type="checkbox" checked=""/>"#));
+    assert!(home.contains("<del>old</del>"));
+    assert!(home.contains("“quoted”"));
+    assert!(home.contains("footnote-definition"));
+    assert!(read(&out, "guide/index.html").contains(r#"<h2 id="what-you-get">"#));
+}
+
+#[test]
+fn base_layout_has_the_head_a_landing_page_needs() {
+    let (_dir, out) = build_ok("full");
+    let kit = read(&out, "offers/starter-kit/index.html");
+    assert!(kit.starts_with("<!doctype html>\n<html lang=\"en\" dir=\"ltr\">"));
+    assert!(kit.contains("<title>The kit · Fixture</title>"));
+    assert!(kit.contains(r#"<meta name="description" content="A small kit.">"#));
+    assert!(kit
+        .contains(r#"<link rel="canonical" href="https://fixture.example/offers/starter-kit/">"#));
+    assert!(kit.contains(r#"<meta property="og:title" content="The kit">"#));
+    assert!(kit.contains(r#"<link rel="icon" href="/favicon.svg""#));
+    assert!(
+        kit.contains(r#""@type":"Offer""#)
+            && kit.contains(r#""price":"9.50","priceCurrency":"EUR""#)
+    );
+    assert!(kit.contains("9.50 EUR"));
+    assert!(kit.contains("Step 4 of 8</span> · Convert · Tripwire"));
+    let css = regex_like_css_href(&kit);
+    assert!(out.join(css.trim_start_matches('/')).is_file(), "{css}");
+}
+
+fn regex_like_css_href(html: &str) -> String {
+    let start = html.find("href=\"/css/main.").expect("main.css link") + 6;
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn journey_context_next_step_and_noindex() {
+    let (_dir, out) = build_ok("full");
+    let home = read(&out, "index.html");
+    assert!(home.contains("Step 1 of 8"));
+    assert!(
+        home.contains(r#"<a class="button" href="/guide/">The guide</a>"#),
+        "{home}"
+    );
+    let thanks = read(&out, "thanks/index.html");
+    assert!(thanks.contains(r#"<meta name="robots" content="noindex">"#));
+    assert!(thanks.contains(r#"<a class="button" href="/offers/starter-kit/">See the kit</a>"#));
+    assert!(!home.contains("noindex"));
+}
+
+#[test]
+fn template_overrides_data_extra_and_site_css() {
+    let (_dir, out) = build_ok("full");
+    let class = read(&out, "offers/class/index.html");
+    assert!(class.contains(r#"<p class="tagline">Fresh every Monday</p>"#));
+    assert!(class.contains("<li>Ana: Great coffee</li><li>Ben: Fast delivery</li>"));
+    assert!(
+        class.contains("1:aware=1 2:engage=0 3:subscribe=2 4:convert=1 5:excite=0 6:ascend=1"),
+        "{class}"
+    );
+    let css: Vec<_> = std::fs::read_dir(out.join("css"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        css.iter()
+            .any(|n| n.starts_with("extra.") && n.ends_with(".css")),
+        "{css:?}"
+    );
+}
+
+#[test]
+fn optin_form_posts_to_the_custom_action_with_funnel_fields() {
+    let (_dir, out) = build_ok("full");
+    let guide = read(&out, "guide/index.html");
+    assert!(
+        guide.contains(
+            r#"<form class="optin-form" method="post" action="/subscribe" name="guide">"#
+        ),
+        "{guide}"
+    );
+    assert!(guide.contains(
+        r#"<input type="hidden" name="redirect" value="https://fixture.example/thanks/">"#
+    ));
+    assert!(guide.contains(r#"<input type="hidden" name="funnel_stage" value="subscribe">"#));
+    assert!(guide.contains(r#"<label for="field-email">Email"#));
+    assert!(guide.contains(
+        r#"<input id="field-email" name="email" type="email" autocomplete="email" required>"#
+    ));
+    assert!(guide.contains(r#"name="consent" type="checkbox" value="yes" required>"#));
+    assert!(guide.contains(r#"<a href="/privacy/">Privacy policy</a>"#));
+}
+
+#[test]
+fn sitemaps_list_indexable_pages_by_stage() {
+    let (_dir, out) = build_ok("full");
+    let index = read(&out, "sitemap.xml");
+    for stage in ["aware", "subscribe", "convert", "ascend", "pages"] {
+        assert!(
+            index.contains(&format!(
+                "<loc>https://fixture.example/sitemaps/{stage}.xml</loc>"
+            )),
+            "{stage}: {index}"
+        );
+    }
+    assert!(!index.contains("engage.xml"));
+    let subscribe = read(&out, "sitemaps/subscribe.xml");
+    assert!(subscribe
+        .contains("<loc>https://fixture.example/guide/</loc>\n    <lastmod>2026-11-01</lastmod>"));
+    assert!(
+        !subscribe.contains("thanks"),
+        "thank-you pages are not indexed"
+    );
+    assert!(read(&out, "robots.txt").contains("Sitemap: https://fixture.example/sitemap.xml"));
+}
+
+#[test]
+fn output_is_byte_identical_and_unchanged_files_are_not_rewritten() {
+    let (_a, first) = build_ok("full");
+    let (_b, second) = build_ok("full");
+    let files = |root: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut all: Vec<_> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                (
+                    e.path().strip_prefix(root).unwrap().display().to_string(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(files(&first), files(&second));
+
+    let options = BuildOptions {
+        out: Some(first.clone()),
+        ..BuildOptions::new(fixture("full"))
+    };
+    std::fs::write(first.join("stale.html"), "old").unwrap();
+    let report = funnelcake::build(&options).unwrap();
+    assert_eq!(report.files.written, 0);
+    assert_eq!(report.files.removed, 1);
+    assert!(!first.join("stale.html").exists());
+}
+
+#[test]
+fn drafts_are_built_with_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = BuildOptions {
+        out: Some(dir.path().join("o")),
+        drafts: true,
+        ..BuildOptions::new(fixture("full"))
+    };
+    funnelcake::build(&options).unwrap();
+    assert!(dir.path().join("o/draft/index.html").is_file());
+}
+
+#[test]
+fn base_url_override_and_sub_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = BuildOptions {
+        out: Some(dir.path().join("o")),
+        base_url: Some("https://user.github.io/shop/".into()),
+        ..BuildOptions::new(fixture("full"))
+    };
+    funnelcake::build(&options).unwrap();
+    let home = read(&dir.path().join("o"), "index.html");
+    assert!(
+        home.contains(r#"<a href="/shop/guide/#what-you-get">"#),
+        "{home}"
+    );
+    assert!(home.contains(r#"href="https://user.github.io/shop/""#));
+    assert!(home.contains(r#"<link rel="stylesheet" href="/shop/css/main."#));
+}
+
+#[test]
+fn non_latin_file_names_get_readable_urls_and_rtl() {
+    let (_dir, out) = build_ok("rtl");
+    assert!(out.join("راهنما/index.html").is_file());
+    assert!(out.join("οδηγός/index.html").is_file());
+    let home = read(&out, "index.html");
+    assert!(home.contains(r#"<html lang="fa" dir="rtl">"#));
+    assert!(
+        home.contains(r#"<a href="/%D8%B1%D8%A7%D9%87%D9%86%D9%85%D8%A7/">a</a>"#),
+        "{home}"
+    );
+    // pulldown-cmark percent-encodes the fragment; browsers decode it to match the id.
+    assert!(home.contains("/#%CE%BA%CE%B1%CE%BB%CE%B7%CE%BC%CE%AD%CF%81%CE%B1-%CE%BA%CF%8C%CF%83%CE%BC%CE%B5\">b</a>"), "{home}");
+    assert!(read(&out, "οδηγός/index.html").contains(r#"<h2 id="καλημέρα-κόσμε">"#));
+}
+
+// ---- one fixture per kind of bad input: exact position, nothing written ----
+
+#[test]
+fn unknown_stage() {
+    insta::assert_snapshot!(build_errors("unknown-stage"));
+}
+
+#[test]
+fn yaml_syntax_error_is_at_the_file_line() {
+    let errors = build_errors("yaml-syntax");
+    assert!(errors.starts_with("error: content/index.md:4:"), "{errors}");
+    insta::assert_snapshot!(errors);
+}
+
+#[test]
+fn unknown_config_key() {
+    insta::assert_snapshot!(build_errors("unknown-config-key"));
+}
+
+#[test]
+fn missing_title() {
+    insta::assert_snapshot!(build_errors("missing-title"));
+}
+
+#[test]
+fn broken_content_link_and_anchor() {
+    insta::assert_snapshot!(build_errors("broken-link"));
+}
+
+#[test]
+fn duplicate_url_names_both_files() {
+    let errors = build_errors("duplicate-url");
+    assert!(
+        errors.contains("content/about.md") && errors.contains("content/about/index.md"),
+        "{errors}"
+    );
+    insta::assert_snapshot!(errors);
+}
+
+#[test]
+fn missing_template() {
+    insta::assert_snapshot!(build_errors("missing-template"));
+}
+
+#[test]
+fn every_error_of_every_file_is_reported() {
+    insta::assert_snapshot!(build_errors("many-errors"));
+}
+
+#[test]
+fn template_runtime_error_is_reported_once_at_the_template() {
+    insta::assert_snapshot!(build_errors("template-error"));
+}
+
+#[test]
+fn template_syntax_errors_of_all_templates() {
+    insta::assert_snapshot!(build_errors("template-syntax"));
+}
+
+#[test]
+fn missing_or_unclosed_front_matter() {
+    insta::assert_snapshot!(build_errors("missing-front-matter"));
+}
+
+#[test]
+fn optin_pages_need_a_form_a_thank_you_page_and_a_safe_action() {
+    let errors = build_errors("optin-errors");
+    assert!(
+        errors.contains(
+            "content/b.md:8:11: form action \"javascript:alert(1)\" must be an https: URL"
+        ),
+        "{errors}"
+    );
+    insta::assert_snapshot!(errors);
+}
+
+#[test]
+fn reference_to_a_draft_says_so() {
+    insta::assert_snapshot!(build_errors("draft-reference"));
+}
+
+#[test]
+fn output_folder_inside_the_site_inputs_is_refused() {
+    for out in ["", "content", "content/x", ".."] {
+        let site = fixture("full");
+        let options = BuildOptions {
+            out: Some(site.join(out)),
+            ..BuildOptions::new(&site)
+        };
+        let errors = funnelcake::build(&options).expect_err(out);
+        let message = lines(&errors).join("\n");
+        assert!(message.contains("would overwrite"), "{out}: {message}");
+    }
+    assert!(!fixture("full").join("content/x").exists());
+    assert!(!fixture("full").join(".funnelcake-staging").exists());
+}

@@ -1,0 +1,103 @@
+//! Runs the `funnelcake` binary: exit codes, help, and the JSON of `check`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_funnelcake"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn help_and_version() {
+    let help = run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("build") && text.contains("check"), "{text}");
+    assert!(String::from_utf8_lossy(&run(&["build", "--help"]).stdout).contains("--base-url"));
+    let version = run(&["--version"]);
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("funnelcake {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_wrong_command_line_exits_2() {
+    assert_eq!(run(&["build", "--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["check", ".", "--format", "xml"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn build_succeeds_with_0_and_fails_with_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let ok = run(&["build", &fixture("full"), "-o", out.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(stderr(&ok).contains("built 6 pages into"));
+
+    let bad = run(&[
+        "build",
+        &fixture("unknown-stage"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let text = stderr(&bad);
+    assert!(
+        text.starts_with(
+            "error: content/index.md:3:8: unknown stage \"subscibe\" (did you mean \"subscribe\"?)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("1 error, 0 warnings; nothing was written"));
+    assert!(!text.contains("panicked"));
+}
+
+#[test]
+fn missing_site_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(&["build", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no site.yaml in"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn check_writes_nothing_and_prints_json() {
+    let output = run(&["check", &fixture("broken-link"), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0]["file"], "content/index.md");
+    assert_eq!(errors[0]["line"], 6);
+    assert_eq!(errors[0]["column"], 5);
+    assert_eq!(errors[0]["code"], "broken-reference");
+    assert!(json["warnings"].as_array().unwrap().is_empty());
+    assert!(!Path::new(&fixture("broken-link")).join("public").exists());
+
+    let clean = run(&["check", &fixture("full")]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+}

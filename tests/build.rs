@@ -387,3 +387,13 @@ fn output_folder_inside_the_site_inputs_is_refused() {
     assert!(!fixture("full").join("content/x").exists());
     assert!(!fixture("full").join(".funnelcake-staging").exists());
 }
+
+#[test]
+fn thank_you_page_snapshot() {
+    let (_dir, out) = build_ok("full");
+    let html = read(&out, "thanks/index.html");
+    // The stylesheet hash changes with the theme's CSS; the page around it is what is pinned here.
+    let start = html.find("/css/main.").unwrap() + "/css/main.".len();
+    let hash = &html[start..start + 8];
+    insta::assert_snapshot!(html.replace(hash, "HASH"));
+}

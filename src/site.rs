@@ -8,7 +8,7 @@
 
 use crate::assets::{self, Css};
 use crate::config::{self, Config, CONFIG_FILE};
-use crate::content::{self, Page};
+use crate::content;
 use crate::data;
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::fs;
@@ -111,8 +111,8 @@ fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
 
     let theme = collect(theme::load(site, &config, &config_text), &mut errors);
     let data = collect(data::load(site), &mut errors);
-    let content = collect(load_content(site, &config, options.drafts), &mut errors);
-    let (Some(theme), Some(data), Some((pages, drafts))) = (theme, data, content) else {
+    let content = collect(content::load(site, &config, options.drafts), &mut errors);
+    let (Some(theme), Some(data), Some(content)) = (theme, data, content) else {
         return Err(sorted(errors));
     };
     if errors.has_errors() {
@@ -121,7 +121,7 @@ fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let css = assets::build(&theme, config.base_path()).map_err(sorted)?;
     let others = other_outputs(&theme, &css, &config);
     let (funnel, diagnostics) =
-        funnel::resolve(&config, pages, &drafts, &others).map_err(sorted)?;
+        funnel::resolve(&config, content.pages, &content.drafts, &others).map_err(sorted)?;
     let renderer = make_renderer(&config, &theme, &funnel, &data, &css)?;
     Ok(Prepared {
         config,
@@ -177,15 +177,6 @@ fn load_config(
         }
     }
     Ok((config, text, errors))
-}
-
-fn load_content(
-    site: &Path,
-    config: &Config,
-    drafts: bool,
-) -> Result<(Vec<Page>, Vec<String>), Diagnostics> {
-    let loaded = content::load(site, config, drafts)?;
-    Ok((loaded.pages, loaded.drafts))
 }
 
 /// Output paths that are not pages, which root-relative links may point at.

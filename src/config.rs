@@ -88,6 +88,16 @@ pub enum Direction {
     Rtl,
 }
 
+impl Direction {
+    /// The value of the HTML `dir` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ltr => "ltr",
+            Direction::Rtl => "rtl",
+        }
+    }
+}
+
 /// Site-wide defaults for opt-in forms (`forms:` in site.yaml).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FormDefaults {

@@ -94,7 +94,7 @@ pub struct FrontMatter {
     pub form: Option<FormSpec>,
     pub price: Option<Price>,
     pub date: Option<String>,
-    pub expires: Option<String>,
+    pub expires: Option<Located<String>>,
     pub draft: bool,
     pub noindex: Option<bool>,
     pub experiment: Option<Value>,
@@ -176,7 +176,10 @@ pub fn parse(split: &Split, file: &str, config: &Config) -> Result<FrontMatter, 
         form: read_form(&mut fields),
         price: read_price(&mut fields),
         date: read_date(&mut fields, "date"),
-        expires: read_date(&mut fields, "expires"),
+        expires: {
+            let pos = fields.pos("expires");
+            read_date(&mut fields, "expires").map(|value| Located { value, pos })
+        },
         draft: fields.get("draft", "true or false").unwrap_or(false),
         noindex: fields.get("noindex", "true or false"),
         experiment: read_experiment(&mut fields),

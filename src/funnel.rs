@@ -11,6 +11,7 @@ use crate::content::Page;
 use crate::diagnostics::{suggestion, Diagnostic, Diagnostics, Pos};
 use crate::front_matter::Located;
 use crate::markdown;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -93,10 +94,19 @@ pub fn resolve(
         others,
         base_path: config.base_path(),
     };
-    let mut diagnostics = Diagnostics::new();
-    let links: Vec<Vec<Link>> = (0..funnel.pages.len())
-        .map(|i| resolver.page_links(i, &mut diagnostics))
+    let per_page: Vec<(Vec<Link>, Diagnostics)> = (0..funnel.pages.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut diagnostics = Diagnostics::new();
+            (resolver.page_links(i, &mut diagnostics), diagnostics)
+        })
         .collect();
+    let mut diagnostics = Diagnostics::new();
+    let mut links = Vec::with_capacity(per_page.len());
+    for (page_links, page_diagnostics) in per_page {
+        links.push(page_links);
+        diagnostics.extend(page_diagnostics);
+    }
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
@@ -148,8 +158,9 @@ impl Resolver<'_> {
                 kind: LinkKind::Form,
             });
         }
+        let lines = markdown::LineIndex::new(&page.body, page.body_line);
         for link in &page.scan.links {
-            if let Some(to) = self.body_link(page, link, diagnostics) {
+            if let Some(to) = self.body_link(page, link, &lines, diagnostics) {
                 links.insert(Link {
                     to,
                     kind: LinkKind::Link,
@@ -216,9 +227,10 @@ impl Resolver<'_> {
         &self,
         page: &Page,
         link: &markdown::BodyLink,
+        lines: &markdown::LineIndex,
         diagnostics: &mut Diagnostics,
     ) -> Option<usize> {
-        let pos = markdown::position(&page.body, link.offset, page.body_line);
+        let pos = lines.position(link.offset);
         match link.content_target() {
             Some((path, anchor)) => self.content_link(page, path, anchor, pos, diagnostics),
             None => self.root_relative_link(page, &link.dest, pos, diagnostics),
@@ -312,6 +324,60 @@ impl Resolver<'_> {
             Some(close) => error.with_hint(format!("did you mean \"{close}\"? (paths are relative to content/)")),
             None if !target.ends_with(".md") => error.with_hint("content paths end in `.md` and are relative to content/, like `offers/starter-kit.md`"),
             None => error.with_hint("content paths are relative to content/, like `offers/starter-kit.md`"),
+        }
+    }
+}
+
+/// Resolves `forms.privacy_url` from site.yaml: a content path (`@/privacy.md`)
+/// or a root-relative URL must name a page of the site; an `https:` URL is
+/// taken as it is. Returns the href to put in forms and the page it names.
+pub fn resolve_privacy_url(
+    config: &Config,
+    config_text: &str,
+    funnel: &Funnel,
+) -> Result<Option<(String, Option<usize>)>, Diagnostic> {
+    let Some(url) = config.forms.privacy_url.as_deref() else {
+        return Ok(None);
+    };
+    if url.starts_with("https://") {
+        return Ok(Some((url.to_string(), None)));
+    }
+    let index = if url.starts_with("@/") {
+        funnel.index_of(url)
+    } else if url.starts_with('/') && !url.starts_with("//") {
+        let path = url.split(['#', '?']).next().unwrap_or(url);
+        let path = path
+            .strip_prefix(config.base_path())
+            .filter(|p| p.starts_with('/'))
+            .unwrap_or(path);
+        let path = if path.ends_with('/') {
+            path.to_string()
+        } else {
+            format!("{path}/")
+        };
+        funnel.pages.iter().position(|p| p.path == path)
+    } else {
+        None
+    };
+    match index {
+        Some(i) => Ok(Some((
+            crate::render::href(config, &funnel.pages[i].path),
+            Some(i),
+        ))),
+        None => {
+            let pos = crate::yaml::Source::new(config_text, crate::config::CONFIG_FILE, 1)
+                .locate(&["forms", "privacy_url"]);
+            let message = format!("`forms.privacy_url` \"{url}\" is not a page of the site");
+            let known = funnel.pages.iter().map(|p| p.path.as_str());
+            let hint = match crate::diagnostics::did_you_mean(url, known) {
+                Some(close) => format!("did you mean \"{close}\"?"),
+                None => "write the privacy page's content path (`@/privacy.md`), its URL (`/privacy/`), or an https: URL".into(),
+            };
+            Err(
+                Diagnostic::error("broken-privacy-url", crate::config::CONFIG_FILE, message)
+                    .at_pos(pos)
+                    .with_hint(hint),
+            )
         }
     }
 }

@@ -10,8 +10,10 @@
 //! data/     ─▶ data.NAME               data
 //! content/  ─▶ Vec<Page>               content, front_matter, markdown (scan)
 //!           ─▶ Funnel                  funnel: next, thank-you and @/ links resolved
+//!           ─▶ warnings                checks: gaps, dead ends, orphans, ...
 //!           ─▶ CSS bundles             assets (lightningcss, content-hashed)
-//!           ─▶ rendered files          render, forms, markdown (render), sitemap
+//!           ─▶ rendered files          render, forms, markdown (render), sitemap,
+//!                                      map (funnel.json, funnel/index.html)
 //!           ─▶ OUT                     output: staged, then swapped in
 //! ```
 //!
@@ -25,6 +27,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod assets;
+pub mod checks;
 pub mod config;
 pub mod content;
 pub mod data;
@@ -33,6 +36,7 @@ pub mod forms;
 pub mod front_matter;
 pub mod fs;
 pub mod funnel;
+pub mod map;
 pub mod markdown;
 pub mod output;
 pub mod render;
@@ -42,4 +46,4 @@ pub mod theme;
 mod yaml;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use site::{build, check, BuildOptions, BuildReport};
+pub use site::{build, check, funnel_text, BuildOptions, BuildReport};

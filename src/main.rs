@@ -42,6 +42,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print the journey map: stages, their pages, and where each page leads.
+    Funnel {
+        /// The site folder, holding site.yaml.
+        #[arg(default_value = ".")]
+        site: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,6 +71,28 @@ fn main() -> ExitCode {
             drafts,
         }),
         Command::Check { site, format } => check(BuildOptions::new(site), format),
+        Command::Funnel { site } => funnel(BuildOptions::new(site)),
+    }
+}
+
+fn funnel(options: BuildOptions) -> ExitCode {
+    use std::io::IsTerminal;
+    let colour = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    match funnelcake::funnel_text(&options, colour) {
+        Ok((text, warnings)) => {
+            print!("{text}");
+            if !warnings.is_empty() {
+                eprintln!();
+                print_diagnostics(&warnings);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            eprintln!("{}", summary(&diagnostics));
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -109,9 +137,12 @@ fn check(options: BuildOptions, format: Format) -> ExitCode {
     }
 }
 
+/// Prints through one buffered lock: a big site can have many thousands.
 fn print_diagnostics(diagnostics: &Diagnostics) {
+    use std::io::Write;
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     for diagnostic in diagnostics.iter() {
-        eprintln!("{diagnostic}");
+        let _ = writeln!(err, "{diagnostic}");
     }
 }
 

@@ -227,12 +227,33 @@ pub fn heading_slug(text: &str) -> String {
     }
 }
 
-/// The file position of a byte offset in a body that starts on `body_line`.
-pub fn position(body: &str, offset: usize, body_line: usize) -> Pos {
-    let before = &body[..offset.min(body.len())];
-    let line = body_line + before.matches('\n').count();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Pos::new(line, before[line_start..].chars().count() + 1)
+/// File positions of byte offsets in a body, in O(log lines) each: a page
+/// with thousands of links must not rescan its body for every one of them.
+pub struct LineIndex<'a> {
+    body: &'a str,
+    body_line: usize,
+    /// Byte offset where each line starts.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `body`, whose first line is line `body_line` of its file.
+    pub fn new(body: &'a str, body_line: usize) -> Self {
+        let mut starts = vec![0];
+        starts.extend(body.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex {
+            body,
+            body_line,
+            starts,
+        }
+    }
+
+    pub fn position(&self, offset: usize) -> Pos {
+        let offset = offset.min(self.body.len());
+        let line = self.starts.partition_point(|&start| start <= offset) - 1;
+        let column = self.body[self.starts[line]..offset].chars().count() + 1;
+        Pos::new(self.body_line + line, column)
+    }
 }
 
 #[cfg(test)]
@@ -249,7 +270,11 @@ mod tests {
             scan.links[0].content_target(),
             Some(("offers/kit.md", Some("faq")))
         );
-        assert_eq!(position(body, scan.links[0].offset, 5), Pos::new(7, 5));
+        let index = LineIndex::new(body, 5);
+        assert_eq!(index.position(scan.links[0].offset), Pos::new(7, 5));
+        assert_eq!(index.position(0), Pos::new(5, 1));
+        assert_eq!(index.position(14), Pos::new(6, 1));
+        assert_eq!(index.position(body.len()), Pos::new(12, 1));
         assert_eq!(scan.links[1].dest, "/privacy/");
     }
 

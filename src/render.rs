@@ -16,7 +16,7 @@
 //! | `data` | `data/NAME.yaml` as `data.NAME` |
 //! | `css` | stylesheet URLs by entry name: `css.main` |
 
-use crate::config::{Config, Direction};
+use crate::config::Config;
 use crate::content::Page;
 use crate::diagnostics::{suggestion, Diagnostic, Diagnostics};
 use crate::forms::{self, FormContext};
@@ -234,7 +234,7 @@ pub fn page_context<'a>(
             .collect(),
         price,
         date: meta.date.as_deref(),
-        expires: meta.expires.as_deref(),
+        expires: meta.expires.as_ref().map(|e| e.value.as_str()),
         draft: meta.draft,
         noindex: is_noindex(page),
         extra: &meta.extra,
@@ -283,7 +283,7 @@ fn offer_json_ld(
         "availability": "https://schema.org/InStock",
     });
     if let Some(expires) = &meta.expires {
-        offer["priceValidUntil"] = serde_json::Value::String(expires.clone());
+        offer["priceValidUntil"] = serde_json::Value::String(expires.value.clone());
     }
     if let Some(description) = &meta.description {
         offer["description"] = serde_json::Value::String(description.clone());
@@ -455,10 +455,7 @@ pub fn site_context(config: &Config) -> SiteContext<'_> {
         base_url: &config.base_url,
         base_path: config.base_path(),
         language: &config.language,
-        direction: match config.direction {
-            Direction::Ltr => "ltr",
-            Direction::Rtl => "rtl",
-        },
+        direction: config.direction.as_str(),
         theme: &config.theme,
         analytics: &config.analytics,
         funnel_map: config.funnel_map,

@@ -7,12 +7,14 @@
 //! fails, so a run reports every error it can find.
 
 use crate::assets::{self, Css};
+use crate::checks;
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::content;
 use crate::data;
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::fs;
 use crate::funnel::{self, Funnel, OtherOutputs};
+use crate::map::FunnelMap;
 use crate::markdown;
 use crate::output::{OutputFile, Staged, WriteStats, Writer};
 use crate::render::{self, Globals, PageContext, Renderer};
@@ -95,6 +97,17 @@ pub fn check(options: &BuildOptions) -> Diagnostics {
     diagnostics
 }
 
+/// The journey map as text for the terminal (`funnelcake funnel`), with
+/// the site's warnings; ANSI colour when `colour` is set.
+pub fn funnel_text(
+    options: &BuildOptions,
+    colour: bool,
+) -> Result<(String, Diagnostics), Diagnostics> {
+    let prepared = prepare(options)?;
+    let text = FunnelMap::new(&prepared.config, &prepared.funnel).to_text(colour);
+    Ok((text, prepared.diagnostics))
+}
+
 /// Everything a build knows once the input is read and checked.
 struct Prepared {
     config: Config,
@@ -120,8 +133,19 @@ fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     }
     let css = assets::build(&theme, config.base_path()).map_err(sorted)?;
     let others = other_outputs(&theme, &css, &config);
-    let (funnel, diagnostics) =
+    let (funnel, mut diagnostics) =
         funnel::resolve(&config, content.pages, &content.drafts, &others).map_err(sorted)?;
+    let mut config = config;
+    let privacy = funnel::resolve_privacy_url(&config, &config_text, &funnel)
+        .map_err(|e| Diagnostics::from_iter([e]))?;
+    config.forms.privacy_url = privacy.as_ref().map(|(href, _)| href.clone());
+    diagnostics.extend(checks::journey_warnings(&checks::Journey {
+        config: &config,
+        config_text: &config_text,
+        funnel: &funnel,
+        privacy_page: privacy.and_then(|(_, page)| page),
+        today: &checks::today(),
+    }));
     let renderer = make_renderer(&config, &theme, &funnel, &data, &css)?;
     Ok(Prepared {
         config,
@@ -183,7 +207,7 @@ fn load_config(
 fn other_outputs(theme: &Theme, css: &Css, config: &Config) -> OtherOutputs {
     let mut others: OtherOutputs = theme.layer("static").map(|(p, _)| p.to_string()).collect();
     others.extend(css.files.iter().map(|f| f.path.clone()));
-    others.extend(["404.html", "robots.txt", "sitemap.xml"].map(String::from));
+    others.extend(["404.html", "robots.txt", "sitemap.xml", "funnel.json"].map(String::from));
     if config.funnel_map {
         others.insert("funnel/index.html".into());
     }
@@ -228,18 +252,25 @@ impl Prepared {
                 None => Ok(None),
             }
         };
-        let pages = (0..self.funnel.pages.len()).into_par_iter().map(|i| {
-            let page = &self.funnel.pages[i];
-            let html = self.render_page(i)?;
-            emit(&page.output_file(), html.as_bytes(), &page.file)
-        });
-        let others = self
-            .other_files()
-            .map_err(|e| Diagnostics::from_iter([e]))?;
-        let others = others
-            .into_par_iter()
-            .map(|(file, origin)| emit(&file.path, &file.bytes, &origin));
-        let results: Vec<Result<Option<Staged>, Diagnostic>> = pages.chain(others).collect();
+        let render_pages = || -> Vec<Result<Option<Staged>, Diagnostic>> {
+            (0..self.funnel.pages.len())
+                .into_par_iter()
+                .map(|i| {
+                    let page = &self.funnel.pages[i];
+                    let html = self.render_page(i)?;
+                    emit(&page.output_file(), html.as_bytes(), &page.file)
+                })
+                .collect()
+        };
+        // The sitemaps and the map of a big site take a while: build them
+        // beside the pages, not before.
+        let (mut results, others) = rayon::join(render_pages, || self.other_files());
+        let others = others.map_err(|e| Diagnostics::from_iter([e]))?;
+        results.par_extend(
+            others
+                .into_par_iter()
+                .map(|(file, origin)| emit(&file.path, &file.bytes, &origin)),
+        );
         let mut staged = Vec::with_capacity(results.len());
         let mut errors = Diagnostics::new();
         for result in results {
@@ -293,6 +324,23 @@ impl Prepared {
                 .into_iter()
                 .map(|f| (f, "sitemap".to_string())),
         );
+        let map = FunnelMap::new(&self.config, &self.funnel);
+        files.push((
+            OutputFile {
+                path: "funnel.json".into(),
+                bytes: map.to_json().into_bytes(),
+            },
+            "funnel.json".into(),
+        ));
+        if self.config.funnel_map {
+            files.push((
+                OutputFile {
+                    path: "funnel/index.html".into(),
+                    bytes: map.to_html().into_bytes(),
+                },
+                "funnel/index.html".into(),
+            ));
+        }
         if self.renderer.has_template("404.html") {
             let html = self.render_not_found()?;
             files.push((

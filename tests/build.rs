@@ -1,70 +1,11 @@
 //! Builds the fixture sites under `tests/fixtures/` into temp folders and
 //! checks the real output and the exact error messages.
 
-use funnelcake::{BuildOptions, Diagnostics};
-use std::path::{Path, PathBuf};
+mod support;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// Builds a good fixture into a fresh temp folder.
-fn build_ok(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let options = BuildOptions {
-        out: Some(out.clone()),
-        ..BuildOptions::new(fixture(name))
-    };
-    if let Err(errors) = funnelcake::build(&options) {
-        panic!("{name} should build:\n{}", lines(&errors).join("\n"));
-    }
-    (dir, out)
-}
-
-fn read(out: &Path, file: &str) -> String {
-    std::fs::read_to_string(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
-
-fn lines(diagnostics: &Diagnostics) -> Vec<String> {
-    diagnostics.iter().map(|d| d.to_string()).collect()
-}
-
-/// Builds a broken fixture into an output folder holding an old file, and
-/// checks that the build failed and left that folder exactly as it was.
-fn build_errors(name: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("index.html"), "previous build").unwrap();
-    let options = BuildOptions {
-        out: Some(out.clone()),
-        ..BuildOptions::new(fixture(name))
-    };
-    let errors = funnelcake::build(&options).expect_err("the build should fail");
-    assert!(errors.has_errors());
-    let left: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert_eq!(
-        left,
-        ["index.html"],
-        "the failed build of {name} changed the output folder"
-    );
-    assert_eq!(read(&out, "index.html"), "previous build");
-    // `check` reports the same errors and writes nothing either.
-    let checked = funnelcake::check(&BuildOptions::new(fixture(name)));
-    assert_eq!(
-        lines(&checked.errors().cloned().collect()),
-        lines(&errors.errors().cloned().collect())
-    );
-    assert!(!fixture(name).join("public").exists());
-    lines(&errors).join("\n")
-}
+use funnelcake::BuildOptions;
+use std::path::Path;
+use support::{build_errors, build_ok, fixture, lines, read};
 
 #[test]
 fn full_site_writes_every_page_at_its_clean_url() {

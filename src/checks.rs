@@ -1,0 +1,251 @@
+//! The journey check: warnings about a funnel that builds but leaks.
+//!
+//! A build with these is still a valid site; `check` and `build` both print
+//! them. Each kind has a stable code, documented in the README:
+//!
+//! | code | what it means |
+//! |---|---|
+//! | `unserved-stage` | a journey stage that no page serves (a gap) |
+//! | `orphan-page` | a page that nothing links to (the home page excepted) |
+//! | `dead-end` | a page with a stage but no way onward |
+//! | `backward-next` | a `next` that goes back to an earlier stage |
+//! | `thank-you-layout` | an opt-in whose thank-you page is not a `thankyou` page |
+//! | `missing-description` | an indexable page without a description |
+//! | `expired` | an `expires` date in the past |
+
+use crate::config::{Config, CONFIG_FILE};
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::funnel::{Funnel, LinkKind};
+use crate::render::is_noindex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Everything the journey check looks at.
+pub struct Journey<'a> {
+    pub config: &'a Config,
+    pub config_text: &'a str,
+    pub funnel: &'a Funnel,
+    /// The page `forms.privacy_url` names, which the forms link to.
+    pub privacy_page: Option<usize>,
+    /// `YYYY-MM-DD`, to compare `expires` with.
+    pub today: &'a str,
+}
+
+/// Every funnel warning of the site.
+pub fn journey_warnings(journey: &Journey) -> Diagnostics {
+    let mut warnings = Diagnostics::new();
+    unserved_stages(journey, &mut warnings);
+    for index in 0..journey.funnel.pages.len() {
+        page_warnings(journey, index, &mut warnings);
+    }
+    warnings
+}
+
+fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {
+    let funnel = journey.funnel;
+    for stage in &journey.config.journey {
+        let served = funnel
+            .pages
+            .iter()
+            .any(|p| p.meta.stage.as_deref() == Some(stage.id.as_str()));
+        if served {
+            continue;
+        }
+        let message = format!(
+            "journey stage \"{}\" has no page (a gap in the funnel)",
+            stage.id
+        );
+        let hint = format!(
+            "add a page with `stage: {}`, or remove the stage from `journey:`",
+            stage.id
+        );
+        warnings.push(
+            Diagnostic::warning("unserved-stage", CONFIG_FILE, message)
+                .at_pos(stage_position(journey.config_text, &stage.id))
+                .with_hint(hint),
+        );
+    }
+}
+
+/// Where a custom journey names a stage in site.yaml, or the `journey:` key.
+fn stage_position(text: &str, id: &str) -> Option<Pos> {
+    let mut in_journey = false;
+    let mut journey_pos = None;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if indent == 0 && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            in_journey = trimmed.starts_with("journey:");
+            if in_journey {
+                journey_pos = Some(Pos::new(index + 1, 1));
+            }
+            continue;
+        }
+        if !in_journey {
+            continue;
+        }
+        for pattern in [
+            format!("id: {id}"),
+            format!("id: \"{id}\""),
+            format!("- {id}"),
+        ] {
+            if let Some(at) = line.find(&pattern) {
+                let column = line[..at].chars().count() + 1;
+                let column = if pattern.starts_with('-') {
+                    column + 2
+                } else {
+                    column + 4
+                };
+                return Some(Pos::new(index + 1, column));
+            }
+        }
+    }
+    journey_pos
+}
+
+fn page_warnings(journey: &Journey, index: usize, warnings: &mut Diagnostics) {
+    let config = journey.config;
+    let funnel = journey.funnel;
+    let page = &funnel.pages[index];
+    let meta = &page.meta;
+    let onward = funnel.links[index].iter().any(|l| l.to != index);
+
+    let linked = !funnel.incoming[index].is_empty() || journey.privacy_page == Some(index);
+    if page.path != "/" && !linked {
+        let hint = "link it with `next:`, a form's `thank_you:` or `[text](@/path.md)` from another page, or delete it";
+        warnings.push(
+            Diagnostic::warning(
+                "orphan-page",
+                &page.file,
+                format!("no page links to {} (an orphan page)", page.path),
+            )
+            .with_hint(hint),
+        );
+    }
+    if let Some(stage) = &meta.stage {
+        if !onward {
+            let hint = "add `next:`, a form, or a link to the next step";
+            warnings.push(
+                Diagnostic::warning(
+                    "dead-end",
+                    &page.file,
+                    format!("stage \"{stage}\" page has no next step (dead end)"),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+    if let (Some(next), Some(to)) = (&meta.next, funnel.link_target(index, LinkKind::Next)) {
+        let here = meta.stage.as_deref().and_then(|s| config.stage_index(s));
+        let there = funnel.pages[to]
+            .meta
+            .stage
+            .as_deref()
+            .and_then(|s| config.stage_index(s));
+        if let (Some(here), Some(there)) = (here, there) {
+            if there < here {
+                let message = format!(
+                    "`next` goes back from stage \"{}\" to the earlier stage \"{}\"",
+                    config.journey[here].id, config.journey[there].id
+                );
+                let hint =
+                    "a funnel moves forward: point `next` at a page of this or a later stage";
+                warnings.push(
+                    Diagnostic::warning("backward-next", &page.file, message)
+                        .at_pos(next.pos)
+                        .with_hint(hint),
+                );
+            }
+        }
+    }
+    let thank_you = meta.form.as_ref().and_then(|f| f.thank_you.as_ref());
+    if let (Some(thank_you), Some(to)) = (thank_you, funnel.link_target(index, LinkKind::Form)) {
+        let target = &funnel.pages[to];
+        if target.meta.layout.value != "thankyou" {
+            let message = format!(
+                "the form's thank-you page {} has layout \"{}\", not \"thankyou\"",
+                target.file, target.meta.layout.value
+            );
+            let hint = format!(
+                "set `layout: thankyou` in {}, so it is kept out of search and sitemaps",
+                target.file
+            );
+            warnings.push(
+                Diagnostic::warning("thank-you-layout", &page.file, message)
+                    .at_pos(thank_you.pos)
+                    .with_hint(hint),
+            );
+        }
+    }
+    if meta.description.is_none() && !is_noindex(page) && !meta.draft {
+        let hint = "add `description:`, one or two sentences for search results and link previews";
+        warnings.push(
+            Diagnostic::warning(
+                "missing-description",
+                &page.file,
+                "the page has no description",
+            )
+            .with_hint(hint),
+        );
+    }
+    if let Some(expires) = &meta.expires {
+        if expires
+            .value
+            .get(..10)
+            .is_some_and(|day| day < journey.today)
+        {
+            let message = format!("the offer expired on {}", &expires.value[..10]);
+            let hint = "update or remove `expires:`, or take the page down";
+            warnings.push(
+                Diagnostic::warning("expired", &page.file, message)
+                    .at_pos(expires.pos)
+                    .with_hint(hint),
+            );
+        }
+    }
+}
+
+/// Today's date in UTC as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days((seconds / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_from_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(today().len(), 10);
+    }
+
+    #[test]
+    fn stage_positions() {
+        let text = "title: x\njourney:\n  - { id: discover, title: D }\n  - id: signup\n    title: S\nforms: {}\n";
+        assert_eq!(stage_position(text, "discover"), Some(Pos::new(3, 11)));
+        assert_eq!(stage_position(text, "signup"), Some(Pos::new(4, 9)));
+        assert_eq!(stage_position(text, "other"), Some(Pos::new(2, 1)));
+        assert_eq!(stage_position("title: x\n", "aware"), None);
+    }
+}

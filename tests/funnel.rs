@@ -1,0 +1,460 @@
+//! Funnel semantics on fixture sites: each provider's form markup, consent
+//! and honeypot, noindex thank-you pages, sitemaps, funnel.json, the map,
+//! the journey warnings; and in headless Chromium, a form that posts with
+//! JavaScript off and the example site's opt-in clicked through end to end.
+
+mod support;
+
+use funnelcake::BuildOptions;
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+use support::browser::Browser;
+use support::{build_errors, build_ok, fixture, form_pairs, lines, read, SiteServer};
+
+/// The `<form>...</form>` of a built page.
+fn form_of(out: &Path, page: &str) -> String {
+    let html = read(out, page);
+    let start = html
+        .find("<form")
+        .unwrap_or_else(|| panic!("{page} has no form"));
+    let end = html[start..].find("</form>").unwrap() + start + "</form>".len();
+    html[start..end].to_string()
+}
+
+#[test]
+fn each_provider_gets_its_own_mechanism() {
+    let (_dir, out) = build_ok("providers");
+    for provider in ["netlify", "formspree", "mailchimp", "kit", "custom"] {
+        let form = form_of(&out, &format!("{provider}/index.html"));
+        insta::assert_snapshot!(format!("form_{provider}"), form);
+    }
+
+    let netlify = form_of(&out, "netlify/index.html");
+    assert!(netlify.contains(r#"action="/thanks/""#), "{netlify}");
+    assert!(netlify
+        .contains(r#"name="netlify" data-netlify="true" netlify-honeypot="company_website""#));
+    assert!(netlify.contains(r#"<input type="hidden" name="form-name" value="netlify">"#));
+
+    let formspree = form_of(&out, "formspree/index.html");
+    assert!(formspree.contains(r#"action="https://formspree.io/f/xyzabcd""#));
+    assert!(formspree.contains(r#"name="_next" value="https://providers.example/thanks/""#));
+    assert!(formspree.contains(r#"name="_gotcha""#));
+
+    let mailchimp = form_of(&out, "mailchimp/index.html");
+    assert!(mailchimp.contains(
+        r#"action="https://example.us21.list-manage.com/subscribe/post?u=1a2b3c&amp;id=4d5e6f""#
+    ));
+    for name in ["EMAIL", "FNAME", "LNAME", "PHONE", "b_1a2b3c_4d5e6f"] {
+        assert!(mailchimp.contains(&format!(r#"name="{name}""#)), "{name}");
+    }
+
+    let kit = form_of(&out, "kit/index.html");
+    assert!(kit.contains(r#"action="https://app.kit.com/forms/1234567/subscriptions""#));
+    assert!(kit.contains(r#"name="email_address" type="email""#));
+    assert!(kit.contains(r#"name="fields[first_name]""#));
+
+    let custom = form_of(&out, "custom/index.html");
+    assert!(custom.contains(r#"action="/api/subscribe""#));
+    assert!(custom.contains(r#"name="redirect" value="https://providers.example/thanks/""#));
+}
+
+#[test]
+fn every_form_has_labels_funnel_fields_consent_and_a_honeypot() {
+    let (_dir, out) = build_ok("providers");
+    for provider in ["netlify", "formspree", "mailchimp", "custom"] {
+        let form = form_of(&out, &format!("{provider}/index.html"));
+        assert!(form.contains(r#"method="post""#));
+        for (name, value) in [
+            ("funnel_page", format!("/{provider}/")),
+            ("funnel_stage", "subscribe".into()),
+            ("funnel_offer", "lead_magnet".into()),
+            ("utm_source", String::new()),
+            ("utm_medium", String::new()),
+            ("utm_campaign", String::new()),
+            ("utm_term", String::new()),
+            ("utm_content", String::new()),
+        ] {
+            let input = format!(r#"<input type="hidden" name="{name}" value="{value}">"#);
+            assert!(form.contains(&input), "{provider}: {input}");
+        }
+        // Every visible input has a real label pointing at it.
+        for id in form.split(r#"<input id=""#).skip(1) {
+            let id = id.split('"').next().unwrap();
+            assert!(
+                form.contains(&format!(r#"<label for="{id}">"#)),
+                "{provider}: label for {id}"
+            );
+        }
+        // An unticked, required consent box linking the privacy page.
+        assert!(form.contains(r#"<input id="consent-"#));
+        let consent = form.split(r#"name="consent""#).nth(1).unwrap();
+        assert!(
+            consent.starts_with(r#" type="checkbox" value="yes" required>"#),
+            "{consent}"
+        );
+        assert!(!consent.split('>').next().unwrap().contains("checked"));
+        assert!(
+            form.contains(r#"<a href="/privacy/">Privacy policy</a>"#),
+            "{provider}"
+        );
+        // The honeypot is hidden from people and screen readers, and skipped by Tab.
+        assert!(form.contains(r#"<div class="hp" aria-hidden="true">"#));
+        assert!(form.contains(r#"tabindex="-1" autocomplete="off""#));
+    }
+    // A form whose consent text is empty has no consent box.
+    assert!(!form_of(&out, "kit/index.html").contains("consent"));
+    // Field types and autocomplete.
+    let custom = form_of(&out, "custom/index.html");
+    assert!(custom.contains(r#"name="email" type="email" autocomplete="email" required>"#));
+    assert!(custom.contains(r#"name="company" type="text" autocomplete="organization">"#));
+    assert!(custom.contains(r#"<textarea id="field-goal" name="goal""#));
+    assert!(custom.contains(r#"<label for="field-goal">What do you want to roast?</label>"#));
+    assert!(custom.contains(">Send me the guide</button>"));
+    // The UTM script is on the page, small and dependency-free.
+    let page = read(&out, "custom/index.html");
+    let script = page
+        .split("<script>")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    assert!(script.len() < 1024, "{} bytes", script.len());
+    assert!(script.contains("sessionStorage") && !script.contains("src="));
+}
+
+#[test]
+fn thank_you_pages_are_noindex_unless_told_otherwise_and_not_in_sitemaps() {
+    let (_dir, out) = build_ok("providers");
+    let noindex = r#"<meta name="robots" content="noindex">"#;
+    assert!(read(&out, "thanks/index.html").contains(noindex));
+    assert!(!read(&out, "thanks-indexed/index.html").contains(noindex));
+    assert!(!read(&out, "custom/index.html").contains(noindex));
+
+    let subscribe = read(&out, "sitemaps/subscribe.xml");
+    let locs: Vec<&str> = subscribe
+        .split("<loc>")
+        .skip(1)
+        .map(|l| l.split("</loc>").next().unwrap())
+        .collect();
+    let expected: Vec<String> = [
+        "",
+        "custom/",
+        "formspree/",
+        "kit/",
+        "mailchimp/",
+        "netlify/",
+    ]
+    .iter()
+    .map(|p| format!("https://providers.example/{p}"))
+    .collect();
+    assert_eq!(locs, expected);
+    let pages = read(&out, "sitemaps/pages.xml");
+    assert!(pages.contains("<loc>https://providers.example/privacy/</loc>"));
+    assert!(pages.contains("<loc>https://providers.example/thanks-indexed/</loc>"));
+    assert!(!pages.contains("/thanks/<"));
+    let index = read(&out, "sitemap.xml");
+    assert_eq!(index.matches("<sitemap>").count(), 2, "{index}");
+}
+
+#[test]
+fn funnel_json_follows_the_schema_with_every_link_kind() {
+    let (_dir, out) = build_ok("full");
+    let text = read(&out, "funnel.json");
+    insta::assert_snapshot!("funnel_json_full", text);
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["site"]["title"], "Fixture");
+    assert_eq!(json["site"]["base_url"], "https://fixture.example");
+    let stages: Vec<&str> = json["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "aware",
+            "engage",
+            "subscribe",
+            "convert",
+            "excite",
+            "ascend",
+            "advocate",
+            "promote"
+        ]
+    );
+    let pages = json["pages"].as_array().unwrap();
+    let urls: Vec<&str> = pages.iter().map(|p| p["url"].as_str().unwrap()).collect();
+    let mut sorted = urls.clone();
+    sorted.sort();
+    assert_eq!(urls, sorted, "pages are sorted by url");
+    let mut kinds = std::collections::BTreeSet::new();
+    for page in pages {
+        let keys: Vec<&str> = page
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        // serde_json sorts keys; the file itself keeps SPEC's order (see the snapshot).
+        let expected = [
+            "indexable",
+            "layout",
+            "links",
+            "offer",
+            "source",
+            "stage",
+            "title",
+            "url",
+        ];
+        assert_eq!(keys, expected);
+        for link in page["links"].as_array().unwrap() {
+            let to = link["to"].as_str().unwrap();
+            assert!(urls.contains(&to), "link to a page of the site: {to}");
+            kinds.insert(link["kind"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["form", "link", "next"]
+    );
+    let guide = pages.iter().find(|p| p["url"] == "/guide/").unwrap();
+    assert_eq!(guide["links"][0]["to"], "/thanks/");
+    assert_eq!(guide["links"][0]["kind"], "form");
+    let thanks = pages.iter().find(|p| p["url"] == "/thanks/").unwrap();
+    assert_eq!(thanks["indexable"], false);
+    assert_eq!(thanks["source"], "content/thanks.md");
+}
+
+#[test]
+fn funnel_map_page_shows_columns_cards_links_gaps_and_dead_ends() {
+    let (_dir, out) = build_ok("journey-warnings");
+    let html = read(&out, "funnel/index.html");
+    assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
+    assert!(!html.contains("<script"), "no script on the map");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external request"
+    );
+    let order: Vec<usize> = ["Discover", "Consider", "Sign up", "Buy", "Refer"]
+        .iter()
+        .map(|t| html.find(&format!("{t} <span class=\"count\">")).unwrap())
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "stages in journey order"
+    );
+    assert!(html.contains("<strong>Gap</strong> no page serves this stage"));
+    assert_eq!(
+        html.matches("<span class=\"tag warn\">dead end</span>")
+            .count(),
+        1
+    );
+    assert!(html.contains(r#"<h3><a href="/early/">Still thinking?</a></h3>"#));
+    // Each link is an arrow, and listed on its card for phones and print.
+    assert_eq!(html.matches("<path class=\"next").count(), 3);
+    assert_eq!(html.matches("<path class=\"form").count(), 1);
+    assert!(
+        html.contains("<path class=\"next back\""),
+        "the backward next is marked"
+    );
+    assert!(html.contains("(next)</li>") && html.contains("(form)</li>"));
+    assert!(!read(&out, "sitemap.xml").contains("funnel"));
+}
+
+#[test]
+fn funnel_map_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    support::copy_tree(&fixture("journey-warnings"), &site);
+    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    std::fs::write(
+        site.join("site.yaml"),
+        format!("{config}funnel_map: false\n"),
+    )
+    .unwrap();
+    funnelcake::build(&BuildOptions::new(&site)).unwrap();
+    assert!(!site.join("public/funnel").exists());
+    assert!(site.join("public/funnel.json").is_file());
+}
+
+#[test]
+fn journey_warnings_in_text() {
+    let diagnostics = funnelcake::check(&BuildOptions::new(fixture("journey-warnings")));
+    assert!(!diagnostics.has_errors());
+    insta::assert_snapshot!("journey_warnings", lines(&diagnostics).join("\n"));
+    // `build` prints the same warnings and still succeeds.
+    let dir = tempfile::tempdir().unwrap();
+    let report = funnelcake::build(&BuildOptions {
+        out: Some(dir.path().join("out")),
+        ..BuildOptions::new(fixture("journey-warnings"))
+    })
+    .unwrap();
+    assert_eq!(lines(&report.diagnostics), lines(&diagnostics));
+}
+
+#[test]
+fn journey_warnings_in_json_have_stable_codes() {
+    let diagnostics = funnelcake::check(&BuildOptions::new(fixture("journey-warnings")));
+    let json: Value = serde_json::from_str(&diagnostics.to_json()).unwrap();
+    assert_eq!(json["errors"], Value::Array(vec![]));
+    let warnings = json["warnings"].as_array().unwrap();
+    let mut codes: Vec<(&str, &str)> = warnings
+        .iter()
+        .map(|w| (w["code"].as_str().unwrap(), w["file"].as_str().unwrap()))
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            ("backward-next", "content/offer.md"),
+            ("dead-end", "content/early.md"),
+            ("expired", "content/sale.md"),
+            ("missing-description", "content/early.md"),
+            ("orphan-page", "content/optin.md"),
+            ("thank-you-layout", "content/optin.md"),
+            ("unserved-stage", "site.yaml"),
+        ]
+    );
+    for warning in warnings {
+        for key in ["file", "line", "column", "code", "message"] {
+            assert!(warning.get(key).is_some(), "{key} in {warning}");
+        }
+    }
+    let backward = warnings
+        .iter()
+        .find(|w| w["code"] == "backward-next")
+        .unwrap();
+    assert_eq!(
+        (backward["line"].as_u64(), backward["column"].as_u64()),
+        (Some(5), Some(7))
+    );
+}
+
+#[test]
+fn privacy_url_must_name_a_page() {
+    insta::assert_snapshot!(build_errors("broken-privacy"));
+}
+
+/// Builds `site` for `server`'s address and serves it.
+fn build_and_serve(site: &Path, dir: &Path) -> SiteServer {
+    let server = SiteServer::bind();
+    let out = dir.join("out");
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        base_url: Some(server.url.clone()),
+        ..BuildOptions::new(site)
+    };
+    if let Err(errors) = funnelcake::build(&options) {
+        panic!("{}", lines(&errors).join("\n"));
+    }
+    server.serve(&out);
+    server
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no field {name} in {pairs:?}"))
+}
+
+#[test]
+fn a_form_posts_its_fields_with_javascript_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("providers"), dir.path());
+    let mut browser = Browser::launch();
+    browser.disable_javascript();
+    browser.navigate(&format!("{}/custom/?utm_source=ignored", server.url));
+    browser.type_into("#field-email", "ada@example.com");
+    browser.type_into("#field-company", "Analytical Engines");
+    browser.type_into("#field-goal", "Ethiopian beans");
+    browser.click("input[name=consent]");
+    browser.click(".optin-form button[type=submit]");
+    browser.wait_until("location.pathname === '/thanks/'", Duration::from_secs(10));
+
+    let posts = server.posts.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1);
+    let pairs = form_pairs(&posts[0]);
+    assert_eq!(field(&pairs, "email"), "ada@example.com");
+    assert_eq!(field(&pairs, "company"), "Analytical Engines");
+    assert_eq!(field(&pairs, "goal"), "Ethiopian beans");
+    assert_eq!(field(&pairs, "consent"), "yes");
+    assert_eq!(field(&pairs, "funnel_page"), "/custom/");
+    assert_eq!(field(&pairs, "funnel_stage"), "subscribe");
+    assert_eq!(field(&pairs, "funnel_offer"), "lead_magnet");
+    assert_eq!(
+        field(&pairs, "company_website"),
+        "",
+        "the honeypot stays empty"
+    );
+    assert_eq!(
+        field(&pairs, "utm_source"),
+        "",
+        "without JavaScript the UTM fields are empty"
+    );
+    assert_eq!(field(&pairs, "redirect"), format!("{}/thanks/", server.url));
+    assert_eq!(browser.url(), format!("{}/thanks/", server.url));
+}
+
+#[test]
+fn example_site_opt_in_works_end_to_end_with_the_custom_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    support::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site"),
+        &site,
+    );
+    std::fs::remove_dir_all(site.join("public")).ok();
+    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    let config = config.replace(
+        "provider: netlify",
+        "provider: custom\n  action: /api/subscribe",
+    );
+    std::fs::write(site.join("site.yaml"), config).unwrap();
+    let server = build_and_serve(&site, dir.path());
+
+    let mut browser = Browser::launch();
+    // A visitor arrives from a newsletter, then follows the funnel.
+    browser.navigate(&format!(
+        "{}/?utm_source=newsletter&utm_campaign=autumn",
+        server.url
+    ));
+    let cta: String = browser
+        .eval("document.querySelector('.cta a').href")
+        .as_str()
+        .unwrap()
+        .into();
+    assert!(
+        cta.contains("utm_source=newsletter"),
+        "internal links carry the UTM parameters: {cta}"
+    );
+    browser.clear_events();
+    browser.click(".cta a");
+    browser.wait_for_event("Page.loadEventFired", Duration::from_secs(10));
+    browser.wait_until(
+        "!!document.querySelector('.optin-form')",
+        Duration::from_secs(10),
+    );
+    browser.type_into("input[type=email]", "grace@example.com");
+    browser.click("input[name=consent]");
+    browser.click(".optin-form button[type=submit]");
+    browser.wait_until(
+        "location.pathname === '/guides/roasting-guide-thanks/'",
+        Duration::from_secs(10),
+    );
+    let posts = server.posts.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1);
+    let pairs = form_pairs(&posts[0]);
+    assert_eq!(field(&pairs, "email"), "grace@example.com");
+    assert_eq!(field(&pairs, "utm_source"), "newsletter");
+    assert_eq!(field(&pairs, "utm_campaign"), "autumn");
+    assert_eq!(field(&pairs, "funnel_page"), "/guides/roasting-guide/");
+    browser.wait_until(
+        "document.querySelector('h1')?.textContent === 'Your guide is on its way'",
+        Duration::from_secs(10),
+    );
+}

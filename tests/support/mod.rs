@@ -1,0 +1,185 @@
+//! Helpers shared by the integration tests: fixture sites built into temp
+//! folders, and the diagnostics they produce as text.
+#![allow(dead_code)]
+
+pub mod browser;
+
+use funnelcake::{BuildOptions, Diagnostics};
+use std::path::{Path, PathBuf};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Builds a good fixture into a fresh temp folder.
+pub fn build_ok(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(fixture(name))
+    };
+    if let Err(errors) = funnelcake::build(&options) {
+        panic!("{name} should build:\n{}", lines(&errors).join("\n"));
+    }
+    (dir, out)
+}
+
+pub fn read(out: &Path, file: &str) -> String {
+    std::fs::read_to_string(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+pub fn lines(diagnostics: &Diagnostics) -> Vec<String> {
+    diagnostics.iter().map(|d| d.to_string()).collect()
+}
+
+/// Builds a broken fixture into an output folder holding an old file, and
+/// checks that the build failed and left that folder exactly as it was.
+pub fn build_errors(name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("index.html"), "previous build").unwrap();
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(fixture(name))
+    };
+    let errors = funnelcake::build(&options).expect_err("the build should fail");
+    assert!(errors.has_errors());
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["index.html"],
+        "the failed build of {name} changed the output folder"
+    );
+    assert_eq!(read(&out, "index.html"), "previous build");
+    // `check` reports the same errors and writes nothing either.
+    let checked = funnelcake::check(&BuildOptions::new(fixture(name)));
+    assert_eq!(
+        lines(&checked.errors().cloned().collect()),
+        lines(&errors.errors().cloned().collect())
+    );
+    assert!(!fixture(name).join("public").exists());
+    lines(&errors).join("\n")
+}
+
+/// Copies a folder tree (a site to edit in a test).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body into pairs.
+pub fn form_pairs(body: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let bytes = s.replace('+', " ").into_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' && i + 2 < bytes.len() {
+                if let Ok(b) =
+                    u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16)
+                {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    body.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// A stand-in for a hosting platform and a form backend: serves a built
+/// site from OUT and takes form posts at `/api/subscribe`, answering each
+/// with a 303 to the post's `redirect` field, as a custom endpoint would.
+pub struct SiteServer {
+    pub url: String,
+    pub posts: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    server: std::sync::Arc<tiny_http::Server>,
+}
+
+impl SiteServer {
+    /// Binds a free port; call [`SiteServer::serve`] once OUT is built.
+    pub fn bind() -> SiteServer {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let port = server.server_addr().to_ip().unwrap().port();
+        SiteServer {
+            url: format!("http://127.0.0.1:{port}"),
+            posts: Default::default(),
+            server: std::sync::Arc::new(server),
+        }
+    }
+
+    pub fn serve(&self, out: &Path) {
+        let server = self.server.clone();
+        let posts = self.posts.clone();
+        let out = out.to_path_buf();
+        std::thread::spawn(move || {
+            for mut request in server.incoming_requests() {
+                let path = request.url().split('?').next().unwrap_or("/").to_string();
+                if request.method() == &tiny_http::Method::Post && path == "/api/subscribe" {
+                    let mut body = String::new();
+                    let _ = std::io::Read::read_to_string(request.as_reader(), &mut body);
+                    let redirect = form_pairs(&body)
+                        .into_iter()
+                        .find(|(k, _)| k == "redirect")
+                        .map(|(_, v)| v)
+                        .unwrap_or_else(|| "/".into());
+                    posts.lock().unwrap().push(body);
+                    let header = tiny_http::Header::from_bytes("Location", redirect).unwrap();
+                    let _ = request.respond(tiny_http::Response::empty(303).with_header(header));
+                    continue;
+                }
+                let mut file = out.join(path.trim_start_matches('/'));
+                if path.ends_with('/') {
+                    file.push("index.html");
+                }
+                let response = match std::fs::read(&file) {
+                    Ok(bytes) => {
+                        let kind = if file.extension().is_some_and(|e| e == "css") {
+                            "text/css"
+                        } else {
+                            "text/html; charset=utf-8"
+                        };
+                        tiny_http::Response::from_data(bytes).with_header(
+                            tiny_http::Header::from_bytes("Content-Type", kind).unwrap(),
+                        )
+                    }
+                    Err(_) => {
+                        tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+                    }
+                };
+                let _ = request.respond(response);
+            }
+        });
+    }
+}
+
+impl Drop for SiteServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}

@@ -101,3 +101,42 @@ fn check_writes_nothing_and_prints_json() {
     let clean = run(&["check", &fixture("full")]);
     assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
 }
+
+#[test]
+fn funnel_prints_the_journey_map_without_colour_off_a_terminal() {
+    let output = run(&["funnel", &fixture("journey-warnings")]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
+    let expected = "\
+Warnings: 5 stages, 6 pages
+
+1. Discover (discover)
+  / Home  [landing]
+    → /offer/ (next)
+    → /sale/ (link)
+
+2. Consider (consider)
+  /early/ Still thinking?  [landing]
+    ✗ dead end: no way onward
+
+3. Sign up (signup)
+  /landing-thanks/ Thanks  [landing]
+    → /offer/ (next)
+  /optin/ Sign up  [optin]
+    → /landing-thanks/ (form)
+
+4. Buy (buy)
+  /offer/ The offer  [landing]
+    → /early/ (next)
+  /sale/ Sale  [landing]
+    → / (link)
+
+5. Refer (refer)
+  (no page: a gap in the journey)
+";
+    assert_eq!(text, expected);
+    assert!(stderr(&output).contains("dead end"), "warnings go to stderr");
+    let broken = run(&["funnel", &fixture("unknown-stage")]);
+    assert_eq!(broken.status.code(), Some(1));
+}

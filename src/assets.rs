@@ -42,7 +42,9 @@ pub fn targets() -> Targets {
 }
 
 /// Bundles and minifies every CSS entry; every broken file is reported.
-pub fn build(theme: &Theme, base_path: &str) -> Result<Css, Diagnostics> {
+/// `hashed` puts a content hash in each name (`css/main.1a2b3c4d.css`);
+/// the dev server turns it off so a CSS edit leaves the pages unchanged.
+pub fn build(theme: &Theme, base_path: &str, hashed: bool) -> Result<Css, Diagnostics> {
     let provider = MemoryFiles::new(theme);
     let mut css = Css::default();
     let mut diagnostics = Diagnostics::new();
@@ -54,7 +56,11 @@ pub fn build(theme: &Theme, base_path: &str) -> Result<Css, Diagnostics> {
         match bundle(&provider, name) {
             Ok(text) => {
                 let stem = name.trim_end_matches(".css");
-                let path = format!("css/{stem}.{}.css", short_hash(text.as_bytes()));
+                let path = if hashed {
+                    format!("css/{stem}.{}.css", short_hash(text.as_bytes()))
+                } else {
+                    format!("css/{stem}.css")
+                };
                 css.urls
                     .insert(stem.to_string(), format!("{base_path}/{path}"));
                 css.files.push(OutputFile {
@@ -210,20 +216,22 @@ mod tests {
             ),
             ("css/_base.css", "body { margin: 0 }\n"),
         ]);
-        let css = build(&t, "/shop").unwrap();
+        let css = build(&t, "/shop", true).unwrap();
         assert_eq!(css.files.len(), 1);
         let text = String::from_utf8(css.files[0].bytes.clone()).unwrap();
         assert!(text.starts_with("body{margin:0}"), "{text}");
         assert!(text.contains("-webkit-user-select:none"), "{text}");
         assert!(text.contains("color:red"), "{text}");
         assert!(css.urls["main"].starts_with("/shop/css/main."));
-        assert_eq!(build(&t, "/shop").unwrap().urls, css.urls);
+        assert_eq!(build(&t, "/shop", true).unwrap().urls, css.urls);
+        let dev = build(&t, "/shop", false).unwrap();
+        assert_eq!(dev.urls["main"], "/shop/css/main.css", "dev builds keep names stable");
     }
 
     #[test]
     fn css_errors_name_file_and_line() {
         let t = theme(&[("css/main.css", "@import \"missing.css\";\n")]);
-        let err = build(&t, "").unwrap_err();
+        let err = build(&t, "", true).unwrap_err();
         let d = err.iter().next().unwrap();
         assert!(d.to_string().contains("css/main.css"), "{d}");
     }

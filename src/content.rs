@@ -117,7 +117,7 @@ fn markdown_files(site: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Diagn
     }
 }
 
-fn load_page(
+pub(crate) fn load_page(
     site: &Path,
     content_dir: &Path,
     path: &Path,

@@ -14,6 +14,7 @@ use crate::markdown;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// How one page leads to another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -37,19 +38,23 @@ pub struct Link {
 /// The pages with every reference resolved.
 #[derive(Debug)]
 pub struct Funnel {
-    /// Sorted by URL path.
-    pub pages: Vec<Page>,
+    /// Sorted by URL path. Shared, so the dev server can swap one page
+    /// without copying the others.
+    pub pages: Vec<Arc<Page>>,
     /// Content path (`offers/kit.md`) to page index.
     by_content_path: HashMap<String, usize>,
     /// Outgoing links of each page, sorted and without duplicates.
     pub links: Vec<Vec<Link>>,
     /// Pages leading to each page, sorted.
     pub incoming: Vec<Vec<usize>>,
+    /// The warnings about each page's links, kept so that re-linking one
+    /// edited page can reuse the others'.
+    link_warnings: Vec<Diagnostics>,
 }
 
 impl Funnel {
     pub fn page(&self, content_path: &str) -> Option<&Page> {
-        self.index_of(content_path).map(|i| &self.pages[i])
+        self.index_of(content_path).map(|i| &*self.pages[i])
     }
 
     pub fn index_of(&self, content_path: &str) -> Option<usize> {
@@ -72,20 +77,39 @@ pub type OtherOutputs = HashSet<String>;
 /// Resolves all references; errors for every one that points nowhere.
 pub fn resolve(
     config: &Config,
-    pages: Vec<Page>,
+    pages: Vec<Arc<Page>>,
     drafts: &[String],
     others: &OtherOutputs,
 ) -> Result<(Funnel, Diagnostics), Diagnostics> {
-    let by_content_path = pages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.content_path.clone(), i))
-        .collect();
+    relink(config, pages, drafts, others, None)
+}
+
+/// Like [`resolve`], but when `previous` holds the funnel these pages
+/// replace and the indexes of the pages that changed, only those pages'
+/// links are resolved again. The caller guarantees that no page was added,
+/// removed or moved, and that no changed page's headings changed, so the
+/// other pages' links still resolve the same way.
+pub fn relink(
+    config: &Config,
+    pages: Vec<Arc<Page>>,
+    drafts: &[String],
+    others: &OtherOutputs,
+    previous: Option<(&Funnel, &[usize])>,
+) -> Result<(Funnel, Diagnostics), Diagnostics> {
+    let by_content_path = match previous {
+        Some((old, _)) => old.by_content_path.clone(),
+        None => pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.content_path.clone(), i))
+            .collect(),
+    };
     let mut funnel = Funnel {
         pages,
         by_content_path,
         links: Vec::new(),
         incoming: Vec::new(),
+        link_warnings: Vec::new(),
     };
     let resolver = Resolver {
         config,
@@ -94,18 +118,35 @@ pub fn resolve(
         others,
         base_path: config.base_path(),
     };
-    let per_page: Vec<(Vec<Link>, Diagnostics)> = (0..funnel.pages.len())
-        .into_par_iter()
-        .map(|i| {
-            let mut diagnostics = Diagnostics::new();
-            (resolver.page_links(i, &mut diagnostics), diagnostics)
-        })
-        .collect();
+    let resolve_page = |i: usize| {
+        let mut diagnostics = Diagnostics::new();
+        (resolver.page_links(i, &mut diagnostics), diagnostics)
+    };
+    let per_page: Vec<(Vec<Link>, Diagnostics)> = match previous {
+        Some((old, changed)) => {
+            let mut per_page: Vec<(Vec<Link>, Diagnostics)> = old
+                .links
+                .iter()
+                .cloned()
+                .zip(old.link_warnings.iter().cloned())
+                .collect();
+            for &i in changed {
+                per_page[i] = resolve_page(i);
+            }
+            per_page
+        }
+        None => (0..funnel.pages.len())
+            .into_par_iter()
+            .map(resolve_page)
+            .collect(),
+    };
     let mut diagnostics = Diagnostics::new();
     let mut links = Vec::with_capacity(per_page.len());
+    let mut link_warnings = Vec::with_capacity(per_page.len());
     for (page_links, page_diagnostics) in per_page {
         links.push(page_links);
-        diagnostics.extend(page_diagnostics);
+        diagnostics.extend(page_diagnostics.iter().cloned());
+        link_warnings.push(page_diagnostics);
     }
     if diagnostics.has_errors() {
         return Err(diagnostics);
@@ -117,6 +158,7 @@ pub fn resolve(
         }
     }
     funnel.links = links;
+    funnel.link_warnings = link_warnings;
     funnel.incoming = incoming
         .into_iter()
         .map(|s| s.into_iter().collect())

@@ -40,6 +40,8 @@ pub mod map;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod serve;
+pub mod session;
 pub mod site;
 pub mod sitemap;
 pub mod theme;

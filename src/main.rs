@@ -42,6 +42,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Serve the site with live reload, rebuilding as files change.
+    Serve {
+        /// The site folder, holding site.yaml.
+        #[arg(default_value = ".")]
+        site: PathBuf,
+        /// Port to listen on; the next free one is used when it is busy.
+        #[arg(short, long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on (0.0.0.0 for every interface).
+        #[arg(short, long, default_value = "127.0.0.1", value_name = "ADDR")]
+        interface: std::net::IpAddr,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Print the journey map: stages, their pages, and where each page leads.
     Funnel {
         /// The site folder, holding site.yaml.
@@ -69,9 +87,64 @@ fn main() -> ExitCode {
             out: output,
             base_url,
             drafts,
+            dev: false,
         }),
         Command::Check { site, format } => check(BuildOptions::new(site), format),
         Command::Funnel { site } => funnel(BuildOptions::new(site)),
+        Command::Serve {
+            site,
+            port,
+            interface,
+            drafts,
+            open,
+        } => serve(
+            funnelcake::serve::ServeOptions {
+                site,
+                port,
+                interface,
+                drafts,
+            },
+            open,
+        ),
+    }
+}
+
+fn serve(options: funnelcake::serve::ServeOptions, open: bool) -> ExitCode {
+    if !options.site.join("site.yaml").is_file() {
+        eprintln!(
+            "error: no site.yaml in {}\n  = help: pass the site folder (`funnelcake serve my-site`)",
+            options.site.display()
+        );
+        return ExitCode::from(1);
+    }
+    let site = options.site.display().to_string();
+    let server = match funnelcake::serve::DevServer::start(options, |line| eprintln!("{line}")) {
+        Ok(server) => server,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    eprintln!("serving {site} at {}/ (Ctrl-C to stop)", server.url);
+    if open {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        if std::process::Command::new(opener)
+            .arg(format!("{}/", server.url))
+            .spawn()
+            .is_err()
+        {
+            eprintln!("could not open a browser; visit {}/", server.url);
+        }
+    }
+    // Requests and rebuilds run on their own threads; the default Ctrl-C
+    // handling ends the process, and there is no output folder to leave
+    // half-written.
+    loop {
+        std::thread::park();
     }
 }
 

@@ -9,20 +9,21 @@
 use crate::assets::{self, Css};
 use crate::checks;
 use crate::config::{self, Config, CONFIG_FILE};
-use crate::content;
+use crate::content::{self, Page};
 use crate::data;
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::fs;
 use crate::funnel::{self, Funnel, OtherOutputs};
 use crate::map::FunnelMap;
 use crate::markdown;
-use crate::output::{OutputFile, Staged, WriteStats, Writer};
+use crate::output::{OutputFile, WriteStats, Writer};
 use crate::render::{self, Globals, PageContext, Renderer};
 use crate::sitemap;
 use crate::theme::{self, Theme};
 use rayon::prelude::*;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What to build and how.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +34,8 @@ pub struct BuildOptions {
     /// Replaces `base_url` from site.yaml.
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Dev-server build: CSS file names without a content hash.
+    pub dev: bool,
 }
 
 impl BuildOptions {
@@ -68,7 +71,12 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     check_output_dir(&options.site, &out).map_err(|d| Diagnostics::from_iter([d]))?;
     let prepared = prepare(options)?;
     let writer = Writer::new(&out).map_err(io_error)?;
-    match prepared.render_all(Some(&writer)) {
+    let staged = prepared.render_all(|path, bytes, origin| {
+        writer
+            .stage(&path, &bytes)
+            .map_err(|e| Diagnostic::error("io", origin, e.to_string()))
+    });
+    match staged {
         Ok(staged) => {
             let files = writer.commit(staged).map_err(io_error)?;
             Ok(BuildReport {
@@ -89,7 +97,7 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 /// nothing; returns every error and warning.
 pub fn check(options: &BuildOptions) -> Diagnostics {
     let result = prepare(options).and_then(|prepared| {
-        prepared.render_all(None)?;
+        prepared.render_all(|_, _, _| Ok(()))?;
         Ok(prepared.diagnostics)
     });
     let mut diagnostics = result.unwrap_or_else(|errors| errors);
@@ -109,16 +117,20 @@ pub fn funnel_text(
 }
 
 /// Everything a build knows once the input is read and checked.
-struct Prepared {
-    config: Config,
-    theme: Theme,
-    funnel: Funnel,
-    renderer: Renderer,
-    css: Css,
-    diagnostics: Diagnostics,
+pub(crate) struct Prepared {
+    pub(crate) config: Config,
+    pub(crate) config_text: String,
+    pub(crate) theme: Theme,
+    pub(crate) data: Value,
+    pub(crate) drafts: Vec<String>,
+    pub(crate) funnel: Funnel,
+    pub(crate) renderer: Renderer,
+    pub(crate) css: Css,
+    /// Warnings only.
+    pub(crate) diagnostics: Diagnostics,
 }
 
-fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
+pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let site = options.site.as_path();
     let (config, config_text, mut errors) = load_config(site, options.base_url.as_deref())?;
 
@@ -131,30 +143,95 @@ fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     if errors.has_errors() {
         return Err(sorted(errors));
     }
-    let css = assets::build(&theme, config.base_path()).map_err(sorted)?;
-    let others = other_outputs(&theme, &css, &config);
+    let css = assets::build(&theme, config.base_path(), !options.dev).map_err(sorted)?;
+    let pages = content.pages.into_iter().map(Arc::new).collect();
+    let inputs = Inputs {
+        config,
+        config_text,
+        theme,
+        data,
+        css,
+        drafts: content.drafts,
+    };
+    link(inputs, pages, None, None).map_err(|(_, _, errors)| errors)
+}
+
+/// What a build reads besides the pages.
+pub(crate) struct Inputs {
+    pub(crate) config: Config,
+    pub(crate) config_text: String,
+    pub(crate) theme: Theme,
+    pub(crate) data: Value,
+    pub(crate) css: Css,
+    pub(crate) drafts: Vec<String>,
+}
+
+/// Resolves the pages into a funnel, checks the journey and readies the
+/// templates (or reuses `renderer`, when the journey context is unchanged).
+/// On error the inputs come back, so the dev server can keep its last build.
+/// `previous` is the funnel these pages replace, with the changed pages,
+/// when only their links need resolving again (see [`funnel::relink`]).
+pub(crate) fn link(
+    inputs: Inputs,
+    pages: Vec<Arc<Page>>,
+    renderer: Option<Renderer>,
+    previous: Option<(&Funnel, &[usize])>,
+) -> Result<Prepared, (Inputs, Option<Renderer>, Diagnostics)> {
+    let others = other_outputs(&inputs.theme, &inputs.css, &inputs.config);
     let (funnel, mut diagnostics) =
-        funnel::resolve(&config, content.pages, &content.drafts, &others).map_err(sorted)?;
-    let mut config = config;
-    let privacy = funnel::resolve_privacy_url(&config, &config_text, &funnel)
-        .map_err(|e| Diagnostics::from_iter([e]))?;
+        match funnel::relink(&inputs.config, pages, &inputs.drafts, &others, previous) {
+            Ok(resolved) => resolved,
+            Err(errors) => return Err((inputs, renderer, sorted(errors))),
+        };
+    let mut config = inputs.config;
+    let privacy = match funnel::resolve_privacy_url(&config, &inputs.config_text, &funnel) {
+        Ok(privacy) => privacy,
+        Err(error) => {
+            let inputs = Inputs { config, ..inputs };
+            return Err((inputs, renderer, Diagnostics::from_iter([error])));
+        }
+    };
     config.forms.privacy_url = privacy.as_ref().map(|(href, _)| href.clone());
     diagnostics.extend(checks::journey_warnings(&checks::Journey {
         config: &config,
-        config_text: &config_text,
+        config_text: &inputs.config_text,
         funnel: &funnel,
         privacy_page: privacy.and_then(|(_, page)| page),
         today: &checks::today(),
     }));
-    let renderer = make_renderer(&config, &theme, &funnel, &data, &css)?;
+    let renderer = match renderer {
+        Some(renderer) => renderer,
+        None => match make_renderer(&config, &inputs.theme, &funnel, &inputs.data, &inputs.css) {
+            Ok(renderer) => renderer,
+            Err(errors) => return Err((Inputs { config, ..inputs }, None, errors)),
+        },
+    };
     Ok(Prepared {
         config,
-        theme,
+        config_text: inputs.config_text,
+        theme: inputs.theme,
+        data: inputs.data,
+        drafts: inputs.drafts,
         funnel,
         renderer,
-        css,
+        css: inputs.css,
         diagnostics: sorted(diagnostics),
     })
+}
+
+impl Prepared {
+    /// Takes the prepared build apart again, keeping what is read from disk.
+    pub(crate) fn into_parts(self) -> (Inputs, Funnel, Renderer) {
+        let inputs = Inputs {
+            config: self.config,
+            config_text: self.config_text,
+            theme: self.theme,
+            data: self.data,
+            css: self.css,
+            drafts: self.drafts,
+        };
+        (inputs, self.funnel, self.renderer)
+    }
 }
 
 fn collect<T>(result: Result<T, Diagnostics>, errors: &mut Diagnostics) -> Option<T> {
@@ -241,24 +318,19 @@ fn make_renderer(
 }
 
 impl Prepared {
-    /// Renders every output file; stages each into `writer` when there is one.
-    fn render_all(&self, writer: Option<&Writer>) -> Result<Vec<Staged>, Diagnostics> {
-        let emit = |file: &str, bytes: &[u8], origin: &str| -> Result<Option<Staged>, Diagnostic> {
-            match writer {
-                Some(w) => w
-                    .stage(file, bytes)
-                    .map(Some)
-                    .map_err(|e| Diagnostic::error("io", origin, e.to_string())),
-                None => Ok(None),
-            }
-        };
-        let render_pages = || -> Vec<Result<Option<Staged>, Diagnostic>> {
+    /// Renders every output file and hands each to `emit` (path, bytes,
+    /// origin for messages), in parallel; every error is collected.
+    pub(crate) fn render_all<T: Send>(
+        &self,
+        emit: impl Fn(String, Vec<u8>, &str) -> Result<T, Diagnostic> + Sync,
+    ) -> Result<Vec<T>, Diagnostics> {
+        let render_pages = || -> Vec<Result<T, Diagnostic>> {
             (0..self.funnel.pages.len())
                 .into_par_iter()
                 .map(|i| {
                     let page = &self.funnel.pages[i];
                     let html = self.render_page(i)?;
-                    emit(&page.output_file(), html.as_bytes(), &page.file)
+                    emit(page.output_file(), html.into_bytes(), &page.file)
                 })
                 .collect()
         };
@@ -269,23 +341,12 @@ impl Prepared {
         results.par_extend(
             others
                 .into_par_iter()
-                .map(|(file, origin)| emit(&file.path, &file.bytes, &origin)),
+                .map(|(file, origin)| emit(file.path, file.bytes, &origin)),
         );
-        let mut staged = Vec::with_capacity(results.len());
-        let mut errors = Diagnostics::new();
-        for result in results {
-            match result {
-                Ok(s) => staged.extend(s),
-                Err(e) => errors.push(e),
-            }
-        }
-        if errors.has_errors() {
-            return Err(dedup_template_errors(errors));
-        }
-        Ok(staged)
+        collect_results(results)
     }
 
-    fn render_page(&self, index: usize) -> Result<String, Diagnostic> {
+    pub(crate) fn render_page(&self, index: usize) -> Result<String, Diagnostic> {
         let page = &self.funnel.pages[index];
         let resolve = |path: &str| {
             self.funnel
@@ -302,7 +363,7 @@ impl Prepared {
     }
 
     /// Every output file that is not a page, with its origin for messages.
-    fn other_files(&self) -> Result<Vec<(OutputFile, String)>, Diagnostic> {
+    pub(crate) fn other_files(&self) -> Result<Vec<(OutputFile, String)>, Diagnostic> {
         let mut files: Vec<(OutputFile, String)> = Vec::new();
         for (path, file) in self.theme.layer("static") {
             files.push((
@@ -381,6 +442,24 @@ impl Prepared {
         };
         self.renderer.render("404.html", &context, "404.html")
     }
+}
+
+/// The values, or every error (template errors counted once).
+pub(crate) fn collect_results<T>(
+    results: Vec<Result<T, Diagnostic>>,
+) -> Result<Vec<T>, Diagnostics> {
+    let mut values = Vec::with_capacity(results.len());
+    let mut errors = Diagnostics::new();
+    for result in results {
+        match result {
+            Ok(value) => values.push(value),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.has_errors() {
+        return Err(dedup_template_errors(errors));
+    }
+    Ok(values)
 }
 
 /// A template error hit by many pages is reported once, with a count.

@@ -10,13 +10,15 @@ use crate::content::Page;
 use crate::output::OutputFile;
 use crate::render::{is_noindex, permalink};
 use std::fmt::Write;
+use std::sync::Arc;
 
 const SUPPORT: &str = "pages";
 
 /// The sitemap index, one sitemap per stage plus support pages, and robots.txt.
-pub fn build(config: &Config, pages: &[Page]) -> Vec<OutputFile> {
+pub fn build(config: &Config, pages: &[Arc<Page>]) -> Vec<OutputFile> {
     let indexable: Vec<&Page> = pages
         .iter()
+        .map(|p| &**p)
         .filter(|p| !is_noindex(p) && !p.meta.draft)
         .collect();
     let mut groups: Vec<(&str, Vec<&Page>)> = config

@@ -165,6 +165,21 @@ fn read_folder(
             }
         };
         let origin = display_path(site, entry.path());
+        if entry.path_is_symlink() || entry.path().ancestors().any(|a| a.is_symlink()) {
+            // A link to a file outside the site would publish it (a key, a
+            // password file): only links that stay inside are followed.
+            let inside = match (entry.path().canonicalize(), site.canonicalize()) {
+                (Ok(target), Ok(root)) => target.starts_with(root),
+                _ => false,
+            };
+            if !inside {
+                let message = "is a symbolic link to a file outside the site folder";
+                let hint = "copy the file into the site instead of linking to it";
+                diagnostics
+                    .push(Diagnostic::error("outside-link", &origin, message).with_hint(hint));
+                continue;
+            }
+        }
         match fs::read(entry.path()) {
             Ok(bytes) => {
                 let key = format!("{layer}/{}", display_path(folder, entry.path()));

@@ -107,7 +107,10 @@ fn funnel_prints_the_journey_map_without_colour_off_a_terminal() {
     let output = run(&["funnel", &fixture("journey-warnings")]);
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
     let expected = "\
 Warnings: 5 stages, 6 pages
 
@@ -136,7 +139,10 @@ Warnings: 5 stages, 6 pages
   (no page: a gap in the journey)
 ";
     assert_eq!(text, expected);
-    assert!(stderr(&output).contains("dead end"), "warnings go to stderr");
+    assert!(
+        stderr(&output).contains("dead end"),
+        "warnings go to stderr"
+    );
     let broken = run(&["funnel", &fixture("unknown-stage")]);
     assert_eq!(broken.status.code(), Some(1));
 }

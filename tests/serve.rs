@@ -1,0 +1,361 @@
+//! The dev server on a copy of a fixture site: HTTP safety, the form
+//! endpoint, the watcher (sed -i twice, save by rename), and in headless
+//! Chromium live reload, CSS swap, the error overlay and a form clicked
+//! through to its thank-you page.
+
+mod support;
+
+use funnelcake::serve::{DevServer, ServeOptions};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::browser::Browser;
+
+struct Dev {
+    _dir: tempfile::TempDir,
+    site: PathBuf,
+    server: Option<DevServer>,
+    url: String,
+    port: u16,
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+    }
+}
+
+/// Serves a copy of the `full` fixture, with a site stylesheet part to edit.
+fn start() -> Dev {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    support::copy_tree(&support::fixture("full"), &site);
+    std::fs::write(site.join("css/_forms.css"), ".optin-form { margin: 0; }\n").unwrap();
+    let server = DevServer::start(
+        ServeOptions {
+            site: site.clone(),
+            port: 0,
+            interface: "127.0.0.1".parse().unwrap(),
+            drafts: false,
+        },
+        |_| {},
+    )
+    .unwrap();
+    let url = server.url.clone();
+    let port = url.rsplit(':').next().unwrap().parse().unwrap();
+    Dev {
+        _dir: dir,
+        site,
+        server: Some(server),
+        url,
+        port,
+    }
+}
+
+/// Sends a raw request (no client-side path cleaning) and returns the
+/// status code and body.
+fn raw(port: u16, request: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    raw(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+fn post(port: u16, content_type: &str, body: &[u8]) -> u16 {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let head = format!(
+        "POST /__funnelcake/submit HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream.write_all(body);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn submissions(site: &Path) -> String {
+    std::fs::read_to_string(site.join(".funnelcake/submissions.jsonl")).unwrap_or_default()
+}
+
+#[test]
+fn only_files_of_the_build_are_served() {
+    let dev = start();
+    let (status, body) = get(dev.port, "/guide/");
+    assert_eq!(status, 200);
+    assert!(body.contains("<h1>The guide</h1>"));
+    assert!(
+        body.contains("/__funnelcake/events"),
+        "the live script is added"
+    );
+    for path in [
+        "/../site.yaml",
+        "/%2e%2e/site.yaml",
+        "/guide/%2e%2e/%2e%2e/site.yaml",
+        "/guide/..%2f..%2fsite.yaml",
+        "/guide%5c..%5c..%5csite.yaml",
+        "/guide\\..\\site.yaml",
+        "/index.html%00.css",
+        "//etc/passwd",
+        "/%zz",
+    ] {
+        let (status, _) = get(dev.port, path);
+        assert!(matches!(status, 400 | 404), "{path}: {status}");
+    }
+    for path in ["/etc/passwd", "/site.yaml", "/content/index.md"] {
+        let (status, body) = get(dev.port, path);
+        assert_eq!(status, 404, "{path}");
+        assert!(body.contains("Page not found"), "the site's 404 page");
+    }
+    let (status, _) = get(dev.port, "/guide");
+    assert_eq!(status, 301, "a page without its slash is redirected");
+    // Nothing is written to the site's output folder.
+    assert!(!dev.site.join("public").exists());
+}
+
+#[test]
+fn a_symlink_out_of_the_site_is_never_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    support::copy_tree(&support::fixture("full"), &site);
+    std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), site.join("static/leak.txt"))
+        .unwrap();
+    let server = DevServer::start(
+        ServeOptions {
+            site: site.clone(),
+            port: 0,
+            interface: "127.0.0.1".parse().unwrap(),
+            drafts: false,
+        },
+        |_| {},
+    )
+    .unwrap();
+    let port: u16 = server.url.rsplit(':').next().unwrap().parse().unwrap();
+    let (status, body) = get(port, "/leak.txt");
+    assert!(!body.contains("secret"));
+    assert!(matches!(status, 404 | 500), "{status}");
+    let (_, page) = get(port, "/");
+    assert!(
+        page.contains("is a symbolic link to a file outside the site folder"),
+        "the overlay says why"
+    );
+    server.stop();
+}
+
+#[test]
+fn the_form_endpoint_refuses_bad_input_and_keeps_the_file_intact() {
+    let dev = start();
+    let good = b"__funnelcake_page=%2Fguide%2F&email=ada%40example.com&consent=yes";
+    assert_eq!(
+        post(dev.port, "application/x-www-form-urlencoded", good),
+        303
+    );
+    let before = submissions(&dev.site);
+    assert_eq!(before.lines().count(), 1);
+    let record: serde_json::Value = serde_json::from_str(before.lines().next().unwrap()).unwrap();
+    assert_eq!(record["page"], "/guide/");
+    assert_eq!(record["fields"]["email"], "ada@example.com");
+    assert!(record["time"].as_str().unwrap().ends_with('Z'));
+
+    let big = format!(
+        "__funnelcake_page=%2Fguide%2F&email={}",
+        "a".repeat(70 * 1024)
+    );
+    assert_eq!(
+        post(
+            dev.port,
+            "application/x-www-form-urlencoded",
+            big.as_bytes()
+        ),
+        413
+    );
+    assert_eq!(
+        post(dev.port, "application/x-www-form-urlencoded", b"email=%zz"),
+        400
+    );
+    assert_eq!(
+        post(
+            dev.port,
+            "application/x-www-form-urlencoded",
+            b"email=%ff%fe"
+        ),
+        400
+    );
+    assert_eq!(
+        post(dev.port, "application/x-www-form-urlencoded", b"email=a"),
+        400,
+        "no page"
+    );
+    assert_eq!(
+        post(
+            dev.port,
+            "application/x-www-form-urlencoded",
+            b"__funnelcake_page=%2Fprivacy%2F&email=a"
+        ),
+        400,
+        "not an opt-in page"
+    );
+    assert_eq!(post(dev.port, "application/json", b"{}"), 415);
+    let (status, _) = get(dev.port, "/__funnelcake/submit");
+    assert_eq!(status, 405);
+    assert_eq!(
+        submissions(&dev.site),
+        before,
+        "bad input leaves the file as it was"
+    );
+}
+
+#[test]
+fn watcher_sees_two_sed_edits_and_a_save_by_rename() {
+    let dev = start();
+    let page = dev.site.join("content/privacy.md");
+    for word in ["Lavender", "Marigold"] {
+        let status = std::process::Command::new("sed")
+            .args(["-i", &format!("s/^Privacy.*$/Privacy {word}./")])
+            .arg(&page)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        wait_for(word, || get(dev.port, "/privacy/").1.contains(word));
+    }
+    // An editor's save: write a temp file beside it, then rename it over.
+    let text = std::fs::read_to_string(&page)
+        .unwrap()
+        .replace("Marigold", "Saffron");
+    let temp = dev.site.join("content/.privacy.md.swp");
+    std::fs::write(&temp, text).unwrap();
+    std::fs::rename(&temp, &page).unwrap();
+    wait_for("Saffron", || {
+        get(dev.port, "/privacy/").1.contains("Saffron")
+    });
+}
+
+#[test]
+fn browser_reloads_on_a_text_edit() {
+    let dev = start();
+    let mut browser = Browser::launch();
+    browser.navigate(&format!("{}/privacy/", dev.url));
+    browser.eval("window.__marker = 1");
+    let page = dev.site.join("content/privacy.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nFreshly roasted words.\n")).unwrap();
+    browser.wait_until(
+        "document.body && document.body.innerText.includes('Freshly roasted words.')",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("window.__marker === undefined"),
+        serde_json::json!(true),
+        "the page was reloaded"
+    );
+}
+
+#[test]
+fn browser_swaps_css_without_a_reload() {
+    let dev = start();
+    let mut browser = Browser::launch();
+    browser.navigate(&format!("{}/guide/", dev.url));
+    browser.eval("window.__marker = 1");
+    browser.type_into("#field-email", "kept@example.com");
+    std::fs::write(
+        dev.site.join("css/_forms.css"),
+        "body { background-color: rgb(1, 2, 3); }\n",
+    )
+    .unwrap();
+    browser.wait_until(
+        "getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("window.__marker"),
+        serde_json::json!(1),
+        "no reload"
+    );
+    assert_eq!(
+        browser.eval("document.querySelector('#field-email').value"),
+        serde_json::json!("kept@example.com"),
+        "form input is kept"
+    );
+}
+
+#[test]
+fn browser_shows_the_overlay_for_broken_front_matter_and_clears_it() {
+    let dev = start();
+    let mut browser = Browser::launch();
+    browser.navigate(&format!("{}/privacy/", dev.url));
+    let page = dev.site.join("content/privacy.md");
+    let good = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, good.replace("layout: page", "layout: [page")).unwrap();
+    browser.wait_until(
+        "!!document.getElementById('__funnelcake-overlay') && document.getElementById('__funnelcake-overlay').textContent.includes('content/privacy.md:')",
+        Duration::from_secs(10),
+    );
+    // The server keeps serving the last good build, with the overlay.
+    let (status, body) = get(dev.port, "/guide/");
+    assert_eq!(status, 200);
+    assert!(body.contains("<h1>The guide</h1>") && body.contains("__funnelcake-overlay"));
+    std::fs::write(&page, good.replace("Privacy.", "Privacy, fixed.")).unwrap();
+    browser.wait_until(
+        "!document.getElementById('__funnelcake-overlay') && document.body.innerText.includes('Privacy, fixed.')",
+        Duration::from_secs(10),
+    );
+}
+
+#[test]
+fn browser_submits_the_opt_in_form_to_the_thank_you_page() {
+    let dev = start();
+    let mut browser = Browser::launch();
+    browser.navigate(&format!("{}/guide/", dev.url));
+    browser.type_into("#field-name", "Ada");
+    browser.type_into("#field-email", "ada@example.com");
+    browser.click("input[name=consent]");
+    browser.click("form button[type=submit]");
+    browser.wait_until("location.pathname === '/thanks/'", Duration::from_secs(10));
+    let lines = submissions(&dev.site);
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    let record: serde_json::Value = serde_json::from_str(lines.trim()).unwrap();
+    assert_eq!(record["page"], "/guide/");
+    assert_eq!(record["fields"]["email"], "ada@example.com");
+    assert_eq!(record["fields"]["name"], "Ada");
+    assert_eq!(record["fields"]["funnel_stage"], "subscribe");
+}

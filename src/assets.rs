@@ -225,7 +225,10 @@ mod tests {
         assert!(css.urls["main"].starts_with("/shop/css/main."));
         assert_eq!(build(&t, "/shop", true).unwrap().urls, css.urls);
         let dev = build(&t, "/shop", false).unwrap();
-        assert_eq!(dev.urls["main"], "/shop/css/main.css", "dev builds keep names stable");
+        assert_eq!(
+            dev.urls["main"], "/shop/css/main.css",
+            "dev builds keep names stable"
+        );
     }
 
     #[test]

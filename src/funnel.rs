@@ -61,6 +61,20 @@ impl Funnel {
         self.by_content_path.get(normalize(content_path)).copied()
     }
 
+    /// The page at a site path (`/guide/`; `/guide` also finds it).
+    pub fn index_at(&self, path: &str) -> Option<usize> {
+        let found = |path: &str| {
+            self.pages
+                .binary_search_by(|p| p.path.as_str().cmp(path))
+                .ok()
+        };
+        if path.ends_with('/') {
+            found(path)
+        } else {
+            found(&format!("{path}/"))
+        }
+    }
+
     /// The target of the first link of `kind` from page `from`.
     pub fn link_target(&self, from: usize, kind: LinkKind) -> Option<usize> {
         self.links[from]
@@ -164,6 +178,15 @@ pub fn relink(
         .map(|s| s.into_iter().collect())
         .collect();
     Ok((funnel, diagnostics))
+}
+
+/// The site path of a root-relative URL: without query, fragment and the
+/// base path (`/shop/guide/?a#b` → `/guide/` under `/shop`).
+fn site_path<'a>(url: &'a str, base_path: &str) -> &'a str {
+    let path = url.split(['#', '?']).next().unwrap_or(url);
+    path.strip_prefix(base_path)
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or(path)
 }
 
 /// `@/a.md`, `/a.md` and `./a.md` all mean `a.md` in a content path.
@@ -320,21 +343,8 @@ impl Resolver<'_> {
         pos: Pos,
         diagnostics: &mut Diagnostics,
     ) -> Option<usize> {
-        let path = dest.split(['#', '?']).next().unwrap_or(dest);
-        let path = path
-            .strip_prefix(self.base_path)
-            .filter(|p| p.starts_with('/'))
-            .unwrap_or(path);
-        let as_page = if path.ends_with('/') {
-            path.to_string()
-        } else {
-            format!("{path}/")
-        };
-        if let Ok(i) = self
-            .funnel
-            .pages
-            .binary_search_by(|p| p.path.as_str().cmp(&as_page))
-        {
+        let path = site_path(dest, self.base_path);
+        if let Some(i) = self.funnel.index_at(path) {
             return Some(i);
         }
         let file = path.trim_start_matches('/');
@@ -387,17 +397,7 @@ pub fn resolve_privacy_url(
     let index = if url.starts_with("@/") {
         funnel.index_of(url)
     } else if url.starts_with('/') && !url.starts_with("//") {
-        let path = url.split(['#', '?']).next().unwrap_or(url);
-        let path = path
-            .strip_prefix(config.base_path())
-            .filter(|p| p.starts_with('/'))
-            .unwrap_or(path);
-        let path = if path.ends_with('/') {
-            path.to_string()
-        } else {
-            format!("{path}/")
-        };
-        funnel.pages.iter().position(|p| p.path == path)
+        funnel.index_at(site_path(url, config.base_path()))
     } else {
         None
     };

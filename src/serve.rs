@@ -13,6 +13,7 @@
 //!   303 to the form's thank-you page.
 
 use crate::diagnostics::Diagnostics;
+use crate::map::escape;
 use crate::session::{scope_of, Scope, Session};
 use crate::site::BuildOptions;
 use notify::RecursiveMode;
@@ -503,13 +504,6 @@ fn error_page(errors: &str) -> String {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed · funnelcake</title></head><body></body></html>",
         Some(errors),
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Points every POST form of a served page at the local endpoint and tells

@@ -87,24 +87,11 @@ impl Session {
         self.files.contains_key(path)
     }
 
-    /// The page served at a site path (`/guide/`).
-    pub fn page_at(&self, path: &str) -> Option<&Page> {
-        let funnel = &self.prepared.as_ref()?.funnel;
-        let i = funnel
-            .pages
-            .binary_search_by(|p| p.path.as_str().cmp(path))
-            .ok()?;
-        Some(&funnel.pages[i])
-    }
-
     /// The root-relative URL of the thank-you page of the form on `path`.
     pub fn thank_you_url(&self, path: &str) -> Option<String> {
         let prepared = self.prepared.as_ref()?;
         let funnel = &prepared.funnel;
-        let from = funnel
-            .pages
-            .binary_search_by(|p| p.path.as_str().cmp(path))
-            .ok()?;
+        let from = funnel.index_at(path)?;
         let to = funnel.link_target(from, crate::funnel::LinkKind::Form)?;
         Some(crate::render::href(
             &prepared.config,
@@ -197,12 +184,7 @@ impl Session {
                 changed.push(path);
             }
         }
-        for (path, bytes) in files {
-            if self.files.get(&path).is_none_or(|old| **old != bytes) {
-                self.files.insert(path.clone(), Arc::new(bytes));
-                changed.push(path);
-            }
-        }
+        changed.extend(self.replace_files(files, false));
         changed.sort();
         let css_only = scope == Scope::Css && changed.iter().all(|p| p.ends_with(".css"));
         Ok(Rebuilt {

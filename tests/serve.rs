@@ -34,18 +34,8 @@ fn start() -> Dev {
     let site = dir.path().join("site");
     support::copy_tree(&support::fixture("full"), &site);
     std::fs::write(site.join("css/_forms.css"), ".optin-form { margin: 0; }\n").unwrap();
-    let server = DevServer::start(
-        ServeOptions {
-            site: site.clone(),
-            port: 0,
-            interface: "127.0.0.1".parse().unwrap(),
-            drafts: false,
-        },
-        |_| {},
-    )
-    .unwrap();
+    let (server, port) = serve_site(&site);
     let url = server.url.clone();
-    let port = url.rsplit(':').next().unwrap().parse().unwrap();
     Dev {
         _dir: dir,
         site,
@@ -53,6 +43,19 @@ fn start() -> Dev {
         url,
         port,
     }
+}
+
+/// Starts the dev server on `site` at a free loopback port.
+fn serve_site(site: &Path) -> (DevServer, u16) {
+    let options = ServeOptions {
+        site: site.to_path_buf(),
+        port: 0,
+        interface: "127.0.0.1".parse().unwrap(),
+        drafts: false,
+    };
+    let server = DevServer::start(options, |_| {}).unwrap();
+    let port = server.url.rsplit(':').next().unwrap().parse().unwrap();
+    (server, port)
 }
 
 /// Sends a raw request (no client-side path cleaning) and returns the
@@ -160,17 +163,7 @@ fn a_symlink_out_of_the_site_is_never_served() {
     std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
     std::os::unix::fs::symlink(dir.path().join("secret.txt"), site.join("static/leak.txt"))
         .unwrap();
-    let server = DevServer::start(
-        ServeOptions {
-            site: site.clone(),
-            port: 0,
-            interface: "127.0.0.1".parse().unwrap(),
-            drafts: false,
-        },
-        |_| {},
-    )
-    .unwrap();
-    let port: u16 = server.url.rsplit(':').next().unwrap().parse().unwrap();
+    let (server, port) = serve_site(&site);
     let (status, body) = get(port, "/leak.txt");
     assert!(!body.contains("secret"));
     assert!(matches!(status, 404 | 500), "{status}");

@@ -204,6 +204,7 @@ mod tests {
         Theme {
             name: "t".into(),
             files,
+            ..Default::default()
         }
     }
 

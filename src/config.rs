@@ -19,6 +19,7 @@ const KNOWN_KEYS: &[&str] = &[
     "language",
     "direction",
     "theme",
+    "theme_options",
     "journey",
     "offers",
     "forms",
@@ -126,6 +127,9 @@ pub struct Config {
     pub language: String,
     pub direction: Direction,
     pub theme: String,
+    /// Values for the theme's options (`theme.yaml` `options:`), checked
+    /// against them when the theme loads.
+    pub theme_options: Value,
     pub journey: Vec<Stage>,
     pub offers: Vec<OfferType>,
     pub forms: FormDefaults,
@@ -196,6 +200,7 @@ pub fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnostics> {
         theme: fields
             .get("theme", "a theme name")
             .unwrap_or_else(|| "starter".into()),
+        theme_options: read_extra(&mut fields, "theme_options"),
         journey,
         offers,
         forms,

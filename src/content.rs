@@ -5,6 +5,7 @@
 //! clean URL. Drafts are dropped here unless `--drafts` is set. Pages are
 //! returned sorted by URL so that every later stage is deterministic.
 
+use crate::components::{self, Call};
 use crate::config::Config;
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::front_matter::{self, FrontMatter};
@@ -26,10 +27,14 @@ pub struct Page {
     /// Site-relative URL path, e.g. `/offers/kit/` (not percent-encoded).
     pub path: String,
     pub meta: FrontMatter,
+    /// The Markdown body, with component calls replaced by markers (see
+    /// [`crate::components`]); lines and columns are those of the file.
     pub body: String,
     /// File line of the first body line.
     pub body_line: usize,
     pub scan: Scan,
+    /// Component calls in the body, in document order.
+    pub calls: Vec<Call>,
 }
 
 impl Page {
@@ -134,9 +139,15 @@ pub(crate) fn load_page(
             .at(1, 1)
             .with_hint("set `slug:` in the front matter")]
     })?;
-    let scan = markdown::scan(split.body);
+    let (body, calls, links) = match components::parse(split.body, split.body_line, &file)? {
+        Some(parsed) => (parsed.text, parsed.calls, parsed.links),
+        None => (split.body.to_string(), Vec::new(), Vec::new()),
+    };
+    let mut scan = markdown::scan(&body);
+    scan.links.extend(links);
     Ok(Page {
-        body: split.body.to_string(),
+        body,
+        calls,
         body_line: split.body_line,
         file,
         content_path,

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::content::Page;
 use crate::diagnostics::{Diagnostic, Pos};
 use crate::front_matter::FormSpec;
+use crate::i18n::Strings;
 use serde::Serialize;
 
 pub const UTM_FIELDS: &[&str] = &[
@@ -97,6 +98,7 @@ pub fn resolve_action(
 /// (root-relative) and `thank_you_permalink` (absolute).
 pub fn build(
     config: &Config,
+    strings: &Strings,
     page: &Page,
     spec: &FormSpec,
     thank_you: (&str, &str),
@@ -128,12 +130,13 @@ pub fn build(
         fields: spec
             .fields
             .iter()
-            .map(|f| field_context(f, &provider))
+            .map(|f| field_context(f, &provider, strings))
             .collect(),
         submit: spec
             .submit
             .clone()
-            .unwrap_or_else(|| page.meta.cta.clone().unwrap_or_else(|| "Subscribe".into())),
+            .or_else(|| page.meta.cta.clone())
+            .unwrap_or_else(|| strings.get("subscribe").unwrap_or("Subscribe").to_string()),
         consent: spec
             .consent
             .clone()
@@ -199,7 +202,11 @@ fn mailchimp_honeypot(action: &str) -> Option<String> {
     Some(format!("b_{}_{}", param("u")?, param("id")?))
 }
 
-fn field_context(spec: &crate::front_matter::FormField, provider: &str) -> FieldContext {
+fn field_context(
+    spec: &crate::front_matter::FormField,
+    provider: &str,
+    strings: &Strings,
+) -> FieldContext {
     let (label, autocomplete) = match spec.name.as_str() {
         "email" => ("Email", Some("email")),
         "name" => ("Name", Some("name")),
@@ -210,8 +217,11 @@ fn field_context(spec: &crate::front_matter::FormField, provider: &str) -> Field
         "website" | "url" => ("Website", Some("url")),
         _ => ("", None),
     };
+    let translated = strings.get(&format!("field_{}", spec.name));
     let label = spec.label.clone().unwrap_or_else(|| {
-        if label.is_empty() {
+        if let Some(text) = translated {
+            text.to_string()
+        } else if label.is_empty() {
             humanize(&spec.name)
         } else {
             label.to_string()

@@ -295,7 +295,7 @@ impl Resolver<'_> {
         lines: &markdown::LineIndex,
         diagnostics: &mut Diagnostics,
     ) -> Option<usize> {
-        let pos = lines.position(link.offset);
+        let pos = link.pos.unwrap_or_else(|| lines.position(link.offset));
         match link.content_target() {
             Some((path, anchor)) => self.content_link(page, path, anchor, pos, diagnostics),
             None => self.root_relative_link(page, &link.dest, pos, diagnostics),

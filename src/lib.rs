@@ -28,6 +28,7 @@
 
 pub mod assets;
 pub mod checks;
+pub mod components;
 pub mod config;
 pub mod content;
 pub mod data;
@@ -36,6 +37,7 @@ pub mod forms;
 pub mod front_matter;
 pub mod fs;
 pub mod funnel;
+pub mod i18n;
 pub mod map;
 pub mod markdown;
 pub mod output;

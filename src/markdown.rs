@@ -27,6 +27,9 @@ pub struct BodyLink {
     pub dest: String,
     /// Byte offset of the link in the body.
     pub offset: usize,
+    /// The file position, when it is known without the offset (links in
+    /// component arguments).
+    pub pos: Option<Pos>,
 }
 
 impl BodyLink {
@@ -73,6 +76,7 @@ pub fn scan(body: &str) -> Scan {
                 scan.links.push(BodyLink {
                     dest: dest_url.to_string(),
                     offset: range.start,
+                    pos: None,
                 });
             }
             _ => {}

@@ -16,16 +16,20 @@
 //! | `data` | `data/NAME.yaml` as `data.NAME` |
 //! | `css` | stylesheet URLs by entry name: `css.main` |
 
+use crate::components::{self, ArgValue, Call};
 use crate::config::Config;
 use crate::content::Page;
+use crate::diagnostics::Pos;
 use crate::diagnostics::{suggestion, Diagnostic, Diagnostics};
 use crate::forms::{self, FormContext};
 use crate::funnel::{Funnel, LinkKind};
+use crate::i18n::Strings;
 use crate::theme::Theme;
 use serde::Serialize;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, HashMap};
-use tera::{Context, ErrorKind, Tera};
+use std::sync::Arc;
+use tera::{Context, ErrorKind, Kwargs, State, Tera};
 
 /// `site` in templates.
 #[derive(Debug, Serialize)]
@@ -64,6 +68,8 @@ pub struct StageRef {
     /// 1-based position in the journey ("step 3 of 8").
     pub index: usize,
     pub total: usize,
+    /// "Step 3 of 8" in the site's language.
+    pub label: String,
 }
 
 /// An entry of `journey`.
@@ -118,13 +124,23 @@ pub struct PageContext<'a> {
     pub incoming: Vec<PageRef>,
     pub price: Option<PriceContext>,
     pub date: Option<&'a str>,
+    /// `date` written out in the site's language.
+    pub date_text: Option<String>,
     pub expires: Option<&'a str>,
+    /// `expires` written out in the site's language.
+    pub expires_text: Option<String>,
+    /// True when `expires` was before the day of the build.
+    pub expired: bool,
     pub draft: bool,
     /// True when search engines are told not to index the page.
     pub noindex: bool,
     /// JSON-LD `Offer` for pages with a price, safe to put in a `<script>`.
     pub json_ld: Option<String>,
     pub extra: &'a Value,
+    /// Names of the components the body calls, sorted, each once: a layout
+    /// can leave out the form when the body places it, or add a script
+    /// only a component needs.
+    pub components: Vec<&'a str>,
 }
 
 /// Percent-encodes a URL path, leaving `/` and unreserved ASCII as they are.
@@ -186,6 +202,7 @@ pub fn journey(config: &Config, funnel: &Funnel) -> Vec<StageContext> {
 /// Builds the context of page `index`; `content` is its rendered body.
 pub fn page_context<'a>(
     config: &'a Config,
+    strings: &Strings,
     funnel: &'a Funnel,
     index: usize,
     content: String,
@@ -196,7 +213,13 @@ pub fn page_context<'a>(
     let form = match (&meta.form, target(LinkKind::Form)) {
         (Some(spec), Some(thanks)) => {
             let urls = (href(config, &thanks.path), permalink(config, &thanks.path));
-            Some(forms::build(config, page, spec, (&urls.0, &urls.1))?)
+            Some(forms::build(
+                config,
+                strings,
+                page,
+                spec,
+                (&urls.0, &urls.1),
+            )?)
         }
         _ => None,
     };
@@ -216,7 +239,7 @@ pub fn page_context<'a>(
         source: &page.file,
         layout: &meta.layout.value,
         content,
-        stage: stage_ref(config, meta.stage.as_deref()),
+        stage: stage_ref(config, strings, meta.stage.as_deref()),
         offer: meta
             .offer
             .as_deref()
@@ -234,11 +257,26 @@ pub fn page_context<'a>(
             .collect(),
         price,
         date: meta.date.as_deref(),
+        date_text: meta.date.as_deref().and_then(|d| strings.date(d)),
         expires: meta.expires.as_ref().map(|e| e.value.as_str()),
+        expires_text: meta.expires.as_ref().and_then(|e| strings.date(&e.value)),
+        expired: meta
+            .expires
+            .as_ref()
+            .and_then(|e| e.value.get(..10))
+            .is_some_and(|day| day < crate::checks::today().as_str()),
         draft: meta.draft,
         noindex: is_noindex(page),
         extra: &meta.extra,
+        components: component_names(&page.calls),
     })
+}
+
+fn component_names(calls: &[Call]) -> Vec<&str> {
+    let mut names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// Thank-you pages are noindex unless `noindex: false` says otherwise.
@@ -248,14 +286,24 @@ pub fn is_noindex(page: &Page) -> bool {
         .unwrap_or(page.meta.layout.value == "thankyou")
 }
 
-fn stage_ref(config: &Config, id: Option<&str>) -> Option<StageRef> {
+fn stage_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<StageRef> {
     let index = config.stage_index(id?)?;
     let stage = &config.journey[index];
+    let total = config.journey.len();
+    let label = strings.format(
+        "step",
+        "Step {index} of {total}",
+        &[
+            ("index", (index + 1).to_string()),
+            ("total", total.to_string()),
+        ],
+    );
     Some(StageRef {
         id: stage.id.clone(),
         title: stage.title.clone(),
         index: index + 1,
-        total: config.journey.len(),
+        total,
+        label: strings.digits(&label),
     })
 }
 
@@ -296,13 +344,26 @@ fn offer_json_ld(
 /// The theme's templates, ready to render pages.
 pub struct Renderer {
     tera: Tera,
+    strings: Arc<Strings>,
     /// Template name to the file it came from, for error messages.
     origins: HashMap<String, String>,
+}
+
+/// `theme` in templates.
+#[derive(Debug, Serialize)]
+pub struct ThemeContext<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    /// `theme.yaml` options with the site's `theme_options` over them.
+    pub options: &'a Value,
 }
 
 /// What every page shares, put once into Tera's global context.
 pub struct Globals<'a> {
     pub site: SiteContext<'a>,
+    pub theme: &'a Theme,
+    pub strings: Strings,
     pub journey: Vec<StageContext>,
     pub data: &'a Value,
     pub css: &'a BTreeMap<String, String>,
@@ -319,6 +380,23 @@ impl Renderer {
             .map(|(name, file)| (name.to_string(), file.origin.clone()))
             .collect();
         let mut tera = Tera::new();
+        let strings = Arc::new(globals.strings.clone());
+        let for_dates = Arc::clone(&strings);
+        tera.register_filter("localdate", move |value: &str, _: Kwargs, _: &State| {
+            for_dates.date(value).unwrap_or_else(|| value.to_string())
+        });
+        let for_numbers = Arc::clone(&strings);
+        tera.register_filter(
+            "localnum",
+            move |value: tera::Value, _: Kwargs, _: &State| for_numbers.digits(&value.to_string()),
+        );
+        tera.register_filter("video_embed", |value: &str, _: Kwargs, _: &State| {
+            video_embed(value).ok_or_else(|| {
+                tera::Error::message(format!(
+                    "\"{value}\" is not a YouTube or Vimeo video address"
+                ))
+            })
+        });
         if let Err(first) = tera.add_raw_templates(templates.iter().map(|(n, t)| (*n, t.as_str())))
         {
             return Err(all_template_errors(&templates, first, &origins));
@@ -328,7 +406,26 @@ impl Renderer {
         global.insert("journey", &globals.journey);
         global.insert("data", globals.data);
         global.insert("css", globals.css);
-        Ok(Renderer { tera, origins })
+        global.insert(
+            "theme",
+            &ThemeContext {
+                name: &theme.name,
+                title: &theme.title,
+                description: &theme.description,
+                options: &theme.options,
+            },
+        );
+        global.insert("t", strings.as_value());
+        Ok(Renderer {
+            tera,
+            strings,
+            origins,
+        })
+    }
+
+    /// The UI strings of the site's language.
+    pub fn strings(&self) -> &Strings {
+        &self.strings
     }
 
     pub fn has_template(&self, name: &str) -> bool {
@@ -368,6 +465,126 @@ impl Renderer {
         diagnostic
     }
 
+    /// Checks every component call of `page` against the components of the
+    /// theme: the name, each argument's name and type, the required
+    /// arguments, data references and the page links inside data values.
+    pub fn check_calls(&self, page: &Page, data: &Value, funnel: &Funnel) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
+        for call in &page.calls {
+            let error = |pos: Pos, message: String| {
+                Diagnostic::error("component", &page.file, message).at(pos.line, pos.column)
+            };
+            let Some(info) = self.tera.get_component_definition(&call.name) else {
+                let mut names: Vec<&str> = self.tera.get_component_names().collect();
+                names.sort_unstable();
+                let message = format!(
+                    "unknown component `{}`{}",
+                    call.name,
+                    suggestion(&call.name, names.iter().copied())
+                );
+                let hint = format!(
+                    "components of this theme: {}; a site adds its own in templates/components/{}.html",
+                    names.join(", "),
+                    call.name
+                );
+                errors.push(error(call.pos, message).with_hint(hint));
+                continue;
+            };
+            let args = match call_args(call, data) {
+                Ok(args) => args,
+                Err((pos, message)) => {
+                    errors.push(error(pos, message).with_hint("data files live in data/NAME.yaml"));
+                    continue;
+                }
+            };
+            let declared = info.args();
+            for arg in &args {
+                let Some(spec) = declared.iter().find(|a| a.name() == arg.name) else {
+                    if info.rest_param().is_none() {
+                        let names = declared
+                            .iter()
+                            .filter(|a| !a.is_implicit())
+                            .map(|a| a.name());
+                        let message = format!(
+                            "the `{}` component has no argument `{}`{}",
+                            call.name,
+                            arg.name,
+                            suggestion(&arg.name, names.clone())
+                        );
+                        let hint =
+                            format!("its arguments: {}", names.collect::<Vec<_>>().join(", "));
+                        errors.push(error(arg.pos, message).with_hint(hint));
+                    }
+                    continue;
+                };
+                if let Some(expected) = spec.arg_type() {
+                    if !type_matches(expected, &arg.value) {
+                        let message = format!(
+                            "`{}` of `{}` must be {} {expected}, not {}",
+                            arg.name,
+                            call.name,
+                            article(expected.as_str()),
+                            crate::yaml::describe(&arg.value)
+                        );
+                        errors.push(error(arg.pos, message));
+                    }
+                }
+                if arg.from_data {
+                    components::for_each_link(&arg.value, &mut |dest| {
+                        let path = dest[2..].split('#').next().unwrap_or_default();
+                        if funnel.page(path).is_none() {
+                            let message =
+                                format!("`{}` links to {dest}, which is not a page", arg.name);
+                            errors.push(error(arg.pos, message));
+                        }
+                    });
+                }
+            }
+            if let Some(message) = needs_front_matter(call, page, &args) {
+                errors.push(error(call.pos, message.0.to_string()).with_hint(message.1));
+            }
+            for spec in declared.iter().filter(|a| a.is_required()) {
+                if !args.iter().any(|a| a.name == spec.name()) {
+                    let message = format!("the `{}` component needs `{}`", call.name, spec.name());
+                    let hint = format!("add `{}=\"...\"` to the call", spec.name());
+                    errors.push(error(call.pos, message).with_hint(hint));
+                }
+            }
+        }
+        errors
+    }
+
+    /// Renders one component call of a page (checked by [`check_calls`]).
+    pub fn render_call(
+        &self,
+        call: &Call,
+        body: Option<&str>,
+        page: &PageContext,
+        data: &Value,
+        resolve: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, Diagnostic> {
+        let args = call_args(call, data).map_err(|(pos, message)| {
+            Diagnostic::error("component", page.source, message).at(pos.line, pos.column)
+        })?;
+        let mut context = Context::new();
+        for mut arg in args {
+            resolve_links(&mut arg.value, resolve);
+            context.insert(arg.name, &arg.value);
+        }
+        let mut implicits = Context::new();
+        implicits.insert("page", page);
+        self.tera
+            .render_component_with_implicits(&call.name, &context, &implicits, body, true)
+            .map_err(|e| {
+                let mut diagnostic = template_error(&e, &self.origins);
+                diagnostic.message = format!(
+                    "{} (in the `{}` component called at {}:{}:{})",
+                    diagnostic.message, call.name, page.source, call.pos.line, call.pos.column
+                );
+                diagnostic
+            })
+    }
+
     /// The error for a page whose layout has no template.
     pub fn missing_layout(&self, page: &Page) -> Diagnostic {
         let layout = &page.meta.layout.value;
@@ -383,6 +600,166 @@ impl Renderer {
         Diagnostic::error("missing-template", &page.file, message)
             .at_pos(page.meta.layout.pos)
             .with_hint(hint)
+    }
+}
+
+/// An argument of a call, with spreads expanded and data looked up.
+struct CallArg {
+    name: String,
+    value: Value,
+    pos: Pos,
+    from_data: bool,
+}
+
+fn call_args(call: &Call, data: &Value) -> Result<Vec<CallArg>, (Pos, String)> {
+    let mut args: Vec<CallArg> = Vec::with_capacity(call.args.len());
+    let mut push = |arg: CallArg| match args.iter_mut().find(|a| a.name == arg.name) {
+        Some(existing) => *existing = arg,
+        None => args.push(arg),
+    };
+    for arg in &call.args {
+        let (value, from_data) = match &arg.value {
+            ArgValue::Literal(value) => (value.clone(), false),
+            ArgValue::Data(path) => (
+                components::lookup(data, path)
+                    .map_err(|m| (arg.pos, m))?
+                    .clone(),
+                true,
+            ),
+        };
+        match &arg.name {
+            Some(name) => push(CallArg {
+                name: name.clone(),
+                value,
+                pos: arg.pos,
+                from_data,
+            }),
+            None => {
+                let Value::Mapping(map) = value else {
+                    let message = format!(
+                        "only a map can be spread into arguments, and this is {}",
+                        crate::yaml::describe(&value)
+                    );
+                    return Err((arg.pos, message));
+                };
+                for (key, value) in map {
+                    if let Some(name) = key.as_str() {
+                        push(CallArg {
+                            name: name.to_string(),
+                            value,
+                            pos: arg.pos,
+                            from_data: true,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Built-in components that draw on the front matter: `form` places the
+/// page's form, and `countdown` counts to `expires` unless given `until`.
+fn needs_front_matter(
+    call: &Call,
+    page: &Page,
+    args: &[CallArg],
+) -> Option<(&'static str, &'static str)> {
+    match call.name.as_str() {
+        "form" if page.meta.form.is_none() => Some((
+            "the `form` component places the page's form, and this page has no `form:`",
+            "add `form:` with `fields` and `thank_you` to the front matter",
+        )),
+        "countdown" if page.meta.expires.is_none() && !args.iter().any(|a| a.name == "until") => {
+            Some((
+                "the `countdown` component needs a date: `until=\"2026-12-01\"` or `expires:` in the front matter",
+                "add `until=\"YYYY-MM-DD\"` to the call",
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The embed URL of a YouTube or Vimeo video page, for a click-to-load
+/// player (YouTube's no-cookie host; Vimeo with Do Not Track).
+pub fn video_embed(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let rest = rest.strip_prefix("www.").unwrap_or(rest);
+    let (host, path) = rest.split_once('/')?;
+    let is_id = |id: &str| {
+        !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let youtube = |id: &str| {
+        is_id(id).then(|| format!("https://www.youtube-nocookie.com/embed/{id}?autoplay=1"))
+    };
+    match host {
+        "youtube.com" | "m.youtube.com" => {
+            if let Some(query) = path.strip_prefix("watch?") {
+                let id = query.split('&').find_map(|kv| kv.strip_prefix("v="))?;
+                youtube(id)
+            } else {
+                let id = path
+                    .strip_prefix("embed/")
+                    .or_else(|| path.strip_prefix("shorts/"))?;
+                youtube(id.split(['?', '/']).next()?)
+            }
+        }
+        "youtu.be" => youtube(path.split(['?', '/']).next()?),
+        "vimeo.com" | "player.vimeo.com" => {
+            let id = path.trim_start_matches("video/").split(['?', '/']).next()?;
+            (id.chars().all(|c| c.is_ascii_digit()) && !id.is_empty())
+                .then(|| format!("https://player.vimeo.com/video/{id}?autoplay=1&dnt=1"))
+        }
+        _ => None,
+    }
+}
+
+fn type_matches(expected: tera::ComponentArgType, value: &Value) -> bool {
+    use tera::ComponentArgType as T;
+    match expected {
+        T::String => value.is_string(),
+        T::Bool => value.is_bool(),
+        T::Integer => value.is_i64() || value.is_u64(),
+        T::Float | T::Number => value.is_number(),
+        T::Array => value.is_sequence(),
+        T::Map => value.is_mapping(),
+        _ => true,
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// Turns every `@/path.md#anchor` string into the page's URL.
+fn resolve_links(value: &mut Value, resolve: &dyn Fn(&str) -> Option<String>) {
+    match value {
+        Value::String(s) => {
+            if let Some(rest) = s.strip_prefix("@/") {
+                let (path, anchor) = match rest.split_once('#') {
+                    Some((p, a)) => (p, Some(a)),
+                    None => (rest, None),
+                };
+                if let Some(url) = resolve(path) {
+                    *s = match anchor {
+                        Some(a) => format!("{url}#{a}"),
+                        None => url,
+                    };
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(|v| resolve_links(v, resolve)),
+        Value::Mapping(map) => map.values_mut().for_each(|v| resolve_links(v, resolve)),
+        _ => {}
     }
 }
 
@@ -484,6 +861,25 @@ mod tests {
             crate::config::parse("title: t\nbase_url: https://u.github.io/shop/\n").unwrap();
         assert_eq!(href(&config, "/kit/"), "/shop/kit/");
         assert_eq!(permalink(&config, "/kit/"), "https://u.github.io/shop/kit/");
+    }
+
+    #[test]
+    fn video_embeds() {
+        let yt = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1";
+        assert_eq!(
+            video_embed("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3").as_deref(),
+            Some(yt)
+        );
+        assert_eq!(
+            video_embed("https://youtu.be/dQw4w9WgXcQ").as_deref(),
+            Some(yt)
+        );
+        assert_eq!(
+            video_embed("https://vimeo.com/76979871").as_deref(),
+            Some("https://player.vimeo.com/video/76979871?autoplay=1&dnt=1")
+        );
+        assert_eq!(video_embed("https://example.com/v.mp4"), None);
+        assert_eq!(video_embed("https://youtu.be/\"><script>"), None);
     }
 
     #[test]

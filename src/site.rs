@@ -8,12 +8,14 @@
 
 use crate::assets::{self, Css};
 use crate::checks;
+use crate::components;
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::content::{self, Page};
 use crate::data;
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::fs;
 use crate::funnel::{self, Funnel, OtherOutputs};
+use crate::i18n::Strings;
 use crate::map::FunnelMap;
 use crate::markdown;
 use crate::output::{OutputFile, WriteStats, Writer};
@@ -206,6 +208,20 @@ pub(crate) fn link(
             Err(errors) => return Err((Inputs { config, ..inputs }, None, errors)),
         },
     };
+    let call_errors: Vec<Diagnostic> = funnel
+        .pages
+        .par_iter()
+        .filter(|p| !p.calls.is_empty())
+        .flat_map_iter(|p| renderer.check_calls(p, &inputs.data, &funnel))
+        .collect();
+    let call_errors = Diagnostics::from_iter(call_errors);
+    if call_errors.has_errors() {
+        return Err((
+            Inputs { config, ..inputs },
+            Some(renderer),
+            sorted(call_errors),
+        ));
+    }
     Ok(Prepared {
         config,
         config_text: inputs.config_text,
@@ -298,8 +314,11 @@ fn make_renderer(
     data: &Value,
     css: &Css,
 ) -> Result<Renderer, Diagnostics> {
+    let strings = Strings::load(theme, &config.language).map_err(sorted)?;
     let globals = Globals {
         site: render::site_context(config),
+        theme,
+        strings,
         journey: render::journey(config, funnel),
         data,
         css: &css.urls,
@@ -354,7 +373,29 @@ impl Prepared {
                 .map(|p| render::href(&self.config, &p.path))
         };
         let content = markdown::render(&page.body, &resolve);
-        let context = render::page_context(&self.config, &self.funnel, index, content)?;
+        let mut context = render::page_context(
+            &self.config,
+            self.renderer.strings(),
+            &self.funnel,
+            index,
+            String::new(),
+        )?;
+        context.content = if page.calls.is_empty() {
+            content
+        } else {
+            let mut render_call = |i: usize, body: Option<&str>| {
+                let call = &page.calls[i];
+                self.renderer
+                    .render_call(call, body, &context, &self.data, &resolve)
+            };
+            components::expand(&content, &page.calls, &mut render_call).map_err(|mut errors| {
+                let mut first = errors.swap_remove(0);
+                if first.file.is_empty() {
+                    first.file = page.file.clone();
+                }
+                first
+            })?
+        };
         self.renderer.render(
             &format!("{}.html", page.meta.layout.value),
             &context,
@@ -417,8 +458,13 @@ impl Prepared {
 
     fn render_not_found(&self) -> Result<String, Diagnostic> {
         let empty = Value::Mapping(Default::default());
+        let title = self
+            .renderer
+            .strings()
+            .get("not_found_title")
+            .unwrap_or("Page not found");
         let context = PageContext {
-            title: "Page not found",
+            title,
             description: None,
             url: render::href(&self.config, "/404.html"),
             permalink: render::permalink(&self.config, "/404.html"),
@@ -434,11 +480,15 @@ impl Prepared {
             incoming: Vec::new(),
             price: None,
             date: None,
+            date_text: None,
             expires: None,
+            expires_text: None,
+            expired: false,
             draft: false,
             noindex: true,
             json_ld: None,
             extra: &empty,
+            components: Vec::new(),
         };
         self.renderer.render("404.html", &context, "404.html")
     }

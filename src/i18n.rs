@@ -1,0 +1,205 @@
+//! UI strings in the site's language: form labels, "step 3 of 8", the
+//! countdown, the 404 text, month names and digits.
+//!
+//! A theme ships `i18n/LANG.yaml` files (the built-in themes ship `en`, `fa`
+//! and `el`); a site's own `i18n/LANG.yaml` overrides any key of them. For
+//! `language: fa-IR` the keys are merged from `en`, then `fa`, then `fa-IR`,
+//! each from the parent theme, the theme and the site, so a missing string
+//! falls back to English rather than failing the build. Templates see the
+//! result as `t` (`{{ t.skip_link }}`), plus the filters `localdate` and
+//! `localnum`.
+
+use crate::diagnostics::Diagnostics;
+use crate::theme::Theme;
+use crate::yaml::Source;
+use serde_yaml::{Mapping, Value};
+
+/// The merged strings of one language.
+#[derive(Debug, Clone)]
+pub struct Strings {
+    values: Value,
+    digits: Option<Vec<char>>,
+}
+
+impl Strings {
+    /// Merges the theme's and the site's string files for `language`.
+    pub fn load(theme: &Theme, language: &str) -> Result<Strings, Diagnostics> {
+        let mut chain = vec!["en".to_string()];
+        let base = language
+            .split(['-', '_'])
+            .next()
+            .unwrap_or(language)
+            .to_lowercase();
+        for lang in [base, language.to_string()] {
+            if !chain.contains(&lang) {
+                chain.push(lang);
+            }
+        }
+        let mut merged = Mapping::new();
+        let mut errors = Diagnostics::new();
+        for lang in &chain {
+            for (file_lang, file) in &theme.strings {
+                if !file_lang.eq_ignore_ascii_case(lang) {
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&file.bytes);
+                match Source::new(&text, &file.origin, 1).parse_mapping("a strings file") {
+                    Ok(map) => merged.extend(map),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        if errors.has_errors() {
+            return Err(errors);
+        }
+        let digits = merged
+            .get("digits")
+            .and_then(Value::as_str)
+            .map(|d| d.chars().collect::<Vec<_>>())
+            .filter(|d| d.len() == 10);
+        Ok(Strings {
+            values: Value::Mapping(merged),
+            digits,
+        })
+    }
+
+    /// English strings only, for tests and for themes without string files.
+    pub fn empty() -> Strings {
+        Strings {
+            values: Value::Mapping(Mapping::new()),
+            digits: None,
+        }
+    }
+
+    /// All strings, for templates (`t`).
+    pub fn as_value(&self) -> &Value {
+        &self.values
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).and_then(Value::as_str)
+    }
+
+    /// String `key` with `{name}` placeholders filled, or `fallback` (also
+    /// filled) when the theme has no such string.
+    pub fn format(&self, key: &str, fallback: &str, args: &[(&str, String)]) -> String {
+        let mut text = self.get(key).unwrap_or(fallback).to_string();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// Writes the ASCII digits of `text` in the language's digits.
+    pub fn digits(&self, text: &str) -> String {
+        match &self.digits {
+            Some(digits) => text
+                .chars()
+                .map(|c| c.to_digit(10).map_or(c, |d| digits[d as usize]))
+                .collect(),
+            None => text.to_string(),
+        }
+    }
+
+    /// `2026-12-01` (or an RFC 3339 time) as a date in the language:
+    /// `1 December 2026`, `۱ دسامبر ۲۰۲۶`, `1 Δεκεμβρίου 2026`.
+    pub fn date(&self, iso: &str) -> Option<String> {
+        let (year, month, day) = parse_date(iso)?;
+        let month_name = self
+            .values
+            .get("months")
+            .and_then(Value::as_sequence)
+            .and_then(|m| m.get(month as usize - 1))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| ENGLISH_MONTHS[month as usize - 1].to_string());
+        let text = self.format(
+            "date_format",
+            "{day} {month} {year}",
+            &[
+                ("day", day.to_string()),
+                ("month", month_name),
+                ("year", year.to_string()),
+            ],
+        );
+        Some(self.digits(&text))
+    }
+}
+
+const ENGLISH_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The date part of `YYYY-MM-DD...`.
+fn parse_date(text: &str) -> Option<(u32, u32, u32)> {
+    let date = text.get(..10)?;
+    let mut parts = date.split('-');
+    let year = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some((year, month, day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theme::ThemeFile;
+    use std::borrow::Cow;
+
+    fn theme(files: &[(&str, &str)]) -> Theme {
+        Theme {
+            name: "t".into(),
+            title: "T".into(),
+            description: String::new(),
+            options: Value::Mapping(Mapping::new()),
+            files: Default::default(),
+            strings: files
+                .iter()
+                .map(|(lang, text)| {
+                    (
+                        lang.to_string(),
+                        ThemeFile {
+                            bytes: Cow::Owned(text.as_bytes().to_vec()),
+                            origin: format!("i18n/{lang}.yaml"),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn falls_back_to_english_key_by_key() {
+        let t = theme(&[
+            ("en", "submit: Send\nstep: \"Step {index} of {total}\"\n"),
+            ("fa", "submit: ارسال\ndigits: \"۰۱۲۳۴۵۶۷۸۹\"\nmonths: [ژانویه, فوریه, مارس, آوریل, مه, ژوئن, ژوئیه, اوت, سپتامبر, اکتبر, نوامبر, دسامبر]\n"),
+            ("fa", "submit: بفرست\n"),
+        ]);
+        let fa = Strings::load(&t, "fa-IR").unwrap();
+        assert_eq!(fa.get("submit"), Some("بفرست"));
+        let step = fa.format("step", "", &[("index", "3".into()), ("total", "8".into())]);
+        assert_eq!(fa.digits(&step), "Step ۳ of ۸");
+        assert_eq!(fa.date("2026-12-01T00:00:00Z").unwrap(), "۱ دسامبر ۲۰۲۶");
+        let en = Strings::load(&t, "en").unwrap();
+        assert_eq!(en.date("2026-02-09").unwrap(), "9 February 2026");
+        assert_eq!(en.date("not a date"), None);
+    }
+
+    #[test]
+    fn a_broken_file_is_an_error_at_the_file() {
+        let t = theme(&[("en", "submit: [\n")]);
+        let errors = Strings::load(&t, "en").unwrap_err();
+        assert_eq!(errors.iter().next().unwrap().file, "i18n/en.yaml");
+    }
+}

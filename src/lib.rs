@@ -42,6 +42,7 @@ pub mod map;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod scaffold;
 pub mod serve;
 pub mod session;
 pub mod site;

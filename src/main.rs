@@ -18,6 +18,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create a new site that builds and checks clean at once.
+    New {
+        /// The folder to create; it must not exist or be empty.
+        dir: PathBuf,
+        /// The built-in theme to use.
+        #[arg(long, default_value = "starter", value_name = "NAME")]
+        theme: String,
+    },
     /// Build the site into its output folder.
     Build {
         /// The site folder, holding site.yaml.
@@ -77,6 +85,7 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::New { dir, theme } => new(&dir, &theme),
         Command::Build {
             site,
             output,
@@ -140,11 +149,45 @@ fn serve(options: funnelcake::serve::ServeOptions, open: bool) -> ExitCode {
             eprintln!("could not open a browser; visit {}/", server.url);
         }
     }
-    // Requests and rebuilds run on their own threads; the default Ctrl-C
-    // handling ends the process, and there is no output folder to leave
-    // half-written.
-    loop {
-        std::thread::park();
+    // Requests and rebuilds run on their own threads; the main thread waits
+    // for Ctrl-C (or SIGTERM), then stops the watcher, closes the reload
+    // channels and the listener. There is no output folder to leave
+    // half-written. A second Ctrl-C ends the process at once.
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel();
+    let signals = std::sync::atomic::AtomicUsize::new(0);
+    let handler = ctrlc::set_handler(move || {
+        if signals.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+            std::process::exit(130);
+        }
+        let _ = stop_tx.send(());
+    });
+    if let Err(e) = handler {
+        eprintln!("warning: cannot catch Ctrl-C ({e}); stop the server by ending the process");
+    }
+    let _ = stop_rx.recv();
+    eprintln!("stopping the server");
+    server.stop();
+    eprintln!("stopped");
+    ExitCode::SUCCESS
+}
+
+fn new(dir: &std::path::Path, theme: &str) -> ExitCode {
+    match funnelcake::scaffold::new_site(dir, theme) {
+        Ok(files) => {
+            eprintln!("created {} with the {theme} theme:", dir.display());
+            for file in files {
+                eprintln!("  {}", file.display());
+            }
+            eprintln!(
+                "\nnext: funnelcake serve {0}    (preview with live reload)\n      funnelcake build {0}    (write the site to {0}/public)",
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
     }
 }
 

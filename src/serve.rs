@@ -62,6 +62,9 @@ struct State {
     build: RwLock<Build>,
     clients: Mutex<Vec<Sender<String>>>,
     log: Box<dyn Fn(String) + Send + Sync>,
+    /// Tells a restarted server from the one a page was loaded from: an
+    /// open page that reconnects to a new server reloads.
+    boot: String,
 }
 
 struct Build {
@@ -129,6 +132,7 @@ impl DevServer {
             build: RwLock::new(build),
             clients: Mutex::new(Vec::new()),
             log: Box::new(log),
+            boot: boot_id(),
         });
         let server = Arc::new(server);
         let watcher = watch(&options.site, state.clone())?;
@@ -470,12 +474,16 @@ fn html_response(status: u16, html: String) -> Response<std::io::Cursor<Vec<u8>>
 /// The live-reload client: reloads on a rebuild that changed this page,
 /// swaps stylesheets after a CSS-only change, shows and clears the error
 /// overlay, and reconnects after a server restart (EventSource does).
-const LIVE_SCRIPT: &str = r#"<script>(function(){var es=new EventSource("/__funnelcake/events"),here=location.pathname;
+const LIVE_SCRIPT: &str = r#"<script>(function(){var here=location.pathname,es;
 function overlay(t){var o=document.getElementById("__funnelcake-overlay");if(!t){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="__funnelcake-overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap";document.body.appendChild(o)}o.textContent="funnelcake: the build failed; still showing the last good build.\n\n"+t}
+function connect(){es=window.__funnelcakeEvents=new EventSource("/__funnelcake/events");
 es.addEventListener("reload",function(e){var u=e.data.split(" ");if(u.indexOf("*")>=0||u.indexOf(here)>=0||u.some(function(x){return!/\.html$|\/$/.test(x)}))location.reload()});
 es.addEventListener("css",function(){document.querySelectorAll('link[rel="stylesheet"]').forEach(function(l){var u=new URL(l.href);u.searchParams.set("t",Date.now());var n=l.cloneNode();n.href=u.href;n.onload=function(){l.remove()};l.after(n)})});
 es.addEventListener("build-error",function(e){overlay(e.data)});
 es.addEventListener("hello",function(e){if(window.__funnelcakeBoot&&window.__funnelcakeBoot!==e.data)location.reload();window.__funnelcakeBoot=e.data});
+es.addEventListener("bye",function(){es.close();setTimeout(connect,500)});
+es.onerror=function(){if(es.readyState===2)setTimeout(connect,1000)}}
+connect();
 })();</script>"#;
 
 /// Adds the live-reload script (and the overlay, when the last rebuild
@@ -545,6 +553,17 @@ fn replace_action(tag: &str) -> String {
     }
 }
 
+/// A new id for every server started, even twice in one process.
+fn boot_id() -> String {
+    static STARTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{millis}-{}-{n}", std::process::id())
+}
+
 /// The event stream: one thread per open page, writing as events come.
 fn events(state: &State, request: Request) {
     let (tx, rx) = mpsc::channel::<String>();
@@ -555,14 +574,7 @@ fn events(state: &State, request: Request) {
         .push(tx);
     let mut writer = request.into_writer();
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n";
-    let boot = BOOT.get_or_init(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0)
-            .to_string()
-    });
-    let hello = format!("retry: 500\nevent: hello\ndata: {boot}\n\n");
+    let hello = format!("retry: 500\nevent: hello\ndata: {}\n\n", state.boot);
     let errors = state
         .build
         .read()
@@ -585,7 +597,14 @@ fn events(state: &State, request: Request) {
         let message = match rx.recv_timeout(Duration::from_secs(15)) {
             Ok(message) => message,
             Err(mpsc::RecvTimeoutError::Timeout) => ": ping\n\n".to_string(),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                // The server is stopping. The connection may outlive it, so
+                // the page is told to reconnect (to the next server).
+                let _ = writer
+                    .write_all(b"event: bye\ndata: stopping\n\n")
+                    .and_then(|_| writer.flush());
+                return;
+            }
         };
         if writer
             .write_all(message.as_bytes())
@@ -596,9 +615,6 @@ fn events(state: &State, request: Request) {
         }
     }
 }
-
-/// Tells a restarted server from the one a page was loaded from.
-static BOOT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// The form endpoint: one JSON line per submission, then a 303 to the
 /// form's thank-you page.

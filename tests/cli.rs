@@ -1,5 +1,7 @@
 //! Runs the `funnelcake` binary: exit codes, help, and the JSON of `check`.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -145,4 +147,88 @@ Warnings: 5 stages, 6 pages
     );
     let broken = run(&["funnel", &fixture("unknown-stage")]);
     assert_eq!(broken.status.code(), Some(1));
+}
+
+#[test]
+fn serve_stops_cleanly_on_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    support::copy_tree(&support::fixture("full"), &site);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_funnelcake"))
+        .args(["serve", site.to_str().unwrap(), "--port", "0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    while !log.contains("serving ") {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() == 0 {
+            panic!("serve ended before it started:\n{log}");
+        }
+        log.push_str(&line);
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "serve did not stop within 10 s of Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
+    assert!(exit.success(), "exit status {exit:?}\n{log}");
+    assert!(log.contains("stopped"), "{log}");
+    assert!(!site.join("public").exists(), "serve never writes public/");
+}
+
+#[test]
+fn new_creates_a_site_that_checks_clean_and_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("my-funnel");
+    let site_arg = site.to_str().unwrap();
+    let created = run(&["new", site_arg]);
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    assert!(
+        stderr(&created).contains("funnelcake serve"),
+        "it says what to do next"
+    );
+    let check = run(&["check", site_arg, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
+    let build = run(&["build", site_arg]);
+    assert_eq!(build.status.code(), Some(0), "{}", stderr(&build));
+    for page in [
+        "index.html",
+        "guide/index.html",
+        "guide-thanks/index.html",
+        "offer/index.html",
+        "privacy/index.html",
+    ] {
+        assert!(site.join("public").join(page).is_file(), "{page}");
+    }
+    let guide = std::fs::read_to_string(site.join("public/guide/index.html")).unwrap();
+    assert_eq!(guide.matches("<form").count(), 1, "the form is placed once");
+
+    let again = run(&["new", site_arg]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
+    let other = dir.path().join("other");
+    let bad = run(&["new", other.to_str().unwrap(), "--theme", "nope"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("built-in themes: "),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(!other.exists(), "nothing is written for a bad theme");
 }

@@ -352,3 +352,64 @@ fn browser_submits_the_opt_in_form_to_the_thank_you_page() {
     assert_eq!(record["fields"]["name"], "Ada");
     assert_eq!(record["fields"]["funnel_stage"], "subscribe");
 }
+
+/// `funnelcake serve SITE --port PORT` as a child process, once it serves.
+fn serve_process(site: &Path, port: u16) -> std::process::Child {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_funnelcake"))
+        .args(["serve", site.to_str().unwrap(), "--port", &port.to_string()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the server to answer", || {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("serve exited: {status}");
+        }
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    child
+}
+
+#[test]
+fn browser_reconnects_and_reloads_after_a_server_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    support::copy_tree(&support::fixture("full"), &site);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut first = serve_process(&site, port);
+    let mut browser = Browser::launch();
+    browser.navigate(&format!("http://127.0.0.1:{port}/privacy/"));
+    browser.wait_until("!!window.__funnelcakeBoot", Duration::from_secs(10));
+    let first_boot = browser.eval("window.__funnelcakeBoot");
+    browser.eval("window.__marker = 1");
+    // Ctrl-C, an edit while the server is down, and a new server on the
+    // same port: the open page reconnects by itself and reloads.
+    std::process::Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
+    first.wait().unwrap();
+    let page = site.join("content/privacy.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(
+        &page,
+        format!("{text}\nWritten while the server was down.\n"),
+    )
+    .unwrap();
+    let mut second = serve_process(&site, port);
+    browser.wait_until(
+        "document.body && document.body.innerText.includes('Written while the server was down.')",
+        Duration::from_secs(15),
+    );
+    assert_eq!(
+        browser.eval("window.__marker === undefined"),
+        serde_json::json!(true)
+    );
+    browser.wait_until("!!window.__funnelcakeBoot", Duration::from_secs(10));
+    assert_ne!(browser.eval("window.__funnelcakeBoot"), first_boot);
+    let _ = second.kill();
+    let _ = second.wait();
+}

@@ -190,10 +190,13 @@ pub fn url_path(content_path: &str, slug: Option<&str>) -> Result<String, String
 
 /// A readable URL segment: lowercase, Unicode letters and digits kept (so
 /// Persian and Greek names stay readable), spaces and dots turned into `-`,
-/// everything that needs escaping in a URL dropped.
+/// everything that needs escaping in a URL dropped. Text is normalized to
+/// NFC first, so a name saved decomposed (as macOS does) gets the same URL
+/// as the composed one, and two such files collide loudly, never silently.
 pub fn slugify(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let mut slug = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in text.nfc() {
         if c.is_alphanumeric() || c == '_' || is_combining_mark(c) {
             slug.extend(c.to_lowercase());
         } else if (c == '-' || c.is_whitespace() || c == '.' || c == '\u{200c}')
@@ -255,5 +258,9 @@ mod tests {
         assert_eq!(slugify("می\u{200c}خواهم"), "می-خواهم");
         assert_eq!(slugify("v1.2 -- notes?"), "v1-2-notes");
         assert_eq!(slugify("roasting_guide"), "roasting_guide");
+        // "καφέ" with a combining acute accent (NFD) is the same slug as the
+        // precomposed one (NFC).
+        assert_eq!(slugify("καφε\u{301}"), slugify("καφέ"));
+        assert_eq!(slugify("καφε\u{301}"), "καφέ");
     }
 }

@@ -1,0 +1,115 @@
+//! Components from Markdown, UI strings per language, theme options and
+//! themes that extend others: fixture sites built into temp folders.
+
+mod support;
+
+use support::{build_errors, build_ok, copy_tree, fixture, lines, read};
+
+/// Builds `site` (a temp copy, edited by the caller) and returns its errors.
+fn errors_of(site: &std::path::Path) -> String {
+    let options = funnelcake::BuildOptions {
+        out: Some(site.join("out")),
+        ..funnelcake::BuildOptions::new(site)
+    };
+    let errors = funnelcake::build(&options).expect_err("the build should fail");
+    lines(&errors).join("\n")
+}
+
+#[test]
+fn components_render_in_place_with_markdown_bodies_data_and_links() {
+    let (_dir, out) = build_ok("components");
+    let home = read(&out, "index.html");
+    // An inline call stays inside its paragraph.
+    assert!(
+        home.contains("<p>Intro with an inline <q>short</q> <cite>Bo</cite> quote.</p>"),
+        "{home}"
+    );
+    // A block call replaces its paragraph; `@/` arguments become URLs; YAML
+    // values are typed and escaped.
+    assert!(home.contains(
+        "<section class=\"box box-info\" data-count=\"3\"><h2>Plain</h2><a href=\"/next/#later\">go</a><ul><li>a</li><li>b &lt;c&gt;</li></ul><p class=\"from\">on Home</p></section>"
+    ), "{home}");
+    // A body is Markdown, links resolved, with nested calls and a data spread.
+    assert!(home.contains("<div class=\"box-body\"><p>Some <strong>bold</strong> text and a <a href=\"/next/\">link</a>.</p>\n<q>The freshest beans in town</q> <cite>Ana, Barista</cite></div>"), "{home}");
+    // Calls in code are text; nothing of the markers is left.
+    assert!(home.contains("<code>{{&lt;box title=\"in code\" /&gt;}}</code>"));
+    assert!(!home.contains("<!--fc"), "{home}");
+    assert!(!home.contains("<p><section"), "no block inside a paragraph");
+    // Links in component arguments are funnel links.
+    let map: serde_json::Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
+    let links = &map["pages"][0]["links"];
+    assert!(
+        links.as_array().unwrap().iter().any(|l| l["to"] == "/next/"),
+        "{links}"
+    );
+}
+
+#[test]
+fn component_call_errors_are_at_their_call_or_argument() {
+    insta::assert_snapshot!(build_errors("component-errors"));
+}
+
+#[test]
+fn malformed_component_tags_are_all_reported() {
+    insta::assert_snapshot!(build_errors("component-syntax"));
+}
+
+#[test]
+fn a_component_link_to_a_missing_page_is_an_error_at_the_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_tree(&fixture("components"), &site);
+    let page = site.join("content/next.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\n{{{{<box title=\"x\" to=\"@/gone.md\" />}}}}\n")).unwrap();
+    let errors = errors_of(&site);
+    assert!(
+        errors.starts_with("error: content/next.md:11:18: link to \"@/gone.md\", which is not a page"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn strings_dates_and_options_follow_the_language_and_the_site() {
+    let (_dir, out) = build_ok("greek");
+    let home = read(&out, "index.html");
+    assert!(home.contains(r#"<html lang="el" dir="ltr">"#), "{home}");
+    // Theme strings in Greek; the site's i18n/el.yaml wins for `continue`.
+    assert!(home.contains(r#"<dd id="step">Βήμα 1 από 3</dd>"#), "{home}");
+    assert!(home.contains(r#"<dd id="expires">1 Δεκεμβρίου 2099</dd>"#), "{home}");
+    assert!(home.contains(r#"<dd id="date">5 Μαρτίου 2026</dd>"#), "{home}");
+    assert!(home.contains(r#"<dd id="continue">Πάμε</dd>"#), "{home}");
+    // A site-local theme extends the built-in one: its own layout and
+    // options, the starter's base template; site.yaml's option wins.
+    assert!(home.contains(r#"<dd id="theme">Mine #8a2be2 Καλό ψήσιμο</dd>"#), "{home}");
+    // Greek file names keep their letters in URLs, percent-encoded in links.
+    let guide = read(&out, "οδηγός/index.html");
+    assert!(guide.contains(">Όνομα"), "form labels are translated: {guide}");
+    assert!(home.contains("href=\"/%CE%BF%CE%B4%CE%B7%CE%B3%CF%8C%CF%82/\""), "{home}");
+    assert!(out.join("ευχαριστούμε/index.html").is_file());
+}
+
+#[test]
+fn an_unknown_theme_option_is_an_error_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_tree(&fixture("greek"), &site);
+    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    std::fs::write(site.join("site.yaml"), config.replace("  accent:", "  acent:")).unwrap();
+    let errors = errors_of(&site);
+    assert!(
+        errors.starts_with("error: site.yaml:7:3: theme \"mine\" has no option `acent` (did you mean \"accent\"?)"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn slugs_that_look_alike_collide_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_tree(&fixture("rtl"), &site);
+    // The same word decomposed (as macOS saves names) and capitalised.
+    std::fs::write(site.join("content/Οδηγο\u{301}ς.md"), "---\ntitle: Twin\n---\n").unwrap();
+    let errors = errors_of(&site);
+    assert!(errors.contains("both have the URL /οδηγός/"), "{errors}");
+}

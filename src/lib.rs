@@ -32,6 +32,7 @@ pub mod components;
 pub mod config;
 pub mod content;
 pub mod data;
+pub mod deploy;
 pub mod diagnostics;
 pub mod forms;
 pub mod front_matter;

@@ -426,6 +426,20 @@ impl Prepared {
                 .into_iter()
                 .map(|f| (f, "sitemap".to_string())),
         );
+        files.extend(
+            crate::deploy::files(
+                &self.config,
+                &self.funnel.pages,
+                &self
+                    .css
+                    .files
+                    .iter()
+                    .map(|f| f.path.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .into_iter()
+            .map(|f| (f, "deploy".to_string())),
+        );
         let map = FunnelMap::new(&self.config, &self.funnel);
         files.push((
             OutputFile {

@@ -338,3 +338,36 @@ fn thank_you_page_snapshot() {
     let hash = &html[start..start + 8];
     insta::assert_snapshot!(html.replace(hash, "HASH"));
 }
+
+#[test]
+fn deploy_adapters_write_their_host_files() {
+    let build_with = |deploy: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        support::copy_tree(&support::fixture("full"), &site);
+        let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+        std::fs::write(site.join("site.yaml"), format!("{config}deploy: {deploy}\n")).unwrap();
+        let out = dir.path().join("out");
+        let options = funnelcake::BuildOptions {
+            out: Some(out.clone()),
+            ..funnelcake::BuildOptions::new(&site)
+        };
+        funnelcake::build(&options).unwrap();
+        (dir, out)
+    };
+    let (_netlify, out) = build_with("netlify");
+    let headers = read(&out, "_headers");
+    assert!(headers.starts_with("# Written by funnelcake for deploy: netlify\n/*\n  X-Content-Type-Options: nosniff\n"), "{headers}");
+    let css = std::fs::read_dir(out.join("css")).unwrap().flatten().next().unwrap();
+    let css = format!("/css/{}\n  Cache-Control: public, max-age=31536000, immutable\n", css.file_name().to_string_lossy());
+    assert!(headers.contains(&css), "every hashed file is cached for a year: {headers}");
+    assert!(headers.contains("/thanks/\n  X-Robots-Tag: noindex\n"), "{headers}");
+    assert!(!out.join(".nojekyll").exists());
+    let (_cloudflare, out) = build_with("cloudflare");
+    assert!(read(&out, "_headers").contains("for deploy: cloudflare"));
+    let (_pages, out) = build_with("github-pages");
+    assert_eq!(read(&out, ".nojekyll"), "");
+    assert!(!out.join("_headers").exists());
+    let (_none, out) = build_with("none");
+    assert!(!out.join("_headers").exists() && !out.join(".nojekyll").exists());
+}

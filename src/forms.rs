@@ -112,7 +112,7 @@ pub fn build(
     match provider.as_str() {
         "netlify" => {
             attributes.push(field("data-netlify", "true"));
-            attributes.push(field("netlify-honeypot", &honeypot));
+            attributes.push(field("data-netlify-honeypot", &honeypot));
             hidden.insert(0, field("form-name", &name));
         }
         "formspree" => {
@@ -215,6 +215,10 @@ fn field_context(
         "phone" | "tel" => ("Phone", Some("tel")),
         "company" => ("Company", Some("organization")),
         "website" | "url" => ("Website", Some("url")),
+        "address" | "street" => ("Street address", Some("street-address")),
+        "postcode" | "postal_code" | "zip" => ("Postcode", Some("postal-code")),
+        "city" => ("City", Some("address-level2")),
+        "country" => ("Country", Some("country-name")),
         _ => ("", None),
     };
     let translated = strings.get(&format!("field_{}", spec.name));

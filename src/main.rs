@@ -218,12 +218,15 @@ fn build(options: BuildOptions) -> ExitCode {
         Ok(report) => {
             print_diagnostics(&report.diagnostics);
             let files = report.files;
+            let plural = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
             eprintln!(
-                "built {} pages into {} in {} ms ({} files written, {} unchanged, {} removed)",
-                report.pages,
+                "built {} into {} in {} ms ({} written, {} unchanged, {} removed)",
+                plural(report.pages, "page", "pages"),
                 report.out.display(),
                 started.elapsed().as_millis(),
-                files.written,
+                plural(files.written, "file", "files"),
                 files.unchanged,
                 files.removed,
             );

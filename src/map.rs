@@ -234,7 +234,9 @@ impl<'a> FunnelMap<'a> {
     /// arrows drawn in inline SVG. No script, no external request; on a
     /// narrow screen and in print the columns stack and the links are
     /// listed on each card.
-    pub fn to_html(&self) -> String {
+    /// The map page; `icon` is the site's favicon URL, if it has one (a
+    /// page without one makes browsers ask for `/favicon.ico`).
+    pub fn to_html(&self, icon: Option<&str>) -> String {
         let geometry = Geometry::new(&self.columns);
         let mut cells = vec![(0usize, 0usize); self.funnel.pages.len()];
         for (c, column) in self.columns.iter().enumerate() {
@@ -248,10 +250,12 @@ impl<'a> FunnelMap<'a> {
             html,
             "<!doctype html>\n<html lang=\"{}\" dir=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <meta name=\"robots\" content=\"noindex\">\n<title>Funnel map · {}</title>\n<style>{MAP_CSS}</style>\n</head>\n<body>\n",
+             <meta name=\"robots\" content=\"noindex\">\n<title>Funnel map · {}</title>\n{}<style>{MAP_CSS}</style>\n</head>\n<body>\n",
             escape(&config.language),
             config.direction.as_str(),
-            escape(&config.title)
+            escape(&config.title),
+            icon.map(|href| format!("<link rel=\"icon\" href=\"{}\" type=\"image/svg+xml\">\n", escape(href)))
+                .unwrap_or_default()
         );
         let gaps = self
             .columns

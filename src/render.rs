@@ -246,7 +246,10 @@ pub fn page_context<'a>(
             .and_then(|id| config.offer(id))
             .map(|o| OfferRef {
                 id: o.id.clone(),
-                title: o.title.clone(),
+                title: strings
+                    .get(&format!("offer_{}", o.id))
+                    .unwrap_or(&o.title)
+                    .to_string(),
             }),
         next: target(LinkKind::Next).map(|p| page_ref(config, p)),
         cta: meta.cta.as_deref(),

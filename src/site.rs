@@ -441,6 +441,11 @@ impl Prepared {
             .map(|f| (f, "deploy".to_string())),
         );
         let map = FunnelMap::new(&self.config, &self.funnel);
+        let icon = self
+            .theme
+            .layer("static")
+            .any(|(path, _)| path == "favicon.svg")
+            .then(|| format!("{}/favicon.svg", self.config.base_path()));
         files.push((
             OutputFile {
                 path: "funnel.json".into(),
@@ -452,7 +457,7 @@ impl Prepared {
             files.push((
                 OutputFile {
                     path: "funnel/index.html".into(),
-                    bytes: map.to_html().into_bytes(),
+                    bytes: map.to_html(icon.as_deref()).into_bytes(),
                 },
                 "funnel/index.html".into(),
             ));

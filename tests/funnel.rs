@@ -33,7 +33,7 @@ fn each_provider_gets_its_own_mechanism() {
     let netlify = form_of(&out, "netlify/index.html");
     assert!(netlify.contains(r#"action="/thanks/""#), "{netlify}");
     assert!(netlify
-        .contains(r#"name="netlify" data-netlify="true" netlify-honeypot="company_website""#));
+        .contains(r#"name="netlify" data-netlify="true" data-netlify-honeypot="company_website""#));
     assert!(netlify.contains(r#"<input type="hidden" name="form-name" value="netlify">"#));
 
     let formspree = form_of(&out, "formspree/index.html");

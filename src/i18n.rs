@@ -101,6 +101,55 @@ impl Strings {
         }
     }
 
+    /// A price in the language: the amount with the language's separators
+    /// (`thousands`, `decimal`) and digits, and the currency's symbol
+    /// (`currency_EUR`, else a built-in symbol, else the code) placed by
+    /// `price_format` (`{symbol}{amount}` in English).
+    pub fn price(&self, amount: f64, currency: &str) -> String {
+        let fixed = if amount.fract() == 0.0 {
+            format!("{amount:.0}")
+        } else {
+            format!("{amount:.2}")
+        };
+        let (whole, fraction) = match fixed.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (fixed.as_str(), None),
+        };
+        let (sign, digits) = match whole.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", whole),
+        };
+        let thousands = self.get("thousands").unwrap_or(",");
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push_str(thousands);
+            }
+            grouped.push(c);
+        }
+        let mut number = format!("{sign}{grouped}");
+        if let Some(fraction) = fraction {
+            number.push_str(self.get("decimal").unwrap_or("."));
+            number.push_str(fraction);
+        }
+        let symbol = self
+            .get(&format!("currency_{currency}"))
+            .map(str::to_string)
+            .unwrap_or_else(|| currency_symbol(currency).to_string());
+        let mut format = self
+            .get("price_format")
+            .unwrap_or("{symbol}{amount}")
+            .to_string();
+        if symbol.chars().all(|c| c.is_ascii_alphabetic()) {
+            // A code, not a sign: `CHF 15`, never `CHF15`.
+            format = format.replace("{symbol}{amount}", "{symbol}\u{a0}{amount}");
+        }
+        let text = format
+            .replace("{symbol}", &symbol)
+            .replace("{amount}", &number);
+        self.digits(&text)
+    }
+
     /// `2026-12-01` (or an RFC 3339 time) as a date in the language:
     /// `1 December 2026`, `۱ دسامبر ۲۰۲۶`, `1 Δεκεμβρίου 2026`.
     pub fn date(&self, iso: &str) -> Option<String> {
@@ -123,6 +172,18 @@ impl Strings {
             ],
         );
         Some(self.digits(&text))
+    }
+}
+
+/// Symbols of common currencies; any other is written as its code.
+fn currency_symbol(code: &str) -> &str {
+    match code {
+        "EUR" => "€",
+        "USD" => "$",
+        "GBP" => "£",
+        "JPY" => "¥",
+        "INR" => "₹",
+        _ => code,
     }
 }
 
@@ -194,6 +255,22 @@ mod tests {
         let en = Strings::load(&t, "en").unwrap();
         assert_eq!(en.date("2026-02-09").unwrap(), "9 February 2026");
         assert_eq!(en.date("not a date"), None);
+    }
+
+    #[test]
+    fn prices_follow_the_language() {
+        let en = Strings::empty();
+        assert_eq!(en.price(9.0, "EUR"), "€9");
+        assert_eq!(en.price(1234.5, "USD"), "$1,234.50");
+        assert_eq!(en.price(15.0, "CHF"), "CHF\u{a0}15");
+        let t = theme(&[
+            ("fa", "thousands: \"٬\"\ndecimal: \"٫\"\nprice_format: \"{amount} {symbol}\"\ncurrency_IRR: ریال\ndigits: \"۰۱۲۳۴۵۶۷۸۹\"\n"),
+            ("el", "thousands: \".\"\ndecimal: \",\"\nprice_format: \"{amount} {symbol}\"\n"),
+        ]);
+        let fa = Strings::load(&t, "fa").unwrap();
+        assert_eq!(fa.price(8_900_000.0, "IRR"), "۸٬۹۰۰٬۰۰۰ ریال");
+        let el = Strings::load(&t, "el").unwrap();
+        assert_eq!(el.price(1234.5, "EUR"), "1.234,50 €");
     }
 
     #[test]

@@ -94,7 +94,8 @@ pub struct OfferRef {
 pub struct PriceContext {
     pub amount: f64,
     pub currency: String,
-    /// `9.00 EUR`-style text, two decimals unless the amount is whole.
+    /// The price written for the site's language: `€9`, `€9.50`,
+    /// `۸٬۹۰۰٬۰۰۰ ریال`; two decimals unless the amount is whole.
     pub text: String,
 }
 
@@ -226,7 +227,7 @@ pub fn page_context<'a>(
     let price = meta.price.as_ref().map(|p| PriceContext {
         amount: p.amount,
         currency: p.currency.clone(),
-        text: price_text(p.amount, &p.currency),
+        text: strings.price(p.amount, &p.currency),
     });
     let permalink = permalink(config, &page.path);
     Ok(PageContext {
@@ -308,14 +309,6 @@ fn stage_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<Sta
         total,
         label: strings.digits(&label),
     })
-}
-
-fn price_text(amount: f64, currency: &str) -> String {
-    if amount.fract() == 0.0 {
-        format!("{amount:.0} {currency}")
-    } else {
-        format!("{amount:.2} {currency}")
-    }
 }
 
 /// schema.org `Offer`, with `<` escaped so it can never close its `<script>`.
@@ -883,11 +876,5 @@ mod tests {
         );
         assert_eq!(video_embed("https://example.com/v.mp4"), None);
         assert_eq!(video_embed("https://youtu.be/\"><script>"), None);
-    }
-
-    #[test]
-    fn prices() {
-        assert_eq!(price_text(9.0, "EUR"), "9 EUR");
-        assert_eq!(price_text(9.5, "USD"), "9.50 USD");
     }
 }

@@ -346,7 +346,11 @@ fn deploy_adapters_write_their_host_files() {
         let site = dir.path().join("site");
         support::copy_tree(&support::fixture("full"), &site);
         let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-        std::fs::write(site.join("site.yaml"), format!("{config}deploy: {deploy}\n")).unwrap();
+        std::fs::write(
+            site.join("site.yaml"),
+            format!("{config}deploy: {deploy}\n"),
+        )
+        .unwrap();
         let out = dir.path().join("out");
         let options = funnelcake::BuildOptions {
             out: Some(out.clone()),
@@ -357,11 +361,29 @@ fn deploy_adapters_write_their_host_files() {
     };
     let (_netlify, out) = build_with("netlify");
     let headers = read(&out, "_headers");
-    assert!(headers.starts_with("# Written by funnelcake for deploy: netlify\n/*\n  X-Content-Type-Options: nosniff\n"), "{headers}");
-    let css = std::fs::read_dir(out.join("css")).unwrap().flatten().next().unwrap();
-    let css = format!("/css/{}\n  Cache-Control: public, max-age=31536000, immutable\n", css.file_name().to_string_lossy());
-    assert!(headers.contains(&css), "every hashed file is cached for a year: {headers}");
-    assert!(headers.contains("/thanks/\n  X-Robots-Tag: noindex\n"), "{headers}");
+    assert!(
+        headers.starts_with(
+            "# Written by funnelcake for deploy: netlify\n/*\n  X-Content-Type-Options: nosniff\n"
+        ),
+        "{headers}"
+    );
+    let css = std::fs::read_dir(out.join("css"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap();
+    let css = format!(
+        "/css/{}\n  Cache-Control: public, max-age=31536000, immutable\n",
+        css.file_name().to_string_lossy()
+    );
+    assert!(
+        headers.contains(&css),
+        "every hashed file is cached for a year: {headers}"
+    );
+    assert!(
+        headers.contains("/thanks/\n  X-Robots-Tag: noindex\n"),
+        "{headers}"
+    );
     assert!(!out.join(".nojekyll").exists());
     let (_cloudflare, out) = build_with("cloudflare");
     assert!(read(&out, "_headers").contains("for deploy: cloudflare"));

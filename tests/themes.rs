@@ -39,7 +39,11 @@ fn components_render_in_place_with_markdown_bodies_data_and_links() {
     let map: serde_json::Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
     let links = &map["pages"][0]["links"];
     assert!(
-        links.as_array().unwrap().iter().any(|l| l["to"] == "/next/"),
+        links
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["to"] == "/next/"),
         "{links}"
     );
 }
@@ -61,10 +65,16 @@ fn a_component_link_to_a_missing_page_is_an_error_at_the_argument() {
     copy_tree(&fixture("components"), &site);
     let page = site.join("content/next.md");
     let text = std::fs::read_to_string(&page).unwrap();
-    std::fs::write(&page, format!("{text}\n{{{{<box title=\"x\" to=\"@/gone.md\" />}}}}\n")).unwrap();
+    std::fs::write(
+        &page,
+        format!("{text}\n{{{{<box title=\"x\" to=\"@/gone.md\" />}}}}\n"),
+    )
+    .unwrap();
     let errors = errors_of(&site);
     assert!(
-        errors.starts_with("error: content/next.md:11:18: link to \"@/gone.md\", which is not a page"),
+        errors.starts_with(
+            "error: content/next.md:11:18: link to \"@/gone.md\", which is not a page"
+        ),
         "{errors}"
     );
 }
@@ -75,17 +85,35 @@ fn strings_dates_and_options_follow_the_language_and_the_site() {
     let home = read(&out, "index.html");
     assert!(home.contains(r#"<html lang="el" dir="ltr">"#), "{home}");
     // Theme strings in Greek; the site's i18n/el.yaml wins for `continue`.
-    assert!(home.contains(r#"<dd id="step">Βήμα 1 από 3</dd>"#), "{home}");
-    assert!(home.contains(r#"<dd id="expires">1 Δεκεμβρίου 2099</dd>"#), "{home}");
-    assert!(home.contains(r#"<dd id="date">5 Μαρτίου 2026</dd>"#), "{home}");
+    assert!(
+        home.contains(r#"<dd id="step">Βήμα 1 από 3</dd>"#),
+        "{home}"
+    );
+    assert!(
+        home.contains(r#"<dd id="expires">1 Δεκεμβρίου 2099</dd>"#),
+        "{home}"
+    );
+    assert!(
+        home.contains(r#"<dd id="date">5 Μαρτίου 2026</dd>"#),
+        "{home}"
+    );
     assert!(home.contains(r#"<dd id="continue">Πάμε</dd>"#), "{home}");
     // A site-local theme extends the built-in one: its own layout and
     // options, the starter's base template; site.yaml's option wins.
-    assert!(home.contains(r#"<dd id="theme">Mine #8a2be2 Καλό ψήσιμο</dd>"#), "{home}");
+    assert!(
+        home.contains(r#"<dd id="theme">Mine #8a2be2 Καλό ψήσιμο</dd>"#),
+        "{home}"
+    );
     // Greek file names keep their letters in URLs, percent-encoded in links.
     let guide = read(&out, "οδηγός/index.html");
-    assert!(guide.contains(">Όνομα"), "form labels are translated: {guide}");
-    assert!(home.contains("href=\"/%CE%BF%CE%B4%CE%B7%CE%B3%CF%8C%CF%82/\""), "{home}");
+    assert!(
+        guide.contains(">Όνομα"),
+        "form labels are translated: {guide}"
+    );
+    assert!(
+        home.contains("href=\"/%CE%BF%CE%B4%CE%B7%CE%B3%CF%8C%CF%82/\""),
+        "{home}"
+    );
     assert!(out.join("ευχαριστούμε/index.html").is_file());
 }
 
@@ -95,10 +123,16 @@ fn an_unknown_theme_option_is_an_error_with_a_suggestion() {
     let site = dir.path().join("site");
     copy_tree(&fixture("greek"), &site);
     let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-    std::fs::write(site.join("site.yaml"), config.replace("  accent:", "  acent:")).unwrap();
+    std::fs::write(
+        site.join("site.yaml"),
+        config.replace("  accent:", "  acent:"),
+    )
+    .unwrap();
     let errors = errors_of(&site);
     assert!(
-        errors.starts_with("error: site.yaml:7:3: theme \"mine\" has no option `acent` (did you mean \"accent\"?)"),
+        errors.starts_with(
+            "error: site.yaml:7:3: theme \"mine\" has no option `acent` (did you mean \"accent\"?)"
+        ),
         "{errors}"
     );
 }
@@ -109,7 +143,11 @@ fn slugs_that_look_alike_collide_loudly() {
     let site = dir.path().join("site");
     copy_tree(&fixture("rtl"), &site);
     // The same word decomposed (as macOS saves names) and capitalised.
-    std::fs::write(site.join("content/Οδηγο\u{301}ς.md"), "---\ntitle: Twin\n---\n").unwrap();
+    std::fs::write(
+        site.join("content/Οδηγο\u{301}ς.md"),
+        "---\ntitle: Twin\n---\n",
+    )
+    .unwrap();
     let errors = errors_of(&site);
     assert!(errors.contains("both have the URL /οδηγός/"), "{errors}");
 }

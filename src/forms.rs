@@ -215,7 +215,7 @@ fn field_context(
         "phone" | "tel" => ("Phone", Some("tel")),
         "company" => ("Company", Some("organization")),
         "website" | "url" => ("Website", Some("url")),
-        "address" | "street" => ("Street address", Some("street-address")),
+        "address" | "street" => ("Street address", Some("address-line1")),
         "postcode" | "postal_code" | "zip" => ("Postcode", Some("postal-code")),
         "city" => ("City", Some("address-level2")),
         "country" => ("Country", Some("country-name")),

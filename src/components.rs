@@ -240,8 +240,7 @@ fn collect_links(value: &ArgValue, pos: Pos, links: &mut Vec<BodyLink>) {
         for_each_link(value, &mut |dest| {
             links.push(BodyLink {
                 dest: dest.to_string(),
-                offset: 0,
-                pos: Some(pos),
+                pos,
             })
         });
     }
@@ -763,7 +762,7 @@ mod tests {
         );
         assert_eq!(call.args[6].value, ArgValue::Data(vec!["extra".into()]));
         assert_eq!(parsed.links[0].dest, "@/kit.md");
-        assert_eq!(parsed.links[0].pos, Some(Pos::new(3, 8)));
+        assert_eq!(parsed.links[0].pos, Pos::new(3, 8));
         // Lines and columns after the call do not move.
         let original = LineIndex::new("Intro\n\n{{<cta to=\"@/kit.md\" label='It\\'s here' columns={3}\n  featured items={[a, b]} who={data.people.ana} {...data.extra} />}}\n\nAfter [x](@/y.md)\n", 1);
         let text = LineIndex::new(&parsed.text, 1);

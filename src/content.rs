@@ -4,6 +4,12 @@
 //! parsed and its Markdown scanned for headings and links, and it is given a
 //! clean URL. Drafts are dropped here unless `--drafts` is set. Pages are
 //! returned sorted by URL so that every later stage is deterministic.
+//!
+//! Bodies are not kept: they are most of a site's text (half a gigabyte for
+//! 100,000 pages), and between loading and rendering only their scan is
+//! needed. A page records where its body is ([`BodySource`]) and the render
+//! stage reads it again ([`Page::read_body`]), checking that it is the body
+//! that was scanned and checked.
 
 use crate::components::{self, Call};
 use crate::config::Config;
@@ -13,9 +19,16 @@ use crate::fs;
 use crate::markdown::{self, Scan};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use xxhash_rust::xxh3::xxh3_64;
 
 pub const CONTENT_DIR: &str = "content";
+
+/// The code of the error for a page file that changed between loading and
+/// rendering.
+pub const CHANGED_WHILE_BUILDING: &str = "changed-during-build";
 
 /// One Markdown page of the site.
 #[derive(Debug, Clone)]
@@ -27,9 +40,8 @@ pub struct Page {
     /// Site-relative URL path, e.g. `/offers/kit/` (not percent-encoded).
     pub path: String,
     pub meta: FrontMatter,
-    /// The Markdown body, with component calls replaced by markers (see
-    /// [`crate::components`]); lines and columns are those of the file.
-    pub body: String,
+    /// Where the Markdown body is; [`Page::read_body`] reads it.
+    pub body: BodySource,
     /// File line of the first body line.
     pub body_line: usize,
     pub scan: Scan,
@@ -37,10 +49,53 @@ pub struct Page {
     pub calls: Vec<Call>,
 }
 
+/// Where a page's Markdown body is in its file, and what it was when the
+/// page was loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodySource {
+    /// The file as it was read.
+    pub path: PathBuf,
+    /// Byte range of the body in the file; it runs to the end of the file.
+    pub range: Range<usize>,
+    /// xxh3 of the body's bytes.
+    pub hash: u64,
+}
+
 impl Page {
     /// Output file relative to OUT, e.g. `offers/kit/index.html`.
     pub fn output_file(&self) -> String {
         format!("{}index.html", self.path.trim_start_matches('/'))
+    }
+
+    /// Reads the Markdown body again, for rendering, with its component
+    /// calls replaced by markers (see [`crate::components`]); lines and
+    /// columns are those of the file. A file that changed since it was
+    /// loaded is an error: its new text was never checked.
+    pub fn read_body(&self) -> Result<String, Diagnostic> {
+        let source = &self.body;
+        let mut text = fs::read_to_string(&source.path)
+            .map_err(|e| Diagnostic::error("io", &self.file, e.to_string()))?;
+        let unchanged = text.len() == source.range.end
+            && text
+                .get(source.range.clone())
+                .is_some_and(|body| xxh3_64(body.as_bytes()) == source.hash);
+        if !unchanged {
+            let message = "the file changed while the site was being built";
+            return Err(
+                Diagnostic::error(CHANGED_WHILE_BUILDING, &self.file, message)
+                    .with_hint("build again"),
+            );
+        }
+        if self.calls.is_empty() {
+            text.drain(..source.range.start);
+            return Ok(text);
+        }
+        // The same text as when the page was loaded, so the same markers.
+        let body = &text[source.range.clone()];
+        match components::parse(body, self.body_line, &self.file) {
+            Ok(parsed) => Ok(parsed.map_or_else(|| body.to_string(), |p| p.text)),
+            Err(mut errors) => Err(errors.swap_remove(0)),
+        }
     }
 }
 
@@ -48,7 +103,7 @@ impl Page {
 #[derive(Debug)]
 pub struct Loaded {
     /// Sorted by URL path.
-    pub pages: Vec<Page>,
+    pub pages: Vec<Arc<Page>>,
     /// Content paths of drafts left out, so references to them can say why
     /// they do not resolve.
     pub drafts: Vec<String>,
@@ -68,9 +123,9 @@ pub fn load(site: &Path, config: &Config, include_drafts: bool) -> Result<Loaded
         .with_hint(hint)]));
     }
     let files = markdown_files(site, &content_dir)?;
-    let results: Vec<Result<Page, Vec<Diagnostic>>> = files
+    let results: Vec<Result<Arc<Page>, Vec<Diagnostic>>> = files
         .par_iter()
-        .map(|path| load_page(site, &content_dir, path, config))
+        .map(|path| load_page(site, &content_dir, path, config).map(Arc::new))
         .collect();
 
     let mut diagnostics = Diagnostics::new();
@@ -78,7 +133,9 @@ pub fn load(site: &Path, config: &Config, include_drafts: bool) -> Result<Loaded
     let mut drafts = Vec::new();
     for result in results {
         match result {
-            Ok(page) if page.meta.draft && !include_drafts => drafts.push(page.content_path),
+            Ok(page) if page.meta.draft && !include_drafts => {
+                drafts.push(page.content_path.clone())
+            }
             Ok(page) => pages.push(page),
             Err(errors) => diagnostics.extend(errors),
         }
@@ -134,26 +191,34 @@ pub(crate) fn load_page(
         .map_err(|e| vec![Diagnostic::error("io", &file, e.to_string())])?;
     let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
     let meta = front_matter::parse(&split, &file, config)?;
-    let path = url_path(&content_path, meta.slug.as_deref()).map_err(|message| {
+    let url = url_path(&content_path, meta.slug.as_deref()).map_err(|message| {
         vec![Diagnostic::error("invalid-slug", &file, message)
             .at(1, 1)
             .with_hint("set `slug:` in the front matter")]
     })?;
-    let (body, calls, links) = match components::parse(split.body, split.body_line, &file)? {
-        Some(parsed) => (parsed.text, parsed.calls, parsed.links),
-        None => (split.body.to_string(), Vec::new(), Vec::new()),
+    let (scan, calls) = match components::parse(split.body, split.body_line, &file)? {
+        Some(parsed) => {
+            let mut scan = markdown::scan(&parsed.text, split.body_line);
+            scan.links.extend(parsed.links);
+            (scan, parsed.calls)
+        }
+        None => (markdown::scan(split.body, split.body_line), Vec::new()),
     };
-    let mut scan = markdown::scan(&body);
-    scan.links.extend(links);
+    // The body is the end of the file.
+    let body = BodySource {
+        range: text.len() - split.body.len()..text.len(),
+        hash: xxh3_64(split.body.as_bytes()),
+        path: path.to_path_buf(),
+    };
     Ok(Page {
-        body,
-        calls,
-        body_line: split.body_line,
         file,
         content_path,
-        path,
+        path: url,
         meta,
+        body,
+        body_line: split.body_line,
         scan,
+        calls,
     })
 }
 
@@ -214,9 +279,9 @@ fn is_combining_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED)
 }
 
-fn check_duplicate_urls(pages: &[Page], diagnostics: &mut Diagnostics) {
+fn check_duplicate_urls(pages: &[Arc<Page>], diagnostics: &mut Diagnostics) {
     let mut seen: HashMap<&str, &Page> = HashMap::with_capacity(pages.len());
-    let mut sorted: Vec<&Page> = pages.iter().collect();
+    let mut sorted: Vec<&Page> = pages.iter().map(|p| &**p).collect();
     sorted.sort_by(|a, b| a.file.cmp(&b.file));
     for page in sorted {
         if let Some(first) = seen.insert(&page.path, page) {
@@ -249,6 +314,24 @@ mod tests {
             "/offers/starter-kit/"
         );
         assert!(url_path("a/!!!.md", None).is_err());
+    }
+
+    #[test]
+    fn bodies_are_read_again_and_must_be_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join(CONTENT_DIR);
+        std::fs::create_dir_all(&content).unwrap();
+        let file = content.join("guide.md");
+        std::fs::write(&file, "\u{feff}---\ntitle: Guide\n---\n# Hi\n\n[a](/a/)\n").unwrap();
+        let config = crate::config::parse("title: t\nbase_url: https://t.example\n").unwrap();
+        let page = load_page(dir.path(), &content, &file, &config).unwrap();
+        assert_eq!(page.read_body().unwrap(), "# Hi\n\n[a](/a/)\n");
+        assert_eq!(page.scan.links[0].pos, crate::diagnostics::Pos::new(6, 1));
+
+        std::fs::write(&file, "\u{feff}---\ntitle: Guide\n---\n# Ho\n\n[a](/a/)\n").unwrap();
+        let error = page.read_body().unwrap_err();
+        assert_eq!(error.code, CHANGED_WHILE_BUILDING);
+        assert_eq!(error.file, "content/guide.md");
     }
 
     #[test]

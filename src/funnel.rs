@@ -48,8 +48,9 @@ pub struct Funnel {
     /// Pages leading to each page, sorted.
     pub incoming: Vec<Vec<usize>>,
     /// The warnings about each page's links, kept so that re-linking one
-    /// edited page can reuse the others'.
-    link_warnings: Vec<Diagnostics>,
+    /// edited page can reuse the others' (boxed: most pages have none or
+    /// one, and a vector's spare room, times every page, adds up).
+    link_warnings: Vec<Box<[Diagnostic]>>,
 }
 
 impl Funnel {
@@ -134,11 +135,12 @@ pub fn relink(
     };
     let resolve_page = |i: usize| {
         let mut diagnostics = Diagnostics::new();
-        (resolver.page_links(i, &mut diagnostics), diagnostics)
+        let links = resolver.page_links(i, &mut diagnostics);
+        (links, diagnostics.into_iter().collect())
     };
-    let per_page: Vec<(Vec<Link>, Diagnostics)> = match previous {
+    let per_page: Vec<(Vec<Link>, Box<[Diagnostic]>)> = match previous {
         Some((old, changed)) => {
-            let mut per_page: Vec<(Vec<Link>, Diagnostics)> = old
+            let mut per_page: Vec<(Vec<Link>, Box<[Diagnostic]>)> = old
                 .links
                 .iter()
                 .cloned()
@@ -223,9 +225,8 @@ impl Resolver<'_> {
                 kind: LinkKind::Form,
             });
         }
-        let lines = markdown::LineIndex::new(&page.body, page.body_line);
         for link in &page.scan.links {
-            if let Some(to) = self.body_link(page, link, &lines, diagnostics) {
+            if let Some(to) = self.body_link(page, link, diagnostics) {
                 links.insert(Link {
                     to,
                     kind: LinkKind::Link,
@@ -292,10 +293,9 @@ impl Resolver<'_> {
         &self,
         page: &Page,
         link: &markdown::BodyLink,
-        lines: &markdown::LineIndex,
         diagnostics: &mut Diagnostics,
     ) -> Option<usize> {
-        let pos = link.pos.unwrap_or_else(|| lines.position(link.offset));
+        let pos = link.pos;
         match link.content_target() {
             Some((path, anchor)) => self.content_link(page, path, anchor, pos, diagnostics),
             None => self.root_relative_link(page, &link.dest, pos, diagnostics),

@@ -1,7 +1,7 @@
 //! Markdown through pulldown-cmark.
 //!
 //! A page body is parsed twice: [`scan`] (while loading) collects its heading
-//! ids and internal links with their byte offsets, so the funnel stage can
+//! ids and internal links with their positions, so the funnel stage can
 //! check every `@/` link and anchor before anything is rendered; [`render`]
 //! (while rendering) writes the HTML, giving headings the same ids and
 //! turning `@/path.md#anchor` into the target's URL. Scanning is cheap next
@@ -25,11 +25,8 @@ pub struct Scan {
 pub struct BodyLink {
     /// The destination as written, e.g. `@/offers/kit.md#faq` or `/privacy/`.
     pub dest: String,
-    /// Byte offset of the link in the body.
-    pub offset: usize,
-    /// The file position, when it is known without the offset (links in
-    /// component arguments).
-    pub pos: Option<Pos>,
+    /// Where the link is in the page's file.
+    pub pos: Pos,
 }
 
 impl BodyLink {
@@ -52,9 +49,11 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Collects heading ids and internal links of a body.
-pub fn scan(body: &str) -> Scan {
+/// Collects heading ids and internal links of a body whose first line is
+/// line `body_line` of its file.
+pub fn scan(body: &str, body_line: usize) -> Scan {
     let mut scan = Scan::default();
+    let mut lines: Option<LineIndex> = None;
     let mut ids = HeadingIds::default();
     let mut heading: Option<(Option<String>, String)> = None;
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
@@ -73,10 +72,10 @@ pub fn scan(body: &str) -> Scan {
                 }
             }
             Event::Start(Tag::Link { dest_url, .. }) if is_internal(&dest_url) => {
+                let lines = lines.get_or_insert_with(|| LineIndex::new(body, body_line));
                 scan.links.push(BodyLink {
                     dest: dest_url.to_string(),
-                    offset: range.start,
-                    pos: None,
+                    pos: lines.position(range.start),
                 });
             }
             _ => {}
@@ -267,15 +266,16 @@ mod tests {
     #[test]
     fn scans_headings_and_internal_links() {
         let body = "# Hello world\n\nSee [kit](@/offers/kit.md#faq) and [privacy](/privacy/).\n\n## Hello world\n\n[ext](https://x.y)\n";
-        let scan = scan(body);
+        let scan = scan(body, 5);
         assert_eq!(scan.headings, ["hello-world", "hello-world-1"]);
         assert_eq!(scan.links.len(), 2);
         assert_eq!(
             scan.links[0].content_target(),
             Some(("offers/kit.md", Some("faq")))
         );
+        assert_eq!(scan.links[0].pos, Pos::new(7, 5));
+        assert_eq!(scan.links[1].pos, Pos::new(7, 36));
         let index = LineIndex::new(body, 5);
-        assert_eq!(index.position(scan.links[0].offset), Pos::new(7, 5));
         assert_eq!(index.position(0), Pos::new(5, 1));
         assert_eq!(index.position(14), Pos::new(6, 1));
         assert_eq!(index.position(body.len()), Pos::new(12, 1));
@@ -301,7 +301,7 @@ mod tests {
     fn scan_and_render_agree_on_ids() {
         let body = "# A\n# A\n# `code` b {#b}\n# B\n";
         let html = render(body, &|_| None);
-        for id in scan(body).headings {
+        for id in scan(body, 1).headings {
             assert!(html.contains(&format!("id=\"{id}\"")), "{id} in {html}");
         }
     }

@@ -12,6 +12,10 @@
 //! - a template, data file, theme or site.yaml: everything.
 //!
 //! A change that fails leaves the last good build in place.
+//!
+//! Pages are rendered from their files, read again (see [`Page::read_body`]);
+//! a file saved between reading and rendering makes the rebuild start over
+//! from the files, so the next good build has every change.
 
 use crate::assets;
 use crate::content::{self, Page, CONTENT_DIR};
@@ -136,8 +140,15 @@ impl Session {
     }
 
     fn rebuild_everything(&mut self) -> Result<Rebuilt, Diagnostics> {
-        let prepared = site::prepare(&self.options)?;
-        let files = render_files(&prepared, None)?;
+        let mut attempts = 1;
+        let (prepared, files) = loop {
+            let prepared = site::prepare(&self.options)?;
+            match render_files(&prepared, None) {
+                Ok(files) => break (prepared, files),
+                Err(errors) if changed_while_building(&errors) && attempts < 3 => attempts += 1,
+                Err(errors) => return Err(errors),
+            }
+        };
         let pages = prepared.funnel.pages.len();
         let warnings = prepared.diagnostics.clone();
         let changed = self.replace_files(files, true);
@@ -293,6 +304,10 @@ impl Session {
                 let renderer = kept.take().unwrap_or(renderer);
                 self.prepared =
                     site::link(inputs, old_funnel.pages.clone(), Some(renderer), None).ok();
+                if changed_while_building(&errors) {
+                    // Another page was saved since it was read.
+                    return Ok(None);
+                }
                 return Err(errors);
             }
         };
@@ -336,6 +351,13 @@ impl Session {
     }
 }
 
+/// True when a page file changed between reading and rendering.
+fn changed_while_building(errors: &Diagnostics) -> bool {
+    errors
+        .iter()
+        .any(|e| e.code == content::CHANGED_WHILE_BUILDING)
+}
+
 /// What other pages see of a page through `journey`, `next` and `incoming`.
 fn journey_ref(page: &Page) -> (&str, &str, Option<&str>, Option<&str>) {
     (
@@ -375,8 +397,8 @@ fn render_files(
         })
         .collect();
     if others {
-        match prepared.other_files() {
-            Ok(files) => results.extend(files.into_iter().map(|(f, _)| Ok((f.path, f.bytes)))),
+        match prepared.other_files(|path, bytes, _| Ok((path, bytes))) {
+            Ok(files) => results.extend(files),
             Err(e) => results.push(Err(e)),
         }
     }
@@ -386,6 +408,32 @@ fn render_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_saved_after_it_was_read_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path();
+        let content = site.join(CONTENT_DIR);
+        std::fs::create_dir_all(&content).unwrap();
+        std::fs::write(
+            site.join("site.yaml"),
+            "title: t\nbase_url: https://t.example\n",
+        )
+        .unwrap();
+        let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
+        write("index.md", "---\ntitle: Home\n---\nHome.\n");
+        write("b.md", "---\ntitle: B\n---\nOld text.\n");
+        let (mut session, _) = Session::start(BuildOptions::new(site)).unwrap();
+
+        // b.md is saved, but its event has not come yet, when the edit of
+        // index.md links to b.md, so b must be rendered again.
+        write("b.md", "---\ntitle: B\n---\nNew text.\n");
+        write("index.md", "---\ntitle: Home\n---\nSee [b](@/b.md).\n");
+        let rebuilt = session.rebuild(&[content.join("index.md")]).unwrap();
+        let b = session.file("b/index.html").unwrap();
+        assert!(String::from_utf8_lossy(&b).contains("New text."));
+        assert!(rebuilt.changed.contains(&"b/index.html".to_string()));
+    }
 
     #[test]
     fn scopes_of_paths() {

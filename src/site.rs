@@ -18,7 +18,7 @@ use crate::funnel::{self, Funnel, OtherOutputs};
 use crate::i18n::Strings;
 use crate::map::FunnelMap;
 use crate::markdown;
-use crate::output::{OutputFile, WriteStats, Writer};
+use crate::output::{WriteStats, Writer};
 use crate::render::{self, Globals, PageContext, Renderer};
 use crate::sitemap;
 use crate::theme::{self, Theme};
@@ -146,7 +146,6 @@ pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         return Err(sorted(errors));
     }
     let css = assets::build(&theme, config.base_path(), !options.dev).map_err(sorted)?;
-    let pages = content.pages.into_iter().map(Arc::new).collect();
     let inputs = Inputs {
         config,
         config_text,
@@ -155,7 +154,7 @@ pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         css,
         drafts: content.drafts,
     };
-    link(inputs, pages, None, None).map_err(|(_, _, errors)| errors)
+    link(inputs, content.pages, None, None).map_err(|(_, _, errors)| errors)
 }
 
 /// What a build reads besides the pages.
@@ -354,14 +353,10 @@ impl Prepared {
                 .collect()
         };
         // The sitemaps and the map of a big site take a while: build them
-        // beside the pages, not before.
-        let (mut results, others) = rayon::join(render_pages, || self.other_files());
-        let others = others.map_err(|e| Diagnostics::from_iter([e]))?;
-        results.par_extend(
-            others
-                .into_par_iter()
-                .map(|(file, origin)| emit(file.path, file.bytes, &origin)),
-        );
+        // beside the pages, not before, and write each as soon as it is made
+        // (the map of 100,000 pages is over 100 MB).
+        let (mut results, others) = rayon::join(render_pages, || self.other_files(&emit));
+        results.extend(others.map_err(|e| Diagnostics::from_iter([e]))?);
         collect_results(results)
     }
 
@@ -372,7 +367,7 @@ impl Prepared {
                 .page(path)
                 .map(|p| render::href(&self.config, &p.path))
         };
-        let content = markdown::render(&page.body, &resolve);
+        let content = markdown::render(&page.read_body()?, &resolve);
         let mut context = render::page_context(
             &self.config,
             self.renderer.strings(),
@@ -403,76 +398,52 @@ impl Prepared {
         )
     }
 
-    /// Every output file that is not a page, with its origin for messages.
-    pub(crate) fn other_files(&self) -> Result<Vec<(OutputFile, String)>, Diagnostic> {
-        let mut files: Vec<(OutputFile, String)> = Vec::new();
+    /// Makes every output file that is not a page and hands each to `emit`
+    /// (path, bytes, origin for messages) as soon as it is made, so no big
+    /// file waits for the others; returns what `emit` returned. If the 404
+    /// page fails, nothing is emitted.
+    pub(crate) fn other_files<T>(
+        &self,
+        mut emit: impl FnMut(String, Vec<u8>, &str) -> T,
+    ) -> Result<Vec<T>, Diagnostic> {
+        let not_found = if self.renderer.has_template("404.html") {
+            Some(self.render_not_found()?)
+        } else {
+            None
+        };
+        let mut results = Vec::new();
+        let mut emit = |path: String, bytes: Vec<u8>, origin: &str| {
+            results.push(emit(path, bytes, origin));
+        };
         for (path, file) in self.theme.layer("static") {
-            files.push((
-                OutputFile {
-                    path: path.to_string(),
-                    bytes: file.bytes.to_vec(),
-                },
-                file.origin.clone(),
-            ));
+            emit(path.to_string(), file.bytes.to_vec(), &file.origin);
         }
-        files.extend(
-            self.css
-                .files
-                .iter()
-                .map(|f| (f.clone(), "css".to_string())),
-        );
-        files.extend(
-            sitemap::build(&self.config, &self.funnel.pages)
-                .into_iter()
-                .map(|f| (f, "sitemap".to_string())),
-        );
-        files.extend(
-            crate::deploy::files(
-                &self.config,
-                &self.funnel.pages,
-                &self
-                    .css
-                    .files
-                    .iter()
-                    .map(|f| f.path.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .into_iter()
-            .map(|f| (f, "deploy".to_string())),
-        );
+        for file in &self.css.files {
+            emit(file.path.clone(), file.bytes.clone(), "css");
+        }
+        for file in sitemap::build(&self.config, &self.funnel.pages) {
+            emit(file.path, file.bytes, "sitemap");
+        }
+        let css_paths: Vec<&str> = self.css.files.iter().map(|f| f.path.as_str()).collect();
+        for file in crate::deploy::files(&self.config, &self.funnel.pages, &css_paths) {
+            emit(file.path, file.bytes, "deploy");
+        }
         let map = FunnelMap::new(&self.config, &self.funnel);
         let icon = self
             .theme
             .layer("static")
             .any(|(path, _)| path == "favicon.svg")
             .then(|| format!("{}/favicon.svg", self.config.base_path()));
-        files.push((
-            OutputFile {
-                path: "funnel.json".into(),
-                bytes: map.to_json().into_bytes(),
-            },
-            "funnel.json".into(),
-        ));
+        let json = map.to_json().into_bytes();
+        emit("funnel.json".into(), json, "funnel.json");
         if self.config.funnel_map {
-            files.push((
-                OutputFile {
-                    path: "funnel/index.html".into(),
-                    bytes: map.to_html(icon.as_deref()).into_bytes(),
-                },
-                "funnel/index.html".into(),
-            ));
+            let html = map.to_html(icon.as_deref()).into_bytes();
+            emit("funnel/index.html".into(), html, "funnel/index.html");
         }
-        if self.renderer.has_template("404.html") {
-            let html = self.render_not_found()?;
-            files.push((
-                OutputFile {
-                    path: "404.html".into(),
-                    bytes: html.into_bytes(),
-                },
-                "404.html".into(),
-            ));
+        if let Some(html) = not_found {
+            emit("404.html".into(), html.into_bytes(), "404.html");
         }
-        Ok(files)
+        Ok(results)
     }
 
     fn render_not_found(&self) -> Result<String, Diagnostic> {

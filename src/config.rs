@@ -139,6 +139,16 @@ pub struct Config {
     pub extra: Value,
 }
 
+/// The English title a journey preset gives stage `id`, if any: a stage
+/// with that title came from a preset, and themes may translate it.
+pub fn preset_stage_title(id: &str) -> Option<&'static str> {
+    VALUE_JOURNEY
+        .iter()
+        .chain(CLASSIC_JOURNEY)
+        .find(|(i, _)| *i == id)
+        .map(|(_, title)| *title)
+}
+
 impl Config {
     /// The path part of `base_url` (`""` or `/shop`), prefixed to every internal link.
     pub fn base_path(&self) -> &str {

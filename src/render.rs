@@ -178,8 +178,20 @@ fn page_ref(config: &Config, page: &Page) -> PageRef {
     }
 }
 
+/// A stage's title: a preset's English title in the site's language
+/// (`stage_ID` in the strings file); a site's own title as written.
+fn stage_title(strings: &Strings, stage: &crate::config::Stage) -> String {
+    match crate::config::preset_stage_title(&stage.id) {
+        Some(preset) if preset == stage.title => strings
+            .get(&format!("stage_{}", stage.id))
+            .unwrap_or(preset)
+            .to_string(),
+        _ => stage.title.clone(),
+    }
+}
+
 /// The `journey` variable: every stage in order with its pages.
-pub fn journey(config: &Config, funnel: &Funnel) -> Vec<StageContext> {
+pub fn journey(config: &Config, strings: &Strings, funnel: &Funnel) -> Vec<StageContext> {
     let total = config.journey.len();
     config
         .journey
@@ -187,7 +199,7 @@ pub fn journey(config: &Config, funnel: &Funnel) -> Vec<StageContext> {
         .enumerate()
         .map(|(i, stage)| StageContext {
             id: stage.id.clone(),
-            title: stage.title.clone(),
+            title: stage_title(strings, stage),
             index: i + 1,
             total,
             pages: funnel
@@ -304,7 +316,7 @@ fn stage_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<Sta
     );
     Some(StageRef {
         id: stage.id.clone(),
-        title: stage.title.clone(),
+        title: stage_title(strings, stage),
         index: index + 1,
         total,
         label: strings.digits(&label),

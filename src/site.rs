@@ -317,8 +317,8 @@ fn make_renderer(
     let globals = Globals {
         site: render::site_context(config),
         theme,
+        journey: render::journey(config, &strings, funnel),
         strings,
-        journey: render::journey(config, funnel),
         data,
         css: &css.urls,
     };

@@ -839,6 +839,17 @@ mod tests {
     }
 
     #[test]
+    fn no_input_panics_even_cut_anywhere() {
+        let body = "Ω {{<cta to=\"@/κ.md\" n={[1, {a: \"}\"}]} ok {...data.x} />}}\n{% <faq t='é\\'x'> %}\n`{{<a/>}}`\n{% <qa> %}ر{% </qa> %}\n{% </faq> %}\n{{ <b\n\n/>}} {%</z>%} {{<}} {{<1/>}}";
+        for (cut, _) in body.char_indices() {
+            let _ = parse(&body[..cut], 1, "x");
+            let _ = parse(&body[cut..], 1, "x");
+        }
+        let parsed = parse(body, 1, "x");
+        assert!(parsed.is_err(), "the broken calls at the end are errors");
+    }
+
+    #[test]
     fn data_lookup_names_what_exists() {
         let data: Value =
             serde_yaml::from_str("people: {ana: {name: Ana}}\nlist: [1, 2]\n").unwrap();

@@ -32,12 +32,32 @@ pub struct BodyLink {
 impl BodyLink {
     /// `Some((content_path, anchor))` for an `@/` link.
     pub fn content_target(&self) -> Option<(&str, Option<&str>)> {
-        let rest = self.dest.strip_prefix("@/")?;
-        Some(match rest.split_once('#') {
-            Some((path, anchor)) => (path, Some(anchor)),
-            None => (rest, None),
-        })
+        content_target(&self.dest)
     }
+}
+
+/// `Some((content_path, anchor))` for an `@/path.md#anchor` destination, in
+/// Markdown or in a component argument.
+pub fn content_target(dest: &str) -> Option<(&str, Option<&str>)> {
+    let rest = dest.strip_prefix("@/")?;
+    Some(match rest.split_once('#') {
+        Some((path, anchor)) => (path, Some(anchor)),
+        None => (rest, None),
+    })
+}
+
+/// The URL of an `@/` destination, its anchor kept; `None` when `dest` is
+/// not an `@/` link or `resolve` does not know its page.
+pub fn resolve_content_link(
+    dest: &str,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let (path, anchor) = content_target(dest)?;
+    let url = resolve(path)?;
+    Some(match anchor {
+        Some(a) => format!("{url}#{a}"),
+        None => url,
+    })
 }
 
 fn options() -> Options {
@@ -138,23 +158,8 @@ fn rewrite_link<'a>(event: Event<'a>, resolve: &dyn Fn(&str) -> Option<String>) 
     else {
         return event;
     };
-    let Some(rest) = dest_url.strip_prefix("@/") else {
-        return Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        });
-    };
-    let (path, anchor) = match rest.split_once('#') {
-        Some((p, a)) => (p, Some(a)),
-        None => (rest, None),
-    };
-    let dest_url = match resolve(path) {
-        Some(url) => CowStr::from(match anchor {
-            Some(a) => format!("{url}#{a}"),
-            None => url,
-        }),
+    let dest_url = match resolve_content_link(&dest_url, resolve) {
+        Some(url) => CowStr::from(url),
         None => dest_url,
     };
     Event::Start(Tag::Link {

@@ -24,6 +24,7 @@ use crate::diagnostics::{suggestion, Diagnostic, Diagnostics};
 use crate::forms::{self, FormContext};
 use crate::funnel::{Funnel, LinkKind};
 use crate::i18n::Strings;
+use crate::markdown;
 use crate::theme::Theme;
 use serde::Serialize;
 use serde_yaml::Value;
@@ -539,8 +540,8 @@ impl Renderer {
                 }
                 if arg.from_data {
                     components::for_each_link(&arg.value, &mut |dest| {
-                        let path = dest[2..].split('#').next().unwrap_or_default();
-                        if funnel.page(path).is_none() {
+                        let path = markdown::content_target(dest).map(|(p, _)| p);
+                        if path.and_then(|p| funnel.page(p)).is_none() {
                             let message =
                                 format!("`{}` links to {dest}, which is not a page", arg.name);
                             errors.push(error(arg.pos, message));
@@ -752,17 +753,8 @@ fn article(word: &str) -> &'static str {
 fn resolve_links(value: &mut Value, resolve: &dyn Fn(&str) -> Option<String>) {
     match value {
         Value::String(s) => {
-            if let Some(rest) = s.strip_prefix("@/") {
-                let (path, anchor) = match rest.split_once('#') {
-                    Some((p, a)) => (p, Some(a)),
-                    None => (rest, None),
-                };
-                if let Some(url) = resolve(path) {
-                    *s = match anchor {
-                        Some(a) => format!("{url}#{a}"),
-                        None => url,
-                    };
-                }
+            if let Some(url) = markdown::resolve_content_link(s, resolve) {
+                *s = url;
             }
         }
         Value::Sequence(items) => items.iter_mut().for_each(|v| resolve_links(v, resolve)),

@@ -342,9 +342,7 @@ fn thank_you_page_snapshot() {
 #[test]
 fn deploy_adapters_write_their_host_files() {
     let build_with = |deploy: &str| {
-        let dir = tempfile::tempdir().unwrap();
-        let site = dir.path().join("site");
-        support::copy_tree(&support::fixture("full"), &site);
+        let (dir, site) = support::copy_fixture("full");
         let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
         std::fs::write(
             site.join("site.yaml"),

@@ -151,9 +151,7 @@ Warnings: 5 stages, 6 pages
 
 #[test]
 fn serve_stops_cleanly_on_ctrl_c() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    support::copy_tree(&support::fixture("full"), &site);
+    let (_dir, site) = support::copy_fixture("full");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_funnelcake"))
         .args(["serve", site.to_str().unwrap(), "--port", "0"])
         .stderr(std::process::Stdio::piped())

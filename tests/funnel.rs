@@ -266,9 +266,7 @@ fn funnel_map_page_shows_columns_cards_links_gaps_and_dead_ends() {
 
 #[test]
 fn funnel_map_can_be_turned_off() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    support::copy_tree(&fixture("journey-warnings"), &site);
+    let (_dir, site) = support::copy_fixture("journey-warnings");
     let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
     std::fs::write(
         site.join("site.yaml"),

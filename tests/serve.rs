@@ -30,9 +30,7 @@ impl Drop for Dev {
 
 /// Serves a copy of the `full` fixture, with a site stylesheet part to edit.
 fn start() -> Dev {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    support::copy_tree(&support::fixture("full"), &site);
+    let (dir, site) = support::copy_fixture("full");
     std::fs::write(site.join("css/_forms.css"), ".optin-form { margin: 0; }\n").unwrap();
     let (server, port) = serve_site(&site);
     let url = server.url.clone();
@@ -157,9 +155,7 @@ fn only_files_of_the_build_are_served() {
 
 #[test]
 fn a_symlink_out_of_the_site_is_never_served() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    support::copy_tree(&support::fixture("full"), &site);
+    let (dir, site) = support::copy_fixture("full");
     std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
     std::os::unix::fs::symlink(dir.path().join("secret.txt"), site.join("static/leak.txt"))
         .unwrap();
@@ -371,9 +367,7 @@ fn serve_process(site: &Path, port: u16) -> std::process::Child {
 
 #[test]
 fn browser_reconnects_and_reloads_after_a_server_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    support::copy_tree(&support::fixture("full"), &site);
+    let (_dir, site) = support::copy_fixture("full");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

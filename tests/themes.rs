@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{build_errors, build_ok, copy_tree, fixture, lines, read};
+use support::{build_errors, build_ok, lines, read};
 
 /// Builds `site` (a temp copy, edited by the caller) and returns its errors.
 fn errors_of(site: &std::path::Path) -> String {
@@ -60,9 +60,7 @@ fn malformed_component_tags_are_all_reported() {
 
 #[test]
 fn a_component_link_to_a_missing_page_is_an_error_at_the_argument() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    copy_tree(&fixture("components"), &site);
+    let (_dir, site) = support::copy_fixture("components");
     let page = site.join("content/next.md");
     let text = std::fs::read_to_string(&page).unwrap();
     std::fs::write(
@@ -119,9 +117,7 @@ fn strings_dates_and_options_follow_the_language_and_the_site() {
 
 #[test]
 fn an_unknown_theme_option_is_an_error_with_a_suggestion() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    copy_tree(&fixture("greek"), &site);
+    let (_dir, site) = support::copy_fixture("greek");
     let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
     std::fs::write(
         site.join("site.yaml"),
@@ -139,9 +135,7 @@ fn an_unknown_theme_option_is_an_error_with_a_suggestion() {
 
 #[test]
 fn slugs_that_look_alike_collide_loudly() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    copy_tree(&fixture("rtl"), &site);
+    let (_dir, site) = support::copy_fixture("rtl");
     // The same word decomposed (as macOS saves names) and capitalised.
     std::fs::write(
         site.join("content/Οδηγο\u{301}ς.md"),

@@ -13,6 +13,15 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A copy of fixture `name` in a fresh temp folder, to edit: the folder
+/// and the site's path in it.
+pub fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_tree(&fixture(name), &site);
+    (dir, site)
+}
+
 /// Builds a good fixture into a fresh temp folder.
 pub fn build_ok(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -83,11 +83,7 @@ impl Strings {
     /// String `key` with `{name}` placeholders filled, or `fallback` (also
     /// filled) when the theme has no such string.
     pub fn format(&self, key: &str, fallback: &str, args: &[(&str, String)]) -> String {
-        let mut text = self.get(key).unwrap_or(fallback).to_string();
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
+        fill(self.get(key).unwrap_or(fallback), args)
     }
 
     /// Writes the ASCII digits of `text` in the language's digits.
@@ -144,10 +140,7 @@ impl Strings {
             // A code, not a sign: `CHF 15`, never `CHF15`.
             format = format.replace("{symbol}{amount}", "{symbol}\u{a0}{amount}");
         }
-        let text = format
-            .replace("{symbol}", &symbol)
-            .replace("{amount}", &number);
-        self.digits(&text)
+        self.digits(&fill(&format, &[("symbol", symbol), ("amount", number)]))
     }
 
     /// `2026-12-01` (or an RFC 3339 time) as a date in the language:
@@ -173,6 +166,15 @@ impl Strings {
         );
         Some(self.digits(&text))
     }
+}
+
+/// `template` with each `{name}` replaced by its value.
+fn fill(template: &str, args: &[(&str, String)]) -> String {
+    let mut text = template.to_string();
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
 }
 
 /// Symbols of common currencies; any other is written as its code.

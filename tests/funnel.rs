@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 use support::browser::Browser;
-use support::{build_errors, build_ok, fixture, form_pairs, lines, read, SiteServer};
+use support::{build_and_serve, build_errors, build_ok, field, fixture, form_pairs, lines, read};
 
 /// The `<form>...</form>` of a built page.
 fn form_of(out: &Path, page: &str) -> String {
@@ -334,30 +334,6 @@ fn journey_warnings_in_json_have_stable_codes() {
 #[test]
 fn privacy_url_must_name_a_page() {
     insta::assert_snapshot!(build_errors("broken-privacy"));
-}
-
-/// Builds `site` for `server`'s address and serves it.
-fn build_and_serve(site: &Path, dir: &Path) -> SiteServer {
-    let server = SiteServer::bind();
-    let out = dir.join("out");
-    let options = BuildOptions {
-        out: Some(out.clone()),
-        base_url: Some(server.url.clone()),
-        ..BuildOptions::new(site)
-    };
-    if let Err(errors) = funnelcake::build(&options) {
-        panic!("{}", lines(&errors).join("\n"));
-    }
-    server.serve(&out);
-    server
-}
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_else(|| panic!("no field {name} in {pairs:?}"))
 }
 
 #[test]

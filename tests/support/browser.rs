@@ -153,9 +153,18 @@ impl Browser {
 
     /// Forgets the events received so far.
     pub fn clear_events(&mut self) {
+        // Only what is already there: a short read timeout, not the usual one.
+        let stream = self.socket.get_mut();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(2)))
+            .unwrap();
         while let Some(value) = self.receive() {
             self.events.push(value);
         }
+        let stream = self.socket.get_mut();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         self.events.clear();
     }
 
@@ -164,6 +173,33 @@ impl Browser {
         self.clear_events();
         self.call("Page.navigate", json!({ "url": url }));
         self.wait_for_event("Page.loadEventFired", Duration::from_secs(20));
+    }
+
+    /// Loads `url` and returns every protocol event from the start of the
+    /// navigation until `settle` after the load event (paint and network
+    /// events, redirects included).
+    pub fn navigate_recording(&mut self, url: &str, settle: Duration) -> Vec<Value> {
+        self.clear_events();
+        self.call("Page.navigate", json!({ "url": url }));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut loaded: Option<Instant> = None;
+        loop {
+            if let Some(value) = self.receive() {
+                self.events.push(value);
+            }
+            if loaded.is_none()
+                && self
+                    .events
+                    .iter()
+                    .any(|e| e["method"] == "Page.loadEventFired")
+            {
+                loaded = Some(Instant::now());
+            }
+            if loaded.is_some_and(|at| at.elapsed() >= settle) {
+                return std::mem::take(&mut self.events);
+            }
+            assert!(Instant::now() < deadline, "{url}: no load event");
+        }
     }
 
     /// Turns off the page's own JavaScript, as a visitor with JS disabled.

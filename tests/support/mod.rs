@@ -78,6 +78,30 @@ pub fn build_errors(name: &str) -> String {
     lines(&errors).join("\n")
 }
 
+/// Builds `site` for `server`'s address and serves it.
+pub fn build_and_serve(site: &Path, dir: &Path) -> SiteServer {
+    let server = SiteServer::bind();
+    let out = dir.join("out");
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        base_url: Some(server.url.clone()),
+        ..BuildOptions::new(site)
+    };
+    if let Err(errors) = funnelcake::build(&options) {
+        panic!("{}", lines(&errors).join("\n"));
+    }
+    server.serve(&out);
+    server
+}
+
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no field {name} in {pairs:?}"))
+}
+
 /// Copies a folder tree (a site to edit in a test).
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {

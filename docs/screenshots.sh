@@ -12,7 +12,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 pages=(
     "landing:/"
-    "optin:/guides/roasting-guide/"
+    "optin:/guides/roasting-guide/?variant=a"
     "thankyou:/guides/roasting-guide-thanks/"
     "funnel-map:/funnel/"
 )

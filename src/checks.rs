@@ -12,6 +12,7 @@
 //! | `thank-you-layout` | an opt-in whose thank-you page is not a `thankyou` page |
 //! | `missing-description` | an indexable page without a description |
 //! | `expired` | an `expires` date in the past |
+//! | `thank-you-experiment` | an A/B experiment on a thank-you page |
 
 use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
@@ -109,7 +110,10 @@ fn page_warnings(journey: &Journey, index: usize, warnings: &mut Diagnostics) {
     let meta = &page.meta;
     let onward = funnel.links[index].iter().any(|l| l.to != index);
 
-    let linked = !funnel.incoming[index].is_empty() || journey.privacy_page == Some(index);
+    // Visitors reach a variant through its control.
+    let linked = !funnel.incoming[index].is_empty()
+        || journey.privacy_page == Some(index)
+        || page.variant.is_some();
     if page.path != "/" && !linked {
         let hint = "link it with `next:`, a form's `thank_you:` or `[text](@/path.md)` from another page, or delete it";
         warnings.push(
@@ -175,6 +179,22 @@ fn page_warnings(journey: &Journey, index: usize, warnings: &mut Diagnostics) {
                     .with_hint(hint),
             );
         }
+    }
+    if let Some(experiment) = meta
+        .experiment
+        .as_ref()
+        .filter(|_| meta.layout.value == "thankyou")
+    {
+        let message = format!(
+            "experiment \"{}\" runs on a thank-you page, which only people who already opted in see",
+            experiment.id
+        );
+        let hint = "test the opt-in page that leads here instead: that is where the split changes what visitors do";
+        warnings.push(
+            Diagnostic::warning("thank-you-experiment", &page.file, message)
+                .at_pos(experiment.pos)
+                .with_hint(hint),
+        );
     }
     if meta.description.is_none() && !is_noindex(page) && !meta.draft {
         let hint = "add `description:`, one or two sentences for search results and link previews";

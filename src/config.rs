@@ -9,6 +9,7 @@ use crate::diagnostics::{suggestion, Diagnostics};
 use crate::yaml::{Fields, Source};
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
+use std::collections::BTreeMap;
 
 pub const CONFIG_FILE: &str = "site.yaml";
 
@@ -26,11 +27,23 @@ const KNOWN_KEYS: &[&str] = &[
     "analytics",
     "funnel_map",
     "deploy",
+    "experiments",
     "extra",
 ];
 
 const FORM_KEYS: &[&str] = &["provider", "action", "privacy_url", "consent"];
-const ANALYTICS_KEYS: &[&str] = &["gtm", "ga4", "plausible", "meta_pixel"];
+const ANALYTICS_KEYS: &[&str] = &[
+    "gtm",
+    "ga4",
+    "plausible",
+    "meta_pixel",
+    "consent_banner",
+    "events",
+];
+/// The events funnelcake sends, by the names analytics tools know; a site
+/// may rename them under `analytics.events`.
+pub const EVENTS: &[&str] = &["funnel_step_view", "generate_lead", "sign_up", "view_item"];
+const EXPERIMENTS_KEYS: &[&str] = &["adapter"];
 pub const PROVIDERS: &[&str] = &["netlify", "formspree", "mailchimp", "kit", "custom"];
 const DEPLOYS: &[&str] = &["netlify", "cloudflare", "github-pages", "none"];
 const RTL_LANGUAGES: &[&str] = &["ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "ckb", "dv"];
@@ -109,12 +122,53 @@ pub struct FormDefaults {
 }
 
 /// Third-party analytics; nothing is loaded unless a key is set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Analytics {
+    /// A Google Tag Manager container id (`GTM-XXXXXXX`).
     pub gtm: Option<String>,
+    /// A GA4 measurement id (`G-XXXXXXX`), loaded through gtag.js.
     pub ga4: Option<String>,
+    /// The site's domain as registered with Plausible.
     pub plausible: Option<String>,
+    /// A Meta pixel id (digits).
     pub meta_pixel: Option<String>,
+    /// Whether the theme shows its consent banner when a tool that needs
+    /// consent (GTM, GA4, the Meta pixel) is set; `false` when the site
+    /// handles consent elsewhere.
+    pub consent_banner: bool,
+    /// Each event of [`EVENTS`] with the name it is sent under.
+    pub events: BTreeMap<String, String>,
+}
+
+impl Default for Analytics {
+    fn default() -> Self {
+        Analytics {
+            gtm: None,
+            ga4: None,
+            plausible: None,
+            meta_pixel: None,
+            consent_banner: true,
+            events: EVENTS
+                .iter()
+                .map(|e| (e.to_string(), e.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Analytics {
+    /// True when any tool is set: only then do pages carry tracking code.
+    pub fn enabled(&self) -> bool {
+        self.gtm.is_some()
+            || self.ga4.is_some()
+            || self.plausible.is_some()
+            || self.meta_pixel.is_some()
+    }
+
+    /// True when a tool that sets cookies is set, so consent is asked.
+    pub fn needs_consent(&self) -> bool {
+        self.gtm.is_some() || self.ga4.is_some() || self.meta_pixel.is_some()
+    }
 }
 
 /// The parsed and checked `site.yaml`.
@@ -136,6 +190,9 @@ pub struct Config {
     pub analytics: Analytics,
     pub funnel_map: bool,
     pub deploy: String,
+    /// Where A/B visitors are assigned: `script` (in the page) or
+    /// `cloudflare` (at the edge, with the page script as a fallback).
+    pub experiments_adapter: String,
     pub extra: Value,
 }
 
@@ -202,6 +259,7 @@ pub fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnostics> {
     let forms = read_forms(&mut fields);
     let analytics = read_analytics(&mut fields);
     let deploy = read_choice(&mut fields, "deploy", DEPLOYS).unwrap_or_else(|| "none".into());
+    let experiments_adapter = read_experiments(&mut fields);
     let config = Config {
         title: title.unwrap_or_default(),
         base_url: base_url.unwrap_or_else(|| "https://example.com".into()),
@@ -217,6 +275,7 @@ pub fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnostics> {
         analytics,
         funnel_map: fields.get("funnel_map", "true or false").unwrap_or(true),
         deploy,
+        experiments_adapter,
         extra: read_extra(&mut fields, "extra"),
         language,
     };
@@ -431,14 +490,126 @@ fn read_analytics(fields: &mut Fields) -> Analytics {
     };
     let mut analytics = fields.nested("analytics", map);
     analytics.reject_unknown(ANALYTICS_KEYS);
+    let id = |fields: &mut Fields, key: &'static str, expected: &str, valid: fn(&str) -> bool| {
+        // A pixel id written without quotes is a YAML number.
+        let value: String = match fields.raw(key) {
+            Some(Value::Number(n)) => n.to_string(),
+            _ => fields.get(key, expected)?,
+        };
+        if valid(value.trim()) {
+            return Some(value.trim().to_string());
+        }
+        let message = format!("`analytics.{key}` \"{value}\" is not {expected}");
+        let hint = match key {
+            "ga4" if value.starts_with("UA-") => "Universal Analytics (UA-) ids stopped collecting data in 2023; use the GA4 measurement id, which starts with G-",
+            "ga4" => "the measurement id is under Admin → Data streams in Google Analytics",
+            "gtm" => "the container id is at the top of the Tag Manager workspace",
+            "plausible" => "write the domain as you added it in Plausible, without https://",
+            _ => "the pixel id is in Meta's Events Manager, under Data sources",
+        };
+        fields.error("invalid-value", key, message).hint = Some(hint.into());
+        None
+    };
     let result = Analytics {
-        gtm: analytics.get("gtm", "a container id such as `GTM-XXXXXXX`"),
-        ga4: analytics.get("ga4", "a measurement id such as `G-XXXXXXX`"),
-        plausible: analytics.get("plausible", "a domain"),
-        meta_pixel: analytics.get("meta_pixel", "a pixel id"),
+        gtm: id(
+            &mut analytics,
+            "gtm",
+            "a container id such as `GTM-XXXXXXX`",
+            |t| tagged_id("GTM-", t),
+        ),
+        ga4: id(
+            &mut analytics,
+            "ga4",
+            "a measurement id such as `G-XXXXXXX`",
+            |t| tagged_id("G-", t),
+        ),
+        plausible: id(
+            &mut analytics,
+            "plausible",
+            "a domain such as `example.com`",
+            |t| {
+                !t.is_empty()
+                    && t.split(',').all(|d| {
+                        !d.is_empty()
+                            && d.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '/'))
+                    })
+            },
+        ),
+        meta_pixel: id(&mut analytics, "meta_pixel", "a pixel id (digits)", |t| {
+            (5..=20).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit())
+        }),
+        consent_banner: analytics
+            .get("consent_banner", "true or false")
+            .unwrap_or(true),
+        events: read_event_names(&mut analytics),
     };
     fields.errors.append(&mut analytics.errors);
     result
+}
+
+/// `GTM-` or `G-` followed by 4 to 16 uppercase letters and digits.
+fn tagged_id(prefix: &str, text: &str) -> bool {
+    text.strip_prefix(prefix).is_some_and(|rest| {
+        (4..=16).contains(&rest.len())
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    })
+}
+
+/// `analytics.events`: new names for the events of [`EVENTS`].
+fn read_event_names(analytics: &mut Fields) -> BTreeMap<String, String> {
+    let mut names = Analytics::default().events;
+    let Some(raw) = analytics.raw("events") else {
+        return names;
+    };
+    let Value::Mapping(map) = raw else {
+        let message = "`analytics.events` must map event names to new names, such as `{ generate_lead: lead }`";
+        analytics.error("invalid-value", "events", message);
+        return names;
+    };
+    let mut events = analytics.nested("events", map);
+    events.reject_unknown(EVENTS);
+    for event in EVENTS {
+        let Some(name) = events.get::<String>(event, "an event name") else {
+            continue;
+        };
+        let valid = name.len() <= 40
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid {
+            names.insert(event.to_string(), name);
+        } else {
+            let message = format!(
+                "event name \"{name}\" must be letters, digits and `_`, starting with a letter"
+            );
+            events.error("invalid-value", event, message);
+        }
+    }
+    analytics.errors.append(&mut events.errors);
+    names
+}
+
+/// `experiments.adapter`: where visitors are assigned to A/B arms.
+fn read_experiments(fields: &mut Fields) -> String {
+    let default = || "script".to_string();
+    let Some(raw) = fields.raw("experiments") else {
+        return default();
+    };
+    let Value::Mapping(map) = raw else {
+        fields.error(
+            "invalid-value",
+            "experiments",
+            "`experiments` must be a mapping such as `{ adapter: cloudflare }`",
+        );
+        return default();
+    };
+    let mut experiments = fields.nested("experiments", map);
+    experiments.reject_unknown(EXPERIMENTS_KEYS);
+    let adapter = read_choice(&mut experiments, "adapter", crate::experiments::ADAPTERS);
+    fields.errors.append(&mut experiments.errors);
+    adapter.unwrap_or_else(default)
 }
 
 /// A free-form mapping passed to templates; must be a mapping if present.

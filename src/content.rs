@@ -14,6 +14,7 @@
 use crate::components::{self, Call};
 use crate::config::Config;
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
+use crate::experiments::{self, VariantOf};
 use crate::front_matter::{self, FrontMatter};
 use crate::fs;
 use crate::markdown::{self, Scan};
@@ -47,6 +48,8 @@ pub struct Page {
     pub scan: Scan,
     /// Component calls in the body, in document order.
     pub calls: Vec<Call>,
+    /// Set when the page is a variant of another page's experiment.
+    pub variant: Option<VariantOf>,
 }
 
 /// Where a page's Markdown body is in its file, and what it was when the
@@ -127,11 +130,28 @@ pub fn load(site: &Path, config: &Config, include_drafts: bool) -> Result<Loaded
         .par_iter()
         .map(|path| load_page(site, &content_dir, path, config).map(Arc::new))
         .collect();
+    let mut results: Vec<Option<Result<Arc<Page>, Vec<Diagnostic>>>> =
+        results.into_iter().map(Some).collect();
 
     let mut diagnostics = Diagnostics::new();
+    // Variant files are read again, over their control's front matter.
+    let variants = find_variants(&files, &content_dir, &results, &mut diagnostics);
+    for (file, control, id) in variants {
+        let control = match &results[control] {
+            Some(Ok(page)) => Arc::clone(page),
+            _ => continue,
+        };
+        results[file] = if control.meta.draft && !include_drafts {
+            None
+        } else {
+            Some(
+                load_variant(site, &content_dir, &files[file], config, &control, &id).map(Arc::new),
+            )
+        };
+    }
     let mut pages = Vec::with_capacity(results.len());
     let mut drafts = Vec::new();
-    for result in results {
+    for result in results.into_iter().flatten() {
         match result {
             Ok(page) if page.meta.draft && !include_drafts => {
                 drafts.push(page.content_path.clone())
@@ -146,6 +166,122 @@ pub fn load(site: &Path, config: &Config, include_drafts: bool) -> Result<Loaded
     }
     pages.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Loaded { pages, drafts })
+}
+
+/// The variant files that experiments name: (file index, control index,
+/// variant id). A variant file that does not exist, is the control itself,
+/// or is claimed twice, is an error at the line that names it.
+fn find_variants(
+    files: &[PathBuf],
+    content_dir: &Path,
+    results: &[Option<Result<Arc<Page>, Vec<Diagnostic>>>],
+    diagnostics: &mut Diagnostics,
+) -> Vec<(usize, usize, String)> {
+    let controls: Vec<(usize, &Page)> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r {
+            Some(Ok(page)) if page.meta.experiment.is_some() => Some((i, &**page)),
+            _ => None,
+        })
+        .collect();
+    if controls.is_empty() {
+        return Vec::new();
+    }
+    let by_path: HashMap<String, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (display_path(content_dir, f), i))
+        .collect();
+    let mut claimed: HashMap<usize, &Page> = HashMap::new();
+    let mut found = Vec::new();
+    for (control_index, control) in controls {
+        let experiment = control.meta.experiment.as_ref().expect("filtered");
+        for variant in &experiment.variants {
+            let wanted = crate::funnel::normalize(&variant.file.value);
+            let error = |message: String, hint: &str| {
+                Diagnostic::error("invalid-variant", &control.file, message)
+                    .at_pos(variant.file.pos)
+                    .with_hint(hint)
+            };
+            let Some(&file) = by_path.get(wanted) else {
+                let known = by_path.keys().map(String::as_str);
+                let message = format!(
+                    "variant \"{}\" names `{}`, which does not exist{}",
+                    variant.id,
+                    variant.file.value,
+                    crate::diagnostics::suggestion(wanted, known)
+                );
+                diagnostics.push(error(message, "the path is relative to `content/`; create the file with the front matter keys that differ from this page"));
+                continue;
+            };
+            if file == control_index {
+                let message = format!("variant \"{}\" is this page itself", variant.id);
+                diagnostics.push(error(message, "a variant is another file"));
+                continue;
+            }
+            if let Some(first) = claimed.insert(file, control) {
+                let message = format!(
+                    "`{}` is already a variant of {}",
+                    variant.file.value, first.file
+                );
+                diagnostics.push(error(
+                    message,
+                    "each variant file belongs to one experiment",
+                ));
+                continue;
+            }
+            found.push((file, control_index, variant.id.clone()));
+        }
+    }
+    found
+}
+
+/// Loads a variant file: its front matter over its control's, its body
+/// (or the control's, when its own is blank), at `/<control>/<id>/`.
+fn load_variant(
+    site: &Path,
+    content_dir: &Path,
+    path: &Path,
+    config: &Config,
+    control: &Page,
+    id: &str,
+) -> Result<Page, Vec<Diagnostic>> {
+    let file = display_path(site, path);
+    let text = fs::read_to_string(path)
+        .map_err(|e| vec![Diagnostic::error("io", &file, e.to_string())])?;
+    let control_text = fs::read_to_string(&control.body.path)
+        .map_err(|e| vec![Diagnostic::error("io", &control.file, e.to_string())])?;
+    let control_split = front_matter::split(&control_text, &control.file).map_err(|d| vec![d])?;
+    let control_map =
+        crate::yaml::Source::new(control_split.yaml, &control.file, control_split.yaml_line)
+            .parse_mapping("front matter")
+            .map_err(|d| vec![d])?;
+    let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
+    let mut meta = front_matter::parse_variant(&split, &file, config, &control_map)?;
+    meta.noindex = Some(true);
+    let variant = Some(VariantOf {
+        control: control.content_path.clone(),
+        id: id.to_string(),
+    });
+    let path_of_variant = experiments::variant_path(&control.path, id);
+    if split.body.trim().is_empty() {
+        return Ok(Page {
+            file,
+            content_path: display_path(content_dir, path),
+            path: path_of_variant,
+            meta,
+            body: control.body.clone(),
+            body_line: control.body_line,
+            scan: control.scan.clone(),
+            calls: control.calls.clone(),
+            variant,
+        });
+    }
+    let mut page = page_from_parts(file, content_dir, path, &text, &split, meta)?;
+    page.path = path_of_variant;
+    page.variant = variant;
+    Ok(page)
 }
 
 fn markdown_files(site: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Diagnostics> {
@@ -186,11 +322,24 @@ pub(crate) fn load_page(
     config: &Config,
 ) -> Result<Page, Vec<Diagnostic>> {
     let file = display_path(site, path);
-    let content_path = display_path(content_dir, path);
     let text = fs::read_to_string(path)
         .map_err(|e| vec![Diagnostic::error("io", &file, e.to_string())])?;
     let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
     let meta = front_matter::parse(&split, &file, config)?;
+    page_from_parts(file, content_dir, path, &text, &split, meta)
+}
+
+/// A page from its file's text and its front matter: its URL, and its body
+/// scanned for links, headings and component calls.
+fn page_from_parts(
+    file: String,
+    content_dir: &Path,
+    path: &Path,
+    text: &str,
+    split: &front_matter::Split,
+    meta: FrontMatter,
+) -> Result<Page, Vec<Diagnostic>> {
+    let content_path = display_path(content_dir, path);
     let url = url_path(&content_path, meta.slug.as_deref()).map_err(|message| {
         vec![Diagnostic::error("invalid-slug", &file, message)
             .at(1, 1)
@@ -219,6 +368,7 @@ pub(crate) fn load_page(
         body_line: split.body_line,
         scan,
         calls,
+        variant: None,
     })
 }
 

@@ -8,6 +8,7 @@
 use crate::config::Config;
 use crate::content::Page;
 use crate::diagnostics::{Diagnostic, Pos};
+use crate::experiments::ExperimentContext;
 use crate::front_matter::FormSpec;
 use crate::i18n::Strings;
 use serde::Serialize;
@@ -94,19 +95,29 @@ pub fn resolve_action(
     Ok((provider, Some(action)))
 }
 
-/// Builds the form of `page`, whose thank-you page has `thank_you_url`
+/// The funnel step a form is on.
+pub struct Step<'a> {
+    pub page: &'a Page,
+    /// The step's URL path: the page's own, or its control's for an A/B
+    /// variant, so that leads from every arm land in one form.
+    pub path: &'a str,
+    pub experiment: Option<&'a ExperimentContext>,
+}
+
+/// Builds the form of a step, whose thank-you page has `thank_you_url`
 /// (root-relative) and `thank_you_permalink` (absolute).
 pub fn build(
     config: &Config,
     strings: &Strings,
-    page: &Page,
+    step: Step,
     spec: &FormSpec,
     thank_you: (&str, &str),
 ) -> Result<FormContext, Diagnostic> {
+    let page = step.page;
     let (thank_you_url, thank_you_permalink) = thank_you;
     let (provider, action) = resolve_action(config, page, spec)?;
-    let name = form_name(&page.path);
-    let mut hidden = funnel_fields(page);
+    let name = form_name(step.path);
+    let mut hidden = funnel_fields(&step);
     let mut attributes = Vec::new();
     let mut honeypot = "company_website".to_string();
     match provider.as_str() {
@@ -168,12 +179,17 @@ fn form_name(path: &str) -> String {
     }
 }
 
-fn funnel_fields(page: &Page) -> Vec<HiddenField> {
+fn funnel_fields(step: &Step) -> Vec<HiddenField> {
+    let meta = &step.page.meta;
     let mut fields = vec![
-        field("funnel_page", &page.path),
-        field("funnel_stage", page.meta.stage.as_deref().unwrap_or("")),
-        field("funnel_offer", page.meta.offer.as_deref().unwrap_or("")),
+        field("funnel_page", step.path),
+        field("funnel_stage", meta.stage.as_deref().unwrap_or("")),
+        field("funnel_offer", meta.offer.as_deref().unwrap_or("")),
     ];
+    if let Some(experiment) = step.experiment {
+        fields.push(field("funnel_experiment", &experiment.id));
+        fields.push(field("funnel_variant", &experiment.variant));
+    }
     fields.extend(UTM_FIELDS.iter().map(|name| field(name, "")));
     fields
 }

@@ -9,9 +9,10 @@
 
 use crate::config::{self, Config, PROVIDERS};
 use crate::diagnostics::{suggestion, Diagnostic, Pos};
+use crate::experiments::{self, Experiment};
 use crate::yaml::{Fields, Source};
 use serde::{Deserialize, Serialize};
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 
 const KNOWN_KEYS: &[&str] = &[
     "title",
@@ -97,9 +98,19 @@ pub struct FrontMatter {
     pub expires: Option<Located<String>>,
     pub draft: bool,
     pub noindex: Option<bool>,
-    pub experiment: Option<Value>,
+    pub experiment: Option<Experiment>,
     pub extra: Value,
 }
+
+/// Keys a variant takes from its control and may not set itself: what
+/// places the page (its URL, stage and whether it is built) and the
+/// experiment itself.
+const VARIANT_FIXED: &[(&str, &str)] = &[
+    ("experiment", "a variant is part of its control's experiment and cannot run its own"),
+    ("slug", "a variant's URL is its control's URL plus the variant id"),
+    ("stage", "a variant serves its control's stage"),
+    ("draft", "a variant is built when its control is; make the control a draft, or drop the variant from `variants`"),
+];
 
 /// The parts of a page file: its YAML text and its Markdown body.
 #[derive(Debug, PartialEq, Eq)]
@@ -157,7 +168,49 @@ pub fn split<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Diagnostic> {
 pub fn parse(split: &Split, file: &str, config: &Config) -> Result<FrontMatter, Vec<Diagnostic>> {
     let source = Source::new(split.yaml, file, split.yaml_line);
     let map = source.parse_mapping("front matter").map_err(|d| vec![d])?;
-    let mut fields = Fields::new(&map, source);
+    read(&map, source, config, Vec::new())
+}
+
+/// The front matter of a variant page: `control` (its control's front
+/// matter, as a mapping) with the variant's own keys over it, key by key.
+pub fn parse_variant(
+    split: &Split,
+    file: &str,
+    config: &Config,
+    control: &Mapping,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let source = Source::new(split.yaml, file, split.yaml_line);
+    let own = source.parse_mapping("front matter").map_err(|d| vec![d])?;
+    let mut errors = Vec::new();
+    let mut merged = control.clone();
+    merged.remove("experiment");
+    for (key, value) in own {
+        let fixed = VARIANT_FIXED.iter().find(|(k, _)| key.as_str() == Some(*k));
+        match fixed {
+            Some((key, why)) => {
+                let message = format!("a variant page cannot set `{key}`");
+                let diagnostic = Diagnostic::error("invalid-variant", file, message)
+                    .at_pos(source.locate_key(&[key]))
+                    .with_hint(*why);
+                errors.push(diagnostic);
+            }
+            None => {
+                merged.insert(key, value);
+            }
+        }
+    }
+    read(&merged, source, config, errors)
+}
+
+/// Reads every field of `map`, whose positions are those of `source`.
+fn read(
+    map: &Mapping,
+    source: Source,
+    config: &Config,
+    errors: Vec<Diagnostic>,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let mut fields = Fields::new(map, source);
+    fields.errors = errors;
     fields.reject_unknown(KNOWN_KEYS);
 
     let title = fields.required_string(
@@ -182,7 +235,7 @@ pub fn parse(split: &Split, file: &str, config: &Config) -> Result<FrontMatter, 
         },
         draft: fields.get("draft", "true or false").unwrap_or(false),
         noindex: fields.get("noindex", "true or false"),
-        experiment: read_experiment(&mut fields),
+        experiment: experiments::read(&mut fields),
         extra: config::read_extra(&mut fields, "extra"),
     };
     if fields.errors.is_empty() {
@@ -522,19 +575,6 @@ fn valid_time(time: &str) -> bool {
         |z| matches!(z.split_once(':'), Some((h, m)) if two_digits(h, 23) && two_digits(m, 59)),
     );
     clock_ok && zone_ok
-}
-
-fn read_experiment(fields: &mut Fields) -> Option<Value> {
-    let value = fields.raw("experiment")?;
-    if !value.is_mapping() {
-        fields.error(
-            "invalid-value",
-            "experiment",
-            "`experiment` must be a mapping (id, variants, weights)",
-        );
-        return None;
-    }
-    Some(value.clone())
 }
 
 #[cfg(test)]

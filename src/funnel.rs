@@ -192,7 +192,7 @@ fn site_path<'a>(url: &'a str, base_path: &str) -> &'a str {
 }
 
 /// `@/a.md`, `/a.md` and `./a.md` all mean `a.md` in a content path.
-fn normalize(content_path: &str) -> &str {
+pub(crate) fn normalize(content_path: &str) -> &str {
     let path = content_path.trim();
     let path = path.strip_prefix("@/").unwrap_or(path);
     let path = path.strip_prefix("./").unwrap_or(path);
@@ -274,7 +274,7 @@ impl Resolver<'_> {
         diagnostics: &mut Diagnostics,
     ) -> Option<usize> {
         match self.funnel.index_of(&target.value) {
-            Some(i) => Some(i),
+            Some(i) => self.not_a_variant(page, i, target.pos, diagnostics),
             None => {
                 let message = format!(
                     "`{field}` points at \"{}\", which is not a page",
@@ -315,6 +315,7 @@ impl Resolver<'_> {
             diagnostics.push(self.missing(page, path, message).at_pos(Some(pos)));
             return None;
         };
+        let to = self.not_a_variant(page, to, Some(pos), diagnostics)?;
         let target = &self.funnel.pages[to];
         if let Some(anchor) = anchor.filter(|a| !a.is_empty()) {
             if !target.scan.headings.iter().any(|h| h == anchor) {
@@ -345,7 +346,7 @@ impl Resolver<'_> {
     ) -> Option<usize> {
         let path = site_path(dest, self.base_path);
         if let Some(i) = self.funnel.index_at(path) {
-            return Some(i);
+            return self.not_a_variant(page, i, Some(pos), diagnostics);
         }
         let file = path.trim_start_matches('/');
         if !self.others.contains(file) && !self.others.contains(&format!("{file}index.html")) {
@@ -359,6 +360,35 @@ impl Resolver<'_> {
                     .with_hint(hint),
             );
         }
+        None
+    }
+
+    /// `to`, unless it is an A/B variant: visitors reach a variant through
+    /// its control, which assigns them, so a link to one is an error.
+    fn not_a_variant(
+        &self,
+        page: &Page,
+        to: usize,
+        pos: Option<Pos>,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let Some(variant) = &self.funnel.pages[to].variant else {
+            return Some(to);
+        };
+        let target = &self.funnel.pages[to];
+        let message = format!(
+            "link to {}, which is variant \"{}\" of content/{}",
+            target.file, variant.id, variant.control
+        );
+        let hint = format!(
+            "link to the control, `{}`: it sends each visitor to their variant",
+            variant.control
+        );
+        diagnostics.push(
+            Diagnostic::error("link-to-variant", &page.file, message)
+                .at_pos(pos)
+                .with_hint(hint),
+        );
         None
     }
 

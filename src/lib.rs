@@ -34,6 +34,7 @@ pub mod content;
 pub mod data;
 pub mod deploy;
 pub mod diagnostics;
+pub mod experiments;
 pub mod forms;
 pub mod front_matter;
 pub mod fs;

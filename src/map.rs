@@ -41,7 +41,11 @@ impl<'a> FunnelMap<'a> {
             })
             .collect();
         let mut others = Vec::new();
+        // A/B variants are shown with their control, not in a column.
         for (i, page) in funnel.pages.iter().enumerate() {
+            if page.variant.is_some() {
+                continue;
+            }
             match page
                 .meta
                 .stage
@@ -79,6 +83,21 @@ impl<'a> FunnelMap<'a> {
             .collect();
         links.sort_by_key(|&(to, kind)| (kind, to));
         links
+    }
+
+    /// The variants of the experiment page `index` runs, with their
+    /// weights, in arm order.
+    fn variants(&self, index: usize) -> Vec<(usize, u32)> {
+        let page = self.page(index);
+        let Some(experiment) = &page.meta.experiment else {
+            return Vec::new();
+        };
+        experiment
+            .variants
+            .iter()
+            .zip(experiment.weights.iter().skip(1))
+            .filter_map(|(v, &weight)| Some((self.funnel.index_of(&v.file.value)?, weight)))
+            .collect()
     }
 
     /// A page with a stage and no way onward.
@@ -120,56 +139,101 @@ impl<'a> FunnelMap<'a> {
             layout: &'a str,
             indexable: bool,
             links: Vec<LinkJson<'a>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            experiment: Option<ExperimentJson<'a>>,
+        }
+        #[derive(Serialize)]
+        struct ExperimentJson<'a> {
+            id: &'a str,
+            weight: u32,
+            variants: Vec<VariantJson<'a>>,
+        }
+        #[derive(Serialize)]
+        struct VariantJson<'a> {
+            id: &'a str,
+            url: &'a str,
+            source: &'a str,
+            title: &'a str,
+            weight: u32,
+            links: Vec<LinkJson<'a>>,
         }
         #[derive(Serialize)]
         struct LinkJson<'a> {
             to: &'a str,
             kind: LinkKind,
         }
-        let json = Json {
-            site: SiteJson {
-                title: &self.config.title,
-                base_url: &self.config.base_url,
-            },
-            stages: self
-                .columns
-                .iter()
-                .filter_map(|c| {
-                    Some(StageJson {
-                        id: c.id?,
-                        title: c.title,
-                        pages: c
-                            .pages
-                            .iter()
-                            .map(|&i| self.page(i).path.as_str())
-                            .collect(),
-                    })
+        let link_json = |i: usize| {
+            self.links(i)
+                .into_iter()
+                .map(|(to, kind)| LinkJson {
+                    to: &self.page(to).path,
+                    kind,
                 })
-                .collect(),
-            pages: self
-                .funnel
-                .pages
-                .iter()
-                .enumerate()
-                .map(|(i, page)| PageJson {
-                    url: &page.path,
-                    source: &page.file,
-                    title: &page.meta.title,
-                    stage: page.meta.stage.as_deref(),
-                    offer: page.meta.offer.as_deref(),
-                    layout: &page.meta.layout.value,
-                    indexable: !is_noindex(page) && !page.meta.draft,
-                    links: self
-                        .links(i)
-                        .into_iter()
-                        .map(|(to, kind)| LinkJson {
-                            to: &self.page(to).path,
-                            kind,
-                        })
-                        .collect(),
-                })
-                .collect(),
+                .collect::<Vec<_>>()
         };
+        let json =
+            Json {
+                site: SiteJson {
+                    title: &self.config.title,
+                    base_url: &self.config.base_url,
+                },
+                stages: self
+                    .columns
+                    .iter()
+                    .filter_map(|c| {
+                        Some(StageJson {
+                            id: c.id?,
+                            title: c.title,
+                            pages: c
+                                .pages
+                                .iter()
+                                .map(|&i| self.page(i).path.as_str())
+                                .collect(),
+                        })
+                    })
+                    .collect(),
+                pages: self
+                    .funnel
+                    .pages
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, page)| page.variant.is_none())
+                    .map(|(i, page)| PageJson {
+                        url: &page.path,
+                        source: &page.file,
+                        title: &page.meta.title,
+                        stage: page.meta.stage.as_deref(),
+                        offer: page.meta.offer.as_deref(),
+                        layout: &page.meta.layout.value,
+                        indexable: !is_noindex(page) && !page.meta.draft,
+                        links: link_json(i),
+                        experiment: page.meta.experiment.as_ref().map(|experiment| {
+                            ExperimentJson {
+                                id: &experiment.id,
+                                weight: experiment.weights[0],
+                                variants: self
+                                    .variants(i)
+                                    .into_iter()
+                                    .map(|(v, weight)| {
+                                        let variant = self.page(v);
+                                        VariantJson {
+                                            id: variant
+                                                .variant
+                                                .as_ref()
+                                                .map_or("", |of| of.id.as_str()),
+                                            url: &variant.path,
+                                            source: &variant.file,
+                                            title: &variant.meta.title,
+                                            weight,
+                                            links: link_json(v),
+                                        }
+                                    })
+                                    .collect(),
+                            }
+                        }),
+                    })
+                    .collect(),
+            };
         let mut text = serde_json::to_string_pretty(&json).expect("the map always serializes");
         text.push('\n');
         text

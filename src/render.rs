@@ -45,11 +45,32 @@ pub struct SiteContext<'a> {
     /// `ltr` or `rtl`.
     pub direction: &'static str,
     pub theme: &'a str,
-    pub analytics: &'a crate::config::Analytics,
+    pub analytics: AnalyticsContext<'a>,
+    /// The privacy page's href (`forms.privacy_url`), for forms and the
+    /// consent banner.
+    pub privacy_url: Option<&'a str>,
     pub funnel_map: bool,
     pub extra: &'a Value,
     /// The generator's name and version, for `<meta name="generator">`.
     pub generator: String,
+}
+
+/// `site.analytics`: the tools site.yaml sets (see `_analytics.html`).
+#[derive(Debug, Serialize)]
+pub struct AnalyticsContext<'a> {
+    pub gtm: Option<&'a str>,
+    pub ga4: Option<&'a str>,
+    pub plausible: Option<&'a str>,
+    pub meta_pixel: Option<&'a str>,
+    /// True when any tool is set.
+    pub enabled: bool,
+    /// True when the theme's consent banner is shown: a tool that needs
+    /// consent is set and `consent_banner` is not false.
+    pub consent_banner: bool,
+    /// Event names after the site's renames, by funnelcake's name.
+    pub events: &'a BTreeMap<String, String>,
+    /// The same as JSON, safe inside a `<script>`.
+    pub events_json: String,
 }
 
 /// A link to another page.
@@ -107,8 +128,11 @@ pub struct PageContext<'a> {
     pub description: Option<&'a str>,
     /// Root-relative href, percent-encoded, with the base path.
     pub url: String,
-    /// Absolute URL, for canonical and Open Graph tags.
+    /// Absolute URL, for Open Graph tags.
     pub permalink: String,
+    /// Absolute URL for `<link rel="canonical">`: the permalink, or the
+    /// control's for an A/B variant.
+    pub canonical: String,
     /// Site-relative path as written on disk (`/offers/kit/`).
     pub path: &'a str,
     /// Source file relative to the site (`content/offers/kit.md`).
@@ -143,6 +167,11 @@ pub struct PageContext<'a> {
     /// can leave out the form when the body places it, or add a script
     /// only a component needs.
     pub components: Vec<&'a str>,
+    /// The A/B experiment the page takes part in, as control or variant.
+    pub experiment: Option<crate::experiments::ExperimentContext>,
+    /// What the page reports to analytics, as JSON safe inside a
+    /// `<script>`; set only when `analytics:` sets a tool.
+    pub tracking: Option<String>,
 }
 
 /// Percent-encodes a URL path, leaving `/` and unreserved ASCII as they are.
@@ -206,7 +235,9 @@ pub fn journey(config: &Config, strings: &Strings, funnel: &Funnel) -> Vec<Stage
             pages: funnel
                 .pages
                 .iter()
-                .filter(|p| p.meta.stage.as_deref() == Some(stage.id.as_str()))
+                .filter(|p| {
+                    p.variant.is_none() && p.meta.stage.as_deref() == Some(stage.id.as_str())
+                })
                 .map(|p| page_ref(config, p))
                 .collect(),
         })
@@ -224,13 +255,25 @@ pub fn page_context<'a>(
     let page = &funnel.pages[index];
     let meta = &page.meta;
     let target = |kind| funnel.link_target(index, kind).map(|i| &funnel.pages[i]);
+    let experiment = crate::experiments::context(config, funnel, index);
+    // A variant is the control's funnel step: its form and canonical URL
+    // are the control's.
+    let step = page
+        .variant
+        .as_ref()
+        .and_then(|v| funnel.page(&v.control))
+        .unwrap_or(page);
     let form = match (&meta.form, target(LinkKind::Form)) {
         (Some(spec), Some(thanks)) => {
             let urls = (href(config, &thanks.path), permalink(config, &thanks.path));
             Some(forms::build(
                 config,
                 strings,
-                page,
+                forms::Step {
+                    page,
+                    path: &step.path,
+                    experiment: experiment.as_ref(),
+                },
                 spec,
                 (&urls.0, &urls.1),
             )?)
@@ -242,13 +285,24 @@ pub fn page_context<'a>(
         currency: p.currency.clone(),
         text: strings.price(p.amount, &p.currency),
     });
+    let canonical = permalink(config, &step.path);
     let permalink = permalink(config, &page.path);
+    let tracking = config.analytics.enabled().then(|| {
+        tracking_json(
+            step,
+            page,
+            experiment.as_ref(),
+            price.as_ref(),
+            form.is_some(),
+        )
+    });
     Ok(PageContext {
         title: &meta.title,
         description: meta.description.as_deref(),
         url: href(config, &page.path),
-        json_ld: price.as_ref().map(|p| offer_json_ld(meta, p, &permalink)),
+        json_ld: price.as_ref().map(|p| offer_json_ld(meta, p, &canonical)),
         permalink,
+        canonical,
         path: &page.path,
         source: &page.file,
         layout: &meta.layout.value,
@@ -286,7 +340,36 @@ pub fn page_context<'a>(
         noindex: is_noindex(page),
         extra: &meta.extra,
         components: component_names(&page.calls),
+        experiment,
+        tracking,
     })
+}
+
+/// The page's part of the analytics events: the funnel step
+/// (`funnel_step_view`), the item on offer (`view_item`), and whether its
+/// form is a lead (`generate_lead`) or a trial sign-up (`sign_up`).
+fn tracking_json(
+    step: &Page,
+    page: &Page,
+    experiment: Option<&crate::experiments::ExperimentContext>,
+    price: Option<&PriceContext>,
+    form: bool,
+) -> String {
+    let meta = &page.meta;
+    let mut data = serde_json::json!({
+        "page": step.path,
+        "stage": meta.stage.as_deref().unwrap_or(""),
+        "offer": meta.offer.as_deref().unwrap_or(""),
+        "variant": experiment.map_or("", |e| e.variant.as_str()),
+        "experiment": experiment.map_or("", |e| e.id.as_str()),
+        "title": meta.title,
+        "form": form,
+        "trial": meta.offer.as_deref() == Some("free_trial"),
+    });
+    if let Some(price) = price {
+        data["price"] = serde_json::json!({ "value": price.amount, "currency": price.currency });
+    }
+    crate::experiments::script_json(&data)
 }
 
 fn component_names(calls: &[Call]) -> Vec<&str> {
@@ -826,6 +909,7 @@ fn template_error(error: &tera::Error, origins: &HashMap<String, String>) -> Dia
 
 /// `site` for templates.
 pub fn site_context(config: &Config) -> SiteContext<'_> {
+    let analytics = &config.analytics;
     SiteContext {
         title: &config.title,
         description: config.description.as_deref(),
@@ -834,7 +918,19 @@ pub fn site_context(config: &Config) -> SiteContext<'_> {
         language: &config.language,
         direction: config.direction.as_str(),
         theme: &config.theme,
-        analytics: &config.analytics,
+        analytics: AnalyticsContext {
+            gtm: analytics.gtm.as_deref(),
+            ga4: analytics.ga4.as_deref(),
+            plausible: analytics.plausible.as_deref(),
+            meta_pixel: analytics.meta_pixel.as_deref(),
+            enabled: analytics.enabled(),
+            consent_banner: analytics.consent_banner && analytics.needs_consent(),
+            events: &analytics.events,
+            events_json: crate::experiments::script_json(
+                &serde_json::to_value(&analytics.events).unwrap_or_default(),
+            ),
+        },
+        privacy_url: config.forms.privacy_url.as_deref(),
         funnel_map: config.funnel_map,
         extra: &config.extra,
         generator: format!("funnelcake {}", env!("CARGO_PKG_VERSION")),

@@ -232,9 +232,18 @@ impl Session {
             if !path.is_file() {
                 return Ok(None);
             }
+            // Variants take their control's front matter: an experiment's
+            // pages are rebuilt together.
+            let old = &pages[index];
+            if old.variant.is_some() || old.meta.experiment.is_some() {
+                return Ok(None);
+            }
             match content::load_page(&site, &content_dir, &path, &prepared.config) {
                 Ok(page) => {
-                    if page.path != pages[index].path || (page.meta.draft && !self.options.drafts) {
+                    if page.path != pages[index].path
+                        || (page.meta.draft && !self.options.drafts)
+                        || page.meta.experiment.is_some()
+                    {
                         return Ok(None);
                     }
                     pages[index] = Arc::new(page);

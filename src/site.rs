@@ -299,7 +299,16 @@ fn load_config(
 fn other_outputs(theme: &Theme, css: &Css, config: &Config) -> OtherOutputs {
     let mut others: OtherOutputs = theme.layer("static").map(|(p, _)| p.to_string()).collect();
     others.extend(css.files.iter().map(|f| f.path.clone()));
-    others.extend(["404.html", "robots.txt", "sitemap.xml", "funnel.json"].map(String::from));
+    others.extend(
+        [
+            "404.html",
+            "robots.txt",
+            "sitemap.xml",
+            "funnel.json",
+            "experiments.json",
+        ]
+        .map(String::from),
+    );
     if config.funnel_map {
         others.insert("funnel/index.html".into());
     }
@@ -436,6 +445,13 @@ impl Prepared {
             .then(|| format!("{}/favicon.svg", self.config.base_path()));
         let json = map.to_json().into_bytes();
         emit("funnel.json".into(), json, "funnel.json");
+        let manifest = crate::experiments::manifest(&self.config, &self.funnel).into_bytes();
+        emit("experiments.json".into(), manifest, "experiments.json");
+        if self.config.experiments_adapter == "cloudflare" {
+            for (path, text) in crate::experiments::cloudflare_files(&self.config, &self.funnel) {
+                emit(path, text.into_bytes(), "experiments");
+            }
+        }
         if self.config.funnel_map {
             let html = map.to_html(icon.as_deref()).into_bytes();
             emit("funnel/index.html".into(), html, "funnel/index.html");
@@ -458,6 +474,7 @@ impl Prepared {
             description: None,
             url: render::href(&self.config, "/404.html"),
             permalink: render::permalink(&self.config, "/404.html"),
+            canonical: render::permalink(&self.config, "/404.html"),
             path: "/404.html",
             source: "404.html",
             layout: "404",
@@ -479,6 +496,8 @@ impl Prepared {
             json_ld: None,
             extra: &empty,
             components: Vec::new(),
+            experiment: None,
+            tracking: None,
         };
         self.renderer.render("404.html", &context, "404.html")
     }

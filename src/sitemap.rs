@@ -3,7 +3,8 @@
 //! `sitemap.xml` is a sitemap index linking `sitemaps/STAGE.xml` for each
 //! stage with indexable pages and `sitemaps/pages.xml` for support pages
 //! (no stage), so search consoles report indexing per journey stage. Only
-//! indexable pages appear: no drafts, no thank-you or noindex pages.
+//! indexable pages appear: no drafts, no thank-you or noindex pages, no
+//! A/B variants.
 
 use crate::config::Config;
 use crate::content::Page;
@@ -19,7 +20,7 @@ pub fn build(config: &Config, pages: &[Arc<Page>]) -> Vec<OutputFile> {
     let indexable: Vec<&Page> = pages
         .iter()
         .map(|p| &**p)
-        .filter(|p| !is_noindex(p) && !p.meta.draft)
+        .filter(|p| !is_noindex(p) && !p.meta.draft && p.variant.is_none())
         .collect();
     let mut groups: Vec<(&str, Vec<&Page>)> = config
         .journey

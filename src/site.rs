@@ -400,11 +400,24 @@ impl Prepared {
                 first
             })?
         };
-        self.renderer.render(
-            &format!("{}.html", page.meta.layout.value),
-            &context,
-            &page.file,
-        )
+        let layout = format!("{}.html", page.meta.layout.value);
+        let html = self.renderer.render(&layout, &context, &page.file)?;
+        // A theme that leaves out the assignment script would split no one.
+        if let Some(experiment) = &context.experiment {
+            if !html.contains(&experiment.cookie) {
+                let message = format!(
+                    "the layout `{layout}` does not include the A/B assignment script, so experiment \"{}\" would never send anyone to a variant",
+                    experiment.id
+                );
+                let hint = "add `{% include \"_experiment.html\" %}` first in the layout's <head> (themes that extend `starter` have it)";
+                return Err(
+                    Diagnostic::error("missing-experiment-script", &page.file, message)
+                        .at_pos(page.meta.experiment.as_ref().and_then(|e| e.pos))
+                        .with_hint(hint),
+                );
+            }
+        }
+        Ok(html)
     }
 
     /// Makes every output file that is not a page and hands each to `emit`

@@ -545,7 +545,7 @@ fn analytics_markup_consent_defaults_and_events() {
 
     // The banner, and the footer button that opens it again.
     assert!(guide.contains(
-        r#"<section class="consent" id="consent" aria-labelledby="consent-title" hidden>"#
+        r#"<section class="consent-banner" id="consent" aria-labelledby="consent-title" hidden>"#
     ));
     assert!(guide.contains(r#"data-consent="granted">Accept</button>"#));
     assert!(guide.contains(r#"data-consent="denied">Decline</button>"#));
@@ -575,7 +575,7 @@ fn analytics_markup_consent_defaults_and_events() {
     };
     funnelcake::build(&options).unwrap_or_else(|e| panic!("{}", lines(&e).join("\n")));
     let guide = read(&out, "guide/index.html");
-    assert!(!guide.contains(r#"class="consent""#));
+    assert!(!guide.contains("consent-banner"));
     assert!(!guide.contains("data-consent-open"));
     assert!(
         guide.contains(r#"analytics_storage:"denied""#),
@@ -704,4 +704,24 @@ fn a_link_to_a_variant_is_an_error() {
         "{errors:#?}"
     );
     assert!(errors[0].contains("link to the control, `guide.md`"));
+}
+
+#[test]
+fn a_layout_without_the_assignment_script_is_an_error() {
+    let (_dir, site) = copy_fixture("experiment");
+    std::fs::create_dir_all(site.join("templates")).unwrap();
+    std::fs::write(
+        site.join("templates/optin.html"),
+        "<!doctype html><title>{{ page.title }}</title>{{ page.content | safe }}\n",
+    )
+    .unwrap();
+    let errors = lines(&funnelcake::check(&funnelcake::BuildOptions::new(&site)));
+    let control = errors
+        .iter()
+        .find(|e| e.starts_with("error: content/guide.md:11:1: the layout `optin.html` does not include the A/B assignment script"))
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    assert!(control.contains(r#"{% include "_experiment.html" %}"#));
+    assert!(errors
+        .iter()
+        .any(|e| e.starts_with("error: content/guide-b.md: the layout")));
 }

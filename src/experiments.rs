@@ -513,6 +513,45 @@ pub fn any(funnel: &Funnel) -> bool {
 mod tests {
     use super::*;
 
+    fn experiment(yaml: &str) -> Experiment {
+        let config = crate::config::parse("title: t\nbase_url: https://t.example\n").unwrap();
+        let text = format!("---\ntitle: T\n{yaml}---\n");
+        let split = crate::front_matter::split(&text, "content/p.md").unwrap();
+        let meta = crate::front_matter::parse(&split, "content/p.md", &config).unwrap();
+        meta.experiment.unwrap()
+    }
+
+    #[test]
+    fn variants_are_sorted_and_an_even_split_leaves_the_rest_to_the_control() {
+        let e = experiment("experiment:\n  id: three\n  variants:\n    c: c.md\n    b: b.md\n");
+        let arms: Vec<(&str, u32)> = e.arms().collect();
+        assert_eq!(arms, [("a", 34), ("b", 33), ("c", 33)]);
+        assert_eq!(e.variants[0].file.value, "b.md");
+        assert_eq!(e.variants[0].file.pos, Some(Pos::new(7, 8)));
+        assert_eq!(e.cookie(), "fc_exp_three");
+
+        let e = experiment(
+            "experiment:\n  id: w\n  variants: { b: b.md }\n  weights: { b: 90, a: 10 }\n",
+        );
+        assert_eq!(e.arms().collect::<Vec<_>>(), [("a", 10), ("b", 90)]);
+    }
+
+    #[test]
+    fn a_variant_takes_its_control_front_matter_key_by_key() {
+        let config = crate::config::parse("title: t\nbase_url: https://t.example\n").unwrap();
+        let control = "title: Control\ndescription: Same\nstage: subscribe\ncta: Go\nexperiment: { id: x, variants: { b: b.md } }\n";
+        let control: serde_yaml::Mapping = serde_yaml::from_str(control).unwrap();
+        let text = "---\ntitle: Variant\ncta: Go now\n---\n";
+        let split = crate::front_matter::split(text, "content/b.md").unwrap();
+        let meta =
+            crate::front_matter::parse_variant(&split, "content/b.md", &config, &control).unwrap();
+        assert_eq!(meta.title, "Variant");
+        assert_eq!(meta.cta.as_deref(), Some("Go now"));
+        assert_eq!(meta.description.as_deref(), Some("Same"));
+        assert_eq!(meta.stage.as_deref(), Some("subscribe"));
+        assert!(meta.experiment.is_none());
+    }
+
     #[test]
     fn words() {
         for good in ["b", "guide-headline", "v2", "long_name"] {

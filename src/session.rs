@@ -445,6 +445,42 @@ mod tests {
     }
 
     #[test]
+    fn edits_to_an_experiment_rebuild_its_control_and_variants() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path();
+        let content = site.join(CONTENT_DIR);
+        std::fs::create_dir_all(&content).unwrap();
+        std::fs::write(
+            site.join("site.yaml"),
+            "title: t\nbase_url: https://t.example\n",
+        )
+        .unwrap();
+        let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
+        let control = |title: &str| {
+            format!("---\ntitle: {title}\nexperiment:\n  id: t\n  variants: {{ b: g-b.md }}\n---\nBody.\n")
+        };
+        write("index.md", "---\ntitle: Home\n---\n[g](@/g.md)\n");
+        write("g.md", &control("Control"));
+        write("g-b.md", "---\ndescription: Variant b\n---\n");
+        let (mut session, _) = Session::start(BuildOptions::new(site)).unwrap();
+        let page = |session: &Session, path: &str| {
+            String::from_utf8_lossy(&session.file(path).unwrap()).into_owned()
+        };
+        assert!(page(&session, "g/b/index.html").contains("<title>Control · t</title>"));
+
+        // The control's new title reaches the variant, which inherits it.
+        write("g.md", &control("New control"));
+        session.rebuild(&[content.join("g.md")]).unwrap();
+        assert!(page(&session, "g/b/index.html").contains("<title>New control · t</title>"));
+
+        // The variant's own edit, which a lone page load could not read.
+        write("g-b.md", "---\ntitle: Variant\n---\n");
+        session.rebuild(&[content.join("g-b.md")]).unwrap();
+        assert!(page(&session, "g/b/index.html").contains("<title>Variant · t</title>"));
+        assert!(!session.has_file("g-b/index.html"));
+    }
+
+    #[test]
     fn scopes_of_paths() {
         assert_eq!(scope_of(Path::new("site.yaml")), Scope::Everything);
         assert_eq!(scope_of(Path::new("content/a/b.md")), Scope::Content);

@@ -249,7 +249,7 @@ impl<'a> FunnelMap<'a> {
             }
         };
         let mut out = String::new();
-        let pages = self.funnel.pages.len();
+        let pages = self.columns.iter().map(|c| c.pages.len()).sum::<usize>();
         let _ = writeln!(
             out,
             "{}: {} stages, {pages} page{}",
@@ -285,6 +285,25 @@ impl<'a> FunnelMap<'a> {
                         self.page(to).path,
                         kind_name(kind)
                     );
+                }
+                if let Some(experiment) = &page.meta.experiment {
+                    let _ = writeln!(
+                        out,
+                        "    {} experiment {}: a {}%",
+                        paint("35", "⑂"),
+                        experiment.id,
+                        experiment.weights[0]
+                    );
+                    for (v, weight) in self.variants(i) {
+                        let variant = self.page(v);
+                        let id = variant.variant.as_ref().map_or("", |of| of.id.as_str());
+                        let _ = writeln!(
+                            out,
+                            "      {id} {weight}%  {} {}",
+                            paint("1", &variant.path),
+                            variant.meta.title
+                        );
+                    }
                 }
                 if self.is_dead_end(i) {
                     let _ = writeln!(out, "    {}", paint("33", "✗ dead end: no way onward"));

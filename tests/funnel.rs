@@ -361,6 +361,35 @@ fn funnel_map_page_is_a_theme_layout_with_columns_cards_arrows_gaps_and_dead_end
 }
 
 #[test]
+fn funnel_map_works_with_a_sites_own_older_base_template() {
+    // A base.html written before the map was a layout: no `head` block.
+    let (dir, site) = support::copy_fixture("journey-warnings");
+    std::fs::create_dir_all(site.join("templates")).unwrap();
+    let base =
+        "<!doctype html>\n<html lang=\"{{ site.language }}\" dir=\"{{ site.direction }}\">\n\
+        <head><meta charset=\"utf-8\"><title>{{ page.title }}</title>\n\
+        <link rel=\"stylesheet\" href=\"{{ css.main }}\"></head>\n\
+        <body><main id=\"main\">{% block main %}{% endblock main %}</main>\n\
+        {% include \"_utm.html\" %}</body>\n</html>\n";
+    std::fs::write(site.join("templates/base.html"), base).unwrap();
+    let out = dir.path().join("out");
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(&site)
+    };
+    if let Err(errors) = funnelcake::build(&options) {
+        panic!("{}", lines(&errors).join("\n"));
+    }
+    let html = read(&out, "funnel/index.html");
+    assert!(html.contains(r#"<main id="main">"#), "{html}");
+    assert!(
+        html.contains(r#"<link rel="stylesheet" href="/css/map."#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<svg class="map-arrows""#), "{html}");
+}
+
+#[test]
 fn funnel_map_in_a_right_to_left_site_is_mirrored_and_translated() {
     let (_dir, out) = build_ok("map-fa");
     let html = read(&out, "funnel/index.html");

@@ -6,13 +6,134 @@
 //! of each page in kind order (form, next, link), then by URL; and which
 //! stages are gaps and which pages are dead ends. Everything is sorted, so
 //! the output is deterministic.
+//!
+//! The page for people is the theme's `funnel.html`, rendered with the
+//! board laid out here ([`MapContext`]: every card placed and every arrow
+//! drawn, so the template only prints); a theme without that template gets
+//! the standalone page of [`FunnelMap::to_html`].
 
 use crate::config::Config;
 use crate::content::Page;
 use crate::funnel::{Funnel, LinkKind};
-use crate::render::{href, is_noindex};
+use crate::i18n::Strings;
+use crate::render::{self, href, is_noindex};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt::Write;
+
+/// `map` in the theme's `funnel.html`: the funnel map as a board of
+/// columns (stages) and cards (pages) with arrows (links) between them.
+/// Sizes and positions are CSS pixels, `x` from the start of the line: a
+/// right-to-left page mirrors the board, arrows included, in CSS.
+#[derive(Debug, Serialize)]
+pub struct MapContext<'a> {
+    /// How many stages the journey has.
+    pub stages: usize,
+    /// How many pages the map shows.
+    pub pages: usize,
+    /// How many stages no page serves.
+    pub gaps: usize,
+    /// How many pages have a stage and no way onward.
+    pub dead_ends: usize,
+    /// The most cards a column draws (see `hidden`).
+    pub limit: usize,
+    /// How many pages the board leaves out because their column has more
+    /// than `limit`; usually 0. Each such column says how many in `more`.
+    pub hidden: usize,
+    pub board: Board,
+    /// The stages in journey order, then the pages without a stage, if any.
+    pub columns: Vec<ColumnContext<'a>>,
+    /// One arrow per link (self-links left out), to draw in one `<svg>` of
+    /// the board's size.
+    pub arrows: Vec<ArrowContext>,
+}
+
+/// `map.board`: the board's size, and the size its cards must have for the
+/// arrows to meet them (a theme sets them as CSS custom properties).
+#[derive(Debug, Serialize)]
+pub struct Board {
+    pub width: usize,
+    pub height: usize,
+    /// The width of a column and of its cards.
+    pub column_width: usize,
+    pub card_height: usize,
+    /// Where the first card of a column starts; the headings are above it.
+    pub top: usize,
+}
+
+/// An entry of `map.columns`.
+#[derive(Debug, Serialize)]
+pub struct ColumnContext<'a> {
+    /// The stage's id; none for the column of pages without a stage.
+    pub id: Option<&'a str>,
+    /// The stage's title in the site's language, as in `journey`; none for
+    /// the pages without a stage (`t.map_other_pages` names them).
+    pub title: Option<String>,
+    /// The stage's 1-based position in the journey.
+    pub index: Option<usize>,
+    /// True for a stage that no page serves.
+    pub gap: bool,
+    /// Where the column starts.
+    pub x: usize,
+    /// How many pages the stage has.
+    pub pages: usize,
+    /// How many of them are past the limit and have no card.
+    pub more: usize,
+    /// Where a line saying so goes, below the last card.
+    pub more_y: usize,
+    /// Its pages in URL order, at most `map.limit`.
+    pub cards: Vec<CardContext<'a>>,
+}
+
+/// An entry of a column's `cards`: one page.
+#[derive(Debug, Serialize)]
+pub struct CardContext<'a> {
+    /// A number unique on the map, for the card's element id; `links` name
+    /// cards by it.
+    pub id: usize,
+    pub title: &'a str,
+    /// Root-relative href, percent-encoded, with the base path.
+    pub url: String,
+    /// Site path as written on disk (`/offers/kit/`).
+    pub path: &'a str,
+    /// The offer type's title in the site's language.
+    pub offer: Option<String>,
+    pub layout: &'a str,
+    pub draft: bool,
+    pub noindex: bool,
+    /// True for a page with a stage and no way onward.
+    pub dead_end: bool,
+    /// The A/B experiment the page runs: its id and every arm's share,
+    /// such as `guide-headline: a 50% · b 50%`.
+    pub experiment: Option<String>,
+    /// The top of the card; it is as wide as its column.
+    pub y: usize,
+    /// Where the page leads, by kind (form, next, link), then URL; links
+    /// to pages without a card (see `map.hidden`) are left out.
+    pub links: Vec<LinkContext<'a>>,
+}
+
+/// An entry of a card's `links`.
+#[derive(Debug, Serialize)]
+pub struct LinkContext<'a> {
+    /// The `id` of the card it leads to.
+    pub to: usize,
+    /// The title of that page.
+    pub title: &'a str,
+    /// `form`, `next` or `link`.
+    pub kind: LinkKind,
+}
+
+/// An entry of `map.arrows`.
+#[derive(Debug, Serialize)]
+pub struct ArrowContext {
+    /// `form`, `next` or `link`.
+    pub kind: LinkKind,
+    /// True when the link goes back to an earlier stage.
+    pub back: bool,
+    /// The SVG path data, from the side of one card to the side of the other.
+    pub d: String,
+}
 
 /// The journey with its pages, ready to print.
 pub struct FunnelMap<'a> {
@@ -21,6 +142,9 @@ pub struct FunnelMap<'a> {
     /// One column per stage in journey order, then "other pages" when any
     /// page has no stage: (id, title, page indexes in URL order).
     columns: Vec<Column<'a>>,
+    /// Outgoing links of each page, self-links left out, in kind then URL
+    /// order: (page index, kind).
+    links: Vec<Vec<(usize, LinkKind)>>,
 }
 
 struct Column<'a> {
@@ -63,10 +187,22 @@ impl<'a> FunnelMap<'a> {
                 pages: others,
             });
         }
+        let links = (0..funnel.pages.len())
+            .map(|i| {
+                let mut links: Vec<(usize, LinkKind)> = funnel.links[i]
+                    .iter()
+                    .filter(|l| l.to != i)
+                    .map(|l| (l.to, l.kind))
+                    .collect();
+                links.sort_by_key(|&(to, kind)| (kind, to));
+                links
+            })
+            .collect();
         FunnelMap {
             config,
             funnel,
             columns,
+            links,
         }
     }
 
@@ -75,14 +211,18 @@ impl<'a> FunnelMap<'a> {
     }
 
     /// Outgoing links of a page, self-links left out, in kind then URL order.
-    fn links(&self, index: usize) -> Vec<(usize, LinkKind)> {
-        let mut links: Vec<(usize, LinkKind)> = self.funnel.links[index]
-            .iter()
-            .filter(|l| l.to != index)
-            .map(|l| (l.to, l.kind))
+    fn links(&self, index: usize) -> &[(usize, LinkKind)] {
+        &self.links[index]
+    }
+
+    /// `guide-headline: a 50% · b 50%` for a page that runs an experiment.
+    fn experiment_summary(&self, index: usize) -> Option<String> {
+        let experiment = self.page(index).meta.experiment.as_ref()?;
+        let arms: Vec<String> = experiment
+            .arms()
+            .map(|(id, weight)| format!("{id} {weight}%"))
             .collect();
-        links.sort_by_key(|&(to, kind)| (kind, to));
-        links
+        Some(format!("{}: {}", experiment.id, arms.join(" · ")))
     }
 
     /// The variants of the experiment page `index` runs, with their
@@ -164,8 +304,8 @@ impl<'a> FunnelMap<'a> {
         }
         let link_json = |i: usize| {
             self.links(i)
-                .into_iter()
-                .map(|(to, kind)| LinkJson {
+                .iter()
+                .map(|&(to, kind)| LinkJson {
                     to: &self.page(to).path,
                     kind,
                 })
@@ -277,7 +417,7 @@ impl<'a> FunnelMap<'a> {
                     page.meta.title,
                     paint("2", &format!("[{}]", about.join(", ")))
                 );
-                for (to, kind) in self.links(i) {
+                for &(to, kind) in self.links(i) {
                     let _ = writeln!(
                         out,
                         "    {} {} ({})",
@@ -313,20 +453,133 @@ impl<'a> FunnelMap<'a> {
         out
     }
 
-    /// `funnel/index.html`: stages as columns, pages as cards, links as
-    /// arrows drawn in inline SVG. No script, no external request; on a
-    /// narrow screen and in print the columns stack and the links are
-    /// listed on each card.
-    /// The map page; `icon` is the site's favicon URL, if it has one (a
-    /// page without one makes browsers ask for `/favicon.ico`).
-    pub fn to_html(&self, icon: Option<&str>) -> String {
-        let geometry = Geometry::new(&self.columns);
-        let mut cells = vec![(0usize, 0usize); self.funnel.pages.len()];
-        for (c, column) in self.columns.iter().enumerate() {
-            for (r, &i) in column.pages.iter().enumerate() {
-                cells[i] = (c, r);
-            }
+    fn gaps(&self) -> usize {
+        self.columns
+            .iter()
+            .filter(|c| c.id.is_some() && c.pages.is_empty())
+            .count()
+    }
+
+    fn dead_ends(&self) -> usize {
+        (0..self.funnel.pages.len())
+            .filter(|&i| self.is_dead_end(i))
+            .count()
+    }
+
+    /// `map` for the theme's `funnel.html`: the board with its cards placed
+    /// and its arrows drawn, at most [`COLUMN_LIMIT`] cards a column;
+    /// titles of stages and offers in the site's language from `strings`.
+    pub(crate) fn context(&self, strings: &Strings) -> MapContext<'a> {
+        self.context_limited(strings, COLUMN_LIMIT)
+    }
+
+    fn context_limited(&self, strings: &Strings, limit: usize) -> MapContext<'a> {
+        let layout = Layout::new(&self.columns, self.funnel.pages.len(), limit);
+        let offers: HashMap<&str, String> = self
+            .config
+            .offers
+            .iter()
+            .map(|o| (o.id.as_str(), render::offer_title(strings, o)))
+            .collect();
+        let columns = (0..self.columns.len())
+            .map(|c| self.column(c, strings, &offers, &layout))
+            .collect();
+        let mut arrows = Vec::new();
+        self.arrows(&layout, |kind, back, d| {
+            arrows.push(ArrowContext { kind, back, d })
+        });
+        let hidden = layout.cells.iter().filter(|c| c.is_none()).count();
+        MapContext {
+            stages: self.config.journey.len(),
+            pages: self.funnel.pages.len(),
+            gaps: self.gaps(),
+            dead_ends: self.dead_ends(),
+            limit,
+            hidden,
+            board: Board {
+                width: layout.width,
+                height: layout.height,
+                column_width: COL_W,
+                card_height: CARD_H,
+                top: HEAD_H,
+            },
+            columns,
+            arrows,
         }
+    }
+
+    fn column(
+        &self,
+        c: usize,
+        strings: &Strings,
+        offers: &HashMap<&str, String>,
+        layout: &Layout,
+    ) -> ColumnContext<'a> {
+        let column = &self.columns[c];
+        let stage = column.id.and_then(|id| self.config.stage_index(id));
+        let drawn = &column.pages[..column.pages.len().min(layout.limit)];
+        ColumnContext {
+            id: column.id,
+            title: stage.map(|s| render::stage_title(strings, &self.config.journey[s])),
+            index: stage.map(|s| s + 1),
+            gap: column.id.is_some() && column.pages.is_empty(),
+            x: Layout::column_x(c),
+            pages: column.pages.len(),
+            more: column.pages.len() - drawn.len(),
+            more_y: Layout::row_y(drawn.len()),
+            cards: drawn
+                .iter()
+                .enumerate()
+                .map(|(r, &i)| self.card(i, offers, layout, Layout::row_y(r)))
+                .collect(),
+        }
+    }
+
+    fn card(
+        &self,
+        index: usize,
+        offers: &HashMap<&str, String>,
+        layout: &Layout,
+        y: usize,
+    ) -> CardContext<'a> {
+        let page = self.page(index);
+        CardContext {
+            id: index,
+            title: &page.meta.title,
+            url: href(self.config, &page.path),
+            path: &page.path,
+            offer: page
+                .meta
+                .offer
+                .as_deref()
+                .and_then(|id| offers.get(id))
+                .cloned(),
+            layout: &page.meta.layout.value,
+            draft: page.meta.draft,
+            noindex: is_noindex(page),
+            dead_end: self.is_dead_end(index),
+            experiment: self.experiment_summary(index),
+            y,
+            links: self
+                .links(index)
+                .iter()
+                .filter(|&&(to, _)| layout.cells[to].is_some())
+                .map(|&(to, kind)| LinkContext {
+                    to,
+                    title: &self.page(to).meta.title,
+                    kind,
+                })
+                .collect(),
+        }
+    }
+
+    /// `funnel/index.html` for a theme without `funnel.html`: the same
+    /// board as a standalone page with its own CSS. No script, no external
+    /// request; on a narrow screen and in print the columns stack and the
+    /// links are listed on each card. `icon` is the site's favicon URL, if
+    /// it has one (a page without one makes browsers ask for `/favicon.ico`).
+    pub fn to_html(&self, icon: Option<&str>) -> String {
+        let layout = Layout::new(&self.columns, self.funnel.pages.len(), usize::MAX);
         let mut html = String::with_capacity(4096 + self.funnel.pages.len() * 600);
         let config = self.config;
         let _ = write!(
@@ -340,14 +593,6 @@ impl<'a> FunnelMap<'a> {
             icon.map(|href| format!("<link rel=\"icon\" href=\"{}\" type=\"image/svg+xml\">\n", escape(href)))
                 .unwrap_or_default()
         );
-        let gaps = self
-            .columns
-            .iter()
-            .filter(|c| c.id.is_some() && c.pages.is_empty())
-            .count();
-        let dead_ends = (0..self.funnel.pages.len())
-            .filter(|&i| self.is_dead_end(i))
-            .count();
         let _ = write!(
             html,
             "<header>\n<h1>Funnel map: {}</h1>\n<p>{} stages · {} pages · {} · {}</p>\n\
@@ -357,14 +602,14 @@ impl<'a> FunnelMap<'a> {
             escape(&config.title),
             config.journey.len(),
             self.funnel.pages.len(),
-            plural(gaps, "gap", "gaps"),
-            plural(dead_ends, "dead end", "dead ends"),
-            geometry.width,
-            geometry.height,
+            plural(self.gaps(), "gap", "gaps"),
+            plural(self.dead_ends(), "dead end", "dead ends"),
+            layout.width,
+            layout.height,
         );
-        self.write_arrows(&mut html, &geometry, &cells);
+        self.write_arrows(&mut html, &layout);
         for (c, column) in self.columns.iter().enumerate() {
-            let x = geometry.column_x(c);
+            let x = Layout::column_x(c);
             let class = if column.id.is_none() { " other" } else { "" };
             let _ = write!(
                 html,
@@ -381,21 +626,20 @@ impl<'a> FunnelMap<'a> {
                 plural(column.pages.len(), "page", "pages")
             );
             if column.pages.is_empty() {
-                let y = geometry.row_y(0);
+                let y = Layout::row_y(0);
                 let _ = writeln!(
                     html,
                     "<p class=\"card gap\" style=\"inset-inline-start:{x}px;top:{y}px\"><strong>Gap</strong> no page serves this stage</p>"
                 );
             }
             for (r, &i) in column.pages.iter().enumerate() {
-                self.write_card(&mut html, i, geometry.column_x(c), geometry.row_y(r));
+                self.write_card(&mut html, i, x, Layout::row_y(r));
             }
             html.push_str("</section>\n");
         }
         html.push_str("</div>\n</main>\n</body>\n</html>\n");
         html
     }
-
     fn write_card(&self, html: &mut String, index: usize, x: usize, y: usize) {
         let page = self.page(index);
         let dead_end = self.is_dead_end(index);
@@ -422,11 +666,14 @@ impl<'a> FunnelMap<'a> {
         if dead_end {
             html.push_str("<span class=\"tag warn\">dead end</span>");
         }
+        if let Some(summary) = self.experiment_summary(index) {
+            let _ = write!(html, "<span class=\"tag\">A/B {}</span>", escape(&summary));
+        }
         html.push_str("</p>\n");
         let links = self.links(index);
         if !links.is_empty() {
             html.push_str("<ul class=\"leads\">");
-            for (to, kind) in links {
+            for &(to, kind) in links {
                 let _ = write!(
                     html,
                     "<li>→ <a href=\"#p{to}\">{}</a> ({})</li>",
@@ -439,8 +686,8 @@ impl<'a> FunnelMap<'a> {
         html.push_str("</article>\n");
     }
 
-    /// One SVG path per link, from the side of one card to the other.
-    fn write_arrows(&self, html: &mut String, geometry: &Geometry, cells: &[(usize, usize)]) {
+    /// The arrows of the standalone page, in inline SVG.
+    fn write_arrows(&self, html: &mut String, layout: &Layout) {
         let _ = write!(
             html,
             "<svg class=\"arrows\" aria-hidden=\"true\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\n\
@@ -448,44 +695,49 @@ impl<'a> FunnelMap<'a> {
             ["next", "form", "link"]
                 .map(|k| format!("<marker id=\"arrow-{k}\" class=\"{k}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker>"))
                 .concat(),
-            w = geometry.width,
-            h = geometry.height,
+            w = layout.width,
+            h = layout.height,
         );
-        for (from, &(c1, r1)) in cells.iter().enumerate() {
+        self.arrows(layout, |kind, back, d| {
+            let name = kind_name(kind);
+            let back = if back { " back" } else { "" };
+            let _ = writeln!(
+                html,
+                "<path class=\"{name}{back}\" d=\"{d}\" marker-end=\"url(#arrow-{name})\"/>"
+            );
+        });
+        html.push_str("</svg>\n");
+    }
+
+    /// One SVG path per link, from the side of one card to the other, each
+    /// handed to `draw` with its kind and whether it goes back to an earlier
+    /// stage. Links between the same two pages run side by side; links from
+    /// or to a page the board does not draw are left out.
+    fn arrows(&self, layout: &Layout, mut draw: impl FnMut(LinkKind, bool, String)) {
+        for (from, cell) in layout.cells.iter().enumerate() {
+            let Some((c1, r1)) = *cell else { continue };
             let links = self.links(from);
-            for (k, &(to, kind)) in links.iter().enumerate() {
-                // Links between the same two pages run side by side.
-                let same: Vec<usize> = (0..links.len()).filter(|&j| links[j].0 == to).collect();
-                let nth = same.iter().position(|&j| j == k).unwrap_or(0);
-                let shift = (nth * 12) as isize - ((same.len() - 1) * 6) as isize;
-                let middle = |row| (geometry.row_y(row) + CARD_H / 2) as isize + shift;
-                let (c2, r2) = cells[to];
-                let (x1, y1) = (geometry.column_x(c1), middle(r1));
-                let (x2, y2) = (geometry.column_x(c2), middle(r2));
-                let d = if c2 > c1 {
-                    let (sx, ex) = (x1 + COL_W, x2);
-                    let bend = (ex - sx) / 2;
-                    format!("M{sx} {y1}C{} {y1} {} {y2} {ex} {y2}", sx + bend, ex - bend)
-                } else if c2 == c1 {
-                    let sx = x1 + COL_W;
-                    format!("M{sx} {y1}C{} {y1} {} {y2} {sx} {y2}", sx + 36, sx + 36)
-                } else {
-                    let (sx, ex) = (x1, x2 + COL_W);
-                    format!("M{sx} {y1}C{} {y1} {} {y2} {ex} {y2}", sx - 28, ex + 28)
+            let mut lanes: HashMap<usize, (usize, usize)> = HashMap::new();
+            for &(to, _) in links {
+                lanes.entry(to).or_default().1 += 1;
+            }
+            for &(to, kind) in links {
+                let lane = lanes.get_mut(&to).expect("counted above");
+                let (nth, same) = *lane;
+                lane.0 += 1;
+                let shift = (nth * 12) as isize - ((same - 1) * 6) as isize;
+                let Some((c2, r2)) = layout.cells[to] else {
+                    continue;
                 };
-                let name = kind_name(kind);
-                let back = if c2 < c1 { " back" } else { "" };
-                let _ = writeln!(
-                    html,
-                    "<path class=\"{name}{back}\" d=\"{d}\" marker-end=\"url(#arrow-{name})\"/>"
-                );
+                let d = Layout::arrow((c1, r1), (c2, r2), shift);
+                draw(kind, c2 < c1, d);
             }
         }
-        html.push_str("</svg>\n");
     }
 }
 
-/// Keep in step with `inline-size` of `.card` and `.stage h2` in MAP_CSS.
+/// Keep in step with `inline-size` of `.card` and `.stage h2` in MAP_CSS;
+/// themes get them as `map.board`.
 const COL_W: usize = 232;
 const GAP_X: usize = 64;
 const CARD_H: usize = 124;
@@ -493,32 +745,74 @@ const GAP_Y: usize = 20;
 const HEAD_H: usize = 64;
 const PAD: usize = 16;
 
-/// Where columns and rows of the board are, in CSS pixels.
-struct Geometry {
+/// The most cards a column of the theme's map page draws. A stage with
+/// more pages shows its first ones (by URL) and how many more it has:
+/// past a few thousand cards a browser struggles and nobody can follow the
+/// arrows, and drawing 100,000 pages through a template would slow a big
+/// build down. `funnel.json` and `funnelcake funnel` list every page.
+pub(crate) const COLUMN_LIMIT: usize = 2_000;
+
+/// Where the board puts things, in CSS pixels.
+struct Layout {
     width: usize,
     height: usize,
+    /// The most cards a column draws.
+    limit: usize,
+    /// By page index: the (column, row) of its card, or none for a page
+    /// past its column's limit.
+    cells: Vec<Option<(usize, usize)>>,
 }
 
-impl Geometry {
-    fn new(columns: &[Column]) -> Self {
-        let rows = columns
-            .iter()
-            .map(|c| c.pages.len().max(1))
-            .max()
-            .unwrap_or(1);
+impl Layout {
+    /// Draws at most `limit` cards a column, plus a row saying how many
+    /// more there are.
+    fn new(columns: &[Column], pages: usize, limit: usize) -> Self {
+        let mut cells = vec![None; pages];
+        let mut rows = 1;
+        for (c, column) in columns.iter().enumerate() {
+            for (r, &i) in column.pages.iter().take(limit).enumerate() {
+                cells[i] = Some((c, r));
+            }
+            let more = usize::from(column.pages.len() > limit);
+            rows = rows.max(column.pages.len().min(limit) + more);
+        }
         let n = columns.len().max(1);
-        Geometry {
+        Layout {
             width: 2 * PAD + n * COL_W + (n - 1) * GAP_X,
             height: HEAD_H + rows * (CARD_H + GAP_Y) + PAD,
+            limit,
+            cells,
         }
     }
 
-    fn column_x(&self, column: usize) -> usize {
+    fn column_x(column: usize) -> usize {
         PAD + column * (COL_W + GAP_X)
     }
 
-    fn row_y(&self, row: usize) -> usize {
+    fn row_y(row: usize) -> usize {
         HEAD_H + row * (CARD_H + GAP_Y)
+    }
+
+    /// SVG path data of an arrow between two cells, `shift` pixels off
+    /// the middle of the cards: forward from the end side of one card to
+    /// the start side of the other, a loop on the end side within a
+    /// column, and back from start side to end side.
+    fn arrow(from: (usize, usize), to: (usize, usize), shift: isize) -> String {
+        let middle = |row| (Layout::row_y(row) + CARD_H / 2) as isize + shift;
+        let ((c1, r1), (c2, r2)) = (from, to);
+        let (x1, y1) = (Layout::column_x(c1), middle(r1));
+        let (x2, y2) = (Layout::column_x(c2), middle(r2));
+        if c2 > c1 {
+            let (sx, ex) = (x1 + COL_W, x2);
+            let bend = (ex - sx) / 2;
+            format!("M{sx} {y1}C{} {y1} {} {y2} {ex} {y2}", sx + bend, ex - bend)
+        } else if c2 == c1 {
+            let sx = x1 + COL_W;
+            format!("M{sx} {y1}C{} {y1} {} {y2} {sx} {y2}", sx + 36, sx + 36)
+        } else {
+            let (sx, ex) = (x1, x2 + COL_W);
+            format!("M{sx} {y1}C{} {y1} {} {y2} {ex} {y2}", sx - 28, ex + 28)
+        }
     }
 }
 
@@ -594,5 +888,49 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+
+    #[test]
+    fn a_column_past_the_limit_draws_its_first_cards_and_counts_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path();
+        std::fs::create_dir_all(site.join("content")).unwrap();
+        let journey = "journey:\n  - { id: a, title: A }\n  - { id: b, title: B }\n";
+        let config = format!("title: t\nbase_url: https://t.example\n{journey}");
+        std::fs::write(site.join("site.yaml"), config).unwrap();
+        for (name, stage, next) in [
+            ("p1", "a", "p4"),
+            ("p2", "a", "p3"),
+            ("p3", "a", ""),
+            ("p4", "b", ""),
+        ] {
+            let next = if next.is_empty() {
+                String::new()
+            } else {
+                format!("next: {next}.md\n")
+            };
+            let page = format!("---\ntitle: {name}\nstage: {stage}\n{next}---\n");
+            std::fs::write(site.join(format!("content/{name}.md")), page).unwrap();
+        }
+        let prepared = crate::site::prepare(&crate::site::BuildOptions::new(site)).unwrap();
+        let map = FunnelMap::new(&prepared.config, &prepared.funnel);
+        let strings = prepared.renderer.strings();
+
+        let whole = map.context(strings);
+        assert_eq!((whole.hidden, whole.columns[0].cards.len()), (0, 3));
+
+        let limited = map.context_limited(strings, 2);
+        assert_eq!((limited.pages, limited.hidden, limited.limit), (4, 1, 2));
+        assert_eq!(limited.dead_ends, 2, "counted over every page");
+        let a = &limited.columns[0];
+        let titles: Vec<&str> = a.cards.iter().map(|c| c.title).collect();
+        assert_eq!(titles, ["p1", "p2"]);
+        assert_eq!((a.pages, a.more, a.more_y), (3, 1, Layout::row_y(2)));
+        // p2 leads to p3, which has no card: no arrow, no entry in its list.
+        assert!(a.cards[1].links.is_empty());
+        assert_eq!(limited.arrows.len(), 1);
+        assert_eq!(limited.arrows[0].kind, LinkKind::Next);
+        // Two cards and the line saying how many more.
+        assert_eq!(limited.board.height, HEAD_H + 3 * (CARD_H + GAP_Y) + PAD);
     }
 }

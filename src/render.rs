@@ -15,6 +15,15 @@
 //! | `journey` | the stages in order, each with its pages: `[StageContext]` |
 //! | `data` | `data/NAME.yaml` as `data.NAME` |
 //! | `css` | stylesheet URLs by entry name: `css.main` |
+//! | `theme` | the theme's name, title, description and options: [`ThemeContext`] |
+//! | `t` | the UI strings of the site's language (`t.skip_link`) |
+//! | `map` | only in `funnel.html`: the funnel map laid out: [`MapContext`] |
+//!
+//! The funnel map page (`OUT/funnel/index.html`, unless `funnel_map: false`)
+//! is the theme's `funnel.html`, rendered with a `page` of layout `funnel`
+//! at `/funnel/` (`noindex`, titled `t.funnel_map`) and with `map`. A theme
+//! without `funnel.html` (a site-local theme that does not extend a
+//! built-in one) gets funnelcake's own standalone map page instead.
 
 use crate::components::{self, ArgValue, Call};
 use crate::config::Config;
@@ -24,6 +33,7 @@ use crate::diagnostics::{suggestion, Diagnostic, Diagnostics};
 use crate::forms::{self, FormContext};
 use crate::funnel::{Funnel, LinkKind};
 use crate::i18n::Strings;
+use crate::map::MapContext;
 use crate::markdown;
 use crate::theme::Theme;
 use serde::Serialize;
@@ -210,7 +220,7 @@ fn page_ref(config: &Config, page: &Page) -> PageRef {
 
 /// A stage's title: a preset's English title in the site's language
 /// (`stage_ID` in the strings file); a site's own title as written.
-fn stage_title(strings: &Strings, stage: &crate::config::Stage) -> String {
+pub(crate) fn stage_title(strings: &Strings, stage: &crate::config::Stage) -> String {
     match crate::config::preset_stage_title(&stage.id) {
         Some(preset) if preset == stage.title => strings
             .get(&format!("stage_{}", stage.id))
@@ -218,6 +228,15 @@ fn stage_title(strings: &Strings, stage: &crate::config::Stage) -> String {
             .to_string(),
         _ => stage.title.clone(),
     }
+}
+
+/// An offer type's title in the site's language (`offer_ID` in the strings
+/// file), or as the site names it.
+pub(crate) fn offer_title(strings: &Strings, offer: &crate::config::OfferType) -> String {
+    strings
+        .get(&format!("offer_{}", offer.id))
+        .unwrap_or(&offer.title)
+        .to_string()
 }
 
 /// The `journey` variable: every stage in order with its pages.
@@ -314,10 +333,7 @@ pub fn page_context<'a>(
             .and_then(|id| config.offer(id))
             .map(|o| OfferRef {
                 id: o.id.clone(),
-                title: strings
-                    .get(&format!("offer_{}", o.id))
-                    .unwrap_or(&o.title)
-                    .to_string(),
+                title: offer_title(strings, o),
             }),
         next: target(LinkKind::Next).map(|p| page_ref(config, p)),
         cta: meta.cta.as_deref(),
@@ -433,6 +449,10 @@ fn offer_json_ld(
         .replace('<', "\\u003c")
 }
 
+/// The template of the funnel map page; a theme without it gets the
+/// standalone page of [`crate::map::FunnelMap::to_html`].
+pub const MAP_TEMPLATE: &str = "funnel.html";
+
 /// The theme's templates, ready to render pages.
 pub struct Renderer {
     tera: Tera,
@@ -531,7 +551,7 @@ impl Renderer {
             .get_template_names()
             .filter(|n| !n.contains('/') && n.ends_with(".html") && !n.starts_with('_'))
             .map(|n| n.trim_end_matches(".html"))
-            .filter(|n| !matches!(*n, "base" | "404"))
+            .filter(|n| !matches!(*n, "base" | "404" | "funnel"))
             .collect();
         names.sort_unstable();
         names
@@ -549,6 +569,16 @@ impl Renderer {
         self.tera
             .render(template, &context)
             .map_err(|e| self.error(&e, file))
+    }
+
+    /// Renders the funnel map page: `funnel.html` with `page` and `map`.
+    pub fn render_map(&self, page: &PageContext, map: &MapContext) -> Result<String, Diagnostic> {
+        let mut context = Context::new();
+        context.insert("page", page);
+        context.insert("map", map);
+        self.tera
+            .render(MAP_TEMPLATE, &context)
+            .map_err(|e| self.error(&e, page.source))
     }
 
     fn error(&self, error: &tera::Error, file: &str) -> Diagnostic {

@@ -25,7 +25,10 @@ use crate::theme::{self, Theme};
 use rayon::prelude::*;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+/// Where the funnel map page is written, relative to OUT.
+const MAP_FILE: &str = "funnel/index.html";
 
 /// What to build and how.
 #[derive(Debug, Clone, Default)]
@@ -310,7 +313,7 @@ fn other_outputs(theme: &Theme, css: &Css, config: &Config) -> OtherOutputs {
         .map(String::from),
     );
     if config.funnel_map {
-        others.insert("funnel/index.html".into());
+        others.insert(MAP_FILE.into());
     }
     others
 }
@@ -423,7 +426,8 @@ impl Prepared {
     /// Makes every output file that is not a page and hands each to `emit`
     /// (path, bytes, origin for messages) as soon as it is made, so no big
     /// file waits for the others; returns what `emit` returned. If the 404
-    /// page fails, nothing is emitted.
+    /// page fails, nothing is emitted; if the map fails, the error comes
+    /// back and the files emitted before it are the caller's to drop.
     pub(crate) fn other_files<T>(
         &self,
         mut emit: impl FnMut(String, Vec<u8>, &str) -> T,
@@ -451,11 +455,6 @@ impl Prepared {
             emit(file.path, file.bytes, "deploy");
         }
         let map = FunnelMap::new(&self.config, &self.funnel);
-        let icon = self
-            .theme
-            .layer("static")
-            .any(|(path, _)| path == "favicon.svg")
-            .then(|| format!("{}/favicon.svg", self.config.base_path()));
         let json = map.to_json().into_bytes();
         emit("funnel.json".into(), json, "funnel.json");
         let manifest = crate::experiments::manifest(&self.config, &self.funnel).into_bytes();
@@ -466,8 +465,8 @@ impl Prepared {
             }
         }
         if self.config.funnel_map {
-            let html = map.to_html(icon.as_deref()).into_bytes();
-            emit("funnel/index.html".into(), html, "funnel/index.html");
+            let html = self.render_map(&map)?.into_bytes();
+            emit(MAP_FILE.into(), html, MAP_FILE);
         }
         if let Some(html) = not_found {
             emit("404.html".into(), html.into_bytes(), "404.html");
@@ -476,21 +475,52 @@ impl Prepared {
     }
 
     fn render_not_found(&self) -> Result<String, Diagnostic> {
-        let empty = Value::Mapping(Default::default());
         let title = self
             .renderer
             .strings()
             .get("not_found_title")
             .unwrap_or("Page not found");
-        let context = PageContext {
+        let context = self.synthetic_page(title, "/404.html", "404.html", "404");
+        self.renderer.render("404.html", &context, "404.html")
+    }
+
+    /// The funnel map page: the theme's `funnel.html`, or funnelcake's own
+    /// standalone page for a theme without one (a site-local theme that
+    /// extends no built-in theme), so such themes keep working.
+    fn render_map(&self, map: &FunnelMap) -> Result<String, Diagnostic> {
+        if !self.renderer.has_template(render::MAP_TEMPLATE) {
+            let icon = self
+                .theme
+                .layer("static")
+                .any(|(path, _)| path == "favicon.svg")
+                .then(|| format!("{}/favicon.svg", self.config.base_path()));
+            return Ok(map.to_html(icon.as_deref()));
+        }
+        let strings = self.renderer.strings();
+        let title = strings.get("funnel_map").unwrap_or("Funnel map");
+        let page = self.synthetic_page(title, "/funnel/", MAP_FILE, "funnel");
+        self.renderer.render_map(&page, &map.context(strings))
+    }
+
+    /// The context of a page that no Markdown file makes (404, the map):
+    /// no body, no stage, not indexable.
+    fn synthetic_page<'a>(
+        &self,
+        title: &'a str,
+        path: &'a str,
+        source: &'a str,
+        layout: &'a str,
+    ) -> PageContext<'a> {
+        static EMPTY: LazyLock<Value> = LazyLock::new(|| Value::Mapping(Default::default()));
+        PageContext {
             title,
             description: None,
-            url: render::href(&self.config, "/404.html"),
-            permalink: render::permalink(&self.config, "/404.html"),
-            canonical: render::permalink(&self.config, "/404.html"),
-            path: "/404.html",
-            source: "404.html",
-            layout: "404",
+            url: render::href(&self.config, path),
+            permalink: render::permalink(&self.config, path),
+            canonical: render::permalink(&self.config, path),
+            path,
+            source,
+            layout,
             content: String::new(),
             stage: None,
             offer: None,
@@ -507,12 +537,11 @@ impl Prepared {
             draft: false,
             noindex: true,
             json_ld: None,
-            extra: &empty,
+            extra: &EMPTY,
             components: Vec::new(),
             experiment: None,
             tracking: None,
-        };
-        self.renderer.render("404.html", &context, "404.html")
+        }
     }
 }
 

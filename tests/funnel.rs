@@ -228,40 +228,222 @@ fn funnel_json_follows_the_schema_with_every_link_kind() {
     assert_eq!(thanks["source"], "content/thanks.md");
 }
 
-#[test]
-fn funnel_map_page_shows_columns_cards_links_gaps_and_dead_ends() {
-    let (_dir, out) = build_ok("journey-warnings");
-    let html = read(&out, "funnel/index.html");
-    assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
-    assert!(!html.contains("<script"), "no script on the map");
-    assert!(
-        !html.contains("http://") && !html.contains("https://"),
-        "no external request"
-    );
-    let order: Vec<usize> = ["Discover", "Consider", "Sign up", "Buy", "Refer"]
-        .iter()
-        .map(|t| html.find(&format!("{t} <span class=\"count\">")).unwrap())
+/// Builds a copy of fixture `name` with `theme:` set to `theme`; returns
+/// the temp folder and the output folder in it.
+fn build_with_theme(name: &str, theme: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, site) = support::copy_fixture(name);
+    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    let config: String = config
+        .lines()
+        .filter(|l| !l.starts_with("theme:"))
+        .map(|l| format!("{l}\n"))
         .collect();
+    std::fs::write(site.join("site.yaml"), format!("{config}theme: {theme}\n")).unwrap();
+    let out = dir.path().join("out");
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(&site)
+    };
+    if let Err(errors) = funnelcake::build(&options) {
+        panic!("{}", lines(&errors).join("\n"));
+    }
+    (dir, out)
+}
+
+#[test]
+fn funnel_map_page_is_a_theme_layout_with_columns_cards_arrows_gaps_and_dead_ends() {
+    for theme in ["starter", "launch"] {
+        let (_dir, out) = build_with_theme("journey-warnings", theme);
+        let html = read(&out, "funnel/index.html");
+        let has = |text: &str| assert!(html.contains(text), "{theme}: {text}\n{html}");
+        // The theme's frame: base.html with its stylesheets, landmarks and favicon.
+        has(r#"<html lang="en" dir="ltr">"#);
+        has("<title>Funnel map · Warnings</title>");
+        has(r#"<meta name="robots" content="noindex">"#);
+        has(r#"<link rel="icon" href="/favicon.svg" type="image/svg+xml">"#);
+        for css in ["main", "map"] {
+            let link = format!(r#"<link rel="stylesheet" href="/css/{css}."#);
+            has(&link);
+            let file = html.split(&link).nth(1).unwrap().split('"').next().unwrap();
+            assert!(
+                out.join(format!("css/{css}.{file}")).is_file(),
+                "{css}.{file}"
+            );
+        }
+        has(r##"<a class="skip-link" href="#main">Skip to content</a>"##);
+        has(r#"<header class="site-header">"#);
+        has(r#"<main id="main" class="page">"#);
+        has(r#"<footer class="site-footer">"#);
+        has(r#"<body class="layout-funnel">"#);
+        has(r#"<h1 id="map-title">Funnel map</h1>"#);
+        assert!(!html.contains("<script"), "{theme}: no script on the map");
+        assert!(
+            !html.contains(r#"src="http"#) && !html.contains(r#"stylesheet" href="http"#),
+            "{theme}: no external request"
+        );
+        // The summary, then the stages in journey order, as columns.
+        has("5 stages · 6 pages · <span class=\"map-warn\">1 gap</span> · <span class=\"map-warn\">1 dead end</span>");
+        let order: Vec<usize> = ["Discover", "Consider", "Sign up", "Buy", "Refer"]
+            .iter()
+            .map(|t| {
+                html.find(&format!("</span> {t} <span class=\"map-count\">"))
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            order.windows(2).all(|w| w[0] < w[1]),
+            "stages in journey order"
+        );
+        has(r#"<span class="map-count">2 pages</span>"#);
+        has(r#"<span class="map-count">1 page</span>"#);
+        // The stage no page serves is a gap; the page with no way onward a dead end.
+        has(r#"<p class="map-card map-gap"><strong>Gap</strong> no page serves this stage</p>"#);
+        assert_eq!(
+            html.matches(r#"<article class="map-card map-dead-end""#)
+                .count(),
+            1
+        );
+        assert_eq!(
+            html.matches(r#"<span class="map-tag map-warn">dead end</span>"#)
+                .count(),
+            1
+        );
+        // Cards: title, path, layout; the thank-you page's badge.
+        has(r#"<h3><a href="/early/">Still thinking?</a></h3>"#);
+        has(r#"<p class="map-path"><code>/early/</code></p>"#);
+        has(r#"<span class="map-tag">optin</span>"#);
+        // Each link is an arrow, told apart by its line and head, and is
+        // listed on its card for screen readers, phones and print.
+        let arrows = html.split(r#"<svg class="map-arrows""#).nth(1).unwrap();
+        let arrows = arrows.split("</svg>").next().unwrap();
+        assert_eq!(arrows.matches(r#"<path class="map-next"#).count(), 3);
+        assert_eq!(arrows.matches(r#"<path class="map-form""#).count(), 1);
+        assert_eq!(arrows.matches(r#"<path class="map-link"#).count(), 2);
+        assert!(arrows.contains(r#"<path class="map-next map-back""#));
+        assert!(arrows.contains(r#"<path class="map-link map-back""#));
+        has(r#"marker-start="url(#map-dot-form)" marker-end="url(#map-head-form)"/>"#);
+        for marker in [
+            "map-head-next",
+            "map-head-form",
+            "map-dot-form",
+            "map-head-link",
+        ] {
+            has(&format!(r#"<marker id="{marker}""#));
+        }
+        has("(next step)</li>");
+        has("(form)</li>");
+        has("(link)</li>");
+        has(r#"<ul class="map-legend" aria-label="Legend">"#);
+        has("form → thank-you page</li>");
+        // Every card a link points at exists.
+        for target in html.split(r##"<a href="#p"##).skip(1) {
+            let id = target.split('"').next().unwrap();
+            has(&format!(r#"id="p{id}""#));
+        }
+        let board = html
+            .split(r#"<div class="map-board" style=""#)
+            .nth(1)
+            .unwrap();
+        assert!(
+            board.starts_with(
+                "--map-w:1448px;--map-h:368px;--map-col:232px;--map-card:124px;--map-top:64px\""
+            ),
+            "{board}"
+        );
+        assert!(!read(&out, "sitemap.xml").contains("funnel"));
+    }
+    let (_dir, out) = build_with_theme("journey-warnings", "launch");
+    let html = read(&out, "funnel/index.html");
     assert!(
-        order.windows(2).all(|w| w[0] < w[1]),
-        "stages in journey order"
+        html.contains(r#"<header class="hero hero-slim map-head">"#),
+        "launch's own frame"
     );
-    assert!(html.contains("<strong>Gap</strong> no page serves this stage"));
-    assert_eq!(
-        html.matches("<span class=\"tag warn\">dead end</span>")
-            .count(),
-        1
-    );
-    assert!(html.contains(r#"<h3><a href="/early/">Still thinking?</a></h3>"#));
-    // Each link is an arrow, and listed on its card for phones and print.
-    assert_eq!(html.matches("<path class=\"next").count(), 3);
-    assert_eq!(html.matches("<path class=\"form").count(), 1);
+}
+
+#[test]
+fn funnel_map_works_with_a_sites_own_older_base_template() {
+    // A base.html written before the map was a layout: no `head` block.
+    let (dir, site) = support::copy_fixture("journey-warnings");
+    std::fs::create_dir_all(site.join("templates")).unwrap();
+    let base =
+        "<!doctype html>\n<html lang=\"{{ site.language }}\" dir=\"{{ site.direction }}\">\n\
+        <head><meta charset=\"utf-8\"><title>{{ page.title }}</title>\n\
+        <link rel=\"stylesheet\" href=\"{{ css.main }}\"></head>\n\
+        <body><main id=\"main\">{% block main %}{% endblock main %}</main>\n\
+        {% include \"_utm.html\" %}</body>\n</html>\n";
+    std::fs::write(site.join("templates/base.html"), base).unwrap();
+    let out = dir.path().join("out");
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(&site)
+    };
+    if let Err(errors) = funnelcake::build(&options) {
+        panic!("{}", lines(&errors).join("\n"));
+    }
+    let html = read(&out, "funnel/index.html");
+    assert!(html.contains(r#"<main id="main">"#), "{html}");
     assert!(
-        html.contains("<path class=\"next back\""),
-        "the backward next is marked"
+        html.contains(r#"<link rel="stylesheet" href="/css/map."#),
+        "{html}"
     );
-    assert!(html.contains("(next)</li>") && html.contains("(form)</li>"));
-    assert!(!read(&out, "sitemap.xml").contains("funnel"));
+    assert!(html.contains(r#"<svg class="map-arrows""#), "{html}");
+}
+
+#[test]
+fn funnel_map_in_a_right_to_left_site_is_mirrored_and_translated() {
+    let (_dir, out) = build_ok("map-fa");
+    let html = read(&out, "funnel/index.html");
+    let has = |text: &str| assert!(html.contains(text), "{text}\n{html}");
+    has(r#"<html lang="fa" dir="rtl">"#);
+    has("<title>نقشهٔ قیف · قهوهٔ تازه</title>");
+    has(r#"<meta name="robots" content="noindex">"#);
+    has(r##"<a class="skip-link" href="#main">رفتن به محتوا</a>"##);
+    // Counts in Persian digits and words; stage and offer titles translated.
+    has("۵ مرحله · ۴ صفحه · <span class=\"map-warn\">۲ شکاف</span> · <span class=\"map-warn\">۱ بن‌بست</span>");
+    has(r#"<span class="map-n">۱</span> آگاهی <span class="map-count">۱ صفحه</span>"#);
+    has(r#"<span class="map-n">۳</span> بررسی <span class="map-count">۰ صفحه</span>"#);
+    has(r#"<span class="map-tag map-offer">هدیهٔ رایگان</span>"#);
+    has(
+        r#"<p class="map-card map-gap"><strong>شکاف</strong> هیچ صفحه‌ای به این مرحله نمی‌پردازد</p>"#,
+    );
+    has(r#"<span class="map-tag map-warn">بن‌بست</span>"#);
+    has(r#"<ul class="map-legend" aria-label="راهنمای نقشه">"#);
+    has("(فرم)</li>");
+    has("(گام بعدی)</li>");
+    let arrows = html.split(r#"<svg class="map-arrows""#).nth(1).unwrap();
+    let arrows = arrows.split("</svg>").next().unwrap();
+    assert_eq!(arrows.matches("<path class=\"map-next\"").count(), 2);
+    assert_eq!(arrows.matches("<path class=\"map-form\"").count(), 1);
+    // The theme's stylesheet mirrors the board, arrows included.
+    let css = std::fs::read_dir(out.join("css"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("map."))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .unwrap();
+    assert!(css.contains(r#"[dir=rtl] .map-arrows"#), "{css}");
+    assert!(css.contains("scaleX(-1)"), "{css}");
+}
+
+#[test]
+fn a_theme_without_a_funnel_layout_gets_the_standalone_map() {
+    let (_dir, out) = build_ok("map-own-theme");
+    let html = read(&out, "funnel/index.html");
+    assert!(html.starts_with("<!doctype html>\n<html lang=\"en\" dir=\"ltr\">"));
+    assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
+    assert!(html.contains("<h1>Funnel map: Own theme</h1>"), "{html}");
+    assert!(html.contains("<style>"), "its own CSS");
+    assert!(html.contains("<path class=\"next\""), "{html}");
+    assert!(html.contains("<span class=\"tag warn\">dead end</span>"));
+    assert!(!html.contains("favicon"), "the theme has no favicon");
+    // A theme that extends a built-in one inherits its funnel layout.
+    let (_dir, out) = build_ok("greek");
+    let html = read(&out, "funnel/index.html");
+    assert!(
+        html.contains(r#"<h1 id="map-title">Χάρτης διαδρομής</h1>"#),
+        "{html}"
+    );
+    assert!(html.contains("3 στάδια · 3 σελίδες"), "{html}");
 }
 
 #[test]

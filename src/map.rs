@@ -461,9 +461,17 @@ impl<'a> FunnelMap<'a> {
     }
 
     fn dead_ends(&self) -> usize {
-        (0..self.funnel.pages.len())
-            .filter(|&i| self.is_dead_end(i))
+        self.columns
+            .iter()
+            .flat_map(|c| &c.pages)
+            .filter(|&&i| self.is_dead_end(i))
             .count()
+    }
+
+    /// The pages on the map: every page but the A/B variants, which are
+    /// shown on their control's card.
+    fn page_count(&self) -> usize {
+        self.columns.iter().map(|c| c.pages.len()).sum()
     }
 
     /// `map` for the theme's `funnel.html`: the board with its cards placed
@@ -488,10 +496,14 @@ impl<'a> FunnelMap<'a> {
         self.arrows(&layout, |kind, back, d| {
             arrows.push(ArrowContext { kind, back, d })
         });
-        let hidden = layout.cells.iter().filter(|c| c.is_none()).count();
+        let hidden = self
+            .columns
+            .iter()
+            .map(|c| c.pages.len().saturating_sub(limit))
+            .sum();
         MapContext {
             stages: self.config.journey.len(),
-            pages: self.funnel.pages.len(),
+            pages: self.page_count(),
             gaps: self.gaps(),
             dead_ends: self.dead_ends(),
             limit,
@@ -601,7 +613,7 @@ impl<'a> FunnelMap<'a> {
              <main>\n<div class=\"board\" style=\"width:{}px;height:{}px\">\n",
             escape(&config.title),
             config.journey.len(),
-            self.funnel.pages.len(),
+            self.page_count(),
             plural(self.gaps(), "gap", "gaps"),
             plural(self.dead_ends(), "dead end", "dead ends"),
             layout.width,

@@ -411,7 +411,7 @@ pub fn url_path(content_path: &str, slug: Option<&str>) -> Result<String, String
 pub fn slugify(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let mut slug = String::with_capacity(text.len());
-    for c in text.nfc() {
+    let mut push = |c: char| {
         if c.is_alphanumeric() || c == '_' || is_combining_mark(c) {
             slug.extend(c.to_lowercase());
         } else if (c == '-' || c.is_whitespace() || c == '.' || c == '\u{200c}')
@@ -420,6 +420,12 @@ pub fn slugify(text: &str) -> String {
             // U+200C (zero-width non-joiner) separates parts of Persian words.
             slug.push('-');
         }
+    };
+    // ASCII is already NFC; most names are ASCII, and normalizing costs.
+    if text.is_ascii() {
+        text.chars().for_each(&mut push);
+    } else {
+        text.nfc().for_each(&mut push);
     }
     slug.trim_matches('-').to_string()
 }

@@ -418,17 +418,21 @@ fn render_files(
 mod tests {
     use super::*;
 
+    /// A site with an empty `content/` in a temp folder: the folder and
+    /// the content path.
+    fn empty_site() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join(CONTENT_DIR);
+        std::fs::create_dir_all(&content).unwrap();
+        let config = "title: t\nbase_url: https://t.example\n";
+        std::fs::write(dir.path().join("site.yaml"), config).unwrap();
+        (dir, content)
+    }
+
     #[test]
     fn a_page_saved_after_it_was_read_is_read_again() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, content) = empty_site();
         let site = dir.path();
-        let content = site.join(CONTENT_DIR);
-        std::fs::create_dir_all(&content).unwrap();
-        std::fs::write(
-            site.join("site.yaml"),
-            "title: t\nbase_url: https://t.example\n",
-        )
-        .unwrap();
         let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
         write("index.md", "---\ntitle: Home\n---\nHome.\n");
         write("b.md", "---\ntitle: B\n---\nOld text.\n");
@@ -446,15 +450,8 @@ mod tests {
 
     #[test]
     fn edits_to_an_experiment_rebuild_its_control_and_variants() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, content) = empty_site();
         let site = dir.path();
-        let content = site.join(CONTENT_DIR);
-        std::fs::create_dir_all(&content).unwrap();
-        std::fs::write(
-            site.join("site.yaml"),
-            "title: t\nbase_url: https://t.example\n",
-        )
-        .unwrap();
         let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
         let control = |title: &str| {
             format!("---\ntitle: {title}\nexperiment:\n  id: t\n  variants: {{ b: g-b.md }}\n---\nBody.\n")

@@ -5,7 +5,7 @@ mod support;
 
 use funnelcake::BuildOptions;
 use std::path::Path;
-use support::{build_errors, build_ok, fixture, lines, read};
+use support::{build_errors, build_ok, build_site, fixture, lines, read};
 
 #[test]
 fn full_site_writes_every_page_at_its_clean_url() {
@@ -349,12 +349,7 @@ fn deploy_adapters_write_their_host_files() {
             format!("{config}deploy: {deploy}\n"),
         )
         .unwrap();
-        let out = dir.path().join("out");
-        let options = funnelcake::BuildOptions {
-            out: Some(out.clone()),
-            ..funnelcake::BuildOptions::new(&site)
-        };
-        funnelcake::build(&options).unwrap();
+        let out = build_site(&site, dir.path().join("out"));
         (dir, out)
     };
     let (_netlify, out) = build_with("netlify");

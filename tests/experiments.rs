@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 use support::browser::Browser;
 use support::{
-    build_and_serve, build_errors, build_ok, copy_fixture, field, form_pairs, lines, read,
-    SiteServer,
+    build_and_serve, build_errors, build_ok, build_site, copy_fixture, field, form_pairs, lines,
+    read, SiteServer,
 };
 
 const COOKIE: &str = "fc_exp_guide-headline";
@@ -150,12 +150,7 @@ fn the_cloudflare_adapter_emits_a_worker_for_the_controls_only() {
     let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
     let config = format!("{config}deploy: cloudflare\nexperiments:\n  adapter: cloudflare\n");
     std::fs::write(site.join("site.yaml"), config).unwrap();
-    let out = dir.path().join("out");
-    let options = funnelcake::BuildOptions {
-        out: Some(out.clone()),
-        ..funnelcake::BuildOptions::new(&site)
-    };
-    funnelcake::build(&options).unwrap_or_else(|e| panic!("{}", lines(&e).join("\n")));
+    let out = build_site(&site, dir.path().join("out"));
 
     let routes: Value = serde_json::from_str(&read(&out, "_routes.json")).unwrap();
     assert_eq!(
@@ -568,12 +563,7 @@ fn analytics_markup_consent_defaults_and_events() {
     let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
     let config = config.replace("analytics:\n", "analytics:\n  consent_banner: false\n");
     std::fs::write(site.join("site.yaml"), config).unwrap();
-    let out = dir.path().join("out");
-    let options = funnelcake::BuildOptions {
-        out: Some(out.clone()),
-        ..funnelcake::BuildOptions::new(&site)
-    };
-    funnelcake::build(&options).unwrap_or_else(|e| panic!("{}", lines(&e).join("\n")));
+    let out = build_site(&site, dir.path().join("out"));
     let guide = read(&out, "guide/index.html");
     assert!(!guide.contains("consent-banner"));
     assert!(!guide.contains("data-consent-open"));
@@ -679,12 +669,7 @@ fn a_variant_can_reuse_the_control_body() {
         "---\ntitle: A shorter headline\n---\n\n",
     )
     .unwrap();
-    let out = dir.path().join("out");
-    let options = funnelcake::BuildOptions {
-        out: Some(out.clone()),
-        ..funnelcake::BuildOptions::new(&site)
-    };
-    funnelcake::build(&options).unwrap_or_else(|e| panic!("{}", lines(&e).join("\n")));
+    let out = build_site(&site, dir.path().join("out"));
     let variant = read(&out, "guide/b/index.html");
     assert!(variant.contains("<title>A shorter headline · Split Roasters</title>"));
     assert!(variant.contains("Roast your first batch this week"));

@@ -10,7 +10,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 use support::browser::Browser;
-use support::{build_and_serve, build_errors, build_ok, field, fixture, form_pairs, lines, read};
+use support::{
+    build_and_serve, build_errors, build_ok, build_site, field, fixture, form_pairs, lines, read,
+};
 
 /// The `<form>...</form>` of a built page.
 fn form_of(out: &Path, page: &str) -> String {
@@ -239,14 +241,7 @@ fn build_with_theme(name: &str, theme: &str) -> (tempfile::TempDir, std::path::P
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(site.join("site.yaml"), format!("{config}theme: {theme}\n")).unwrap();
-    let out = dir.path().join("out");
-    let options = BuildOptions {
-        out: Some(out.clone()),
-        ..BuildOptions::new(&site)
-    };
-    if let Err(errors) = funnelcake::build(&options) {
-        panic!("{}", lines(&errors).join("\n"));
-    }
+    let out = build_site(&site, dir.path().join("out"));
     (dir, out)
 }
 
@@ -372,14 +367,7 @@ fn funnel_map_works_with_a_sites_own_older_base_template() {
         <body><main id=\"main\">{% block main %}{% endblock main %}</main>\n\
         {% include \"_utm.html\" %}</body>\n</html>\n";
     std::fs::write(site.join("templates/base.html"), base).unwrap();
-    let out = dir.path().join("out");
-    let options = BuildOptions {
-        out: Some(out.clone()),
-        ..BuildOptions::new(&site)
-    };
-    if let Err(errors) = funnelcake::build(&options) {
-        panic!("{}", lines(&errors).join("\n"));
-    }
+    let out = build_site(&site, dir.path().join("out"));
     let html = read(&out, "funnel/index.html");
     assert!(html.contains(r#"<main id="main">"#), "{html}");
     assert!(

@@ -25,15 +25,24 @@ pub fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
 /// Builds a good fixture into a fresh temp folder.
 pub fn build_ok(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
+    let out = build_site(&fixture(name), dir.path().join("out"));
+    (dir, out)
+}
+
+/// Builds a site that must build into `out`, and returns `out`.
+pub fn build_site(site: &Path, out: PathBuf) -> PathBuf {
     let options = BuildOptions {
         out: Some(out.clone()),
-        ..BuildOptions::new(fixture(name))
+        ..BuildOptions::new(site)
     };
     if let Err(errors) = funnelcake::build(&options) {
-        panic!("{name} should build:\n{}", lines(&errors).join("\n"));
+        panic!(
+            "{} should build:\n{}",
+            site.display(),
+            lines(&errors).join("\n")
+        );
     }
-    (dir, out)
+    out
 }
 
 pub fn read(out: &Path, file: &str) -> String {

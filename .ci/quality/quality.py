@@ -340,6 +340,18 @@ def check_lighthouse(combo, out, base):
     only = {urllib.parse.unquote(u) for u in split_list(os.environ.get("LH_PAGES"))}
     targets = [p for p in funnel.get("pages", [])
                if p.get("stage") is not None and (not only or urllib.parse.unquote(p["url"]) in only)]
+    # A/B experiments: Lighthouse is a fresh visitor, so the control's page
+    # script would send it to a random arm. Audit each arm on its own URL,
+    # pinned with ?variant= (variants are noindex: no SEO).
+    arms = {}
+    for p in list(targets):
+        experiment = p.get("experiment")
+        if not experiment:
+            continue
+        arms[p["url"]] = "a"
+        for v in experiment.get("variants", []):
+            arms[v["url"]] = v["id"]
+            targets.append({**p, "url": v["url"], "indexable": False, "experiment": None})
     for p in targets:
         path = urllib.parse.unquote(p["url"])  # page rows are named by decoded path
         skip_seo = p.get("layout") == "thankyou" or p.get("indexable") is False
@@ -347,6 +359,8 @@ def check_lighthouse(combo, out, base):
         report_file = WORK / "lh.json"
         report_file.unlink(missing_ok=True)
         url = base + urllib.parse.quote(path)
+        if p["url"] in arms:
+            url += "?variant=" + arms[p["url"]]
         page = combo.page(path)
         cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report_file}",
                f"--only-categories={','.join(cats)}", f"--chrome-flags={CHROME_FLAGS}",

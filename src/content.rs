@@ -5,6 +5,10 @@
 //! clean URL. Drafts are dropped here unless `--drafts` is set. Pages are
 //! returned sorted by URL so that every later stage is deterministic.
 //!
+//! A/B variant files, which an `experiment:` names, are read a second time
+//! once their control is known: their front matter over the control's, at
+//! `/<control>/<id>/` (see [`crate::experiments`]).
+//!
 //! Bodies are not kept: they are most of a site's text (half a gigabyte for
 //! 100,000 pages), and between loading and rendering only their scan is
 //! needed. A page records where its body is ([`BodySource`]) and the render

@@ -8,12 +8,15 @@
 //! themes/, templates/, css/, static/
 //!           ─▶ Theme                   theme
 //! data/     ─▶ data.NAME               data
-//! content/  ─▶ Vec<Page>               content, front_matter, markdown (scan)
+//! content/  ─▶ Vec<Page>               content, front_matter, markdown (scan),
+//!                                      experiments (A/B variants over their control)
 //!           ─▶ Funnel                  funnel: next, thank-you and @/ links resolved
 //!           ─▶ warnings                checks: gaps, dead ends, orphans, ...
 //!           ─▶ CSS bundles             assets (lightningcss, content-hashed)
 //!           ─▶ rendered files          render, forms, markdown (render), sitemap,
-//!                                      map (funnel.json, funnel/index.html)
+//!                                      map (funnel.json, funnel/index.html),
+//!                                      experiments (experiments.json, edge worker),
+//!                                      deploy (_headers, .nojekyll)
 //!           ─▶ OUT                     output: staged, then swapped in
 //! ```
 //!

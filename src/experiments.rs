@@ -10,7 +10,7 @@
 //!
 //! Visitors are assigned once, by weight, and kept in their arm by a
 //! first-party cookie `fc_exp_<id>` holding only the arm's id. A cookie
-//! rather than localStorage, because the edge adapter ([`worker`]) reads
+//! rather than localStorage, because the edge adapter ([`cloudflare_files`]) reads
 //! the same cookie on the server: a site can move from the page script to
 //! Cloudflare and back without reshuffling its visitors.
 

@@ -676,7 +676,7 @@ impl Renderer {
         errors
     }
 
-    /// Renders one component call of a page (checked by [`check_calls`]).
+    /// Renders one component call of a page (checked by [`Renderer::check_calls`]).
     pub fn render_call(
         &self,
         call: &Call,

@@ -214,11 +214,30 @@ def check_vnu(combo, out, html_files):
         (page.vnu_info if ignored else page.vnu).append(text)
 
 
+def experiment_arms(out):
+    """Decoded URL path of every A/B arm (control and variants) to its arm
+    id, from experiments.json. A fresh browser on a control is sent to a
+    random arm, and the redirect aborts the control's own requests; the
+    checks pin each arm to its own URL with ?variant= instead."""
+    try:
+        manifest = json.loads((out / "experiments.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    arms = {}
+    for experiment in manifest.get("experiments", []):
+        for arm in [experiment["control"], *experiment.get("variants", [])]:
+            arms[urllib.parse.unquote(arm["url"])] = arm["id"]
+    return arms
+
+
 def check_browser(combo, out, html_files, base):
     pages = []
+    arms = experiment_arms(out)
     for f in html_files:
         name = page_name(out, f)
         url = base + (MISSING_PATH if name == "404" else urllib.parse.quote(name))
+        if name in arms:
+            url += "?variant=" + arms[name]
         pages.append({"url": url, "name": name, "status": 404 if name == "404" else 200})
     pages_file = WORK / "pages.json"
     result_file = WORK / "axe.json"
@@ -343,14 +362,9 @@ def check_lighthouse(combo, out, base):
     # A/B experiments: Lighthouse is a fresh visitor, so the control's page
     # script would send it to a random arm. Audit each arm on its own URL,
     # pinned with ?variant= (variants are noindex: no SEO).
-    arms = {}
+    arms = experiment_arms(out)
     for p in list(targets):
-        experiment = p.get("experiment")
-        if not experiment:
-            continue
-        arms[p["url"]] = "a"
-        for v in experiment.get("variants", []):
-            arms[v["url"]] = v["id"]
+        for v in (p.get("experiment") or {}).get("variants", []):
             targets.append({**p, "url": v["url"], "indexable": False, "experiment": None})
     for p in targets:
         path = urllib.parse.unquote(p["url"])  # page rows are named by decoded path
@@ -359,8 +373,8 @@ def check_lighthouse(combo, out, base):
         report_file = WORK / "lh.json"
         report_file.unlink(missing_ok=True)
         url = base + urllib.parse.quote(path)
-        if p["url"] in arms:
-            url += "?variant=" + arms[p["url"]]
+        if path in arms:
+            url += "?variant=" + arms[path]
         page = combo.page(path)
         cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report_file}",
                f"--only-categories={','.join(cats)}", f"--chrome-flags={CHROME_FLAGS}",

@@ -296,6 +296,12 @@ fn read_layout(fields: &mut Fields) -> Located<String> {
             "layout",
             format!("layout \"{value}\" is not a template name"),
         );
+    } else if value == "funnel" {
+        // funnel.html draws the map, from a context no page has.
+        let message =
+            "layout \"funnel\" is the funnel map's own: funnelcake builds the map at /funnel/";
+        fields.error("invalid-value", "layout", message).hint =
+            Some("use `landing`, `page` or a template of your own; `funnel_map: false` in site.yaml turns the map off".into());
     }
     Located { value, pos }
 }
@@ -656,6 +662,16 @@ mod tests {
             .starts_with("error: content/p.md:4:7: slug \"a/b\" is not a single URL segment"));
         assert!(
             errors[4].starts_with("error: content/p.md:5:7: `date` \"2026-02-30\" is not a date")
+        );
+    }
+
+    #[test]
+    fn the_map_layout_is_not_a_page_layout() {
+        let errors = parse_page("---\ntitle: T\nlayout: funnel\n---\n").unwrap_err();
+        assert!(
+            errors[0]
+                .starts_with("error: content/p.md:3:9: layout \"funnel\" is the funnel map's own"),
+            "{errors:?}"
         );
     }
 

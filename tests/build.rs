@@ -343,12 +343,9 @@ fn thank_you_page_snapshot() {
 fn deploy_adapters_write_their_host_files() {
     let build_with = |deploy: &str| {
         let (dir, site) = support::copy_fixture("full");
-        let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-        std::fs::write(
-            site.join("site.yaml"),
-            format!("{config}deploy: {deploy}\n"),
-        )
-        .unwrap();
+        support::edit_file(&site.join("site.yaml"), |config| {
+            format!("{config}deploy: {deploy}\n")
+        });
         let out = build_site(&site, dir.path().join("out"));
         (dir, out)
     };

@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 use support::browser::Browser;
 use support::{
-    build_and_serve, build_errors, build_ok, build_site, copy_fixture, field, form_pairs, lines,
-    read, SiteServer,
+    build_and_serve, build_errors, build_ok, build_site, copy_fixture, edit_file, field,
+    form_pairs, lines, read, SiteServer,
 };
 
 const COOKIE: &str = "fc_exp_guide-headline";
@@ -147,9 +147,9 @@ fn experiments_json_lists_every_arm_for_analytics_pipelines() {
 #[test]
 fn the_cloudflare_adapter_emits_a_worker_for_the_controls_only() {
     let (dir, site) = copy_fixture("experiment");
-    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-    let config = format!("{config}deploy: cloudflare\nexperiments:\n  adapter: cloudflare\n");
-    std::fs::write(site.join("site.yaml"), config).unwrap();
+    edit_file(&site.join("site.yaml"), |config| {
+        format!("{config}deploy: cloudflare\nexperiments:\n  adapter: cloudflare\n")
+    });
     let out = build_site(&site, dir.path().join("out"));
 
     let routes: Value = serde_json::from_str(&read(&out, "_routes.json")).unwrap();
@@ -191,13 +191,12 @@ fn bad_experiments_are_errors_at_their_line() {
 #[test]
 fn an_experiment_on_a_thank_you_page_is_a_warning() {
     let (_dir, site) = copy_fixture("experiment");
-    let thanks = site.join("content/thanks.md");
-    let text = std::fs::read_to_string(&thanks).unwrap();
-    let text = text.replace(
-        "layout: thankyou\n",
-        "layout: thankyou\nexperiment:\n  id: thanks-copy\n  variants: { b: thanks-b.md }\n",
-    );
-    std::fs::write(&thanks, text).unwrap();
+    edit_file(&site.join("content/thanks.md"), |text| {
+        text.replace(
+            "layout: thankyou\n",
+            "layout: thankyou\nexperiment:\n  id: thanks-copy\n  variants: { b: thanks-b.md }\n",
+        )
+    });
     std::fs::write(
         site.join("content/thanks-b.md"),
         "---\ntitle: Look in your inbox\n---\n",
@@ -215,10 +214,12 @@ fn an_experiment_on_a_thank_you_page_is_a_warning() {
 }
 
 /// Serves the experiment fixture (with `edit` applied to its site.yaml).
-fn serve_fixture(name: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, SiteServer) {
+fn serve_fixture(
+    name: &str,
+    edit: impl FnOnce(String) -> String,
+) -> (tempfile::TempDir, SiteServer) {
     let (dir, site) = copy_fixture(name);
-    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-    std::fs::write(site.join("site.yaml"), edit(config)).unwrap();
+    edit_file(&site.join("site.yaml"), edit);
     let server = build_and_serve(&site, dir.path());
     (dir, server)
 }
@@ -560,9 +561,9 @@ fn analytics_markup_consent_defaults_and_events() {
 
     // The banner is off when the site handles consent itself.
     let (dir, site) = copy_fixture("analytics");
-    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-    let config = config.replace("analytics:\n", "analytics:\n  consent_banner: false\n");
-    std::fs::write(site.join("site.yaml"), config).unwrap();
+    edit_file(&site.join("site.yaml"), |config| {
+        config.replace("analytics:\n", "analytics:\n  consent_banner: false\n")
+    });
     let out = build_site(&site, dir.path().join("out"));
     let guide = read(&out, "guide/index.html");
     assert!(!guide.contains("consent-banner"));
@@ -679,9 +680,9 @@ fn a_variant_can_reuse_the_control_body() {
 #[test]
 fn a_link_to_a_variant_is_an_error() {
     let (_dir, site) = copy_fixture("experiment");
-    let home = site.join("content/index.md");
-    let text = std::fs::read_to_string(&home).unwrap();
-    std::fs::write(&home, text.replace("(@/guide.md)", "(@/guide-b.md)")).unwrap();
+    edit_file(&site.join("content/index.md"), |text| {
+        text.replace("(@/guide.md)", "(@/guide-b.md)")
+    });
     let errors = lines(&funnelcake::check(&funnelcake::BuildOptions::new(&site)));
     assert_eq!(
         errors[0].lines().next().unwrap(),

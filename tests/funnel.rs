@@ -11,7 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 use support::browser::Browser;
 use support::{
-    build_and_serve, build_errors, build_ok, build_site, field, fixture, form_pairs, lines, read,
+    build_and_serve, build_errors, build_ok, build_site, edit_file, field, fixture, form_pairs,
+    lines, read,
 };
 
 /// The `<form>...</form>` of a built page.
@@ -234,13 +235,14 @@ fn funnel_json_follows_the_schema_with_every_link_kind() {
 /// the temp folder and the output folder in it.
 fn build_with_theme(name: &str, theme: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let (dir, site) = support::copy_fixture(name);
-    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-    let config: String = config
-        .lines()
-        .filter(|l| !l.starts_with("theme:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(site.join("site.yaml"), format!("{config}theme: {theme}\n")).unwrap();
+    edit_file(&site.join("site.yaml"), |config| {
+        let config: String = config
+            .lines()
+            .filter(|l| !l.starts_with("theme:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        format!("{config}theme: {theme}\n")
+    });
     let out = build_site(&site, dir.path().join("out"));
     (dir, out)
 }
@@ -437,12 +439,9 @@ fn a_theme_without_a_funnel_layout_gets_the_standalone_map() {
 #[test]
 fn funnel_map_can_be_turned_off() {
     let (_dir, site) = support::copy_fixture("journey-warnings");
-    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-    std::fs::write(
-        site.join("site.yaml"),
-        format!("{config}funnel_map: false\n"),
-    )
-    .unwrap();
+    edit_file(&site.join("site.yaml"), |config| {
+        format!("{config}funnel_map: false\n")
+    });
     funnelcake::build(&BuildOptions::new(&site)).unwrap();
     assert!(!site.join("public/funnel").exists());
     assert!(site.join("public/funnel.json").is_file());
@@ -553,12 +552,12 @@ fn example_site_opt_in_works_end_to_end_with_the_custom_provider() {
         &site,
     );
     std::fs::remove_dir_all(site.join("public")).ok();
-    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-    let config = config.replace(
-        "provider: netlify",
-        "provider: custom\n  action: /api/subscribe",
-    );
-    std::fs::write(site.join("site.yaml"), config).unwrap();
+    edit_file(&site.join("site.yaml"), |config| {
+        config.replace(
+            "provider: netlify",
+            "provider: custom\n  action: /api/subscribe",
+        )
+    });
     let server = build_and_serve(&site, dir.path());
 
     let mut browser = Browser::launch();

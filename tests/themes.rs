@@ -118,12 +118,9 @@ fn strings_dates_and_options_follow_the_language_and_the_site() {
 #[test]
 fn an_unknown_theme_option_is_an_error_with_a_suggestion() {
     let (_dir, site) = support::copy_fixture("greek");
-    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
-    std::fs::write(
-        site.join("site.yaml"),
-        config.replace("  accent:", "  acent:"),
-    )
-    .unwrap();
+    support::edit_file(&site.join("site.yaml"), |config| {
+        config.replace("  accent:", "  acent:")
+    });
     let errors = errors_of(&site);
     assert!(
         errors.starts_with(

@@ -111,6 +111,12 @@ pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no field {name} in {pairs:?}"))
 }
 
+/// Rewrites a file of a test's site with `change`.
+pub fn edit_file(path: &Path, change: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    std::fs::write(path, change(text)).unwrap();
+}
+
 /// Copies a folder tree (a site to edit in a test).
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {

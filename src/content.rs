@@ -252,10 +252,8 @@ fn load_variant(
     id: &str,
 ) -> Result<Page, Vec<Diagnostic>> {
     let file = display_path(site, path);
-    let text = fs::read_to_string(path)
-        .map_err(|e| vec![Diagnostic::error("io", &file, e.to_string())])?;
-    let control_text = fs::read_to_string(&control.body.path)
-        .map_err(|e| vec![Diagnostic::error("io", &control.file, e.to_string())])?;
+    let text = read_text(path, &file)?;
+    let control_text = read_text(&control.body.path, &control.file)?;
     let control_split = front_matter::split(&control_text, &control.file).map_err(|d| vec![d])?;
     let control_map =
         crate::yaml::Source::new(control_split.yaml, &control.file, control_split.yaml_line)
@@ -319,6 +317,11 @@ fn markdown_files(site: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Diagn
     }
 }
 
+/// The text of a page file; `file` names it in the error.
+fn read_text(path: &Path, file: &str) -> Result<String, Vec<Diagnostic>> {
+    fs::read_to_string(path).map_err(|e| vec![Diagnostic::error("io", file, e.to_string())])
+}
+
 pub(crate) fn load_page(
     site: &Path,
     content_dir: &Path,
@@ -326,8 +329,7 @@ pub(crate) fn load_page(
     config: &Config,
 ) -> Result<Page, Vec<Diagnostic>> {
     let file = display_path(site, path);
-    let text = fs::read_to_string(path)
-        .map_err(|e| vec![Diagnostic::error("io", &file, e.to_string())])?;
+    let text = read_text(path, &file)?;
     let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
     let meta = front_matter::parse(&split, &file, config)?;
     page_from_parts(file, content_dir, path, &text, &split, meta)

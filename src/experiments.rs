@@ -19,7 +19,7 @@ use crate::content::Page;
 use crate::diagnostics::{suggestion, Diagnostic, Pos};
 use crate::front_matter::Located;
 use crate::funnel::Funnel;
-use crate::render::href;
+use crate::render::{href, script_json};
 use crate::yaml::Fields;
 use serde::Serialize;
 use serde_yaml::Value;
@@ -334,13 +334,6 @@ fn arm_path(control: &Page, id: &str) -> String {
     } else {
         variant_path(&control.path, id)
     }
-}
-
-/// JSON with `<` escaped, so it can never close the `<script>` it sits in.
-pub fn script_json(value: &serde_json::Value) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_default()
-        .replace('<', "\\u003c")
 }
 
 /// `OUT/experiments.json`: every experiment with its arms, for analytics

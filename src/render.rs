@@ -385,7 +385,7 @@ fn tracking_json(
     if let Some(price) = price {
         data["price"] = serde_json::json!({ "value": price.amount, "currency": price.currency });
     }
-    crate::experiments::script_json(&data)
+    script_json(&data)
 }
 
 fn component_names(calls: &[Call]) -> Vec<&str> {
@@ -423,6 +423,13 @@ fn stage_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<Sta
     })
 }
 
+/// JSON with `<` escaped, so it can never close the `<script>` it sits in.
+pub fn script_json(value: &serde_json::Value) -> String {
+    serde_json::to_string(value)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+}
+
 /// schema.org `Offer`, with `<` escaped so it can never close its `<script>`.
 fn offer_json_ld(
     meta: &crate::front_matter::FrontMatter,
@@ -444,9 +451,7 @@ fn offer_json_ld(
     if let Some(description) = &meta.description {
         offer["description"] = serde_json::Value::String(description.clone());
     }
-    serde_json::to_string(&offer)
-        .unwrap_or_default()
-        .replace('<', "\\u003c")
+    script_json(&offer)
 }
 
 /// The template of the funnel map page; a theme without it gets the
@@ -956,9 +961,7 @@ pub fn site_context(config: &Config) -> SiteContext<'_> {
             enabled: analytics.enabled(),
             consent_banner: analytics.consent_banner && analytics.needs_consent(),
             events: &analytics.events,
-            events_json: crate::experiments::script_json(
-                &serde_json::to_value(&analytics.events).unwrap_or_default(),
-            ),
+            events_json: script_json(&serde_json::to_value(&analytics.events).unwrap_or_default()),
         },
         privacy_url: config.forms.privacy_url.as_deref(),
         funnel_map: config.funnel_map,

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Build benchmark: wall time and peak memory of `funnelcake build` on
-generated sites (../shared/bench/gen_site.py), output on tmpfs and on disk.
+generated sites (benches/gen_site.py), output on tmpfs and on disk.
 
     python3 benches/build_bench.py               # 1,000 and 10,000 pages
     python3 benches/build_bench.py 1000 100000   # any sizes
     RUNS=7 python3 benches/build_bench.py
 
 Each size is built RUNS times (default 5) into a fresh output folder; the
-median wall time and the largest peak RSS are printed. Compare against the
-reference figures in ../shared/bench/README.md, measured the same way.
+median wall time and the largest peak RSS are printed. To compare with
+another generator's sites (one that also writes the same site for another
+tool), set GEN to its path: it is run as `GEN PAGES DEST --flavor funnelcake`
+and must write DEST/funnelcake/.
 """
 import os
 import shutil
@@ -19,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GEN = ROOT.parent / "shared" / "bench" / "gen_site.py"
+GEN = Path(os.environ.get("GEN", ROOT / "benches" / "gen_site.py"))
 BIN = ROOT / "target" / "release" / "funnelcake"
 RUNS = int(os.environ.get("RUNS", "5"))
 
@@ -45,7 +47,8 @@ def run_once(site, out):
 def bench(pages, work):
     site_root = work / f"site{pages}"
     if not (site_root / "funnelcake").exists():
-        subprocess.run([sys.executable, str(GEN), str(pages), str(site_root), "--flavor", "funnelcake"],
+        flavor = [] if "GEN" not in os.environ else ["--flavor", "funnelcake"]
+        subprocess.run([sys.executable, str(GEN), str(pages), str(site_root), *flavor],
                        check=True, stdout=subprocess.DEVNULL)
     site = site_root / "funnelcake"
     for label, out_base in (("tmpfs", Path("/dev/shm")), ("disk", work)):

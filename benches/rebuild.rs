@@ -1,5 +1,5 @@
 //! Dev-server rebuild benchmark: the work from a saved page edit to the
-//! rebuilt output being ready, on generated sites (../shared/bench).
+//! rebuilt output being ready, on sites made by `benches/gen_site.py`.
 //!
 //!     cargo bench --bench rebuild              # 1,000 and 10,000 pages
 //!     cargo bench --bench rebuild -- 100000
@@ -9,7 +9,7 @@
 //! makes after its debounce), median and worst printed. A title edit,
 //! which every page sees through `journey`, is timed too.
 
-use funnelcake::session::Session;
+use funnelcake::serve::Session;
 use funnelcake::BuildOptions;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,10 +31,9 @@ fn main() {
         let site_root = work.join(format!("site{pages}"));
         if !site_root.join("funnelcake").exists() {
             let status = Command::new("python3")
-                .arg(root.join("../shared/bench/gen_site.py"))
+                .arg(root.join("benches/gen_site.py"))
                 .arg(pages.to_string())
                 .arg(&site_root)
-                .args(["--flavor", "funnelcake"])
                 .stdout(std::process::Stdio::null())
                 .status()
                 .expect("python3");

@@ -141,19 +141,8 @@ fn serve(options: funnelcake::serve::ServeOptions, open: bool) -> ExitCode {
         }
     };
     eprintln!("serving {site} at {}/ (Ctrl-C to stop)", server.url);
-    if open {
-        let opener = if cfg!(target_os = "macos") {
-            "open"
-        } else {
-            "xdg-open"
-        };
-        if std::process::Command::new(opener)
-            .arg(format!("{}/", server.url))
-            .spawn()
-            .is_err()
-        {
-            eprintln!("could not open a browser; visit {}/", server.url);
-        }
+    if open && open::that_detached(format!("{}/", server.url)).is_err() {
+        eprintln!("could not open a browser; visit {}/", server.url);
     }
     // Requests and rebuilds run on their own threads; the main thread waits
     // for Ctrl-C (or SIGTERM), then stops the watcher, closes the reload
@@ -178,7 +167,7 @@ fn serve(options: funnelcake::serve::ServeOptions, open: bool) -> ExitCode {
 }
 
 fn new(dir: &std::path::Path, theme: &str) -> ExitCode {
-    match funnelcake::scaffold::new_site(dir, theme) {
+    match funnelcake::new_site(dir, theme) {
         Ok(files) => {
             eprintln!("created {} with the {theme} theme:", dir.display());
             for file in files {

@@ -10,7 +10,7 @@
 //! a half-written file), and remove the files the new build no longer makes.
 //! [`Writer::abort`] throws the staging folder away.
 
-use crate::fs::{self, FsResult};
+use crate::base::fs::{self, FsResult};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,16 +21,9 @@ const STAGING_DIR: &str = ".funnelcake-staging";
 /// deploy checkout, and our own staging folder.
 const PRESERVED: &[&str] = &[".git", STAGING_DIR];
 
-/// One file of the build, relative to OUT with `/` separators.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
-
 /// What happened to one output file while staging.
 #[derive(Debug)]
-pub struct Staged {
+pub(crate) struct Staged {
     path: String,
     /// The staged copy, or `None` when OUT already holds these bytes.
     staged: Option<PathBuf>,
@@ -46,7 +39,7 @@ pub struct WriteStats {
 
 /// Stages output files and commits or aborts them as one.
 #[derive(Debug)]
-pub struct Writer {
+pub(crate) struct Writer {
     out: PathBuf,
     staging: PathBuf,
     created_out: bool,
@@ -54,7 +47,7 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn new(out: &Path) -> FsResult<Writer> {
+    pub(crate) fn new(out: &Path) -> FsResult<Writer> {
         let created_out = !out.exists();
         let staging = out.join(STAGING_DIR);
         fs::remove_dir_all(&staging)?;
@@ -68,7 +61,7 @@ impl Writer {
     }
 
     /// Stages one file; safe to call from many threads.
-    pub fn stage(&self, path: &str, bytes: &[u8]) -> FsResult<Staged> {
+    pub(crate) fn stage(&self, path: &str, bytes: &[u8]) -> FsResult<Staged> {
         if fs::has_contents(&self.out.join(path), bytes) {
             return Ok(Staged {
                 path: path.to_string(),
@@ -85,7 +78,7 @@ impl Writer {
     }
 
     /// Moves every staged file into place and removes stale files.
-    pub fn commit(self, files: Vec<Staged>) -> FsResult<WriteStats> {
+    pub(crate) fn commit(self, files: Vec<Staged>) -> FsResult<WriteStats> {
         let mut stats = WriteStats::default();
         let keep: HashSet<PathBuf> = files.iter().map(|f| self.out.join(&f.path)).collect();
         for file in files {
@@ -104,7 +97,7 @@ impl Writer {
     }
 
     /// Throws away everything staged; OUT is left as it was before the build.
-    pub fn abort(self) {
+    pub(crate) fn abort(self) {
         // Best effort: the build already failed, and this error would hide its cause.
         let _ = fs::remove_dir_all(&self.staging);
         if self.created_out {

@@ -5,7 +5,7 @@
 //! page, a tripwire offer, and a privacy page. It uses components, so a new
 //! user sees the syntax in working pages.
 
-use crate::theme;
+use crate::input::theme;
 use include_dir::{include_dir, Dir};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,7 @@ pub fn new_site(dir: &Path, theme_name: &str) -> Result<Vec<PathBuf>, String> {
     if !themes.contains(&theme_name) {
         return Err(format!(
             "unknown theme \"{theme_name}\"{}; built-in themes: {}",
-            crate::diagnostics::suggestion(theme_name, themes.iter().copied()),
+            crate::base::diagnostics::suggestion(theme_name, themes.iter().copied()),
             themes.join(", ")
         ));
     }

@@ -6,24 +6,25 @@
 //! nothing. Independent stages (theme, data, content) all run even when one
 //! fails, so a run reports every error it can find.
 
-use crate::assets::{self, Css};
-use crate::checks;
-use crate::components;
-use crate::config::{self, Config, CONFIG_FILE};
-use crate::content::{self, Page};
-use crate::data;
-use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
-use crate::fs;
+use crate::base::diagnostics::{display_path, Diagnostic, Diagnostics};
+use crate::base::fs;
+use crate::base::yaml::Value;
+use crate::funnel::checks;
 use crate::funnel::{self, Funnel, OtherOutputs};
-use crate::i18n::Strings;
-use crate::map::FunnelMap;
-use crate::markdown;
+use crate::input::config::{self, Config, CONFIG_FILE};
+use crate::input::data;
+use crate::input::i18n::Strings;
+use crate::input::theme::{self, Theme};
 use crate::output::{WriteStats, Writer};
-use crate::render::{self, Globals, PageContext, Renderer};
-use crate::sitemap;
-use crate::theme::{self, Theme};
+use crate::page::components;
+use crate::page::content::{self, Page};
+use crate::page::markdown;
+use crate::render::assets::{self, Css};
+use crate::render::context::{self, PageContext};
+use crate::render::map::FunnelMap;
+use crate::render::renderer::{Globals, Renderer, MAP_TEMPLATE};
+use crate::render::sitemap;
 use rayon::prelude::*;
-use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
@@ -201,7 +202,7 @@ pub(crate) fn link(
         config_text: &inputs.config_text,
         funnel: &funnel,
         privacy_page: privacy.and_then(|(_, page)| page),
-        today: &checks::today(),
+        today: &crate::base::date::today(),
     }));
     let renderer = match renderer {
         Some(renderer) => renderer,
@@ -327,9 +328,8 @@ fn make_renderer(
 ) -> Result<Renderer, Diagnostics> {
     let strings = Strings::load(theme, &config.language).map_err(sorted)?;
     let globals = Globals {
-        site: render::site_context(config),
-        theme,
-        journey: render::journey(config, &strings, funnel),
+        site: context::site_context(config),
+        journey: context::journey(config, &strings, funnel),
         strings,
         data,
         css: &css.urls,
@@ -374,13 +374,9 @@ impl Prepared {
 
     pub(crate) fn render_page(&self, index: usize) -> Result<String, Diagnostic> {
         let page = &self.funnel.pages[index];
-        let resolve = |path: &str| {
-            self.funnel
-                .page(path)
-                .map(|p| render::href(&self.config, &p.path))
-        };
+        let resolve = |path: &str| self.funnel.page(path).map(|p| self.config.href(&p.path));
         let content = markdown::render(&page.read_body()?, &resolve);
-        let mut context = render::page_context(
+        let mut context = context::page_context(
             &self.config,
             self.renderer.strings(),
             &self.funnel,
@@ -451,16 +447,19 @@ impl Prepared {
             emit(file.path, file.bytes, "sitemap");
         }
         let css_paths: Vec<&str> = self.css.files.iter().map(|f| f.path.as_str()).collect();
-        for file in crate::deploy::files(&self.config, &self.funnel.pages, &css_paths) {
+        for file in crate::render::deploy::files(&self.config, &self.funnel.pages, &css_paths) {
             emit(file.path, file.bytes, "deploy");
         }
         let map = FunnelMap::new(&self.config, &self.funnel);
         let json = map.to_json().into_bytes();
         emit("funnel.json".into(), json, "funnel.json");
-        let manifest = crate::experiments::manifest(&self.config, &self.funnel).into_bytes();
+        let manifest =
+            crate::render::experiments::manifest(&self.config, &self.funnel).into_bytes();
         emit("experiments.json".into(), manifest, "experiments.json");
         if self.config.experiments_adapter == "cloudflare" {
-            for (path, text) in crate::experiments::cloudflare_files(&self.config, &self.funnel) {
+            for (path, text) in
+                crate::render::experiments::cloudflare_files(&self.config, &self.funnel)
+            {
                 emit(path, text.into_bytes(), "experiments");
             }
         }
@@ -488,7 +487,7 @@ impl Prepared {
     /// standalone page for a theme without one (a site-local theme that
     /// extends no built-in theme), so such themes keep working.
     fn render_map(&self, map: &FunnelMap) -> Result<String, Diagnostic> {
-        if !self.renderer.has_template(render::MAP_TEMPLATE) {
+        if !self.renderer.has_template(MAP_TEMPLATE) {
             let icon = self
                 .theme
                 .layer("static")
@@ -515,9 +514,9 @@ impl Prepared {
         PageContext {
             title,
             description: None,
-            url: render::href(&self.config, path),
-            permalink: render::permalink(&self.config, path),
-            canonical: render::permalink(&self.config, path),
+            url: self.config.href(path),
+            permalink: self.config.permalink(path),
+            canonical: self.config.permalink(path),
             path,
             source,
             layout,
@@ -600,7 +599,7 @@ fn dedup_template_errors(errors: Diagnostics) -> Diagnostics {
 }
 
 /// OUT may never be the site folder, an input folder, or a folder that holds them.
-pub fn check_output_dir(site: &Path, out: &Path) -> Result<(), Diagnostic> {
+pub(crate) fn check_output_dir(site: &Path, out: &Path) -> Result<(), Diagnostic> {
     let site_abs = fs::absolute(site);
     let out_abs = fs::absolute(out);
     let protected = [

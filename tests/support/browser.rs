@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tungstenite::{Message, WebSocket};
 
-pub struct Browser {
+pub(crate) struct Browser {
     child: Child,
     _profile: tempfile::TempDir,
     socket: WebSocket<TcpStream>,
@@ -27,7 +27,7 @@ fn chromium_path() -> String {
 
 impl Browser {
     /// Starts a headless Chromium with one blank page and attaches to it.
-    pub fn launch() -> Browser {
+    pub(crate) fn launch() -> Browser {
         let path = chromium_path();
         assert!(
             std::path::Path::new(&path).exists(),
@@ -75,11 +75,17 @@ impl Browser {
         });
         let page_url = page_socket_url(port);
         let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // A generous timeout for the handshake (a loaded machine answers
+        // slowly), then a short one, so draining events never waits long.
         stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
+            .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
         let (socket, _) =
             tungstenite::client(page_url.as_str(), stream).expect("attach to the page");
+        socket
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         let mut browser = Browser {
             child,
             _profile: profile,
@@ -93,7 +99,7 @@ impl Browser {
     }
 
     /// Sends a command and waits for its result; panics on a protocol error.
-    pub fn call(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let message = json!({ "id": id, "method": method, "params": params });
@@ -136,7 +142,7 @@ impl Browser {
     }
 
     /// Waits for an event named `method` (received after the last wait).
-    pub fn wait_for_event(&mut self, method: &str, timeout: Duration) -> Value {
+    pub(crate) fn wait_for_event(&mut self, method: &str, timeout: Duration) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(at) = self.events.iter().position(|e| e["method"] == method) {
@@ -152,7 +158,7 @@ impl Browser {
     }
 
     /// Forgets the events received so far.
-    pub fn clear_events(&mut self) {
+    pub(crate) fn clear_events(&mut self) {
         // Only what is already there: a short read timeout, not the usual one.
         let stream = self.socket.get_mut();
         stream
@@ -169,7 +175,7 @@ impl Browser {
     }
 
     /// Loads `url` and waits for its load event.
-    pub fn navigate(&mut self, url: &str) {
+    pub(crate) fn navigate(&mut self, url: &str) {
         self.clear_events();
         self.call("Page.navigate", json!({ "url": url }));
         self.wait_for_event("Page.loadEventFired", Duration::from_secs(20));
@@ -178,7 +184,7 @@ impl Browser {
     /// Loads `url` and returns every protocol event from the start of the
     /// navigation until `settle` after the load event (paint and network
     /// events, redirects included).
-    pub fn navigate_recording(&mut self, url: &str, settle: Duration) -> Vec<Value> {
+    pub(crate) fn navigate_recording(&mut self, url: &str, settle: Duration) -> Vec<Value> {
         self.clear_events();
         self.call("Page.navigate", json!({ "url": url }));
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -203,7 +209,7 @@ impl Browser {
     }
 
     /// Turns off the page's own JavaScript, as a visitor with JS disabled.
-    pub fn disable_javascript(&mut self) {
+    pub(crate) fn disable_javascript(&mut self) {
         self.call(
             "Emulation.setScriptExecutionDisabled",
             json!({ "value": true }),
@@ -212,7 +218,7 @@ impl Browser {
 
     /// Evaluates `expression` in the page (DevTools' own evaluation, which
     /// works even when the page's scripts are off) and returns its value.
-    pub fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) fn eval(&mut self, expression: &str) -> Value {
         let result = self.call(
             "Runtime.evaluate",
             json!({ "expression": expression, "returnByValue": true }),
@@ -221,7 +227,7 @@ impl Browser {
     }
 
     /// Polls `expression` until it is true.
-    pub fn wait_until(&mut self, expression: &str, timeout: Duration) {
+    pub(crate) fn wait_until(&mut self, expression: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
             if self.eval(expression) == Value::Bool(true) {
@@ -248,14 +254,14 @@ impl Browser {
     }
 
     /// Focuses the element and types `text` as keyboard input.
-    pub fn type_into(&mut self, selector: &str, text: &str) {
+    pub(crate) fn type_into(&mut self, selector: &str, text: &str) {
         let node = self.node(selector);
         self.call("DOM.focus", json!({ "nodeId": node }));
         self.call("Input.insertText", json!({ "text": text }));
     }
 
     /// Clicks the middle of the element with the mouse.
-    pub fn click(&mut self, selector: &str) {
+    pub(crate) fn click(&mut self, selector: &str) {
         let node = self.node(selector);
         self.call("DOM.scrollIntoViewIfNeeded", json!({ "nodeId": node }));
         let model = self.call("DOM.getBoxModel", json!({ "nodeId": node }));
@@ -276,7 +282,7 @@ impl Browser {
     }
 
     /// The URL of the page now shown.
-    pub fn url(&mut self) -> String {
+    pub(crate) fn url(&mut self) -> String {
         let history = self.call("Page.getNavigationHistory", json!({}));
         let current = history["currentIndex"].as_u64().unwrap() as usize;
         history["entries"][current]["url"]

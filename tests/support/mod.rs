@@ -2,12 +2,12 @@
 //! folders, and the diagnostics they produce as text.
 #![allow(dead_code)]
 
-pub mod browser;
+pub(crate) mod browser;
 
 use funnelcake::{BuildOptions, Diagnostics};
 use std::path::{Path, PathBuf};
 
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
@@ -15,7 +15,7 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// A copy of fixture `name` in a fresh temp folder, to edit: the folder
 /// and the site's path in it.
-pub fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     copy_tree(&fixture(name), &site);
@@ -23,14 +23,14 @@ pub fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Builds a good fixture into a fresh temp folder.
-pub fn build_ok(name: &str) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn build_ok(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = build_site(&fixture(name), dir.path().join("out"));
     (dir, out)
 }
 
 /// Builds a site that must build into `out`, and returns `out`.
-pub fn build_site(site: &Path, out: PathBuf) -> PathBuf {
+pub(crate) fn build_site(site: &Path, out: PathBuf) -> PathBuf {
     let options = BuildOptions {
         out: Some(out.clone()),
         ..BuildOptions::new(site)
@@ -45,17 +45,17 @@ pub fn build_site(site: &Path, out: PathBuf) -> PathBuf {
     out
 }
 
-pub fn read(out: &Path, file: &str) -> String {
+pub(crate) fn read(out: &Path, file: &str) -> String {
     std::fs::read_to_string(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-pub fn lines(diagnostics: &Diagnostics) -> Vec<String> {
+pub(crate) fn lines(diagnostics: &Diagnostics) -> Vec<String> {
     diagnostics.iter().map(|d| d.to_string()).collect()
 }
 
 /// Builds a broken fixture into an output folder holding an old file, and
 /// checks that the build failed and left that folder exactly as it was.
-pub fn build_errors(name: &str) -> String {
+pub(crate) fn build_errors(name: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
@@ -88,7 +88,7 @@ pub fn build_errors(name: &str) -> String {
 }
 
 /// Builds `site` for `server`'s address and serves it.
-pub fn build_and_serve(site: &Path, dir: &Path) -> SiteServer {
+pub(crate) fn build_and_serve(site: &Path, dir: &Path) -> SiteServer {
     let server = SiteServer::bind();
     let out = dir.join("out");
     let options = BuildOptions {
@@ -103,7 +103,7 @@ pub fn build_and_serve(site: &Path, dir: &Path) -> SiteServer {
     server
 }
 
-pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()
         .find(|(k, _)| k == name)
@@ -112,13 +112,13 @@ pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// Rewrites a file of a test's site with `change`.
-pub fn edit_file(path: &Path, change: impl FnOnce(String) -> String) {
+pub(crate) fn edit_file(path: &Path, change: impl FnOnce(String) -> String) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     std::fs::write(path, change(text)).unwrap();
 }
 
 /// Copies a folder tree (a site to edit in a test).
-pub fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let target = to.join(entry.path().strip_prefix(from).unwrap());
@@ -131,14 +131,14 @@ pub fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body into pairs.
-pub fn form_pairs(body: &str) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(body: &str) -> Vec<(String, String)> {
     funnelcake::serve::parse_form(body).unwrap_or_else(|| panic!("not a form body: {body}"))
 }
 
 /// A stand-in for a hosting platform and a form backend: serves a built
 /// site from OUT and takes form posts at `/api/subscribe`, answering each
 /// with a 303 to the post's `redirect` field, as a custom endpoint would.
-pub struct SiteServer {
+pub(crate) struct SiteServer {
     pub url: String,
     pub posts: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     server: std::sync::Arc<tiny_http::Server>,
@@ -146,7 +146,7 @@ pub struct SiteServer {
 
 impl SiteServer {
     /// Binds a free port; call [`SiteServer::serve`] once OUT is built.
-    pub fn bind() -> SiteServer {
+    pub(crate) fn bind() -> SiteServer {
         let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
         let port = server.server_addr().to_ip().unwrap().port();
         SiteServer {
@@ -156,7 +156,7 @@ impl SiteServer {
         }
     }
 
-    pub fn serve(&self, out: &Path) {
+    pub(crate) fn serve(&self, out: &Path) {
         let server = self.server.clone();
         let posts = self.posts.clone();
         let out = out.to_path_buf();

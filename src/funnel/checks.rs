@@ -1,0 +1,237 @@
+//! The journey check: warnings about a funnel that builds but leaks.
+//!
+//! A build with these is still a valid site; `check` and `build` both print
+//! them. Each kind has a stable code, documented in the README:
+//!
+//! | code | what it means |
+//! |---|---|
+//! | `unserved-stage` | a journey stage that no page serves (a gap) |
+//! | `orphan-page` | a page that nothing links to (the home page excepted) |
+//! | `dead-end` | a page with a stage but no way onward |
+//! | `backward-next` | a `next` that goes back to an earlier stage |
+//! | `thank-you-layout` | an opt-in whose thank-you page is not a `thankyou` page |
+//! | `missing-description` | an indexable page without a description |
+//! | `expired` | an `expires` date in the past |
+//! | `thank-you-experiment` | an A/B experiment on a thank-you page |
+
+use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::funnel::{Funnel, LinkKind};
+use crate::input::config::{Config, CONFIG_FILE};
+
+/// Everything the journey check looks at.
+pub(crate) struct Journey<'a> {
+    pub config: &'a Config,
+    pub config_text: &'a str,
+    pub funnel: &'a Funnel,
+    /// The page `forms.privacy_url` names, which the forms link to.
+    pub privacy_page: Option<usize>,
+    /// `YYYY-MM-DD`, to compare `expires` with.
+    pub today: &'a str,
+}
+
+/// Every funnel warning of the site.
+pub(crate) fn journey_warnings(journey: &Journey) -> Diagnostics {
+    let mut warnings = Diagnostics::new();
+    unserved_stages(journey, &mut warnings);
+    for index in 0..journey.funnel.pages.len() {
+        page_warnings(journey, index, &mut warnings);
+    }
+    warnings
+}
+
+fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {
+    let funnel = journey.funnel;
+    for stage in &journey.config.journey {
+        let served = funnel
+            .pages
+            .iter()
+            .any(|p| p.meta.stage.as_deref() == Some(stage.id.as_str()));
+        if served {
+            continue;
+        }
+        let message = format!(
+            "journey stage \"{}\" has no page (a gap in the funnel)",
+            stage.id
+        );
+        let hint = format!(
+            "add a page with `stage: {}`, or remove the stage from `journey:`",
+            stage.id
+        );
+        warnings.push(
+            Diagnostic::warning("unserved-stage", CONFIG_FILE, message)
+                .at_pos(stage_position(journey.config_text, &stage.id))
+                .with_hint(hint),
+        );
+    }
+}
+
+/// Where a custom journey names a stage in site.yaml, or the `journey:` key.
+fn stage_position(text: &str, id: &str) -> Option<Pos> {
+    let mut in_journey = false;
+    let mut journey_pos = None;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if indent == 0 && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            in_journey = trimmed.starts_with("journey:");
+            if in_journey {
+                journey_pos = Some(Pos::new(index + 1, 1));
+            }
+            continue;
+        }
+        if !in_journey {
+            continue;
+        }
+        for pattern in [
+            format!("id: {id}"),
+            format!("id: \"{id}\""),
+            format!("- {id}"),
+        ] {
+            if let Some(at) = line.find(&pattern) {
+                let column = line[..at].chars().count() + 1;
+                let column = if pattern.starts_with('-') {
+                    column + 2
+                } else {
+                    column + 4
+                };
+                return Some(Pos::new(index + 1, column));
+            }
+        }
+    }
+    journey_pos
+}
+
+fn page_warnings(journey: &Journey, index: usize, warnings: &mut Diagnostics) {
+    let config = journey.config;
+    let funnel = journey.funnel;
+    let page = &funnel.pages[index];
+    let meta = &page.meta;
+    let onward = funnel.links[index].iter().any(|l| l.to != index);
+
+    // Visitors reach a variant through its control.
+    let linked = !funnel.incoming[index].is_empty()
+        || journey.privacy_page == Some(index)
+        || page.variant.is_some();
+    if page.path != "/" && !linked {
+        let hint = "link it with `next:`, a form's `thank_you:` or `[text](@/path.md)` from another page, or delete it";
+        warnings.push(
+            Diagnostic::warning(
+                "orphan-page",
+                &page.file,
+                format!("no page links to {} (an orphan page)", page.path),
+            )
+            .with_hint(hint),
+        );
+    }
+    if let Some(stage) = &meta.stage {
+        if !onward {
+            let hint = "add `next:`, a form, or a link to the next step";
+            warnings.push(
+                Diagnostic::warning(
+                    "dead-end",
+                    &page.file,
+                    format!("stage \"{stage}\" page has no next step (dead end)"),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+    if let (Some(next), Some(to)) = (&meta.next, funnel.link_target(index, LinkKind::Next)) {
+        let here = meta.stage.as_deref().and_then(|s| config.stage_index(s));
+        let there = funnel.pages[to]
+            .meta
+            .stage
+            .as_deref()
+            .and_then(|s| config.stage_index(s));
+        if let (Some(here), Some(there)) = (here, there) {
+            if there < here {
+                let message = format!(
+                    "`next` goes back from stage \"{}\" to the earlier stage \"{}\"",
+                    config.journey[here].id, config.journey[there].id
+                );
+                let hint =
+                    "a funnel moves forward: point `next` at a page of this or a later stage";
+                warnings.push(
+                    Diagnostic::warning("backward-next", &page.file, message)
+                        .at_pos(next.pos)
+                        .with_hint(hint),
+                );
+            }
+        }
+    }
+    let thank_you = meta.form.as_ref().and_then(|f| f.thank_you.as_ref());
+    if let (Some(thank_you), Some(to)) = (thank_you, funnel.link_target(index, LinkKind::Form)) {
+        let target = &funnel.pages[to];
+        if target.meta.layout.value != "thankyou" {
+            let message = format!(
+                "the form's thank-you page {} has layout \"{}\", not \"thankyou\"",
+                target.file, target.meta.layout.value
+            );
+            let hint = format!(
+                "set `layout: thankyou` in {}, so it is kept out of search and sitemaps",
+                target.file
+            );
+            warnings.push(
+                Diagnostic::warning("thank-you-layout", &page.file, message)
+                    .at_pos(thank_you.pos)
+                    .with_hint(hint),
+            );
+        }
+    }
+    if let Some(experiment) = meta
+        .experiment
+        .as_ref()
+        .filter(|_| meta.layout.value == "thankyou")
+    {
+        let message = format!(
+            "experiment \"{}\" runs on a thank-you page, which only people who already opted in see",
+            experiment.id
+        );
+        let hint = "test the opt-in page that leads here instead: that is where the split changes what visitors do";
+        warnings.push(
+            Diagnostic::warning("thank-you-experiment", &page.file, message)
+                .at_pos(experiment.pos)
+                .with_hint(hint),
+        );
+    }
+    if meta.description.is_none() && !page.is_noindex() && !meta.draft {
+        let hint = "add `description:`, one or two sentences for search results and link previews";
+        warnings.push(
+            Diagnostic::warning(
+                "missing-description",
+                &page.file,
+                "the page has no description",
+            )
+            .with_hint(hint),
+        );
+    }
+    if let Some(expires) = &meta.expires {
+        if expires
+            .value
+            .get(..10)
+            .is_some_and(|day| day < journey.today)
+        {
+            let message = format!("the offer expired on {}", &expires.value[..10]);
+            let hint = "update or remove `expires:`, or take the page down";
+            warnings.push(
+                Diagnostic::warning("expired", &page.file, message)
+                    .at_pos(expires.pos)
+                    .with_hint(hint),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_positions() {
+        let text = "title: x\njourney:\n  - { id: discover, title: D }\n  - id: signup\n    title: S\nforms: {}\n";
+        assert_eq!(stage_position(text, "discover"), Some(Pos::new(3, 11)));
+        assert_eq!(stage_position(text, "signup"), Some(Pos::new(4, 9)));
+        assert_eq!(stage_position(text, "other"), Some(Pos::new(2, 1)));
+        assert_eq!(stage_position("title: x\n", "aware"), None);
+    }
+}

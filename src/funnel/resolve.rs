@@ -1,0 +1,438 @@
+//! Pages into a [`Funnel`]: the third stage of the pipeline.
+//!
+//! Resolves every reference between pages (`next`, `form.thank_you` and
+//! `@/` links in bodies, anchors included), reports the ones that point
+//! nowhere at their line and column, and records the resulting link graph:
+//! who leads where, and who leads here. The render stage reads the journey
+//! context of each page from here.
+
+use crate::base::diagnostics::{suggestion, Diagnostic, Diagnostics, Pos};
+use crate::base::url::normalize;
+use crate::base::yaml::Located;
+use crate::input::config::Config;
+use crate::page::content::Page;
+use crate::page::markdown;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// How one page leads to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum LinkKind {
+    /// The opt-in form's thank-you page.
+    Form,
+    /// The page's `next` step.
+    Next,
+    /// An internal link in the body.
+    Link,
+}
+
+/// A resolved link between two pages (indexes into [`Funnel::pages`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Link {
+    pub to: usize,
+    pub kind: LinkKind,
+}
+
+/// The pages with every reference resolved.
+#[derive(Debug)]
+pub(crate) struct Funnel {
+    /// Sorted by URL path. Shared, so the dev server can swap one page
+    /// without copying the others.
+    pub pages: Vec<Arc<Page>>,
+    /// Content path (`offers/kit.md`) to page index.
+    by_content_path: HashMap<String, usize>,
+    /// Outgoing links of each page, sorted and without duplicates.
+    pub links: Vec<Vec<Link>>,
+    /// Pages leading to each page, sorted.
+    pub incoming: Vec<Vec<usize>>,
+    /// The warnings about each page's links, kept so that re-linking one
+    /// edited page can reuse the others' (boxed: most pages have none or
+    /// one, and a vector's spare room, times every page, adds up).
+    link_warnings: Vec<Box<[Diagnostic]>>,
+}
+
+impl Funnel {
+    pub(crate) fn page(&self, content_path: &str) -> Option<&Page> {
+        self.index_of(content_path).map(|i| &*self.pages[i])
+    }
+
+    pub(crate) fn index_of(&self, content_path: &str) -> Option<usize> {
+        self.by_content_path.get(normalize(content_path)).copied()
+    }
+
+    /// The page at a site path (`/guide/`; `/guide` also finds it).
+    pub(crate) fn index_at(&self, path: &str) -> Option<usize> {
+        let found = |path: &str| {
+            self.pages
+                .binary_search_by(|p| p.path.as_str().cmp(path))
+                .ok()
+        };
+        if path.ends_with('/') {
+            found(path)
+        } else {
+            found(&format!("{path}/"))
+        }
+    }
+
+    /// The target of the first link of `kind` from page `from`.
+    pub(crate) fn link_target(&self, from: usize, kind: LinkKind) -> Option<usize> {
+        self.links[from]
+            .iter()
+            .find(|l| l.kind == kind)
+            .map(|l| l.to)
+    }
+}
+
+/// Everything outside the pages that a root-relative link may point at:
+/// static files and generated files, as output paths (`favicon.svg`).
+pub(crate) type OtherOutputs = HashSet<String>;
+
+/// Resolves all references; errors for every one that points nowhere.
+/// When `previous` holds the funnel these pages replace and the indexes of
+/// the pages that changed, only those pages' links are resolved again. The caller guarantees that no page was added,
+/// removed or moved, and that no changed page's headings changed, so the
+/// other pages' links still resolve the same way.
+pub(crate) fn relink(
+    config: &Config,
+    pages: Vec<Arc<Page>>,
+    drafts: &[String],
+    others: &OtherOutputs,
+    previous: Option<(&Funnel, &[usize])>,
+) -> Result<(Funnel, Diagnostics), Diagnostics> {
+    let by_content_path = match previous {
+        Some((old, _)) => old.by_content_path.clone(),
+        None => pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.content_path.clone(), i))
+            .collect(),
+    };
+    let mut funnel = Funnel {
+        pages,
+        by_content_path,
+        links: Vec::new(),
+        incoming: Vec::new(),
+        link_warnings: Vec::new(),
+    };
+    let resolver = Resolver {
+        config,
+        funnel: &funnel,
+        drafts,
+        others,
+        base_path: config.base_path(),
+    };
+    let resolve_page = |i: usize| {
+        let mut diagnostics = Diagnostics::new();
+        let links = resolver.page_links(i, &mut diagnostics);
+        (links, diagnostics.into_iter().collect())
+    };
+    let per_page: Vec<(Vec<Link>, Box<[Diagnostic]>)> = match previous {
+        Some((old, changed)) => {
+            let mut per_page: Vec<(Vec<Link>, Box<[Diagnostic]>)> = old
+                .links
+                .iter()
+                .cloned()
+                .zip(old.link_warnings.iter().cloned())
+                .collect();
+            for &i in changed {
+                per_page[i] = resolve_page(i);
+            }
+            per_page
+        }
+        None => (0..funnel.pages.len())
+            .into_par_iter()
+            .map(resolve_page)
+            .collect(),
+    };
+    let mut diagnostics = Diagnostics::new();
+    let mut links = Vec::with_capacity(per_page.len());
+    let mut link_warnings = Vec::with_capacity(per_page.len());
+    for (page_links, page_diagnostics) in per_page {
+        links.push(page_links);
+        diagnostics.extend(page_diagnostics.iter().cloned());
+        link_warnings.push(page_diagnostics);
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let mut incoming: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); links.len()];
+    for (from, outgoing) in links.iter().enumerate() {
+        for link in outgoing.iter().filter(|l| l.to != from) {
+            incoming[link.to].insert(from);
+        }
+    }
+    funnel.links = links;
+    funnel.link_warnings = link_warnings;
+    funnel.incoming = incoming
+        .into_iter()
+        .map(|s| s.into_iter().collect())
+        .collect();
+    Ok((funnel, diagnostics))
+}
+
+/// The site path of a root-relative URL: without query, fragment and the
+/// base path (`/shop/guide/?a#b` → `/guide/` under `/shop`).
+fn site_path<'a>(url: &'a str, base_path: &str) -> &'a str {
+    let path = url.split(['#', '?']).next().unwrap_or(url);
+    path.strip_prefix(base_path)
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or(path)
+}
+
+struct Resolver<'a> {
+    config: &'a Config,
+    funnel: &'a Funnel,
+    drafts: &'a [String],
+    others: &'a OtherOutputs,
+    base_path: &'a str,
+}
+
+impl Resolver<'_> {
+    fn page_links(&self, index: usize, diagnostics: &mut Diagnostics) -> Vec<Link> {
+        let page = &self.funnel.pages[index];
+        let mut links = BTreeSet::new();
+        if let Some(next) = &page.meta.next {
+            if let Some(to) = self.reference(page, "next", next, diagnostics) {
+                links.insert(Link {
+                    to,
+                    kind: LinkKind::Next,
+                });
+            }
+        }
+        if let Some(to) = self.form_target(page, diagnostics) {
+            links.insert(Link {
+                to,
+                kind: LinkKind::Form,
+            });
+        }
+        for link in &page.scan.links {
+            if let Some(to) = self.body_link(page, link, diagnostics) {
+                links.insert(Link {
+                    to,
+                    kind: LinkKind::Link,
+                });
+            }
+        }
+        links.into_iter().collect()
+    }
+
+    fn form_target(&self, page: &Page, diagnostics: &mut Diagnostics) -> Option<usize> {
+        let is_optin = page.meta.layout.value == "optin";
+        let Some(form) = &page.meta.form else {
+            if is_optin {
+                let hint = "add `form:` with `fields: [name, email]` and `thank_you: thanks.md`";
+                let error =
+                    Diagnostic::error("missing-form", &page.file, "an opt-in page needs a `form:`");
+                diagnostics.push(error.at_pos(page.meta.layout.pos).with_hint(hint));
+            }
+            return None;
+        };
+        if let Err(error) = crate::page::form::resolve_action(self.config, page, form) {
+            diagnostics.push(error);
+        }
+        match &form.thank_you {
+            Some(thank_you) => self.reference(page, "form.thank_you", thank_you, diagnostics),
+            None => {
+                let message = "the form has no `thank_you:` page to land on after submit";
+                let hint = "add `thank_you: some-thanks-page.md` under `form:`";
+                diagnostics.push(
+                    Diagnostic::error("missing-thank-you", &page.file, message)
+                        .at_pos(form.pos)
+                        .with_hint(hint),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a content path written in the front matter.
+    fn reference(
+        &self,
+        page: &Page,
+        field: &str,
+        target: &Located<String>,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        match self.funnel.index_of(&target.value) {
+            Some(i) => self.not_a_variant(page, i, target.pos, diagnostics),
+            None => {
+                let message = format!(
+                    "`{field}` points at \"{}\", which is not a page",
+                    target.value
+                );
+                diagnostics.push(
+                    self.missing(page, &target.value, message)
+                        .at_pos(target.pos),
+                );
+                None
+            }
+        }
+    }
+
+    fn body_link(
+        &self,
+        page: &Page,
+        link: &markdown::BodyLink,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let pos = link.pos;
+        match link.content_target() {
+            Some((path, anchor)) => self.content_link(page, path, anchor, pos, diagnostics),
+            None => self.root_relative_link(page, &link.dest, pos, diagnostics),
+        }
+    }
+
+    fn content_link(
+        &self,
+        page: &Page,
+        path: &str,
+        anchor: Option<&str>,
+        pos: Pos,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let Some(to) = self.funnel.index_of(path) else {
+            let message = format!("link to \"@/{path}\", which is not a page");
+            diagnostics.push(self.missing(page, path, message).at_pos(Some(pos)));
+            return None;
+        };
+        let to = self.not_a_variant(page, to, Some(pos), diagnostics)?;
+        let target = &self.funnel.pages[to];
+        if let Some(anchor) = anchor.filter(|a| !a.is_empty()) {
+            if !target.scan.headings.iter().any(|h| h == anchor) {
+                let ids = target.scan.headings.iter().map(String::as_str);
+                let message = format!(
+                    "{} has no heading with the id \"{anchor}\"{}",
+                    target.file,
+                    suggestion(anchor, ids)
+                );
+                let hint = "heading ids are the heading text in lowercase, words joined by `-`, or an explicit `{#id}`";
+                diagnostics.push(
+                    Diagnostic::error("broken-anchor", &page.file, message)
+                        .at_pos(Some(pos))
+                        .with_hint(hint),
+                );
+            }
+        }
+        Some(to)
+    }
+
+    /// A link like `/privacy/`: a page of the funnel, or a file of the output.
+    fn root_relative_link(
+        &self,
+        page: &Page,
+        dest: &str,
+        pos: Pos,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let path = site_path(dest, self.base_path);
+        if let Some(i) = self.funnel.index_at(path) {
+            return self.not_a_variant(page, i, Some(pos), diagnostics);
+        }
+        let file = path.trim_start_matches('/');
+        if !self.others.contains(file) && !self.others.contains(&format!("{file}index.html")) {
+            let message =
+                format!("link to \"{dest}\", which is neither a page nor a file of the site");
+            let hint =
+                "link pages as `@/path/to/page.md`, which is checked and follows slug changes";
+            diagnostics.push(
+                Diagnostic::warning("broken-link", &page.file, message)
+                    .at_pos(Some(pos))
+                    .with_hint(hint),
+            );
+        }
+        None
+    }
+
+    /// `to`, unless it is an A/B variant: visitors reach a variant through
+    /// its control, which assigns them, so a link to one is an error.
+    fn not_a_variant(
+        &self,
+        page: &Page,
+        to: usize,
+        pos: Option<Pos>,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let Some(variant) = &self.funnel.pages[to].variant else {
+            return Some(to);
+        };
+        let target = &self.funnel.pages[to];
+        let message = format!(
+            "link to {}, which is variant \"{}\" of content/{}",
+            target.file, variant.id, variant.control
+        );
+        let hint = format!(
+            "link to the control, `{}`: it sends each visitor to their variant",
+            variant.control
+        );
+        diagnostics.push(
+            Diagnostic::error("link-to-variant", &page.file, message)
+                .at_pos(pos)
+                .with_hint(hint),
+        );
+        None
+    }
+
+    /// The error for a reference to a content path that is not a page.
+    fn missing(&self, page: &Page, target: &str, message: String) -> Diagnostic {
+        let target = normalize(target);
+        let error = Diagnostic::error("broken-reference", &page.file, message);
+        if self.drafts.iter().any(|d| d == target) {
+            return error.with_hint(format!(
+                "content/{target} is a draft: build with --drafts, or remove `draft: true`"
+            ));
+        }
+        let known = self.funnel.pages.iter().map(|p| p.content_path.as_str());
+        match crate::base::diagnostics::did_you_mean(target, known) {
+            Some(close) => error.with_hint(format!("did you mean \"{close}\"? (paths are relative to content/)")),
+            None if !target.ends_with(".md") => error.with_hint("content paths end in `.md` and are relative to content/, like `offers/starter-kit.md`"),
+            None => error.with_hint("content paths are relative to content/, like `offers/starter-kit.md`"),
+        }
+    }
+}
+
+/// Resolves `forms.privacy_url` from site.yaml: a content path (`@/privacy.md`)
+/// or a root-relative URL must name a page of the site; an `https:` URL is
+/// taken as it is. Returns the href to put in forms and the page it names.
+pub(crate) fn resolve_privacy_url(
+    config: &Config,
+    config_text: &str,
+    funnel: &Funnel,
+) -> Result<Option<(String, Option<usize>)>, Diagnostic> {
+    let Some(url) = config.forms.privacy_url.as_deref() else {
+        return Ok(None);
+    };
+    if url.starts_with("https://") {
+        return Ok(Some((url.to_string(), None)));
+    }
+    let index = if url.starts_with("@/") {
+        funnel.index_of(url)
+    } else if url.starts_with('/') && !url.starts_with("//") {
+        funnel.index_at(site_path(url, config.base_path()))
+    } else {
+        None
+    };
+    match index {
+        Some(i) => Ok(Some((config.href(&funnel.pages[i].path), Some(i)))),
+        None => {
+            let pos =
+                crate::base::yaml::Source::new(config_text, crate::input::config::CONFIG_FILE, 1)
+                    .locate(&["forms", "privacy_url"]);
+            let message = format!("`forms.privacy_url` \"{url}\" is not a page of the site");
+            let known = funnel.pages.iter().map(|p| p.path.as_str());
+            let hint = match crate::base::diagnostics::did_you_mean(url, known) {
+                Some(close) => format!("did you mean \"{close}\"?"),
+                None => "write the privacy page's content path (`@/privacy.md`), its URL (`/privacy/`), or an https: URL".into(),
+            };
+            Err(Diagnostic::error(
+                "broken-privacy-url",
+                crate::input::config::CONFIG_FILE,
+                message,
+            )
+            .at_pos(pos)
+            .with_hint(hint))
+        }
+    }
+}

@@ -1,0 +1,767 @@
+//! `site.yaml` into a [`Config`]: the first stage of the pipeline.
+//!
+//! Every key of SPEC.md is read and checked here; an unknown key is an error
+//! with a "did you mean". The journey preset or custom list becomes the
+//! ordered list of [`Stage`]s, and the site's offer types are added to the
+//! defaults of DOMAIN.md.
+
+use crate::base::diagnostics::{suggestion, Diagnostics};
+use crate::base::yaml::Value;
+use crate::base::yaml::{Fields, Source};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where visitors are assigned (`experiments.adapter` in site.yaml).
+pub(crate) const ADAPTERS: &[&str] = &["script", "cloudflare"];
+
+pub(crate) const CONFIG_FILE: &str = "site.yaml";
+
+const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "description",
+    "language",
+    "direction",
+    "theme",
+    "theme_options",
+    "journey",
+    "offers",
+    "forms",
+    "analytics",
+    "funnel_map",
+    "deploy",
+    "experiments",
+    "extra",
+];
+
+const FORM_KEYS: &[&str] = &["provider", "action", "privacy_url", "consent"];
+const ANALYTICS_KEYS: &[&str] = &[
+    "gtm",
+    "ga4",
+    "plausible",
+    "meta_pixel",
+    "consent_banner",
+    "events",
+];
+/// The events funnelcake sends, by the names analytics tools know; a site
+/// may rename them under `analytics.events`.
+pub(crate) const EVENTS: &[&str] = &["funnel_step_view", "generate_lead", "sign_up", "view_item"];
+const EXPERIMENTS_KEYS: &[&str] = &["adapter"];
+pub(crate) const PROVIDERS: &[&str] = &["netlify", "formspree", "mailchimp", "kit", "custom"];
+const DEPLOYS: &[&str] = &["netlify", "cloudflare", "github-pages", "none"];
+const RTL_LANGUAGES: &[&str] = &["ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "ckb", "dv"];
+
+const VALUE_JOURNEY: &[(&str, &str)] = &[
+    ("aware", "Awareness"),
+    ("engage", "Engagement"),
+    ("subscribe", "Subscribe"),
+    ("convert", "Convert"),
+    ("excite", "Excite"),
+    ("ascend", "Ascend"),
+    ("advocate", "Advocate"),
+    ("promote", "Promote"),
+];
+
+const CLASSIC_JOURNEY: &[(&str, &str)] = &[
+    ("awareness", "Awareness"),
+    ("interest", "Interest"),
+    ("consideration", "Consideration"),
+    ("purchase", "Purchase"),
+    ("loyalty", "Loyalty"),
+];
+
+const DEFAULT_OFFERS: &[(&str, &str)] = &[
+    ("content", "Content"),
+    ("lead_magnet", "Lead magnet"),
+    ("webinar", "Webinar"),
+    ("free_trial", "Free trial"),
+    ("demo", "Demo"),
+    ("tripwire", "Tripwire"),
+    ("core", "Core offer"),
+    ("upsell", "Upsell"),
+    ("downsell", "Downsell"),
+    ("subscription", "Subscription"),
+    ("referral", "Referral"),
+];
+
+/// One step of the customer journey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Stage {
+    pub id: String,
+    pub title: String,
+}
+
+/// One kind of offer a page can make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct OfferType {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Direction {
+    Ltr,
+    Rtl,
+}
+
+impl Direction {
+    /// The value of the HTML `dir` attribute.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ltr => "ltr",
+            Direction::Rtl => "rtl",
+        }
+    }
+}
+
+/// Site-wide defaults for opt-in forms (`forms:` in site.yaml).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct FormDefaults {
+    pub provider: Option<String>,
+    pub action: Option<String>,
+    pub privacy_url: Option<String>,
+    pub consent: Option<String>,
+}
+
+/// Third-party analytics; nothing is loaded unless a key is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Analytics {
+    /// A Google Tag Manager container id (`GTM-XXXXXXX`).
+    pub gtm: Option<String>,
+    /// A GA4 measurement id (`G-XXXXXXX`), loaded through gtag.js.
+    pub ga4: Option<String>,
+    /// The site's domain as registered with Plausible.
+    pub plausible: Option<String>,
+    /// A Meta pixel id (digits).
+    pub meta_pixel: Option<String>,
+    /// Whether the theme shows its consent banner when a tool that needs
+    /// consent (GTM, GA4, the Meta pixel) is set; `false` when the site
+    /// handles consent elsewhere.
+    pub consent_banner: bool,
+    /// Each event of [`EVENTS`] with the name it is sent under.
+    pub events: BTreeMap<String, String>,
+}
+
+impl Default for Analytics {
+    fn default() -> Self {
+        Analytics {
+            gtm: None,
+            ga4: None,
+            plausible: None,
+            meta_pixel: None,
+            consent_banner: true,
+            events: EVENTS
+                .iter()
+                .map(|e| (e.to_string(), e.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Analytics {
+    /// True when any tool is set: only then do pages carry tracking code.
+    pub(crate) fn enabled(&self) -> bool {
+        self.gtm.is_some()
+            || self.ga4.is_some()
+            || self.plausible.is_some()
+            || self.meta_pixel.is_some()
+    }
+
+    /// True when a tool that sets cookies is set, so consent is asked.
+    pub(crate) fn needs_consent(&self) -> bool {
+        self.gtm.is_some() || self.ga4.is_some() || self.meta_pixel.is_some()
+    }
+}
+
+/// The parsed and checked `site.yaml`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Config {
+    pub title: String,
+    /// Absolute URL without a trailing slash, e.g. `https://example.com/shop`.
+    pub base_url: String,
+    pub description: Option<String>,
+    pub language: String,
+    pub direction: Direction,
+    pub theme: String,
+    /// Values for the theme's options (`theme.yaml` `options:`), checked
+    /// against them when the theme loads.
+    pub theme_options: Value,
+    pub journey: Vec<Stage>,
+    pub offers: Vec<OfferType>,
+    pub forms: FormDefaults,
+    pub analytics: Analytics,
+    pub funnel_map: bool,
+    pub deploy: String,
+    /// Where A/B visitors are assigned: `script` (in the page) or
+    /// `cloudflare` (at the edge, with the page script as a fallback).
+    pub experiments_adapter: String,
+    pub extra: Value,
+}
+
+/// The English title a journey preset gives stage `id`, if any: a stage
+/// with that title came from a preset, and themes may translate it.
+pub(crate) fn preset_stage_title(id: &str) -> Option<&'static str> {
+    VALUE_JOURNEY
+        .iter()
+        .chain(CLASSIC_JOURNEY)
+        .find(|(i, _)| *i == id)
+        .map(|(_, title)| *title)
+}
+
+impl Config {
+    /// The path part of `base_url` (`""` or `/shop`), prefixed to every internal link.
+    pub(crate) fn base_path(&self) -> &str {
+        let after_scheme = self.base_url.split_once("://").map_or("", |(_, rest)| rest);
+        after_scheme.find('/').map_or("", |i| &after_scheme[i..])
+    }
+
+    /// The root-relative href of site path `path`, under the base path.
+    pub(crate) fn href(&self, path: &str) -> String {
+        crate::base::url::href(self.base_path(), path)
+    }
+
+    /// The absolute URL of site path `path`.
+    pub(crate) fn permalink(&self, path: &str) -> String {
+        crate::base::url::permalink(&self.base_url, self.base_path(), path)
+    }
+
+    pub(crate) fn stage_index(&self, id: &str) -> Option<usize> {
+        self.journey.iter().position(|s| s.id == id)
+    }
+
+    pub(crate) fn offer(&self, id: &str) -> Option<&OfferType> {
+        self.offers.iter().find(|o| o.id == id)
+    }
+
+    /// Replaces `base_url` (for `build --base-url` and the dev server).
+    pub(crate) fn set_base_url(&mut self, url: &str) -> Result<(), String> {
+        self.base_url = normalize_base_url(url)?;
+        Ok(())
+    }
+}
+
+/// Parses the text of `site.yaml`; every problem is reported.
+#[cfg(test)]
+pub(crate) fn parse(text: &str) -> Result<Config, Diagnostics> {
+    let (config, errors) = parse_partial(text)?;
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses as much of `site.yaml` as it can: with bad values, the config
+/// holds defaults in their place, so the pages can still be checked and the
+/// run reports their errors too. Only a YAML syntax error stops it.
+pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnostics> {
+    let source = Source::new(text, CONFIG_FILE, 1);
+    let map = source
+        .parse_mapping(CONFIG_FILE)
+        .map_err(|d| Diagnostics::from_iter([d]))?;
+    let mut fields = Fields::new(&map, source);
+    fields.reject_unknown(KNOWN_KEYS);
+    let title = fields.required_string("title", "add a line like `title: Bean & Brew Roasters`");
+    let base_url = read_base_url(&mut fields);
+    let language: String = fields
+        .get("language", "a language tag such as `en` or `fa`")
+        .unwrap_or_else(|| "en".into());
+    let direction = read_direction(&mut fields, &language);
+    let journey = read_journey(&mut fields);
+    let offers = read_offers(&mut fields);
+    let forms = read_forms(&mut fields);
+    let analytics = read_analytics(&mut fields);
+    let deploy = read_choice(&mut fields, "deploy", DEPLOYS).unwrap_or_else(|| "none".into());
+    let experiments_adapter = read_experiments(&mut fields);
+    let config = Config {
+        title: title.unwrap_or_default(),
+        base_url: base_url.unwrap_or_else(|| "https://example.com".into()),
+        description: fields.get("description", "text"),
+        direction,
+        theme: fields
+            .get("theme", "a theme name")
+            .unwrap_or_else(|| "starter".into()),
+        theme_options: read_extra(&mut fields, "theme_options"),
+        journey,
+        offers,
+        forms,
+        analytics,
+        funnel_map: fields.get("funnel_map", "true or false").unwrap_or(true),
+        deploy,
+        experiments_adapter,
+        extra: read_extra(&mut fields, "extra"),
+        language,
+    };
+    Ok((config, fields.errors.into_iter().collect()))
+}
+
+fn read_base_url(fields: &mut Fields) -> Option<String> {
+    let url = fields.required_string(
+        "base_url",
+        "add a line like `base_url: https://example.com`",
+    )?;
+    match normalize_base_url(&url) {
+        Ok(url) => Some(url),
+        Err(message) => {
+            fields.error("invalid-value", "base_url", message);
+            None
+        }
+    }
+}
+
+/// Checks that a base URL is absolute http(s) and drops its trailing slash.
+pub(crate) fn normalize_base_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !url.contains(char::is_whitespace) => {
+            Ok(url.trim_end_matches('/').to_string())
+        }
+        _ => Err(format!("base_url must be an absolute http(s) URL such as `https://example.com`, found \"{url}\"")),
+    }
+}
+
+fn read_direction(fields: &mut Fields, language: &str) -> Direction {
+    match read_choice(fields, "direction", &["ltr", "rtl"]).as_deref() {
+        Some("rtl") => Direction::Rtl,
+        Some(_) => Direction::Ltr,
+        None => {
+            let primary = language
+                .split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if RTL_LANGUAGES.contains(&primary.as_str()) {
+                Direction::Rtl
+            } else {
+                Direction::Ltr
+            }
+        }
+    }
+}
+
+/// A string field limited to `choices`, with a suggestion when it is not one of them.
+fn read_choice(fields: &mut Fields, key: &'static str, choices: &[&str]) -> Option<String> {
+    let value: String = fields.get(key, &format!("one of {}", choices.join(", ")))?;
+    if choices.contains(&value.as_str()) {
+        return Some(value);
+    }
+    let message = format!(
+        "unknown {key} \"{value}\"{}",
+        suggestion(&value, choices.iter().copied())
+    );
+    let hint = format!("choose one of: {}", choices.join(", "));
+    fields.error("invalid-value", key, message).hint = Some(hint);
+    None
+}
+
+fn read_journey(fields: &mut Fields) -> Vec<Stage> {
+    let preset = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(id, title)| Stage {
+                id: id.to_string(),
+                title: title.to_string(),
+            })
+            .collect()
+    };
+    match fields.raw("journey") {
+        None => preset(VALUE_JOURNEY),
+        Some(Value::String(name)) => match name.as_str() {
+            "value-journey" => preset(VALUE_JOURNEY),
+            "classic" => preset(CLASSIC_JOURNEY),
+            other => {
+                let message = format!(
+                    "unknown journey preset \"{other}\"{}",
+                    suggestion(other, ["value-journey", "classic"])
+                );
+                let hint = "use `value-journey`, `classic`, or a list of `{ id, title }` stages";
+                fields.error("invalid-value", "journey", message).hint = Some(hint.into());
+                Vec::new()
+            }
+        },
+        Some(Value::Sequence(items)) => read_custom_journey(fields, items),
+        Some(_) => {
+            fields.error(
+                "invalid-value",
+                "journey",
+                "`journey` must be `value-journey`, `classic`, or a list of `{ id, title }` stages",
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn read_custom_journey(fields: &mut Fields, items: &[Value]) -> Vec<Stage> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawStage {
+        id: String,
+        title: Option<String>,
+    }
+    let mut stages: Vec<Stage> = Vec::new();
+    for item in items {
+        // A bare string is accepted as shorthand for `{ id: x }`.
+        let raw = match item {
+            Value::String(id) => Ok(RawStage {
+                id: id.clone(),
+                title: None,
+            }),
+            other => crate::base::yaml::from_value::<RawStage>(other.clone()),
+        };
+        let Ok(raw) = raw else {
+            fields.error(
+                "invalid-value",
+                "journey",
+                "each journey stage must be `{ id: ..., title: ... }`",
+            );
+            continue;
+        };
+        if !is_identifier(&raw.id) {
+            let message = format!(
+                "journey stage id \"{}\" must be lowercase letters, digits, `-` or `_`",
+                raw.id
+            );
+            fields.error("invalid-value", "journey", message);
+        } else if stages.iter().any(|s| s.id == raw.id) {
+            fields.error(
+                "invalid-value",
+                "journey",
+                format!("journey stage \"{}\" is listed twice", raw.id),
+            );
+        } else {
+            let title = raw.title.unwrap_or_else(|| title_case(&raw.id));
+            stages.push(Stage { id: raw.id, title });
+        }
+    }
+    if stages.is_empty() && fields.errors.is_empty() {
+        fields.error("invalid-value", "journey", "the journey has no stages");
+    }
+    stages
+}
+
+fn read_offers(fields: &mut Fields) -> Vec<OfferType> {
+    let mut offers: Vec<OfferType> = DEFAULT_OFFERS
+        .iter()
+        .map(|(id, title)| OfferType {
+            id: id.to_string(),
+            title: title.to_string(),
+        })
+        .collect();
+    let extra: Vec<String> = fields
+        .get("offers", "a list of offer type ids")
+        .unwrap_or_default();
+    for id in extra {
+        if !is_identifier(&id) {
+            let message =
+                format!("offer type \"{id}\" must be lowercase letters, digits, `-` or `_`");
+            fields.error("invalid-value", "offers", message);
+        } else if !offers.iter().any(|o| o.id == id) {
+            offers.push(OfferType {
+                title: title_case(&id),
+                id,
+            });
+        }
+    }
+    offers
+}
+
+fn read_forms(fields: &mut Fields) -> FormDefaults {
+    let Some(Value::Mapping(map)) = fields.raw("forms") else {
+        if fields.raw("forms").is_some() {
+            fields.error(
+                "invalid-value",
+                "forms",
+                "`forms` must be a mapping (provider, action, privacy_url, consent)",
+            );
+        }
+        return FormDefaults::default();
+    };
+    let mut forms = fields.nested("forms", map);
+    forms.reject_unknown(FORM_KEYS);
+    let defaults = FormDefaults {
+        provider: read_choice(&mut forms, "provider", PROVIDERS),
+        action: forms.get("action", "a URL"),
+        privacy_url: forms.get("privacy_url", "a URL such as `/privacy/`"),
+        consent: forms.get("consent", "text"),
+    };
+    fields.errors.append(&mut forms.errors);
+    defaults
+}
+
+fn read_analytics(fields: &mut Fields) -> Analytics {
+    let Some(Value::Mapping(map)) = fields.raw("analytics") else {
+        if fields.raw("analytics").is_some() {
+            fields.error(
+                "invalid-value",
+                "analytics",
+                "`analytics` must be a mapping (gtm, ga4, plausible, meta_pixel)",
+            );
+        }
+        return Analytics::default();
+    };
+    let mut analytics = fields.nested("analytics", map);
+    analytics.reject_unknown(ANALYTICS_KEYS);
+    let id = |fields: &mut Fields, key: &'static str, expected: &str, valid: fn(&str) -> bool| {
+        // A pixel id written without quotes is a YAML number.
+        let value: String = match fields.raw(key) {
+            Some(Value::Number(n)) => n.to_string(),
+            _ => fields.get(key, expected)?,
+        };
+        if valid(value.trim()) {
+            return Some(value.trim().to_string());
+        }
+        let message = format!("`analytics.{key}` \"{value}\" is not {expected}");
+        let hint = match key {
+            "ga4" if value.starts_with("UA-") => "Universal Analytics (UA-) ids stopped collecting data in 2023; use the GA4 measurement id, which starts with G-",
+            "ga4" => "the measurement id is under Admin → Data streams in Google Analytics",
+            "gtm" => "the container id is at the top of the Tag Manager workspace",
+            "plausible" => "write the domain as you added it in Plausible, without https://",
+            _ => "the pixel id is in Meta's Events Manager, under Data sources",
+        };
+        fields.error("invalid-value", key, message).hint = Some(hint.into());
+        None
+    };
+    let result = Analytics {
+        gtm: id(
+            &mut analytics,
+            "gtm",
+            "a container id such as `GTM-XXXXXXX`",
+            |t| tagged_id("GTM-", t),
+        ),
+        ga4: id(
+            &mut analytics,
+            "ga4",
+            "a measurement id such as `G-XXXXXXX`",
+            |t| tagged_id("G-", t),
+        ),
+        plausible: id(
+            &mut analytics,
+            "plausible",
+            "a domain such as `example.com`",
+            |t| {
+                !t.is_empty()
+                    && t.split(',').all(|d| {
+                        !d.is_empty()
+                            && d.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '/'))
+                    })
+            },
+        ),
+        meta_pixel: id(&mut analytics, "meta_pixel", "a pixel id (digits)", |t| {
+            (5..=20).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit())
+        }),
+        consent_banner: analytics
+            .get("consent_banner", "true or false")
+            .unwrap_or(true),
+        events: read_event_names(&mut analytics),
+    };
+    fields.errors.append(&mut analytics.errors);
+    result
+}
+
+/// `GTM-` or `G-` followed by 4 to 16 uppercase letters and digits.
+fn tagged_id(prefix: &str, text: &str) -> bool {
+    text.strip_prefix(prefix).is_some_and(|rest| {
+        (4..=16).contains(&rest.len())
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    })
+}
+
+/// `analytics.events`: new names for the events of [`EVENTS`].
+fn read_event_names(analytics: &mut Fields) -> BTreeMap<String, String> {
+    let mut names = Analytics::default().events;
+    let Some(raw) = analytics.raw("events") else {
+        return names;
+    };
+    let Value::Mapping(map) = raw else {
+        let message = "`analytics.events` must map event names to new names, such as `{ generate_lead: lead }`";
+        analytics.error("invalid-value", "events", message);
+        return names;
+    };
+    let mut events = analytics.nested("events", map);
+    events.reject_unknown(EVENTS);
+    for event in EVENTS {
+        let Some(name) = events.get::<String>(event, "an event name") else {
+            continue;
+        };
+        let valid = name.len() <= 40
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid {
+            names.insert(event.to_string(), name);
+        } else {
+            let message = format!(
+                "event name \"{name}\" must be letters, digits and `_`, starting with a letter"
+            );
+            events.error("invalid-value", event, message);
+        }
+    }
+    analytics.errors.append(&mut events.errors);
+    names
+}
+
+/// `experiments.adapter`: where visitors are assigned to A/B arms.
+fn read_experiments(fields: &mut Fields) -> String {
+    let default = || "script".to_string();
+    let Some(raw) = fields.raw("experiments") else {
+        return default();
+    };
+    let Value::Mapping(map) = raw else {
+        fields.error(
+            "invalid-value",
+            "experiments",
+            "`experiments` must be a mapping such as `{ adapter: cloudflare }`",
+        );
+        return default();
+    };
+    let mut experiments = fields.nested("experiments", map);
+    experiments.reject_unknown(EXPERIMENTS_KEYS);
+    let adapter = read_choice(&mut experiments, "adapter", ADAPTERS);
+    fields.errors.append(&mut experiments.errors);
+    adapter.unwrap_or_else(default)
+}
+
+/// A free-form mapping passed to templates; must be a mapping if present.
+pub(crate) fn read_extra(fields: &mut Fields, key: &'static str) -> Value {
+    match fields.raw(key) {
+        None => Value::Mapping(Default::default()),
+        Some(v @ Value::Mapping(_)) => v.clone(),
+        Some(_) => {
+            fields.error(
+                "invalid-value",
+                key,
+                format!("`{key}` must be a mapping of `key: value` lines"),
+            );
+            Value::Mapping(Default::default())
+        }
+    }
+}
+
+/// Ids of stages and offers: lowercase ASCII letters, digits, `-` and `_`.
+pub(crate) fn is_identifier(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn title_case(id: &str) -> String {
+    let words = id.split(['_', '-']).filter(|w| !w.is_empty());
+    let mut title = words.collect::<Vec<_>>().join(" ");
+    if let Some(first) = title.get(..1) {
+        title.replace_range(..1, &first.to_uppercase());
+    }
+    title
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        parse(text)
+            .unwrap_err()
+            .iter()
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let config = parse("title: Shop\nbase_url: https://example.com/\n").unwrap();
+        assert_eq!(config.base_url, "https://example.com");
+        assert_eq!(config.journey.len(), 8);
+        assert_eq!(config.journey[2].id, "subscribe");
+        assert_eq!(config.offers.len(), 11);
+        assert_eq!(config.direction, Direction::Ltr);
+        assert_eq!(config.theme, "starter");
+        assert!(config.funnel_map);
+    }
+
+    #[test]
+    fn presets_custom_journeys_and_offers() {
+        let classic = parse("title: a\nbase_url: https://a.b\njourney: classic\n").unwrap();
+        assert_eq!(
+            classic
+                .journey
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "awareness",
+                "interest",
+                "consideration",
+                "purchase",
+                "loyalty"
+            ]
+        );
+        let custom = parse(
+            "title: a\nbase_url: https://a.b\njourney:\n  - { id: discover, title: Discover }\n  - signup\noffers: [masterclass]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            custom.journey[1],
+            Stage {
+                id: "signup".into(),
+                title: "Signup".into()
+            }
+        );
+        assert_eq!(custom.offer("masterclass").unwrap().title, "Masterclass");
+    }
+
+    #[test]
+    fn language_implies_direction() {
+        let fa = parse("title: a\nbase_url: https://a.b\nlanguage: fa-IR\n").unwrap();
+        assert_eq!(fa.direction, Direction::Rtl);
+        let forced =
+            parse("title: a\nbase_url: https://a.b\nlanguage: fa\ndirection: ltr\n").unwrap();
+        assert_eq!(forced.direction, Direction::Ltr);
+    }
+
+    #[test]
+    fn unknown_keys_get_suggestions_with_positions() {
+        let errs =
+            errors("title: a\nbase_url: https://a.b\ntheem: bold\nforms:\n  privacy_ur: /p/\n");
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(
+            errs[0]
+                .starts_with("error: site.yaml:3:1: unknown key `theem` (did you mean \"theme\"?)"),
+            "{}",
+            errs[0]
+        );
+        assert!(errs[1].starts_with("error: site.yaml:5:3: unknown key `forms.privacy_ur` (did you mean \"privacy_url\"?)"), "{}", errs[1]);
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let errs = errors("description: x\njourney: clasic\ndeploy: netlfy\n");
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(errs
+            .iter()
+            .any(|e| e.contains("missing required field `title`")));
+        assert!(errs
+            .iter()
+            .any(|e| e.contains("missing required field `base_url`")));
+        assert!(errs.iter().any(|e| e.contains(
+            "site.yaml:2:10: unknown journey preset \"clasic\" (did you mean \"classic\"?)"
+        )));
+        assert!(errs
+            .iter()
+            .any(|e| e
+                .contains("site.yaml:3:9: unknown deploy \"netlfy\" (did you mean \"netlify\"?)")));
+    }
+
+    #[test]
+    fn base_path_comes_from_base_url() {
+        let mut config = parse("title: a\nbase_url: https://user.github.io/shop/\n").unwrap();
+        assert_eq!(config.base_path(), "/shop");
+        config.set_base_url("http://127.0.0.1:1111").unwrap();
+        assert_eq!(config.base_path(), "");
+        assert!(config.set_base_url("example.com").is_err());
+    }
+}

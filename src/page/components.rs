@@ -1,0 +1,874 @@
+//! Theme components called from Markdown.
+//!
+//! A marketer builds a landing page from blocks. The call syntax is the one
+//! tera 2 uses for components in templates, so a theme author and a
+//! marketer read the same thing:
+//!
+//! ```text
+//! {{<cta to="@/offers/kit.md" label="Get the kit" />}}
+//!
+//! {% <faq title="Questions"> %}
+//! {% <qa question="How fresh is it?"> %}
+//! Roasted on Monday, at your door on Wednesday.
+//! {% </qa> %}
+//! {% </faq> %}
+//! ```
+//!
+//! Argument values are `"text"` (or `'text'`), a bare name (`featured`,
+//! meaning `true`), or `{...}` holding a YAML flow value (`{3}`, `{true}`,
+//! `{[a, b]}`, `{{name: x}}`), a data reference (`{data.testimonials.ana}`)
+//! or a spread of a data map (`{...data.testimonials.ana}`). A string value
+//! starting with `@/` is a page link, checked and resolved like a Markdown
+//! link.
+//!
+//! [`parse`] runs while a page loads. It replaces each call with an HTML
+//! comment marker that keeps the call's lines and columns, so Markdown
+//! renders around it and every later position in the body stays exact. The
+//! body of a call stays Markdown in place. After the Markdown is rendered,
+//! [`expand`] swaps each marker (innermost first) for the component's HTML.
+//! Calls inside code spans and code blocks are left as text.
+
+use crate::base::diagnostics::{Diagnostic, Pos};
+use crate::base::yaml::Value;
+use crate::page::markdown::{BodyLink, LineIndex};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+/// One component call in a page body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Call {
+    pub name: String,
+    /// Where the call starts in its file.
+    pub pos: Pos,
+    pub args: Vec<Arg>,
+    /// True for `{% <name> %}...{% </name> %}`.
+    pub has_body: bool,
+}
+
+/// One argument of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Arg {
+    /// `None` for a spread (`{...data.x}`).
+    pub name: Option<String>,
+    pub value: ArgValue,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ArgValue {
+    Literal(Value),
+    /// A dotted path into `data`, without the leading `data`.
+    Data(Vec<String>),
+}
+
+/// A body with its component calls replaced by markers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Parsed {
+    pub text: String,
+    pub calls: Vec<Call>,
+    /// `@/` links given as literal argument values.
+    pub links: Vec<BodyLink>,
+}
+
+/// Finds the component calls of `body`. `None` when it has none, so the
+/// body is used as it is; every malformed call is an error.
+pub(crate) fn parse(
+    body: &str,
+    body_line: usize,
+    file: &str,
+) -> Result<Option<Parsed>, Vec<Diagnostic>> {
+    if !has_call(body) {
+        return Ok(None);
+    }
+    let lines = LineIndex::new(body, body_line);
+    let code = code_ranges(body);
+    let mut parser = CallParser {
+        body,
+        lines: &lines,
+        file,
+        errors: Vec::new(),
+    };
+    let mut calls: Vec<Call> = Vec::new();
+    let mut links = Vec::new();
+    // Replacements of the body: byte range and marker text, in order.
+    let mut markers: Vec<(Range<usize>, String)> = Vec::new();
+    // Open body calls: (call index, start offset).
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    while let Some(found) = next_opening(body, at) {
+        if let Some(range) = code.iter().find(|r| r.contains(&found)) {
+            at = range.end.max(found + 2);
+            continue;
+        }
+        let Some(tag) = parser.tag(found) else {
+            at = found + 2;
+            continue;
+        };
+        at = tag.end;
+        match tag.kind {
+            TagKind::SelfClosing | TagKind::Open => {
+                let index = calls.len();
+                for arg in &tag.args {
+                    collect_links(&arg.value, arg.pos, &mut links);
+                }
+                calls.push(Call {
+                    name: tag.name,
+                    pos: lines.position(found),
+                    args: tag.args,
+                    has_body: tag.kind == TagKind::Open,
+                });
+                markers.push((found..tag.end, marker(&body[found..tag.end], "", index)));
+                if tag.kind == TagKind::Open {
+                    open.push((index, found));
+                }
+            }
+            TagKind::Close => match open.pop() {
+                Some((index, _)) if calls[index].name == tag.name => {
+                    markers.push((found..tag.end, marker(&body[found..tag.end], "/", index)));
+                }
+                Some((index, start)) => {
+                    let message = format!(
+                        "`{{% </{}> %}}` closes `{}`, but `{}` (line {}) is still open",
+                        tag.name,
+                        tag.name,
+                        calls[index].name,
+                        lines.position(start).line
+                    );
+                    let hint = format!("close it first with `{{% </{}> %}}`", calls[index].name);
+                    parser.error(found, message, Some(hint));
+                    open.push((index, start));
+                }
+                None => {
+                    let message = format!("`{{% </{}> %}}` closes nothing", tag.name);
+                    let hint = format!("open it with `{{% <{}> %}}` before", tag.name);
+                    parser.error(found, message, Some(hint));
+                }
+            },
+        }
+    }
+    for (index, start) in open {
+        let name = &calls[index].name;
+        let message = format!("`{{% <{name}> %}}` is never closed");
+        let hint = format!("end its body with `{{% </{name}> %}}`, or write `{{{{<{name} ... />}}}}` if it has no body");
+        parser.error(start, message, Some(hint));
+    }
+    if !parser.errors.is_empty() {
+        return Err(parser.errors);
+    }
+    let mut text = String::with_capacity(body.len());
+    let mut last = 0;
+    for (range, marker) in &markers {
+        text.push_str(&body[last..range.start]);
+        text.push_str(marker);
+        last = range.end;
+    }
+    text.push_str(&body[last..]);
+    Ok(Some(Parsed { text, calls, links }))
+}
+
+/// Quick test before any parsing: most pages call no component.
+fn has_call(body: &str) -> bool {
+    next_opening(body, 0).is_some()
+}
+
+/// Offset of the next `{{` or `{%` followed (after spaces) by `<`.
+fn next_opening(body: &str, from: usize) -> Option<usize> {
+    let bytes = body.as_bytes();
+    let mut at = from;
+    while let Some(i) = body.get(at..)?.find('{') {
+        let start = at + i;
+        if matches!(bytes.get(start + 1), Some(b'{' | b'%')) {
+            let rest = &body[start + 2..];
+            if rest.trim_start_matches([' ', '\t']).starts_with('<') {
+                return Some(start);
+            }
+        }
+        at = start + 1;
+    }
+    None
+}
+
+/// Byte ranges of code spans and code blocks, where calls are plain text.
+fn code_ranges(body: &str) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut block_start = None;
+    for (event, range) in Parser::new(body).into_offset_iter() {
+        match event {
+            Event::Code(_) => ranges.push(range),
+            Event::Start(Tag::CodeBlock(_)) => block_start = Some(range.start),
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(start) = block_start.take() {
+                    ranges.push(start..range.end);
+                }
+            }
+            _ => {}
+        }
+    }
+    ranges
+}
+
+/// A marker with the same lines, and the same characters per line, as the
+/// call it replaces, so positions after it do not move. Very short calls
+/// get a slightly longer marker.
+fn marker(call: &str, close: &str, index: usize) -> String {
+    let head = format!("<!--{close}fc:{index}");
+    let tail = "-->";
+    let widths: Vec<usize> = call.split('\n').map(|l| l.chars().count()).collect();
+    let last = widths.len() - 1;
+    let mut out = String::with_capacity(call.len() + 8);
+    for (i, &width) in widths.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut used = 0;
+        if i == 0 {
+            out.push_str(&head);
+            used += head.len();
+        }
+        let reserve = if i == last { tail.len() } else { 0 };
+        // Dots, not spaces: a line of spaces would be a blank line and end
+        // the paragraph the marker sits in.
+        let fill = width
+            .saturating_sub(used + reserve)
+            .max(usize::from(i > 0 && i < last));
+        out.extend(std::iter::repeat_n('.', fill));
+        if i == last {
+            out.push_str(tail);
+        }
+    }
+    out
+}
+
+fn collect_links(value: &ArgValue, pos: Pos, links: &mut Vec<BodyLink>) {
+    if let ArgValue::Literal(value) = value {
+        for_each_link(value, &mut |dest| {
+            links.push(BodyLink {
+                dest: dest.to_string(),
+                pos,
+            })
+        });
+    }
+}
+
+/// Calls `f` with every string in `value` that is a page link (`@/...`).
+pub(crate) fn for_each_link(value: &Value, f: &mut dyn FnMut(&str)) {
+    match value {
+        Value::String(s) if s.starts_with("@/") => f(s),
+        Value::Sequence(items) => items.iter().for_each(|v| for_each_link(v, f)),
+        Value::Mapping(map) => map.values().for_each(|v| for_each_link(v, f)),
+        Value::Tagged(tagged) => for_each_link(&tagged.value, f),
+        _ => {}
+    }
+}
+
+/// Renders call `index` with its body's HTML.
+pub(crate) type RenderCall<'a> = dyn FnMut(usize, Option<&str>) -> Result<String, Diagnostic> + 'a;
+
+/// Replaces the markers in `html` (the rendered body) with the output of
+/// `render(call index, body HTML)`, innermost call first.
+pub(crate) fn expand(
+    html: &str,
+    calls: &[Call],
+    render: &mut RenderCall,
+) -> Result<String, Vec<Diagnostic>> {
+    let mut html = html.to_string();
+    let mut errors = Vec::new();
+    for index in (0..calls.len()).rev() {
+        let Some(open) = find_marker(&html, "", index, 0) else {
+            errors.push(misplaced(&calls[index]));
+            continue;
+        };
+        let (range, body) = if calls[index].has_body {
+            let Some(close) = find_marker(&html, "/", index, open.end) else {
+                errors.push(misplaced(&calls[index]));
+                continue;
+            };
+            let body = html[open.end..close.start].trim_matches('\n').to_string();
+            (open.start..close.end, Some(body))
+        } else {
+            (open, None)
+        };
+        // A block component alone in a paragraph replaces the paragraph.
+        let range = unwrap_paragraph(&html, range);
+        match render(index, body.as_deref()) {
+            Ok(out) => html.replace_range(range, out.trim_end_matches('\n')),
+            Err(e) => {
+                errors.push(e);
+                html.replace_range(range, "");
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(html)
+    } else {
+        errors.reverse();
+        Err(errors)
+    }
+}
+
+fn find_marker(html: &str, close: &str, index: usize, from: usize) -> Option<Range<usize>> {
+    let head = format!("<!--{close}fc:{index}");
+    let mut at = from;
+    loop {
+        let start = at + html.get(at..)?.find(&head)?;
+        let after = start + head.len();
+        if !html[after..].starts_with(|c: char| c.is_ascii_digit()) {
+            let end = after + html[after..].find("-->")? + 3;
+            return Some(start..end);
+        }
+        at = after;
+    }
+}
+
+fn unwrap_paragraph(html: &str, range: Range<usize>) -> Range<usize> {
+    if html[..range.start].ends_with("<p>") && html[range.end..].starts_with("</p>") {
+        range.start - 3..range.end + 4
+    } else {
+        range
+    }
+}
+
+fn misplaced(call: &Call) -> Diagnostic {
+    Diagnostic::error(
+        "component",
+        String::new(),
+        format!("the `{}` component could not be placed", call.name),
+    )
+    .at(call.pos.line, call.pos.column)
+    .with_hint(
+        "start the call at the beginning of a line, not indented (four spaces make a code block)",
+    )
+}
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum TagKind {
+    SelfClosing,
+    Open,
+    Close,
+}
+
+struct TagParts {
+    kind: TagKind,
+    name: String,
+    args: Vec<Arg>,
+    end: usize,
+}
+
+struct CallParser<'a> {
+    body: &'a str,
+    lines: &'a LineIndex<'a>,
+    file: &'a str,
+    errors: Vec<Diagnostic>,
+}
+
+impl<'a> CallParser<'a> {
+    fn error(&mut self, offset: usize, message: impl Into<String>, hint: Option<String>) {
+        let pos = self.lines.position(offset);
+        let mut diagnostic =
+            Diagnostic::error("component", self.file, message).at(pos.line, pos.column);
+        if let Some(hint) = hint {
+            diagnostic = diagnostic.with_hint(hint);
+        }
+        self.errors.push(diagnostic);
+    }
+
+    /// Parses the tag at `start` (which is `{{` or `{%`). `None` after an
+    /// error, which is recorded.
+    fn tag(&mut self, start: usize) -> Option<TagParts> {
+        let body = self.body;
+        let curly = body[start..].starts_with("{{");
+        let mut at = skip_spaces(body, start + 2) + 1; // past `<`
+        let closing = !curly && body[at..].starts_with('/');
+        if closing {
+            at += 1;
+        }
+        let name_end = at
+            + body[at..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+                .unwrap_or(body.len() - at);
+        let name = &body[at..name_end];
+        if name.is_empty() || !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            let hint = "a component call looks like `{{<cta label=\"Go\" />}}`; write `{{ \\<` to show the text as it is";
+            self.error(
+                start,
+                "expected a component name after `<`",
+                Some(hint.into()),
+            );
+            return None;
+        }
+        let name = name.to_string();
+        at = name_end;
+        let mut args = Vec::new();
+        if !closing {
+            at = self.args(start, &mut args, at)?;
+        }
+        let (kind, close) = match (curly, closing) {
+            (true, _) => (TagKind::SelfClosing, ["/>", "}}"]),
+            (false, false) => (TagKind::Open, [">", "%}"]),
+            (false, true) => (TagKind::Close, [">", "%}"]),
+        };
+        let end_at = skip_space_lines(body, at);
+        let rest = &body[end_at..];
+        if !rest.starts_with(close[0]) {
+            let expected = format!("{}{}", close[0], close[1]);
+            let hint = match kind {
+                TagKind::SelfClosing => {
+                    format!("end the call with `/>}}}}`: `{{{{<{name} ... />}}}}`")
+                }
+                TagKind::Open => format!("end the tag with `> %}}`: `{{% <{name} ...> %}}`"),
+                TagKind::Close => format!("write `{{% </{name}> %}}`"),
+            };
+            self.error(
+                end_at,
+                format!("expected `{expected}` to end the `{name}` tag"),
+                Some(hint),
+            );
+            return None;
+        }
+        let after = skip_spaces(body, end_at + close[0].len());
+        if !body[after..].starts_with(close[1]) {
+            let hint = format!("end the tag with `{}{}`", close[0], close[1]);
+            self.error(
+                after,
+                format!("expected `{}` to end the `{name}` tag", close[1]),
+                Some(hint),
+            );
+            return None;
+        }
+        Some(TagParts {
+            kind,
+            name,
+            args,
+            end: after + close[1].len(),
+        })
+    }
+
+    /// Parses arguments from `at` up to the tag's end; returns where they stop.
+    fn args(&mut self, start: usize, args: &mut Vec<Arg>, mut at: usize) -> Option<usize> {
+        let body = self.body;
+        loop {
+            let next = skip_space_lines(body, at);
+            if body[at..next].matches('\n').count() >= 2 {
+                self.error(
+                    start,
+                    "a component tag cannot contain a blank line",
+                    Some("keep the tag's arguments together, one per line if you like".into()),
+                );
+                return None;
+            }
+            at = next;
+            let rest = &body[at..];
+            if rest.is_empty()
+                || rest.starts_with("/>")
+                || rest.starts_with('>')
+                || rest.starts_with("}}")
+                || rest.starts_with("%}")
+            {
+                return Some(at);
+            }
+            let pos = self.lines.position(at);
+            if rest.starts_with('{') {
+                let (inner, end) = self.braces(at)?;
+                let Some(path) = inner.trim().strip_prefix("...") else {
+                    self.error(at, "expected an argument name", Some("write `name={value}`, or `{...data.name}` to pass every key of a data map".into()));
+                    return None;
+                };
+                let Some(path) = data_path(path.trim()) else {
+                    self.error(
+                        at,
+                        format!("`{{...{}}}` spreads only data maps", path.trim()),
+                        Some("write `{...data.file.key}`".into()),
+                    );
+                    return None;
+                };
+                args.push(Arg {
+                    name: None,
+                    value: ArgValue::Data(path),
+                    pos,
+                });
+                at = end;
+                continue;
+            }
+            let name_len = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if name_len == 0 || rest.starts_with(|c: char| c.is_ascii_digit()) {
+                let found = rest.chars().next().unwrap_or(' ');
+                self.error(
+                    at,
+                    format!("unexpected `{found}` in the component tag"),
+                    Some("arguments look like `label=\"Go\"`, `columns={3}` or `featured`".into()),
+                );
+                return None;
+            }
+            let name = rest[..name_len].to_string();
+            if args
+                .iter()
+                .any(|a| a.name.as_deref() == Some(name.as_str()))
+            {
+                self.error(at, format!("argument `{name}` is given twice"), None);
+                return None;
+            }
+            at += name_len;
+            let after_name = skip_spaces(body, at);
+            if !body[after_name..].starts_with('=') {
+                args.push(Arg {
+                    name: Some(name),
+                    value: ArgValue::Literal(Value::Bool(true)),
+                    pos,
+                });
+                continue;
+            }
+            at = skip_spaces(body, after_name + 1);
+            let value_pos = at;
+            let value = match body[at..].chars().next() {
+                Some(quote @ ('"' | '\'')) => {
+                    let (text, end) = self.string(at, quote)?;
+                    at = end;
+                    Value::String(text)
+                }
+                Some('{') => {
+                    let (inner, end) = self.braces(at)?;
+                    at = end;
+                    let inner = inner.trim();
+                    if let Some(path) = data_path(inner) {
+                        args.push(Arg {
+                            name: Some(name),
+                            value: ArgValue::Data(path),
+                            pos,
+                        });
+                        continue;
+                    }
+                    match crate::base::yaml::from_str::<Value>(inner) {
+                        Ok(value) if !inner.is_empty() => value,
+                        Ok(_) => {
+                            self.error(value_pos, format!("`{name}={{}}` has no value"), None);
+                            return None;
+                        }
+                        Err(e) => {
+                            let message = format!(
+                                "the value of `{name}` is not valid: {}",
+                                first_line(&e.to_string())
+                            );
+                            self.error(value_pos, message, Some("write text in quotes (`\"...\"`), or a number, `true`, `[a, b]` or `{a: 1}` in braces".into()));
+                            return None;
+                        }
+                    }
+                }
+                _ => {
+                    self.error(
+                        value_pos,
+                        format!("expected a value for `{name}`"),
+                        Some(format!("write `{name}=\"text\"` or `{name}={{3}}`")),
+                    );
+                    return None;
+                }
+            };
+            args.push(Arg {
+                name: Some(name),
+                value: ArgValue::Literal(value),
+                pos,
+            });
+        }
+    }
+
+    /// A quoted string at `at`; returns its text and the offset after it.
+    fn string(&mut self, at: usize, quote: char) -> Option<(String, usize)> {
+        let mut text = String::new();
+        let mut chars = self.body[at + 1..].char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some((_, 'n')) => text.push('\n'),
+                    Some((_, c)) => text.push(c),
+                    None => break,
+                },
+                c if c == quote => return Some((text, at + 1 + i + 1)),
+                '\n' if self.body[at + 1 + i + 1..].starts_with('\n') => break,
+                c => text.push(c),
+            }
+        }
+        self.error(
+            at,
+            "this text is never closed",
+            Some(format!("end it with {quote}")),
+        );
+        None
+    }
+
+    /// A `{...}` value at `at`, braces and brackets balanced and quotes
+    /// respected; returns what is inside and the offset after it.
+    fn braces(&mut self, at: usize) -> Option<(&'a str, usize)> {
+        let body = self.body;
+        let mut depth = 0usize;
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for (i, c) in body[at..].char_indices() {
+            if let Some(q) = quote {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+                continue;
+            }
+            match c {
+                '"' | '\'' => quote = Some(c),
+                '{' | '[' => depth += 1,
+                '}' | ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some((&body[at + 1..at + i], at + i + 1));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.error(
+            at,
+            "this `{` is never closed",
+            Some("end the value with `}`".into()),
+        );
+        None
+    }
+}
+
+fn skip_spaces(body: &str, at: usize) -> usize {
+    at + body[at..].len() - body[at..].trim_start_matches([' ', '\t']).len()
+}
+
+fn skip_space_lines(body: &str, at: usize) -> usize {
+    at + body[at..].len() - body[at..].trim_start().len()
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// `data.a.b.0` as `["a", "b", "0"]`.
+fn data_path(text: &str) -> Option<Vec<String>> {
+    let rest = text.strip_prefix("data")?;
+    if rest.is_empty() {
+        return Some(Vec::new());
+    }
+    let rest = rest.strip_prefix('.')?;
+    let parts: Vec<String> = rest.split('.').map(str::to_string).collect();
+    parts
+        .iter()
+        .all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        })
+        .then_some(parts)
+}
+
+/// Looks `path` up in `data`; numbers index sequences.
+pub(crate) fn lookup<'a>(data: &'a Value, path: &[String]) -> Result<&'a Value, String> {
+    let mut value = data;
+    for (i, key) in path.iter().enumerate() {
+        let next = match value {
+            Value::Mapping(map) => map.get(key.as_str()),
+            Value::Sequence(items) => key.parse::<usize>().ok().and_then(|n| items.get(n)),
+            _ => None,
+        };
+        value = next.ok_or_else(|| {
+            let at = std::iter::once("data")
+                .chain(path[..=i].iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(".");
+            let keys = match value {
+                Value::Mapping(map) => map
+                    .keys()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Value::Sequence(items) => format!("0 to {}", items.len().saturating_sub(1)),
+                _ => String::new(),
+            };
+            if keys.is_empty() {
+                format!("`{at}` does not exist")
+            } else {
+                format!("`{at}` does not exist (there is: {keys})")
+            }
+        })?;
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(body: &str) -> Parsed {
+        parse(body, 1, "content/x.md").unwrap().expect("calls")
+    }
+
+    fn errors(body: &str) -> Vec<String> {
+        parse(body, 1, "content/x.md")
+            .unwrap_err()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{}: {}",
+                    d.line.unwrap_or(0),
+                    d.column.unwrap_or(0),
+                    d.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plain_bodies_are_untouched() {
+        assert_eq!(
+            parse("# Hi\n\n{{ not a call }} {% nor this %}\n", 1, "x").unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn parses_arguments_of_every_kind() {
+        let parsed = parse_ok(
+            "Intro\n\n{{<cta to=\"@/kit.md\" label='It\\'s here' columns={3}\n  featured items={[a, b]} who={data.people.ana} {...data.extra} />}}\n\nAfter [x](@/y.md)\n",
+        );
+        let call = &parsed.calls[0];
+        assert_eq!(call.name, "cta");
+        assert_eq!(call.pos, Pos::new(3, 1));
+        let names: Vec<_> = call.args.iter().map(|a| a.name.as_deref()).collect();
+        assert_eq!(
+            names,
+            [
+                Some("to"),
+                Some("label"),
+                Some("columns"),
+                Some("featured"),
+                Some("items"),
+                Some("who"),
+                None
+            ]
+        );
+        assert_eq!(
+            call.args[1].value,
+            ArgValue::Literal(Value::String("It's here".into()))
+        );
+        assert_eq!(
+            call.args[2].value,
+            ArgValue::Literal(Value::Number(3.into()))
+        );
+        assert_eq!(call.args[3].value, ArgValue::Literal(Value::Bool(true)));
+        assert_eq!(call.args[3].pos, Pos::new(4, 3));
+        assert_eq!(
+            call.args[5].value,
+            ArgValue::Data(vec!["people".into(), "ana".into()])
+        );
+        assert_eq!(call.args[6].value, ArgValue::Data(vec!["extra".into()]));
+        assert_eq!(parsed.links[0].dest, "@/kit.md");
+        assert_eq!(parsed.links[0].pos, Pos::new(3, 8));
+        // Lines and columns after the call do not move.
+        let original = LineIndex::new("Intro\n\n{{<cta to=\"@/kit.md\" label='It\\'s here' columns={3}\n  featured items={[a, b]} who={data.people.ana} {...data.extra} />}}\n\nAfter [x](@/y.md)\n", 1);
+        let text = LineIndex::new(&parsed.text, 1);
+        let offset_in = |s: &str, needle: &str| s.find(needle).unwrap();
+        assert_eq!(
+            text.position(offset_in(&parsed.text, "[x]")),
+            original.position(offset_in("Intro\n\n{{<cta to=\"@/kit.md\" label='It\\'s here' columns={3}\n  featured items={[a, b]} who={data.people.ana} {...data.extra} />}}\n\nAfter [x](@/y.md)\n", "[x]"))
+        );
+    }
+
+    #[test]
+    fn bodies_nest_and_calls_in_code_are_text() {
+        let body = "{% <faq> %}\n{% <qa question=\"Why?\"> %}\nBecause.\n{% </qa> %}\n{% </faq> %}\n\n`{{<cta />}}`\n\n```\n{{<cta />}}\n```\n";
+        let parsed = parse_ok(body);
+        assert_eq!(parsed.calls.len(), 2);
+        assert!(parsed.calls.iter().all(|c| c.has_body));
+        assert!(parsed.text.contains("`{{<cta />}}`"));
+        assert_eq!(parsed.text.lines().count(), body.lines().count());
+    }
+
+    #[test]
+    fn expands_innermost_first() {
+        let body = "{% <faq> %}\n{% <qa question=\"Why?\"> %}\nBecause.\n{% </qa> %}\n{% </faq> %}\n\nSee {{<cta />}} now.\n\n{{<cta />}}\n";
+        let parsed = parse_ok(body);
+        let html = crate::page::markdown::render(&parsed.text, &|_| None);
+        let out = expand(&html, &parsed.calls, &mut |i, body| {
+            let call = &parsed.calls[i];
+            Ok(match body {
+                Some(b) => format!("<{0}>{b}</{0}>\n", call.name),
+                None => "<a>go</a>".to_string(),
+            })
+        })
+        .unwrap();
+        assert_eq!(
+            out,
+            "<faq><qa><p>Because.</p></qa></faq>\n<p>See <a>go</a> now.</p>\n<a>go</a>\n"
+        );
+    }
+
+    #[test]
+    fn malformed_calls_are_errors_at_their_position() {
+        assert_eq!(
+            errors("x\n{{<cta label=\"Go\" }}\n"),
+            ["2:19: expected `/>}}` to end the `cta` tag"]
+        );
+        assert_eq!(
+            errors("{% <faq> %}\nbody\n"),
+            ["1:1: `{% <faq> %}` is never closed"]
+        );
+        assert_eq!(
+            errors("{% </faq> %}\n"),
+            ["1:1: `{% </faq> %}` closes nothing"]
+        );
+        assert_eq!(
+            errors("{{<cta label=Go />}}\n"),
+            ["1:14: expected a value for `label`"]
+        );
+        assert_eq!(
+            errors("{{<cta n={\"a />}}\n"),
+            ["1:10: this `{` is never closed"]
+        );
+        assert_eq!(
+            errors("{{<cta a=\"1\" a=\"2\" />}}\n"),
+            ["1:14: argument `a` is given twice"]
+        );
+        assert_eq!(
+            errors("{{<cta label=\"Go />}}\n"),
+            ["1:14: this text is never closed"]
+        );
+        assert_eq!(
+            errors("{{<cta {...site.x} />}}\n"),
+            ["1:8: `{...site.x}` spreads only data maps"]
+        );
+    }
+
+    #[test]
+    fn no_input_panics_even_cut_anywhere() {
+        let body = "Ω {{<cta to=\"@/κ.md\" n={[1, {a: \"}\"}]} ok {...data.x} />}}\n{% <faq t='é\\'x'> %}\n`{{<a/>}}`\n{% <qa> %}ر{% </qa> %}\n{% </faq> %}\n{{ <b\n\n/>}} {%</z>%} {{<}} {{<1/>}}";
+        for (cut, _) in body.char_indices() {
+            let _ = parse(&body[..cut], 1, "x");
+            let _ = parse(&body[cut..], 1, "x");
+        }
+        let parsed = parse(body, 1, "x");
+        assert!(parsed.is_err(), "the broken calls at the end are errors");
+    }
+
+    #[test]
+    fn data_lookup_names_what_exists() {
+        let data: Value =
+            crate::base::yaml::from_str("people: {ana: {name: Ana}}\nlist: [1, 2]\n").unwrap();
+        let path = |s: &str| s.split('.').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            lookup(&data, &path("people.ana.name")).unwrap(),
+            &Value::String("Ana".into())
+        );
+        assert_eq!(
+            lookup(&data, &path("list.1")).unwrap(),
+            &Value::Number(2.into())
+        );
+        assert_eq!(
+            lookup(&data, &path("people.bob")).unwrap_err(),
+            "`data.people.bob` does not exist (there is: ana)"
+        );
+    }
+}

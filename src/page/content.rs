@@ -1,0 +1,437 @@
+//! `content/` into a `Vec<Page>`: the second stage of the pipeline.
+//!
+//! Every `.md` file under `content/` is read (in parallel), its front matter
+//! parsed and its Markdown scanned for headings and links, and it is given a
+//! clean URL. Drafts are dropped here unless `--drafts` is set. Pages are
+//! returned sorted by URL so that every later stage is deterministic.
+//!
+//! A/B variant files, which an `experiment:` names, are read a second time
+//! once their control is known: their front matter over the control's, at
+//! `/<control>/<id>/` (see [`crate::page::experiment`]).
+//!
+//! Bodies are not kept: they are most of a site's text (half a gigabyte for
+//! 100,000 pages), and between loading and rendering only their scan is
+//! needed. A page records where its body is ([`BodySource`]) and the render
+//! stage reads it again ([`Page::read_body`]), checking that it is the body
+//! that was scanned and checked.
+
+use crate::base::diagnostics::{display_path, Diagnostic, Diagnostics};
+use crate::base::fs;
+use crate::base::url::url_path;
+use crate::input::config::Config;
+use crate::page::components::{self, Call};
+use crate::page::experiment::{self, VariantOf};
+use crate::page::front_matter::{self, FrontMatter};
+use crate::page::markdown::{self, Scan};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use xxhash_rust::xxh3::xxh3_64;
+
+pub(crate) const CONTENT_DIR: &str = "content";
+
+/// The code of the error for a page file that changed between loading and
+/// rendering.
+pub(crate) const CHANGED_WHILE_BUILDING: &str = "changed-during-build";
+
+/// One Markdown page of the site.
+#[derive(Debug, Clone)]
+pub(crate) struct Page {
+    /// Path relative to the site folder, e.g. `content/offers/kit.md`.
+    pub file: String,
+    /// Path relative to `content/`, as written in `next:` and `@/` links.
+    pub content_path: String,
+    /// Site-relative URL path, e.g. `/offers/kit/` (not percent-encoded).
+    pub path: String,
+    pub meta: FrontMatter,
+    /// Where the Markdown body is; [`Page::read_body`] reads it.
+    pub body: BodySource,
+    /// File line of the first body line.
+    pub body_line: usize,
+    pub scan: Scan,
+    /// Component calls in the body, in document order.
+    pub calls: Vec<Call>,
+    /// Set when the page is a variant of another page's experiment.
+    pub variant: Option<VariantOf>,
+}
+
+/// Where a page's Markdown body is in its file, and what it was when the
+/// page was loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BodySource {
+    /// The file as it was read.
+    pub path: PathBuf,
+    /// Byte range of the body in the file; it runs to the end of the file.
+    pub range: Range<usize>,
+    /// xxh3 of the body's bytes.
+    pub hash: u64,
+}
+
+impl Page {
+    /// Thank-you pages are noindex unless `noindex: false` says otherwise.
+    pub(crate) fn is_noindex(&self) -> bool {
+        self.meta
+            .noindex
+            .unwrap_or(self.meta.layout.value == "thankyou")
+    }
+
+    /// Output file relative to OUT, e.g. `offers/kit/index.html`.
+    pub(crate) fn output_file(&self) -> String {
+        format!("{}index.html", self.path.trim_start_matches('/'))
+    }
+
+    /// Reads the Markdown body again, for rendering, with its component
+    /// calls replaced by markers (see [`crate::page::components`]); lines and
+    /// columns are those of the file. A file that changed since it was
+    /// loaded is an error: its new text was never checked.
+    pub(crate) fn read_body(&self) -> Result<String, Diagnostic> {
+        let source = &self.body;
+        let mut text = fs::read_to_string(&source.path)
+            .map_err(|e| Diagnostic::error("io", &self.file, e.to_string()))?;
+        let unchanged = text.len() == source.range.end
+            && text
+                .get(source.range.clone())
+                .is_some_and(|body| xxh3_64(body.as_bytes()) == source.hash);
+        if !unchanged {
+            let message = "the file changed while the site was being built";
+            return Err(
+                Diagnostic::error(CHANGED_WHILE_BUILDING, &self.file, message)
+                    .with_hint("build again"),
+            );
+        }
+        if self.calls.is_empty() {
+            text.drain(..source.range.start);
+            return Ok(text);
+        }
+        // The same text as when the page was loaded, so the same markers.
+        let body = &text[source.range.clone()];
+        match components::parse(body, self.body_line, &self.file) {
+            Ok(parsed) => Ok(parsed.map_or_else(|| body.to_string(), |p| p.text)),
+            Err(mut errors) => Err(errors.swap_remove(0)),
+        }
+    }
+}
+
+/// The pages of a build, and the drafts left out of it.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    /// Sorted by URL path.
+    pub pages: Vec<Arc<Page>>,
+    /// Content paths of drafts left out, so references to them can say why
+    /// they do not resolve.
+    pub drafts: Vec<String>,
+}
+
+/// Reads every page under `SITE/content`; all problems are reported.
+pub(crate) fn load(
+    site: &Path,
+    config: &Config,
+    include_drafts: bool,
+) -> Result<Loaded, Diagnostics> {
+    let content_dir = site.join(CONTENT_DIR);
+    if !content_dir.is_dir() {
+        let message = "the site has no `content/` folder";
+        let hint = "create `content/index.md` with front matter `---\\ntitle: Home\\n---`";
+        return Err(Diagnostics::from_iter([Diagnostic::error(
+            "missing-content",
+            CONTENT_DIR,
+            message,
+        )
+        .with_hint(hint)]));
+    }
+    let files = markdown_files(site, &content_dir)?;
+    let results: Vec<Result<Arc<Page>, Vec<Diagnostic>>> = files
+        .par_iter()
+        .map(|path| load_page(site, &content_dir, path, config).map(Arc::new))
+        .collect();
+    let mut results: Vec<Option<Result<Arc<Page>, Vec<Diagnostic>>>> =
+        results.into_iter().map(Some).collect();
+
+    let mut diagnostics = Diagnostics::new();
+    // Variant files are read again, over their control's front matter.
+    let variants = find_variants(&files, &content_dir, &results, &mut diagnostics);
+    for (file, control, id) in variants {
+        let control = match &results[control] {
+            Some(Ok(page)) => Arc::clone(page),
+            _ => continue,
+        };
+        results[file] = if control.meta.draft && !include_drafts {
+            None
+        } else {
+            Some(
+                load_variant(site, &content_dir, &files[file], config, &control, &id).map(Arc::new),
+            )
+        };
+    }
+    let mut pages = Vec::with_capacity(results.len());
+    let mut drafts = Vec::new();
+    for result in results.into_iter().flatten() {
+        match result {
+            Ok(page) if page.meta.draft && !include_drafts => {
+                drafts.push(page.content_path.clone())
+            }
+            Ok(page) => pages.push(page),
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    check_duplicate_urls(&pages, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Loaded { pages, drafts })
+}
+
+/// The variant files that experiments name: (file index, control index,
+/// variant id). A variant file that does not exist, is the control itself,
+/// or is claimed twice, is an error at the line that names it.
+fn find_variants(
+    files: &[PathBuf],
+    content_dir: &Path,
+    results: &[Option<Result<Arc<Page>, Vec<Diagnostic>>>],
+    diagnostics: &mut Diagnostics,
+) -> Vec<(usize, usize, String)> {
+    let controls: Vec<(usize, &Page)> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r {
+            Some(Ok(page)) if page.meta.experiment.is_some() => Some((i, &**page)),
+            _ => None,
+        })
+        .collect();
+    if controls.is_empty() {
+        return Vec::new();
+    }
+    let by_path: HashMap<String, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (display_path(content_dir, f), i))
+        .collect();
+    let mut claimed: HashMap<usize, &Page> = HashMap::new();
+    let mut found = Vec::new();
+    for (control_index, control) in controls {
+        let experiment = control.meta.experiment.as_ref().expect("filtered");
+        for variant in &experiment.variants {
+            let wanted = crate::base::url::normalize(&variant.file.value);
+            let error = |message: String, hint: &str| {
+                Diagnostic::error("invalid-variant", &control.file, message)
+                    .at_pos(variant.file.pos)
+                    .with_hint(hint)
+            };
+            let Some(&file) = by_path.get(wanted) else {
+                let known = by_path.keys().map(String::as_str);
+                let message = format!(
+                    "variant \"{}\" names `{}`, which does not exist{}",
+                    variant.id,
+                    variant.file.value,
+                    crate::base::diagnostics::suggestion(wanted, known)
+                );
+                diagnostics.push(error(message, "the path is relative to `content/`; create the file with the front matter keys that differ from this page"));
+                continue;
+            };
+            if file == control_index {
+                let message = format!("variant \"{}\" is this page itself", variant.id);
+                diagnostics.push(error(message, "a variant is another file"));
+                continue;
+            }
+            if let Some(first) = claimed.insert(file, control) {
+                let message = format!(
+                    "`{}` is already a variant of {}",
+                    variant.file.value, first.file
+                );
+                diagnostics.push(error(
+                    message,
+                    "each variant file belongs to one experiment",
+                ));
+                continue;
+            }
+            found.push((file, control_index, variant.id.clone()));
+        }
+    }
+    found
+}
+
+/// Loads a variant file: its front matter over its control's, its body
+/// (or the control's, when its own is blank), at `/<control>/<id>/`.
+fn load_variant(
+    site: &Path,
+    content_dir: &Path,
+    path: &Path,
+    config: &Config,
+    control: &Page,
+    id: &str,
+) -> Result<Page, Vec<Diagnostic>> {
+    let file = display_path(site, path);
+    let text = read_text(path, &file)?;
+    let control_text = read_text(&control.body.path, &control.file)?;
+    let control_split = front_matter::split(&control_text, &control.file).map_err(|d| vec![d])?;
+    let control_map =
+        crate::base::yaml::Source::new(control_split.yaml, &control.file, control_split.yaml_line)
+            .parse_mapping("front matter")
+            .map_err(|d| vec![d])?;
+    let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
+    let mut meta = front_matter::parse_variant(&split, &file, config, &control_map)?;
+    meta.noindex = Some(true);
+    let variant = Some(VariantOf {
+        control: control.content_path.clone(),
+        id: id.to_string(),
+    });
+    let path_of_variant = experiment::variant_path(&control.path, id);
+    if split.body.trim().is_empty() {
+        return Ok(Page {
+            file,
+            content_path: display_path(content_dir, path),
+            path: path_of_variant,
+            meta,
+            body: control.body.clone(),
+            body_line: control.body_line,
+            scan: control.scan.clone(),
+            calls: control.calls.clone(),
+            variant,
+        });
+    }
+    let mut page = page_from_parts(file, content_dir, path, &text, &split, meta)?;
+    page.path = path_of_variant;
+    page.variant = variant;
+    Ok(page)
+}
+
+fn markdown_files(site: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Diagnostics> {
+    let mut files = Vec::new();
+    let mut diagnostics = Diagnostics::new();
+    let walker = walkdir::WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in walker
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !fs::is_editor_junk(e.file_name()))
+    {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
+                files.push(e.into_path());
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(|p| display_path(site, p))
+                    .unwrap_or_else(|| CONTENT_DIR.into());
+                diagnostics.push(Diagnostic::error("io", path, format!("cannot read: {err}")));
+            }
+        }
+    }
+    if diagnostics.has_errors() {
+        Err(diagnostics)
+    } else {
+        Ok(files)
+    }
+}
+
+/// The text of a page file; `file` names it in the error.
+fn read_text(path: &Path, file: &str) -> Result<String, Vec<Diagnostic>> {
+    fs::read_to_string(path).map_err(|e| vec![Diagnostic::error("io", file, e.to_string())])
+}
+
+pub(crate) fn load_page(
+    site: &Path,
+    content_dir: &Path,
+    path: &Path,
+    config: &Config,
+) -> Result<Page, Vec<Diagnostic>> {
+    let file = display_path(site, path);
+    let text = read_text(path, &file)?;
+    let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
+    let meta = front_matter::parse(&split, &file, config)?;
+    page_from_parts(file, content_dir, path, &text, &split, meta)
+}
+
+/// A page from its file's text and its front matter: its URL, and its body
+/// scanned for links, headings and component calls.
+fn page_from_parts(
+    file: String,
+    content_dir: &Path,
+    path: &Path,
+    text: &str,
+    split: &front_matter::Split,
+    meta: FrontMatter,
+) -> Result<Page, Vec<Diagnostic>> {
+    let content_path = display_path(content_dir, path);
+    let url = url_path(&content_path, meta.slug.as_deref()).map_err(|message| {
+        vec![Diagnostic::error("invalid-slug", &file, message)
+            .at(1, 1)
+            .with_hint("set `slug:` in the front matter")]
+    })?;
+    let (scan, calls) = match components::parse(split.body, split.body_line, &file)? {
+        Some(parsed) => {
+            let mut scan = markdown::scan(&parsed.text, split.body_line);
+            scan.links.extend(parsed.links);
+            (scan, parsed.calls)
+        }
+        None => (markdown::scan(split.body, split.body_line), Vec::new()),
+    };
+    // The body is the end of the file.
+    let body = BodySource {
+        range: text.len() - split.body.len()..text.len(),
+        hash: xxh3_64(split.body.as_bytes()),
+        path: path.to_path_buf(),
+    };
+    Ok(Page {
+        file,
+        content_path,
+        path: url,
+        meta,
+        body,
+        body_line: split.body_line,
+        scan,
+        calls,
+        variant: None,
+    })
+}
+
+fn check_duplicate_urls(pages: &[Arc<Page>], diagnostics: &mut Diagnostics) {
+    let mut seen: HashMap<&str, &Page> = HashMap::with_capacity(pages.len());
+    let mut sorted: Vec<&Page> = pages.iter().map(|p| &**p).collect();
+    sorted.sort_by(|a, b| a.file.cmp(&b.file));
+    for page in sorted {
+        if let Some(first) = seen.insert(&page.path, page) {
+            let message = format!(
+                "{} and {} both have the URL {}",
+                first.file, page.file, page.path
+            );
+            let diagnostic = Diagnostic::error("duplicate-url", &page.file, message)
+                .at(1, 1)
+                .with_hint("give one of them another `slug:` or rename the file");
+            diagnostics.push(diagnostic);
+            seen.insert(&first.path, first);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_read_again_and_must_be_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join(CONTENT_DIR);
+        std::fs::create_dir_all(&content).unwrap();
+        let file = content.join("guide.md");
+        std::fs::write(&file, "\u{feff}---\ntitle: Guide\n---\n# Hi\n\n[a](/a/)\n").unwrap();
+        let config =
+            crate::input::config::parse("title: t\nbase_url: https://t.example\n").unwrap();
+        let page = load_page(dir.path(), &content, &file, &config).unwrap();
+        assert_eq!(page.read_body().unwrap(), "# Hi\n\n[a](/a/)\n");
+        assert_eq!(
+            page.scan.links[0].pos,
+            crate::base::diagnostics::Pos::new(6, 1)
+        );
+
+        std::fs::write(&file, "\u{feff}---\ntitle: Guide\n---\n# Ho\n\n[a](/a/)\n").unwrap();
+        let error = page.read_body().unwrap_err();
+        assert_eq!(error.code, CHANGED_WHILE_BUILDING);
+        assert_eq!(error.file, "content/guide.md");
+    }
+}

@@ -1,0 +1,700 @@
+//! A page's YAML front matter into a checked [`FrontMatter`].
+//!
+//! [`split`] finds the `---` block and the line where the Markdown body
+//! starts; [`parse`] reads every field of SPEC.md and checks what can be
+//! checked against the config alone (stage, offer, slug, price, dates).
+//! Fields that point at other pages (`next`, `form.thank_you`) and `layout`
+//! keep their position, so the funnel and render stages can report them at
+//! the right line.
+
+use crate::base::diagnostics::{suggestion, Diagnostic, Pos};
+use crate::base::yaml::{Fields, Located, Source};
+use crate::base::yaml::{Mapping, Value};
+use crate::input::config::{self, Config, PROVIDERS};
+use crate::page::experiment::{self, Experiment};
+use serde::{Deserialize, Serialize};
+
+const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "stage",
+    "offer",
+    "layout",
+    "slug",
+    "next",
+    "cta",
+    "form",
+    "price",
+    "date",
+    "expires",
+    "draft",
+    "noindex",
+    "experiment",
+    "extra",
+];
+const FORM_KEYS: &[&str] = &[
+    "fields",
+    "submit",
+    "thank_you",
+    "consent",
+    "provider",
+    "action",
+];
+const FIELD_KEYS: &[&str] = &["name", "type", "label", "required"];
+const FIELD_TYPES: &[&str] = &[
+    "text", "email", "tel", "url", "number", "textarea", "checkbox", "hidden",
+];
+
+/// One visible field of an opt-in form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct FormField {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub label: Option<String>,
+    pub required: bool,
+}
+
+/// The `form:` block of an opt-in page, before site defaults are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FormSpec {
+    pub fields: Vec<FormField>,
+    pub submit: Option<String>,
+    pub thank_you: Option<Located<String>>,
+    pub consent: Option<String>,
+    pub provider: Option<String>,
+    pub action: Option<Located<String>>,
+    /// Position of the `form:` key, for errors about the form as a whole.
+    pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct Price {
+    pub amount: f64,
+    pub currency: String,
+}
+
+/// Everything a page says about itself.
+#[derive(Debug, Clone)]
+pub(crate) struct FrontMatter {
+    pub title: String,
+    pub description: Option<String>,
+    pub stage: Option<String>,
+    pub offer: Option<String>,
+    pub layout: Located<String>,
+    pub slug: Option<String>,
+    pub next: Option<Located<String>>,
+    pub cta: Option<String>,
+    pub form: Option<FormSpec>,
+    pub price: Option<Price>,
+    pub date: Option<String>,
+    pub expires: Option<Located<String>>,
+    pub draft: bool,
+    pub noindex: Option<bool>,
+    pub experiment: Option<Experiment>,
+    pub extra: Value,
+}
+
+/// Keys a variant takes from its control and may not set itself: what
+/// places the page (its URL, stage and whether it is built) and the
+/// experiment itself.
+const VARIANT_FIXED: &[(&str, &str)] = &[
+    ("experiment", "a variant is part of its control's experiment and cannot run its own"),
+    ("slug", "a variant's URL is its control's URL plus the variant id"),
+    ("stage", "a variant serves its control's stage"),
+    ("draft", "a variant is built when its control is; make the control a draft, or drop the variant from `variants`"),
+];
+
+/// The parts of a page file: its YAML text and its Markdown body.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Split<'a> {
+    pub yaml: &'a str,
+    /// File line of the first YAML line.
+    pub yaml_line: usize,
+    pub body: &'a str,
+    /// File line of the first body line.
+    pub body_line: usize,
+}
+
+/// Separates the `---` front matter from the body.
+pub(crate) fn split<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Diagnostic> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    if text[..first_line_end].trim_end() != "---" {
+        let hint = "start the file with a `---` line, then `title: ...` and the other fields, then another `---` line";
+        return Err(Diagnostic::error(
+            "missing-front-matter",
+            file,
+            "the page has no front matter",
+        )
+        .at(1, 1)
+        .with_hint(hint));
+    }
+    let mut offset = first_line_end;
+    let mut line = 2;
+    while offset < text.len() {
+        let end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
+        let current = text[offset..end].trim_end();
+        if current == "---" || current == "..." {
+            return Ok(Split {
+                yaml: &text[first_line_end..offset],
+                yaml_line: 2,
+                body: &text[end..],
+                body_line: line + 1,
+            });
+        }
+        offset = end;
+        line += 1;
+    }
+    Err(Diagnostic::error(
+        "unclosed-front-matter",
+        file,
+        "the front matter is never closed",
+    )
+    .at(1, 1)
+    .with_hint("add a `---` line after the last front-matter field"))
+}
+
+/// Reads and checks the front matter; returns every problem found.
+pub(crate) fn parse(
+    split: &Split,
+    file: &str,
+    config: &Config,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let source = Source::new(split.yaml, file, split.yaml_line);
+    let map = source.parse_mapping("front matter").map_err(|d| vec![d])?;
+    read(&map, source, config, Vec::new())
+}
+
+/// The front matter of a variant page: `control` (its control's front
+/// matter, as a mapping) with the variant's own keys over it, key by key.
+pub(crate) fn parse_variant(
+    split: &Split,
+    file: &str,
+    config: &Config,
+    control: &Mapping,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let source = Source::new(split.yaml, file, split.yaml_line);
+    let own = source.parse_mapping("front matter").map_err(|d| vec![d])?;
+    let mut errors = Vec::new();
+    let mut merged = control.clone();
+    merged.remove("experiment");
+    for (key, value) in own {
+        let fixed = VARIANT_FIXED.iter().find(|(k, _)| key.as_str() == Some(*k));
+        match fixed {
+            Some((key, why)) => {
+                let message = format!("a variant page cannot set `{key}`");
+                let diagnostic = Diagnostic::error("invalid-variant", file, message)
+                    .at_pos(source.locate_key(&[key]))
+                    .with_hint(*why);
+                errors.push(diagnostic);
+            }
+            None => {
+                merged.insert(key, value);
+            }
+        }
+    }
+    read(&merged, source, config, errors)
+}
+
+/// Reads every field of `map`, whose positions are those of `source`.
+fn read(
+    map: &Mapping,
+    source: Source,
+    config: &Config,
+    errors: Vec<Diagnostic>,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let mut fields = Fields::new(map, source);
+    fields.errors = errors;
+    fields.reject_unknown(KNOWN_KEYS);
+
+    let title = fields.required_string(
+        "title",
+        "add a line like `title: The 7-day home roasting guide`",
+    );
+    let front = FrontMatter {
+        title: title.unwrap_or_default(),
+        description: fields.get("description", "text"),
+        stage: read_stage(&mut fields, config),
+        offer: read_offer(&mut fields, config),
+        layout: read_layout(&mut fields),
+        slug: read_slug(&mut fields),
+        next: read_located(&mut fields, "next"),
+        cta: fields.get("cta", "text"),
+        form: read_form(&mut fields),
+        price: read_price(&mut fields),
+        date: read_date(&mut fields, "date"),
+        expires: {
+            let pos = fields.pos("expires");
+            read_date(&mut fields, "expires").map(|value| Located { value, pos })
+        },
+        draft: fields.get("draft", "true or false").unwrap_or(false),
+        noindex: fields.get("noindex", "true or false"),
+        experiment: experiment::read(&mut fields),
+        extra: config::read_extra(&mut fields, "extra"),
+    };
+    if fields.errors.is_empty() {
+        Ok(front)
+    } else {
+        Err(fields.errors)
+    }
+}
+
+fn read_stage(fields: &mut Fields, config: &Config) -> Option<String> {
+    let stage: String = fields.get("stage", "a journey stage id")?;
+    if config.stage_index(&stage).is_some() {
+        return Some(stage);
+    }
+    let ids: Vec<&str> = config.journey.iter().map(|s| s.id.as_str()).collect();
+    let message = format!(
+        "unknown stage \"{stage}\"{}",
+        suggestion(&stage, ids.iter().copied())
+    );
+    fields.error("unknown-stage", "stage", message).hint =
+        Some(format!("the journey's stages are: {}", ids.join(", ")));
+    None
+}
+
+fn read_offer(fields: &mut Fields, config: &Config) -> Option<String> {
+    let offer: String = fields.get("offer", "an offer type id")?;
+    if config.offer(&offer).is_some() {
+        return Some(offer);
+    }
+    let ids: Vec<&str> = config.offers.iter().map(|o| o.id.as_str()).collect();
+    let message = format!(
+        "unknown offer \"{offer}\"{}",
+        suggestion(&offer, ids.iter().copied())
+    );
+    let hint = format!(
+        "known offers: {}; add your own under `offers:` in site.yaml",
+        ids.join(", ")
+    );
+    fields.error("unknown-offer", "offer", message).hint = Some(hint);
+    None
+}
+
+fn read_layout(fields: &mut Fields) -> Located<String> {
+    let pos = fields.pos("layout");
+    let value: Option<String> = fields.get(
+        "layout",
+        "a template name such as `landing`, `optin` or `thankyou`",
+    );
+    let value = value.unwrap_or_else(|| "landing".into());
+    let valid = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '/'))
+        && !value.starts_with('/');
+    if !valid {
+        fields.error(
+            "invalid-value",
+            "layout",
+            format!("layout \"{value}\" is not a template name"),
+        );
+    } else if value == "funnel" {
+        // funnel.html draws the map, from a context no page has.
+        let message =
+            "layout \"funnel\" is the funnel map's own: funnelcake builds the map at /funnel/";
+        fields.error("invalid-value", "layout", message).hint =
+            Some("use `landing`, `page` or a template of your own; `funnel_map: false` in site.yaml turns the map off".into());
+    }
+    Located { value, pos }
+}
+
+fn read_slug(fields: &mut Fields) -> Option<String> {
+    let slug: String = fields.get("slug", "a URL segment such as `roasting-guide`")?;
+    let suggested = crate::base::url::slugify(&slug);
+    if suggested == slug && !slug.is_empty() {
+        return Some(slug);
+    }
+    let message = format!("slug \"{slug}\" is not a single URL segment");
+    let hint = if suggested.is_empty() {
+        "use letters, digits, `-` and `_`".to_string()
+    } else {
+        format!("use `slug: {suggested}`")
+    };
+    fields.error("invalid-slug", "slug", message).hint = Some(hint);
+    None
+}
+
+fn read_located(fields: &mut Fields, key: &'static str) -> Option<Located<String>> {
+    let pos = fields.pos(key);
+    let value: String = fields.get(key, "a content path such as `offers/starter-kit.md`")?;
+    Some(Located { value, pos })
+}
+
+fn read_form(fields: &mut Fields) -> Option<FormSpec> {
+    let map = match fields.raw("form")? {
+        Value::Mapping(map) => map,
+        _ => {
+            fields.error(
+                "invalid-value",
+                "form",
+                "`form` must be a mapping (fields, submit, thank_you, ...)",
+            );
+            return None;
+        }
+    };
+    let pos = fields.source().locate_key(&["form"]);
+    let mut form = fields.nested("form", map);
+    form.reject_unknown(FORM_KEYS);
+    let spec = FormSpec {
+        fields: read_form_fields(&mut form),
+        submit: form.get("submit", "text"),
+        thank_you: read_located(&mut form, "thank_you"),
+        consent: form.get("consent", "text"),
+        provider: read_provider(&mut form),
+        action: read_located(&mut form, "action"),
+        pos,
+    };
+    fields.errors.append(&mut form.errors);
+    Some(spec)
+}
+
+fn read_provider(form: &mut Fields) -> Option<String> {
+    let provider: String = form.get("provider", "a form provider")?;
+    if PROVIDERS.contains(&provider.as_str()) {
+        return Some(provider);
+    }
+    let message = format!(
+        "unknown form provider \"{provider}\"{}",
+        suggestion(&provider, PROVIDERS.iter().copied())
+    );
+    form.error("invalid-value", "provider", message).hint =
+        Some(format!("choose one of: {}", PROVIDERS.join(", ")));
+    None
+}
+
+fn read_form_fields(form: &mut Fields) -> Vec<FormField> {
+    #[derive(Deserialize)]
+    struct RawField {
+        name: String,
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        label: Option<String>,
+        required: Option<bool>,
+    }
+    let Some(raw) = form.raw("fields") else {
+        return vec![FormField::from_name("email")];
+    };
+    let Value::Sequence(items) = raw else {
+        form.error(
+            "invalid-value",
+            "fields",
+            "`form.fields` must be a list such as `[name, email]`",
+        );
+        return Vec::new();
+    };
+    let mut result: Vec<FormField> = Vec::new();
+    for item in items {
+        let field = match item {
+            Value::String(name) => Some(FormField::from_name(name)),
+            Value::Mapping(map) => {
+                let unknown = map
+                    .keys()
+                    .filter_map(Value::as_str)
+                    .find(|k| !FIELD_KEYS.contains(k));
+                match (
+                    unknown,
+                    crate::base::yaml::from_value::<RawField>(item.clone()),
+                ) {
+                    (None, Ok(raw)) => {
+                        let mut field = FormField::from_name(&raw.name);
+                        field.kind = raw.kind.unwrap_or(field.kind);
+                        field.label = raw.label.or(field.label);
+                        field.required = raw.required.unwrap_or(field.required);
+                        Some(field)
+                    }
+                    (Some(key), _) => {
+                        let message = format!(
+                            "unknown key `{key}` in a form field{}",
+                            suggestion(key, FIELD_KEYS.iter().copied())
+                        );
+                        form.error("unknown-key", "fields", message);
+                        None
+                    }
+                    (None, Err(_)) => {
+                        form.error("invalid-value", "fields", "a form field needs at least `name:`, with optional `type`, `label` and `required`");
+                        None
+                    }
+                }
+            }
+            _ => {
+                form.error(
+                    "invalid-value",
+                    "fields",
+                    "each form field is a name or `{ name, type, label, required }`",
+                );
+                None
+            }
+        };
+        let Some(field) = field else { continue };
+        if !is_field_name(&field.name) {
+            let message = format!(
+                "form field name \"{}\" must be letters, digits, `_` or `-`",
+                field.name
+            );
+            form.error("invalid-value", "fields", message);
+        } else if !FIELD_TYPES.contains(&field.kind.as_str()) {
+            let message = format!(
+                "unknown field type \"{}\"{}",
+                field.kind,
+                suggestion(&field.kind, FIELD_TYPES.iter().copied())
+            );
+            form.error("invalid-value", "fields", message).hint =
+                Some(format!("field types: {}", FIELD_TYPES.join(", ")));
+        } else if result.iter().any(|f| f.name == field.name) {
+            form.error(
+                "invalid-value",
+                "fields",
+                format!("form field \"{}\" is listed twice", field.name),
+            );
+        } else {
+            result.push(field);
+        }
+    }
+    result
+}
+
+fn is_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl FormField {
+    /// A field from its name alone, with the type and requirement a marketer expects.
+    pub(crate) fn from_name(name: &str) -> FormField {
+        let (kind, required) = match name {
+            "email" => ("email", true),
+            "phone" | "tel" => ("tel", false),
+            "website" | "url" => ("url", false),
+            "message" => ("textarea", false),
+            _ => ("text", false),
+        };
+        FormField {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            label: None,
+            required,
+        }
+    }
+}
+
+fn read_price(fields: &mut Fields) -> Option<Price> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawPrice {
+        amount: f64,
+        currency: String,
+    }
+    let expected = "`{ amount: 9, currency: EUR }`";
+    let raw: RawPrice = fields.get("price", expected)?;
+    if !raw.amount.is_finite() || raw.amount < 0.0 {
+        fields.error(
+            "invalid-value",
+            "price",
+            format!("price amount {} must be zero or more", raw.amount),
+        );
+        return None;
+    }
+    let currency = raw.currency.trim().to_ascii_uppercase();
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
+        let message = format!(
+            "currency \"{}\" must be a three-letter ISO 4217 code such as EUR or USD",
+            raw.currency
+        );
+        fields.error("invalid-value", "price", message);
+        return None;
+    }
+    Some(Price {
+        amount: raw.amount,
+        currency,
+    })
+}
+
+fn read_date(fields: &mut Fields, key: &'static str) -> Option<String> {
+    let value: String = fields.get(key, "a date such as `2026-11-01` or `2026-12-01T00:00:00Z`")?;
+    if is_date(&value) {
+        return Some(value);
+    }
+    let message = format!("`{key}` \"{value}\" is not a date");
+    fields.error("invalid-date", key, message).hint =
+        Some("write `2026-11-01` or `2026-12-01T00:00:00Z`".into());
+    None
+}
+
+/// Accepts `YYYY-MM-DD`, optionally followed by `THH:MM[:SS][.frac]` and `Z` or `±HH:MM`.
+pub(crate) fn is_date(text: &str) -> bool {
+    let (date, time) = match text.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    valid_calendar_date(date) && time.is_none_or(valid_time)
+}
+
+fn valid_calendar_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
+        return false;
+    }
+    let (year, month, day): (u32, u32, u32) = (
+        y.parse().unwrap_or(0),
+        m.parse().unwrap_or(0),
+        d.parse().unwrap_or(0),
+    );
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+fn valid_time(time: &str) -> bool {
+    let (clock, zone) = if let Some(t) = time.strip_suffix(['Z', 'z']) {
+        (t, None)
+    } else if let Some(i) = time.rfind(['+', '-']) {
+        (&time[..i], Some(&time[i + 1..]))
+    } else {
+        (time, None)
+    };
+    let clock = clock.split('.').next().unwrap_or("");
+    let two_digits = |s: &str, max: u32| s.len() == 2 && s.parse::<u32>().is_ok_and(|v| v <= max);
+    let parts: Vec<&str> = clock.split(':').collect();
+    let clock_ok = match parts.as_slice() {
+        [h, m] => two_digits(h, 23) && two_digits(m, 59),
+        [h, m, s] => two_digits(h, 23) && two_digits(m, 59) && two_digits(s, 60),
+        _ => false,
+    };
+    let zone_ok = zone.is_none_or(
+        |z| matches!(z.split_once(':'), Some((h, m)) if two_digits(h, 23) && two_digits(m, 59)),
+    );
+    clock_ok && zone_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        config::parse("title: t\nbase_url: https://example.com\n").unwrap()
+    }
+
+    fn parse_page(text: &str) -> Result<FrontMatter, Vec<String>> {
+        let split = split(text, "content/p.md").map_err(|d| vec![d.to_string()])?;
+        parse(&split, "content/p.md", &config())
+            .map_err(|ds| ds.iter().map(|d| d.to_string()).collect())
+    }
+
+    #[test]
+    fn splits_front_matter_and_counts_body_lines() {
+        let s = split("---\ntitle: a\n---\n# Hi\n", "f").unwrap();
+        assert_eq!(s.yaml, "title: a\n");
+        assert_eq!(s.body, "# Hi\n");
+        assert_eq!(s.body_line, 4);
+        let crlf = split("\u{feff}---\r\ntitle: a\r\n---\r\nbody", "f").unwrap();
+        assert_eq!(crlf.body, "body");
+    }
+
+    #[test]
+    fn missing_and_unclosed_front_matter_have_hints() {
+        let missing = split("# Hello\n", "content/p.md").unwrap_err();
+        assert_eq!(missing.code, "missing-front-matter");
+        assert!(missing.hint.unwrap().contains("`---`"));
+        let unclosed = split("---\ntitle: a\n# body\n", "content/p.md").unwrap_err();
+        assert_eq!(
+            unclosed.to_string().lines().next().unwrap(),
+            "error: content/p.md:1:1: the front matter is never closed"
+        );
+    }
+
+    #[test]
+    fn reads_every_field() {
+        let page = parse_page(
+            "---\ntitle: Guide\nstage: subscribe\noffer: lead_magnet\nlayout: optin\nslug: guide\nnext: offers/kit.md\n\
+             form:\n  fields: [name, email, { name: company, label: Company, required: true }]\n  thank_you: thanks.md\n\
+             price: { amount: 9, currency: eur }\ndate: 2026-11-01\nexpires: 2026-12-01T00:00:00Z\ndraft: true\n---\nBody\n",
+        )
+        .unwrap();
+        assert_eq!(page.stage.as_deref(), Some("subscribe"));
+        assert_eq!(page.layout.value, "optin");
+        assert_eq!(page.next.as_ref().unwrap().pos, Some(Pos::new(7, 7)));
+        let form = page.form.unwrap();
+        assert_eq!(form.fields.len(), 3);
+        assert_eq!(form.fields[1].kind, "email");
+        assert!(form.fields[1].required);
+        assert!(form.fields[2].required);
+        assert_eq!(form.thank_you.unwrap().pos, Some(Pos::new(10, 14)));
+        assert_eq!(page.price.unwrap().currency, "EUR");
+        assert!(page.draft);
+    }
+
+    #[test]
+    fn reports_every_bad_field_at_its_position() {
+        let errors = parse_page(
+            "---\nstage: subscibe\noffer: leadmagnet\nslug: a/b\ndate: 2026-02-30\n---\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("error: content/p.md:2:1: missing required field `title`"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[1].starts_with(
+            "error: content/p.md:2:8: unknown stage \"subscibe\" (did you mean \"subscribe\"?)"
+        ));
+        assert!(errors[2].starts_with(
+            "error: content/p.md:3:8: unknown offer \"leadmagnet\" (did you mean \"lead_magnet\"?)"
+        ));
+        assert!(errors[3]
+            .starts_with("error: content/p.md:4:7: slug \"a/b\" is not a single URL segment"));
+        assert!(
+            errors[4].starts_with("error: content/p.md:5:7: `date` \"2026-02-30\" is not a date")
+        );
+    }
+
+    #[test]
+    fn the_map_layout_is_not_a_page_layout() {
+        let errors = parse_page("---\ntitle: T\nlayout: funnel\n---\n").unwrap_err();
+        assert!(
+            errors[0]
+                .starts_with("error: content/p.md:3:9: layout \"funnel\" is the funnel map's own"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn dates() {
+        for good in [
+            "2026-11-01",
+            "2024-02-29",
+            "2026-12-01T00:00:00Z",
+            "2026-12-01T10:30+02:00",
+            "2026-12-01 10:30:15.5Z",
+        ] {
+            assert!(is_date(good), "{good}");
+        }
+        for bad in [
+            "2026-13-01",
+            "2023-02-29",
+            "26-1-1",
+            "2026-12-01T25:00Z",
+            "tomorrow",
+            "",
+        ] {
+            assert!(!is_date(bad), "{bad}");
+        }
+    }
+}

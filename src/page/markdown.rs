@@ -1,0 +1,313 @@
+//! Markdown through pulldown-cmark.
+//!
+//! A page body is parsed twice: [`scan`] (while loading) collects its heading
+//! ids and internal links with their positions, so the funnel stage can
+//! check every `@/` link and anchor before anything is rendered; [`render`]
+//! (while rendering) writes the HTML, giving headings the same ids and
+//! turning `@/path.md#anchor` into the target's URL. Scanning is cheap next
+//! to rendering, and it keeps no HTML in memory between the two stages.
+
+use crate::base::diagnostics::Pos;
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+
+/// What the funnel needs to know about a body before rendering.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Scan {
+    /// Heading ids in document order, as [`render`] writes them.
+    pub headings: Vec<String>,
+    /// Internal links: `@/` content links and root-relative URLs.
+    pub links: Vec<BodyLink>,
+}
+
+/// An internal link found in a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BodyLink {
+    /// The destination as written, e.g. `@/offers/kit.md#faq` or `/privacy/`.
+    pub dest: String,
+    /// Where the link is in the page's file.
+    pub pos: Pos,
+}
+
+impl BodyLink {
+    /// `Some((content_path, anchor))` for an `@/` link.
+    pub(crate) fn content_target(&self) -> Option<(&str, Option<&str>)> {
+        content_target(&self.dest)
+    }
+}
+
+/// `Some((content_path, anchor))` for an `@/path.md#anchor` destination, in
+/// Markdown or in a component argument.
+pub(crate) fn content_target(dest: &str) -> Option<(&str, Option<&str>)> {
+    let rest = dest.strip_prefix("@/")?;
+    Some(match rest.split_once('#') {
+        Some((path, anchor)) => (path, Some(anchor)),
+        None => (rest, None),
+    })
+}
+
+/// The URL of an `@/` destination, its anchor kept; `None` when `dest` is
+/// not an `@/` link or `resolve` does not know its page.
+pub(crate) fn resolve_content_link(
+    dest: &str,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let (path, anchor) = content_target(dest)?;
+    let url = resolve(path)?;
+    Some(match anchor {
+        Some(a) => format!("{url}#{a}"),
+        None => url,
+    })
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Collects heading ids and internal links of a body whose first line is
+/// line `body_line` of its file.
+pub(crate) fn scan(body: &str, body_line: usize) -> Scan {
+    let mut scan = Scan::default();
+    let mut lines: Option<LineIndex> = None;
+    let mut ids = HeadingIds::default();
+    let mut heading: Option<(Option<String>, String)> = None;
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                heading = Some((id.map(|i| i.to_string()), String::new()))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((explicit, text)) = heading.take() {
+                    scan.headings.push(ids.assign(explicit.as_deref(), &text));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text)) = heading.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if is_internal(&dest_url) => {
+                let lines = lines.get_or_insert_with(|| LineIndex::new(body, body_line));
+                scan.links.push(BodyLink {
+                    dest: dest_url.to_string(),
+                    pos: lines.position(range.start),
+                });
+            }
+            _ => {}
+        }
+    }
+    scan
+}
+
+fn is_internal(dest: &str) -> bool {
+    dest.starts_with("@/") || (dest.starts_with('/') && !dest.starts_with("//"))
+}
+
+/// Renders a body to HTML. `resolve` turns the path part of an `@/` link
+/// into a URL; links it cannot resolve were reported by the funnel stage and
+/// are left as written.
+pub(crate) fn render(body: &str, resolve: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    let mut ids = HeadingIds::default();
+    let mut pending: Option<PendingHeading> = None;
+    let events = Parser::new_ext(body, options()).map(|event| rewrite_link(event, resolve));
+    let mut out: Vec<Event> = Vec::new();
+    for event in events {
+        match (&mut pending, event) {
+            (
+                None,
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }),
+            ) => {
+                pending = Some(PendingHeading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                    events: Vec::new(),
+                });
+            }
+            (Some(_), Event::End(TagEnd::Heading(level))) => {
+                let heading = pending.take().expect("matched Some");
+                heading.flush(&mut ids, level, &mut out);
+            }
+            (Some(heading), event) => heading.events.push(event),
+            (None, event) => out.push(event),
+        }
+    }
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    html
+}
+
+fn rewrite_link<'a>(event: Event<'a>, resolve: &dyn Fn(&str) -> Option<String>) -> Event<'a> {
+    let Event::Start(Tag::Link {
+        link_type,
+        dest_url,
+        title,
+        id,
+    }) = event
+    else {
+        return event;
+    };
+    let dest_url = match resolve_content_link(&dest_url, resolve) {
+        Some(url) => CowStr::from(url),
+        None => dest_url,
+    };
+    Event::Start(Tag::Link {
+        link_type,
+        dest_url,
+        title,
+        id,
+    })
+}
+
+/// A heading whose events are held until its text, and so its id, is known.
+struct PendingHeading<'a> {
+    level: HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+    events: Vec<Event<'a>>,
+}
+
+impl<'a> PendingHeading<'a> {
+    fn flush(self, ids: &mut HeadingIds, level: HeadingLevel, out: &mut Vec<Event<'a>>) {
+        let text: String = self
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let id = ids.assign(self.id.as_deref(), &text);
+        out.push(Event::Start(Tag::Heading {
+            level: self.level,
+            id: Some(id.into()),
+            classes: self.classes,
+            attrs: self.attrs,
+        }));
+        out.extend(self.events);
+        out.push(Event::End(TagEnd::Heading(level)));
+    }
+}
+
+/// Unique heading ids within one page: `faq`, `faq-1`, `faq-2`.
+#[derive(Default)]
+struct HeadingIds {
+    used: HashSet<String>,
+}
+
+impl HeadingIds {
+    fn assign(&mut self, explicit: Option<&str>, text: &str) -> String {
+        let base = match explicit {
+            Some(id) => id.to_string(),
+            None => heading_slug(text),
+        };
+        let mut id = base.clone();
+        let mut n = 0;
+        while self.used.contains(&id) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        self.used.insert(id.clone());
+        id
+    }
+}
+
+/// The id of a heading from its text: lowercase letters and digits of any
+/// script, words joined by `-`.
+pub(crate) fn heading_slug(text: &str) -> String {
+    let slug = crate::base::url::slugify(text);
+    if slug.is_empty() {
+        "section".to_string()
+    } else {
+        slug
+    }
+}
+
+/// File positions of byte offsets in a body, in O(log lines) each: a page
+/// with thousands of links must not rescan its body for every one of them.
+pub(crate) struct LineIndex<'a> {
+    body: &'a str,
+    body_line: usize,
+    /// Byte offset where each line starts.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `body`, whose first line is line `body_line` of its file.
+    pub(crate) fn new(body: &'a str, body_line: usize) -> Self {
+        let mut starts = vec![0];
+        starts.extend(body.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex {
+            body,
+            body_line,
+            starts,
+        }
+    }
+
+    pub(crate) fn position(&self, offset: usize) -> Pos {
+        let offset = offset.min(self.body.len());
+        let line = self.starts.partition_point(|&start| start <= offset) - 1;
+        let column = self.body[self.starts[line]..offset].chars().count() + 1;
+        Pos::new(self.body_line + line, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_headings_and_internal_links() {
+        let body = "# Hello world\n\nSee [kit](@/offers/kit.md#faq) and [privacy](/privacy/).\n\n## Hello world\n\n[ext](https://x.y)\n";
+        let scan = scan(body, 5);
+        assert_eq!(scan.headings, ["hello-world", "hello-world-1"]);
+        assert_eq!(scan.links.len(), 2);
+        assert_eq!(
+            scan.links[0].content_target(),
+            Some(("offers/kit.md", Some("faq")))
+        );
+        assert_eq!(scan.links[0].pos, Pos::new(7, 5));
+        assert_eq!(scan.links[1].pos, Pos::new(7, 36));
+        let index = LineIndex::new(body, 5);
+        assert_eq!(index.position(0), Pos::new(5, 1));
+        assert_eq!(index.position(14), Pos::new(6, 1));
+        assert_eq!(index.position(body.len()), Pos::new(12, 1));
+        assert_eq!(scan.links[1].dest, "/privacy/");
+    }
+
+    #[test]
+    fn renders_ids_links_and_extensions() {
+        let body = "# Intro {#start}\n\n## Café & \"quotes\"\n\n[a](@/b.md#x) [c](@/gone.md)\n\n| a |\n|---|\n| 1 |\n\n- [x] done\n\n~~old~~ \"smart\"[^1]\n\n[^1]: note\n";
+        let html = render(body, &|p| (p == "b.md").then(|| "/b/".to_string()));
+        assert!(html.contains("<h1 id=\"start\">Intro</h1>"), "{html}");
+        assert!(html.contains("<h2 id=\"café-quotes\">"), "{html}");
+        assert!(html.contains("<a href=\"/b/#x\">a</a>"), "{html}");
+        assert!(html.contains("<a href=\"@/gone.md\">c</a>"), "{html}");
+        assert!(html.contains("<table>"));
+        assert!(html.contains("checked=\"\""));
+        assert!(html.contains("<del>old</del>"));
+        assert!(html.contains("“smart”"));
+        assert!(html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn scan_and_render_agree_on_ids() {
+        let body = "# A\n# A\n# `code` b {#b}\n# B\n";
+        let html = render(body, &|_| None);
+        for id in scan(body, 1).headings {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id} in {html}");
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The documented template context: what themes see of the site, the
+//! journey and each page. [`page_context`] builds the per-page
+//! [`PageContext`]; [`crate::render::renderer`] renders with it.
+//!
+//! # The template context (for theme authors)
+//!
+//! | variable | what it holds |
+//! |---|---|
+//! | `page` | the page being rendered: [`PageContext`] |
+//! | `site` | `site.yaml`: [`SiteContext`] |
+//! | `journey` | the stages in order, each with its pages: `[StageContext]` |
+//! | `data` | `data/NAME.yaml` as `data.NAME` |
+//! | `css` | stylesheet URLs by entry name: `css.main` |
+//! | `theme` | the theme's name, title, description and options: [`ThemeContext`] |
+//! | `t` | the UI strings of the site's language (`t.skip_link`) |
+//! | `map` | only in `funnel.html`: the funnel map laid out: [`MapContext`] |
+//!
+//! The funnel map page (`OUT/funnel/index.html`, unless `funnel_map: false`)
+//! is the theme's `funnel.html`, rendered with a `page` of layout `funnel`
+//! at `/funnel/` (`noindex`, titled `t.funnel_map`) and with `map`. A theme
+//! without `funnel.html` (a site-local theme that does not extend a
+//! built-in one) gets funnelcake's own standalone map page instead.
+
+use crate::base::diagnostics::Diagnostic;
+use crate::base::html::script_json;
+use crate::base::yaml::Value;
+use crate::funnel::{Funnel, LinkKind};
+use crate::input::config::Config;
+use crate::input::i18n::Strings;
+use crate::page::components::Call;
+use crate::page::content::Page;
+use crate::render::forms::{self, FormContext};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// `site` in templates.
+#[derive(Debug, Serialize)]
+pub(crate) struct SiteContext<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    /// Absolute, without a trailing slash.
+    pub base_url: &'a str,
+    /// The path part of `base_url` (`""` or `/shop`); internal URLs start with it.
+    pub base_path: &'a str,
+    pub language: &'a str,
+    /// `ltr` or `rtl`.
+    pub direction: &'static str,
+    pub theme: &'a str,
+    pub analytics: AnalyticsContext<'a>,
+    /// The privacy page's href (`forms.privacy_url`), for forms and the
+    /// consent banner.
+    pub privacy_url: Option<&'a str>,
+    pub funnel_map: bool,
+    pub extra: &'a Value,
+    /// The generator's name and version, for `<meta name="generator">`.
+    pub generator: String,
+}
+
+/// `site.analytics`: the tools site.yaml sets (see `_analytics.html`).
+#[derive(Debug, Serialize)]
+pub(crate) struct AnalyticsContext<'a> {
+    pub gtm: Option<&'a str>,
+    pub ga4: Option<&'a str>,
+    pub plausible: Option<&'a str>,
+    pub meta_pixel: Option<&'a str>,
+    /// True when any tool is set.
+    pub enabled: bool,
+    /// True when the theme's consent banner is shown: a tool that needs
+    /// consent is set and `consent_banner` is not false.
+    pub consent_banner: bool,
+    /// Event names after the site's renames, by funnelcake's name.
+    pub events: &'a BTreeMap<String, String>,
+    /// The same as JSON, safe inside a `<script>`.
+    pub events_json: String,
+}
+
+/// A link to another page.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PageRef {
+    pub title: String,
+    pub url: String,
+    pub stage: Option<String>,
+    pub offer: Option<String>,
+}
+
+/// A stage of the journey, with its position, as seen from a page.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StageRef {
+    pub id: String,
+    pub title: String,
+    /// 1-based position in the journey ("step 3 of 8").
+    pub index: usize,
+    pub total: usize,
+    /// "Step 3 of 8" in the site's language.
+    pub label: String,
+}
+
+/// An entry of `journey`.
+#[derive(Debug, Serialize)]
+pub(crate) struct StageContext {
+    pub id: String,
+    pub title: String,
+    pub index: usize,
+    pub total: usize,
+    pub pages: Vec<PageRef>,
+}
+
+/// `page.offer`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct OfferRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// `page.price`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PriceContext {
+    pub amount: f64,
+    pub currency: String,
+    /// The price written for the site's language: `€9`, `€9.50`,
+    /// `۸٬۹۰۰٬۰۰۰ ریال`; two decimals unless the amount is whole.
+    pub text: String,
+}
+
+/// `page` in templates.
+#[derive(Debug, Serialize)]
+pub(crate) struct PageContext<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    /// Root-relative href, percent-encoded, with the base path.
+    pub url: String,
+    /// Absolute URL, for Open Graph tags.
+    pub permalink: String,
+    /// Absolute URL for `<link rel="canonical">`: the permalink, or the
+    /// control's for an A/B variant.
+    pub canonical: String,
+    /// Site-relative path as written on disk (`/offers/kit/`).
+    pub path: &'a str,
+    /// Source file relative to the site (`content/offers/kit.md`).
+    pub source: &'a str,
+    pub layout: &'a str,
+    /// The body as HTML.
+    pub content: String,
+    pub stage: Option<StageRef>,
+    pub offer: Option<OfferRef>,
+    /// The next step (`next:`), with the label of the main CTA.
+    pub next: Option<PageRef>,
+    pub cta: Option<&'a str>,
+    pub form: Option<FormContext>,
+    /// Pages that lead here (by `next`, form or link), in URL order.
+    pub incoming: Vec<PageRef>,
+    pub price: Option<PriceContext>,
+    pub date: Option<&'a str>,
+    /// `date` written out in the site's language.
+    pub date_text: Option<String>,
+    pub expires: Option<&'a str>,
+    /// `expires` written out in the site's language.
+    pub expires_text: Option<String>,
+    /// True when `expires` was before the day of the build.
+    pub expired: bool,
+    pub draft: bool,
+    /// True when search engines are told not to index the page.
+    pub noindex: bool,
+    /// JSON-LD `Offer` for pages with a price, safe to put in a `<script>`.
+    pub json_ld: Option<String>,
+    pub extra: &'a Value,
+    /// Names of the components the body calls, sorted, each once: a layout
+    /// can leave out the form when the body places it, or add a script
+    /// only a component needs.
+    pub components: Vec<&'a str>,
+    /// The A/B experiment the page takes part in, as control or variant.
+    pub experiment: Option<crate::render::experiments::ExperimentContext>,
+    /// What the page reports to analytics, as JSON safe inside a
+    /// `<script>`; set only when `analytics:` sets a tool.
+    pub tracking: Option<String>,
+}
+
+fn page_ref(config: &Config, page: &Page) -> PageRef {
+    PageRef {
+        title: page.meta.title.clone(),
+        url: config.href(&page.path),
+        stage: page.meta.stage.clone(),
+        offer: page.meta.offer.clone(),
+    }
+}
+
+/// The `journey` variable: every stage in order with its pages.
+pub(crate) fn journey(config: &Config, strings: &Strings, funnel: &Funnel) -> Vec<StageContext> {
+    let total = config.journey.len();
+    config
+        .journey
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| StageContext {
+            id: stage.id.clone(),
+            title: strings.stage_title(stage),
+            index: i + 1,
+            total,
+            pages: funnel
+                .pages
+                .iter()
+                .filter(|p| {
+                    p.variant.is_none() && p.meta.stage.as_deref() == Some(stage.id.as_str())
+                })
+                .map(|p| page_ref(config, p))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Builds the context of page `index`; `content` is its rendered body.
+pub(crate) fn page_context<'a>(
+    config: &'a Config,
+    strings: &Strings,
+    funnel: &'a Funnel,
+    index: usize,
+    content: String,
+) -> Result<PageContext<'a>, Diagnostic> {
+    let page = &funnel.pages[index];
+    let meta = &page.meta;
+    let target = |kind| funnel.link_target(index, kind).map(|i| &funnel.pages[i]);
+    let experiment = crate::render::experiments::context(config, funnel, index);
+    // A variant is the control's funnel step: its form and canonical URL
+    // are the control's.
+    let step = page
+        .variant
+        .as_ref()
+        .and_then(|v| funnel.page(&v.control))
+        .unwrap_or(page);
+    let form = match (&meta.form, target(LinkKind::Form)) {
+        (Some(spec), Some(thanks)) => {
+            let urls = (config.href(&thanks.path), config.permalink(&thanks.path));
+            Some(forms::build(
+                config,
+                strings,
+                forms::Step {
+                    page,
+                    path: &step.path,
+                    experiment: experiment.as_ref(),
+                },
+                spec,
+                (&urls.0, &urls.1),
+            )?)
+        }
+        _ => None,
+    };
+    let price = meta.price.as_ref().map(|p| PriceContext {
+        amount: p.amount,
+        currency: p.currency.clone(),
+        text: strings.price(p.amount, &p.currency),
+    });
+    let canonical = config.permalink(&step.path);
+    let permalink = config.permalink(&page.path);
+    let tracking = config.analytics.enabled().then(|| {
+        tracking_json(
+            step,
+            page,
+            experiment.as_ref(),
+            price.as_ref(),
+            form.is_some(),
+        )
+    });
+    Ok(PageContext {
+        title: &meta.title,
+        description: meta.description.as_deref(),
+        url: config.href(&page.path),
+        json_ld: price.as_ref().map(|p| offer_json_ld(meta, p, &canonical)),
+        permalink,
+        canonical,
+        path: &page.path,
+        source: &page.file,
+        layout: &meta.layout.value,
+        content,
+        stage: stage_ref(config, strings, meta.stage.as_deref()),
+        offer: meta
+            .offer
+            .as_deref()
+            .and_then(|id| config.offer(id))
+            .map(|o| OfferRef {
+                id: o.id.clone(),
+                title: strings.offer_title(o),
+            }),
+        next: target(LinkKind::Next).map(|p| page_ref(config, p)),
+        cta: meta.cta.as_deref(),
+        form,
+        incoming: funnel.incoming[index]
+            .iter()
+            .map(|&i| page_ref(config, &funnel.pages[i]))
+            .collect(),
+        price,
+        date: meta.date.as_deref(),
+        date_text: meta.date.as_deref().and_then(|d| strings.date(d)),
+        expires: meta.expires.as_ref().map(|e| e.value.as_str()),
+        expires_text: meta.expires.as_ref().and_then(|e| strings.date(&e.value)),
+        expired: meta
+            .expires
+            .as_ref()
+            .and_then(|e| e.value.get(..10))
+            .is_some_and(|day| day < crate::base::date::today().as_str()),
+        draft: meta.draft,
+        noindex: page.is_noindex(),
+        extra: &meta.extra,
+        components: component_names(&page.calls),
+        experiment,
+        tracking,
+    })
+}
+
+/// The page's part of the analytics events: the funnel step
+/// (`funnel_step_view`), the item on offer (`view_item`), and whether its
+/// form is a lead (`generate_lead`) or a trial sign-up (`sign_up`).
+fn tracking_json(
+    step: &Page,
+    page: &Page,
+    experiment: Option<&crate::render::experiments::ExperimentContext>,
+    price: Option<&PriceContext>,
+    form: bool,
+) -> String {
+    let meta = &page.meta;
+    let mut data = serde_json::json!({
+        "page": step.path,
+        "stage": meta.stage.as_deref().unwrap_or(""),
+        "offer": meta.offer.as_deref().unwrap_or(""),
+        "variant": experiment.map_or("", |e| e.variant.as_str()),
+        "experiment": experiment.map_or("", |e| e.id.as_str()),
+        "title": meta.title,
+        "form": form,
+        "trial": meta.offer.as_deref() == Some("free_trial"),
+    });
+    if let Some(price) = price {
+        data["price"] = serde_json::json!({ "value": price.amount, "currency": price.currency });
+    }
+    script_json(&data)
+}
+
+fn component_names(calls: &[Call]) -> Vec<&str> {
+    let mut names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+fn stage_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<StageRef> {
+    let index = config.stage_index(id?)?;
+    let stage = &config.journey[index];
+    let total = config.journey.len();
+    let label = strings.format(
+        "step",
+        "Step {index} of {total}",
+        &[
+            ("index", (index + 1).to_string()),
+            ("total", total.to_string()),
+        ],
+    );
+    Some(StageRef {
+        id: stage.id.clone(),
+        title: strings.stage_title(stage),
+        index: index + 1,
+        total,
+        label: strings.digits(&label),
+    })
+}
+
+/// schema.org `Offer`, with `<` escaped so it can never close its `<script>`.
+fn offer_json_ld(
+    meta: &crate::page::front_matter::FrontMatter,
+    price: &PriceContext,
+    url: &str,
+) -> String {
+    let mut offer = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Offer",
+        "name": meta.title,
+        "url": url,
+        "price": format!("{:.2}", price.amount),
+        "priceCurrency": price.currency,
+        "availability": "https://schema.org/InStock",
+    });
+    if let Some(expires) = &meta.expires {
+        offer["priceValidUntil"] = serde_json::Value::String(expires.value.clone());
+    }
+    if let Some(description) = &meta.description {
+        offer["description"] = serde_json::Value::String(description.clone());
+    }
+    script_json(&offer)
+}
+
+/// `site` for templates.
+pub(crate) fn site_context(config: &Config) -> SiteContext<'_> {
+    let analytics = &config.analytics;
+    SiteContext {
+        title: &config.title,
+        description: config.description.as_deref(),
+        base_url: &config.base_url,
+        base_path: config.base_path(),
+        language: &config.language,
+        direction: config.direction.as_str(),
+        theme: &config.theme,
+        analytics: AnalyticsContext {
+            gtm: analytics.gtm.as_deref(),
+            ga4: analytics.ga4.as_deref(),
+            plausible: analytics.plausible.as_deref(),
+            meta_pixel: analytics.meta_pixel.as_deref(),
+            enabled: analytics.enabled(),
+            consent_banner: analytics.consent_banner && analytics.needs_consent(),
+            events: &analytics.events,
+            events_json: script_json(&serde_json::to_value(&analytics.events).unwrap_or_default()),
+        },
+        privacy_url: config.forms.privacy_url.as_deref(),
+        funnel_map: config.funnel_map,
+        extra: &config.extra,
+        generator: format!("funnelcake {}", env!("CARGO_PKG_VERSION")),
+    }
+}

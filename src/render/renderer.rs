@@ -1,0 +1,544 @@
+//! Pages through the theme's Tera templates.
+//!
+//! [`Renderer::new`] loads every template of the theme (site overrides
+//! included) and puts what all pages share into Tera's global context, once:
+//! `site`, `journey`, `data` and `css`. Component calls are checked against
+//! the theme's declarations before anything renders. Template errors, at
+//! load or while rendering, are reported at the template's own file, line
+//! and column.
+
+use crate::base::diagnostics::Pos;
+use crate::base::diagnostics::{suggestion, Diagnostic, Diagnostics};
+use crate::base::yaml::Value;
+use crate::funnel::Funnel;
+use crate::input::i18n::Strings;
+use crate::input::theme::Theme;
+use crate::page::components::{self, ArgValue, Call};
+use crate::page::content::Page;
+use crate::page::markdown;
+use crate::render::context::{PageContext, SiteContext, StageContext};
+use crate::render::map::MapContext;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tera::{Context, ErrorKind, Kwargs, State, Tera};
+
+/// The template of the funnel map page; a theme without it gets the
+/// standalone page of [`crate::render::map::FunnelMap::to_html`].
+pub(crate) const MAP_TEMPLATE: &str = "funnel.html";
+
+/// The theme's templates, ready to render pages.
+pub(crate) struct Renderer {
+    tera: Tera,
+    strings: Arc<Strings>,
+    /// Template name to the file it came from, for error messages.
+    origins: HashMap<String, String>,
+}
+
+/// `theme` in templates.
+#[derive(Debug, Serialize)]
+pub(crate) struct ThemeContext<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    /// `theme.yaml` options with the site's `theme_options` over them.
+    pub options: &'a Value,
+}
+
+/// What every page shares, put once into Tera's global context.
+pub(crate) struct Globals<'a> {
+    pub site: SiteContext<'a>,
+    pub strings: Strings,
+    pub journey: Vec<StageContext>,
+    pub data: &'a Value,
+    pub css: &'a BTreeMap<String, String>,
+}
+
+impl Renderer {
+    pub(crate) fn new(theme: &Theme, globals: &Globals) -> Result<Renderer, Diagnostics> {
+        let templates: Vec<(&str, String)> = theme
+            .layer("templates")
+            .map(|(name, file)| (name, String::from_utf8_lossy(&file.bytes).into_owned()))
+            .collect();
+        let origins: HashMap<String, String> = theme
+            .layer("templates")
+            .map(|(name, file)| (name.to_string(), file.origin.clone()))
+            .collect();
+        let mut tera = Tera::new();
+        let strings = Arc::new(globals.strings.clone());
+        let for_dates = Arc::clone(&strings);
+        tera.register_filter("localdate", move |value: &str, _: Kwargs, _: &State| {
+            for_dates.date(value).unwrap_or_else(|| value.to_string())
+        });
+        let for_numbers = Arc::clone(&strings);
+        tera.register_filter(
+            "localnum",
+            move |value: tera::Value, _: Kwargs, _: &State| for_numbers.digits(&value.to_string()),
+        );
+        tera.register_filter("video_embed", |value: &str, _: Kwargs, _: &State| {
+            video_embed(value).ok_or_else(|| {
+                tera::Error::message(format!(
+                    "\"{value}\" is not a YouTube or Vimeo video address"
+                ))
+            })
+        });
+        if let Err(first) = tera.add_raw_templates(templates.iter().map(|(n, t)| (*n, t.as_str())))
+        {
+            return Err(all_template_errors(&templates, first, &origins));
+        }
+        let global = tera.global_context();
+        global.insert("site", &globals.site);
+        global.insert("journey", &globals.journey);
+        global.insert("data", globals.data);
+        global.insert("css", globals.css);
+        global.insert(
+            "theme",
+            &ThemeContext {
+                name: &theme.name,
+                title: &theme.title,
+                description: &theme.description,
+                options: &theme.options,
+            },
+        );
+        global.insert("t", strings.as_value());
+        Ok(Renderer {
+            tera,
+            strings,
+            origins,
+        })
+    }
+
+    /// The UI strings of the site's language.
+    pub(crate) fn strings(&self) -> &Strings {
+        &self.strings
+    }
+
+    pub(crate) fn has_template(&self, name: &str) -> bool {
+        self.tera.contains_template(name)
+    }
+
+    /// Template names usable as a `layout` (top-level `.html` files, no extension).
+    pub(crate) fn layouts(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .tera
+            .get_template_names()
+            .filter(|n| !n.contains('/') && n.ends_with(".html") && !n.starts_with('_'))
+            .map(|n| n.trim_end_matches(".html"))
+            .filter(|n| !matches!(*n, "base" | "404" | "funnel"))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Renders `template` with `page`; `file` is the page's source, for messages.
+    pub(crate) fn render(
+        &self,
+        template: &str,
+        page: &PageContext,
+        file: &str,
+    ) -> Result<String, Diagnostic> {
+        let mut context = Context::new();
+        context.insert("page", page);
+        self.tera
+            .render(template, &context)
+            .map_err(|e| self.error(&e, file))
+    }
+
+    /// Renders the funnel map page: `funnel.html` with `page` and `map`.
+    pub(crate) fn render_map(
+        &self,
+        page: &PageContext,
+        map: &MapContext,
+    ) -> Result<String, Diagnostic> {
+        let mut context = Context::new();
+        context.insert("page", page);
+        context.insert("map", map);
+        self.tera
+            .render(MAP_TEMPLATE, &context)
+            .map_err(|e| self.error(&e, page.source))
+    }
+
+    fn error(&self, error: &tera::Error, file: &str) -> Diagnostic {
+        let mut diagnostic = template_error(error, &self.origins);
+        diagnostic.message = format!("{} (while rendering {file})", diagnostic.message);
+        diagnostic
+    }
+
+    /// Checks every component call of `page` against the components of the
+    /// theme: the name, each argument's name and type, the required
+    /// arguments, data references and the page links inside data values.
+    pub(crate) fn check_calls(
+        &self,
+        page: &Page,
+        data: &Value,
+        funnel: &Funnel,
+    ) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
+        for call in &page.calls {
+            let error = |pos: Pos, message: String| {
+                Diagnostic::error("component", &page.file, message).at(pos.line, pos.column)
+            };
+            let Some(info) = self.tera.get_component_definition(&call.name) else {
+                let mut names: Vec<&str> = self.tera.get_component_names().collect();
+                names.sort_unstable();
+                let message = format!(
+                    "unknown component `{}`{}",
+                    call.name,
+                    suggestion(&call.name, names.iter().copied())
+                );
+                let hint = format!(
+                    "components of this theme: {}; a site adds its own in templates/components/{}.html",
+                    names.join(", "),
+                    call.name
+                );
+                errors.push(error(call.pos, message).with_hint(hint));
+                continue;
+            };
+            let args = match call_args(call, data) {
+                Ok(args) => args,
+                Err((pos, message)) => {
+                    errors.push(error(pos, message).with_hint("data files live in data/NAME.yaml"));
+                    continue;
+                }
+            };
+            let declared = info.args();
+            for arg in &args {
+                let Some(spec) = declared.iter().find(|a| a.name() == arg.name) else {
+                    if info.rest_param().is_none() {
+                        let names = declared
+                            .iter()
+                            .filter(|a| !a.is_implicit())
+                            .map(|a| a.name());
+                        let message = format!(
+                            "the `{}` component has no argument `{}`{}",
+                            call.name,
+                            arg.name,
+                            suggestion(&arg.name, names.clone())
+                        );
+                        let hint =
+                            format!("its arguments: {}", names.collect::<Vec<_>>().join(", "));
+                        errors.push(error(arg.pos, message).with_hint(hint));
+                    }
+                    continue;
+                };
+                if let Some(expected) = spec.arg_type() {
+                    if !type_matches(expected, &arg.value) {
+                        let message = format!(
+                            "`{}` of `{}` must be {} {expected}, not {}",
+                            arg.name,
+                            call.name,
+                            article(expected.as_str()),
+                            crate::base::yaml::describe(&arg.value)
+                        );
+                        errors.push(error(arg.pos, message));
+                    }
+                }
+                if arg.from_data {
+                    components::for_each_link(&arg.value, &mut |dest| {
+                        let path = markdown::content_target(dest).map(|(p, _)| p);
+                        if path.and_then(|p| funnel.page(p)).is_none() {
+                            let message =
+                                format!("`{}` links to {dest}, which is not a page", arg.name);
+                            errors.push(error(arg.pos, message));
+                        }
+                    });
+                }
+            }
+            if let Some(message) = needs_front_matter(call, page, &args) {
+                errors.push(error(call.pos, message.0.to_string()).with_hint(message.1));
+            }
+            for spec in declared.iter().filter(|a| a.is_required()) {
+                if !args.iter().any(|a| a.name == spec.name()) {
+                    let message = format!("the `{}` component needs `{}`", call.name, spec.name());
+                    let hint = format!("add `{}=\"...\"` to the call", spec.name());
+                    errors.push(error(call.pos, message).with_hint(hint));
+                }
+            }
+        }
+        errors
+    }
+
+    /// Renders one component call of a page (checked by [`Renderer::check_calls`]).
+    pub(crate) fn render_call(
+        &self,
+        call: &Call,
+        body: Option<&str>,
+        page: &PageContext,
+        data: &Value,
+        resolve: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, Diagnostic> {
+        let args = call_args(call, data).map_err(|(pos, message)| {
+            Diagnostic::error("component", page.source, message).at(pos.line, pos.column)
+        })?;
+        let mut context = Context::new();
+        for mut arg in args {
+            resolve_links(&mut arg.value, resolve);
+            context.insert(arg.name, &arg.value);
+        }
+        let mut implicits = Context::new();
+        implicits.insert("page", page);
+        self.tera
+            .render_component_with_implicits(&call.name, &context, &implicits, body, true)
+            .map_err(|e| {
+                let mut diagnostic = template_error(&e, &self.origins);
+                diagnostic.message = format!(
+                    "{} (in the `{}` component called at {}:{}:{})",
+                    diagnostic.message, call.name, page.source, call.pos.line, call.pos.column
+                );
+                diagnostic
+            })
+    }
+
+    /// The error for a page whose layout has no template.
+    pub(crate) fn missing_layout(&self, page: &Page) -> Diagnostic {
+        let layout = &page.meta.layout.value;
+        let layouts = self.layouts();
+        let message = format!(
+            "no template for layout \"{layout}\"{}",
+            suggestion(layout, layouts.iter().copied())
+        );
+        let hint = format!(
+            "add templates/{layout}.html, or use one of: {}",
+            layouts.join(", ")
+        );
+        Diagnostic::error("missing-template", &page.file, message)
+            .at_pos(page.meta.layout.pos)
+            .with_hint(hint)
+    }
+}
+
+/// An argument of a call, with spreads expanded and data looked up.
+struct CallArg {
+    name: String,
+    value: Value,
+    pos: Pos,
+    from_data: bool,
+}
+
+fn call_args(call: &Call, data: &Value) -> Result<Vec<CallArg>, (Pos, String)> {
+    let mut args: Vec<CallArg> = Vec::with_capacity(call.args.len());
+    let mut push = |arg: CallArg| match args.iter_mut().find(|a| a.name == arg.name) {
+        Some(existing) => *existing = arg,
+        None => args.push(arg),
+    };
+    for arg in &call.args {
+        let (value, from_data) = match &arg.value {
+            ArgValue::Literal(value) => (value.clone(), false),
+            ArgValue::Data(path) => (
+                components::lookup(data, path)
+                    .map_err(|m| (arg.pos, m))?
+                    .clone(),
+                true,
+            ),
+        };
+        match &arg.name {
+            Some(name) => push(CallArg {
+                name: name.clone(),
+                value,
+                pos: arg.pos,
+                from_data,
+            }),
+            None => {
+                let Value::Mapping(map) = value else {
+                    let message = format!(
+                        "only a map can be spread into arguments, and this is {}",
+                        crate::base::yaml::describe(&value)
+                    );
+                    return Err((arg.pos, message));
+                };
+                for (key, value) in map {
+                    if let Some(name) = key.as_str() {
+                        push(CallArg {
+                            name: name.to_string(),
+                            value,
+                            pos: arg.pos,
+                            from_data: true,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Built-in components that draw on the front matter: `form` places the
+/// page's form, and `countdown` counts to `expires` unless given `until`.
+fn needs_front_matter(
+    call: &Call,
+    page: &Page,
+    args: &[CallArg],
+) -> Option<(&'static str, &'static str)> {
+    match call.name.as_str() {
+        "form" if page.meta.form.is_none() => Some((
+            "the `form` component places the page's form, and this page has no `form:`",
+            "add `form:` with `fields` and `thank_you` to the front matter",
+        )),
+        "countdown" if page.meta.expires.is_none() && !args.iter().any(|a| a.name == "until") => {
+            Some((
+                "the `countdown` component needs a date: `until=\"2026-12-01\"` or `expires:` in the front matter",
+                "add `until=\"YYYY-MM-DD\"` to the call",
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The embed URL of a YouTube or Vimeo video page, for a click-to-load
+/// player (YouTube's no-cookie host; Vimeo with Do Not Track).
+pub(crate) fn video_embed(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let rest = rest.strip_prefix("www.").unwrap_or(rest);
+    let (host, path) = rest.split_once('/')?;
+    let is_id = |id: &str| {
+        !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let youtube = |id: &str| {
+        is_id(id).then(|| format!("https://www.youtube-nocookie.com/embed/{id}?autoplay=1"))
+    };
+    match host {
+        "youtube.com" | "m.youtube.com" => {
+            if let Some(query) = path.strip_prefix("watch?") {
+                let id = query.split('&').find_map(|kv| kv.strip_prefix("v="))?;
+                youtube(id)
+            } else {
+                let id = path
+                    .strip_prefix("embed/")
+                    .or_else(|| path.strip_prefix("shorts/"))?;
+                youtube(id.split(['?', '/']).next()?)
+            }
+        }
+        "youtu.be" => youtube(path.split(['?', '/']).next()?),
+        "vimeo.com" | "player.vimeo.com" => {
+            let id = path.trim_start_matches("video/").split(['?', '/']).next()?;
+            (id.chars().all(|c| c.is_ascii_digit()) && !id.is_empty())
+                .then(|| format!("https://player.vimeo.com/video/{id}?autoplay=1&dnt=1"))
+        }
+        _ => None,
+    }
+}
+
+fn type_matches(expected: tera::ComponentArgType, value: &Value) -> bool {
+    use tera::ComponentArgType as T;
+    match expected {
+        T::String => value.is_string(),
+        T::Bool => value.is_bool(),
+        T::Integer => value.is_i64() || value.is_u64(),
+        T::Float | T::Number => value.is_number(),
+        T::Array => value.is_sequence(),
+        T::Map => value.is_mapping(),
+        _ => true,
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// Turns every `@/path.md#anchor` string into the page's URL.
+fn resolve_links(value: &mut Value, resolve: &dyn Fn(&str) -> Option<String>) {
+    match value {
+        Value::String(s) => {
+            if let Some(url) = markdown::resolve_content_link(s, resolve) {
+                *s = url;
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(|v| resolve_links(v, resolve)),
+        Value::Mapping(map) => map.values_mut().for_each(|v| resolve_links(v, resolve)),
+        _ => {}
+    }
+}
+
+/// Tera stops at the first broken template; this loads each one alone to
+/// report the syntax errors of all of them.
+fn all_template_errors(
+    templates: &[(&str, String)],
+    first: tera::Error,
+    origins: &HashMap<String, String>,
+) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    for (name, text) in templates {
+        let mut alone = Tera::new();
+        if let Err(e) = alone.add_raw_template(name, text) {
+            if matches!(e.kind(), ErrorKind::SyntaxError(_)) {
+                diagnostics.push(template_error(&e, origins));
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        diagnostics.push(template_error(&first, origins));
+    }
+    diagnostics
+}
+
+fn template_error(error: &tera::Error, origins: &HashMap<String, String>) -> Diagnostic {
+    let origin = |name: &str| {
+        origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("templates/{name}"))
+    };
+    match error.kind() {
+        ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            Diagnostic::error(
+                "template",
+                origin(report.filename()),
+                report.message().to_string(),
+            )
+            .at(span.start_line, span.start_col + 1)
+        }
+        ErrorKind::MissingParent { current, parent } => {
+            let message =
+                format!("extends \"{parent}\", which is not a template of the theme or the site");
+            Diagnostic::error("template", origin(current), message)
+        }
+        ErrorKind::TemplateNotFound(name) => Diagnostic::error(
+            "template",
+            origin(name),
+            format!("template \"{name}\" not found"),
+        ),
+        _ => {
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            Diagnostic::error("template", "templates", message)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn video_embeds() {
+        let yt = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1";
+        assert_eq!(
+            video_embed("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3").as_deref(),
+            Some(yt)
+        );
+        assert_eq!(
+            video_embed("https://youtu.be/dQw4w9WgXcQ").as_deref(),
+            Some(yt)
+        );
+        assert_eq!(
+            video_embed("https://vimeo.com/76979871").as_deref(),
+            Some("https://player.vimeo.com/video/76979871?autoplay=1&dnt=1")
+        );
+        assert_eq!(video_embed("https://example.com/v.mp4"), None);
+        assert_eq!(video_embed("https://youtu.be/\"><script>"), None);
+    }
+}

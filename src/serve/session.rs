@@ -1,0 +1,493 @@
+//! A build kept in memory and brought up to date file by file: what the
+//! dev server serves. It runs the same pipeline as `build` (there is no
+//! second way to build) and redoes only what a change affects:
+//!
+//! - a page's Markdown: that page is read again and the funnel re-linked;
+//!   the page is rendered again, with the pages whose links to or from it
+//!   changed; everything when its title, URL, stage or offer changed, since
+//!   every page sees those through `journey`;
+//! - CSS: only the stylesheets (their names carry no hash in dev builds,
+//!   so the pages stay as they are);
+//! - a static file: only the static files;
+//! - a template, data file, theme or site.yaml: everything.
+//!
+//! A change that fails leaves the last good build in place.
+//!
+//! Pages are rendered from their files, read again (see [`Page::read_body`]);
+//! a file saved between reading and rendering makes the rebuild start over
+//! from the files, so the next good build has every change.
+
+use crate::base::diagnostics::{Diagnostic, Diagnostics};
+use crate::input::theme;
+use crate::page::content::{self, Page, CONTENT_DIR};
+use crate::render::assets;
+use crate::site::{self, BuildOptions, Prepared};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What kind of rebuild a set of changed files needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// Nothing the build reads (a README, the output folder).
+    None,
+    Static,
+    Css,
+    Content,
+    Everything,
+}
+
+/// Which part of the site a path (relative to the site folder) belongs to.
+pub fn scope_of(relative: &Path) -> Scope {
+    let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
+    match parts.as_slice() {
+        ["site.yaml"] => Scope::Everything,
+        [CONTENT_DIR, .., last] if last.ends_with(".md") => Scope::Content,
+        [CONTENT_DIR, ..] => Scope::None,
+        ["css", ..] | ["themes", _, "css", ..] => Scope::Css,
+        ["static", ..] | ["themes", _, "static", ..] => Scope::Static,
+        ["templates", ..] | ["data", ..] | ["themes", ..] => Scope::Everything,
+        _ => Scope::None,
+    }
+}
+
+/// The outcome of a rebuild, for the terminal and the browsers.
+#[derive(Debug, Default)]
+pub struct Rebuilt {
+    /// Output paths whose bytes changed, were added or removed.
+    pub changed: Vec<String>,
+    /// Pages rendered again.
+    pub pages: usize,
+    /// Only stylesheets changed: browsers can swap them without a reload.
+    pub css_only: bool,
+    /// Warnings of the new build.
+    pub warnings: Diagnostics,
+}
+
+pub struct Session {
+    options: BuildOptions,
+    prepared: Option<Prepared>,
+    files: HashMap<String, Arc<Vec<u8>>>,
+}
+
+impl Session {
+    /// Builds the whole site into memory.
+    pub fn start(options: BuildOptions) -> Result<(Session, Rebuilt), Diagnostics> {
+        let mut session = Session {
+            options,
+            prepared: None,
+            files: HashMap::new(),
+        };
+        let rebuilt = session.rebuild_everything()?;
+        Ok((session, rebuilt))
+    }
+
+    /// The bytes of an output file (`guide/index.html`).
+    pub fn file(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+        self.files.get(path).cloned()
+    }
+
+    pub fn has_file(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+
+    /// The root-relative URL of the thank-you page of the form on `path`.
+    pub fn thank_you_url(&self, path: &str) -> Option<String> {
+        let prepared = self.prepared.as_ref()?;
+        let funnel = &prepared.funnel;
+        let from = funnel.index_at(path)?;
+        let to = funnel.link_target(from, crate::funnel::LinkKind::Form)?;
+        Some(prepared.config.href(&funnel.pages[to].path))
+    }
+
+    /// Brings the build up to date with `changed` (absolute or site-relative
+    /// paths). On error the previous build stays.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuilt, Diagnostics> {
+        let relative: Vec<PathBuf> = changed
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&self.options.site)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|_| p.clone())
+            })
+            .collect();
+        let scope = relative
+            .iter()
+            .map(|p| scope_of(p))
+            .max()
+            .unwrap_or(Scope::None);
+        if self.prepared.is_none() {
+            return self.rebuild_everything();
+        }
+        match scope {
+            Scope::None => Ok(Rebuilt::default()),
+            Scope::Static | Scope::Css => self.rebuild_assets(scope),
+            Scope::Content => {
+                let pages: Vec<&PathBuf> = relative
+                    .iter()
+                    .filter(|p| scope_of(p) == Scope::Content)
+                    .collect();
+                match self.rebuild_pages(&pages)? {
+                    Some(rebuilt) => Ok(rebuilt),
+                    None => self.rebuild_everything(),
+                }
+            }
+            Scope::Everything => self.rebuild_everything(),
+        }
+    }
+
+    fn rebuild_everything(&mut self) -> Result<Rebuilt, Diagnostics> {
+        let mut attempts = 1;
+        let (prepared, files) = loop {
+            let prepared = site::prepare(&self.options)?;
+            match render_files(&prepared, None) {
+                Ok(files) => break (prepared, files),
+                Err(errors) if changed_while_building(&errors) && attempts < 3 => attempts += 1,
+                Err(errors) => return Err(errors),
+            }
+        };
+        let pages = prepared.funnel.pages.len();
+        let warnings = prepared.diagnostics.clone();
+        let changed = self.replace_files(files, true);
+        self.prepared = Some(prepared);
+        Ok(Rebuilt {
+            changed,
+            pages,
+            css_only: false,
+            warnings,
+        })
+    }
+
+    /// CSS or static files changed: reload the theme's files and redo those.
+    fn rebuild_assets(&mut self, scope: Scope) -> Result<Rebuilt, Diagnostics> {
+        let prepared = self.prepared.as_mut().expect("a build to update");
+        let site = self.options.site.as_path();
+        let theme = theme::load(site, &prepared.config, &prepared.config_text)?;
+        let css = assets::build(&theme, prepared.config.base_path(), !self.options.dev)?;
+        if css.urls != prepared.css.urls {
+            // A stylesheet was added or removed: the pages link others now.
+            return self.rebuild_everything();
+        }
+        let mut files: Vec<(String, Vec<u8>)> = css
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.bytes.clone()))
+            .collect();
+        files.extend(
+            theme
+                .layer("static")
+                .map(|(path, file)| (path.to_string(), file.bytes.to_vec())),
+        );
+        let old_assets: Vec<String> = prepared
+            .theme
+            .layer("static")
+            .map(|(p, _)| p.to_string())
+            .collect();
+        prepared.theme = theme;
+        prepared.css = css;
+        let mut changed = Vec::new();
+        let fresh: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        for path in old_assets {
+            if !fresh.contains(path.as_str()) && self.files.remove(&path).is_some() {
+                changed.push(path);
+            }
+        }
+        changed.extend(self.replace_files(files, false));
+        changed.sort();
+        let css_only = scope == Scope::Css && changed.iter().all(|p| p.ends_with(".css"));
+        Ok(Rebuilt {
+            changed,
+            pages: 0,
+            css_only,
+            warnings: self
+                .prepared
+                .as_ref()
+                .map(|p| p.diagnostics.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Some pages' Markdown changed. `None` when the change adds, removes or
+    /// moves a page, which needs a whole build.
+    fn rebuild_pages(&mut self, changed: &[&PathBuf]) -> Result<Option<Rebuilt>, Diagnostics> {
+        let site = self.options.site.clone();
+        let content_dir = site.join(CONTENT_DIR);
+        let prepared = self.prepared.as_ref().expect("a build to update");
+        let mut pages = prepared.funnel.pages.clone();
+        let mut touched = Vec::new();
+        let mut errors = Diagnostics::new();
+        for relative in changed {
+            let path = site.join(relative);
+            let content_path = relative
+                .strip_prefix(CONTENT_DIR)
+                .unwrap_or(relative)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let Some(index) = prepared.funnel.index_of(&content_path) else {
+                return Ok(None);
+            };
+            if !path.is_file() {
+                return Ok(None);
+            }
+            // Variants take their control's front matter: an experiment's
+            // pages are rebuilt together.
+            let old = &pages[index];
+            if old.variant.is_some() || old.meta.experiment.is_some() {
+                return Ok(None);
+            }
+            match content::load_page(&site, &content_dir, &path, &prepared.config) {
+                Ok(page) => {
+                    if page.path != pages[index].path
+                        || (page.meta.draft && !self.options.drafts)
+                        || page.meta.experiment.is_some()
+                    {
+                        return Ok(None);
+                    }
+                    pages[index] = Arc::new(page);
+                    touched.push(index);
+                }
+                Err(page_errors) => errors.extend(page_errors),
+            }
+        }
+        if errors.has_errors() {
+            errors.sort();
+            return Err(errors);
+        }
+
+        let old = self.prepared.take().expect("a build to update");
+        let journey_changed = touched
+            .iter()
+            .any(|&i| journey_ref(&old.funnel.pages[i]) != journey_ref(&pages[i]));
+        let (inputs, old_funnel, old_renderer) = old.into_parts();
+        // The old renderer is reused when the journey context is the same,
+        // and kept aside otherwise, to restore the last good build.
+        let (reuse, mut kept) = if journey_changed {
+            (None, Some(old_renderer))
+        } else {
+            (Some(old_renderer), None)
+        };
+        // Other pages' links resolve as before unless a heading they may
+        // point at changed.
+        let headings_same = touched
+            .iter()
+            .all(|&i| old_funnel.pages[i].scan.headings == pages[i].scan.headings);
+        let previous = headings_same.then_some((&old_funnel, touched.as_slice()));
+        let prepared = match site::link(inputs, pages, reuse, previous) {
+            Ok(prepared) => prepared,
+            Err((inputs, returned, errors)) => {
+                let renderer = kept.take().or(returned);
+                self.prepared = renderer
+                    .and_then(|r| site::link(inputs, old_funnel.pages.clone(), Some(r), None).ok());
+                return Err(errors);
+            }
+        };
+
+        // Pages to render again: the edited ones, and those whose links or
+        // incoming links changed; all of them if the journey changed.
+        let funnel = &prepared.funnel;
+        let targets: Option<BTreeSet<usize>> = if journey_changed {
+            None
+        } else {
+            let mut set: BTreeSet<usize> = touched.iter().copied().collect();
+            for i in 0..funnel.pages.len() {
+                if funnel.links[i] != old_funnel.links[i]
+                    || funnel.incoming[i] != old_funnel.incoming[i]
+                {
+                    set.insert(i);
+                }
+            }
+            Some(set)
+        };
+        let others_changed = journey_changed
+            || funnel.links != old_funnel.links
+            || touched
+                .iter()
+                .any(|&i| map_ref(&old_funnel.pages[i]) != map_ref(&funnel.pages[i]));
+        let files = match render_files(&prepared, targets.as_ref().map(|t| (t, others_changed))) {
+            Ok(files) => files,
+            Err(errors) => {
+                let (inputs, _, renderer) = prepared.into_parts();
+                let renderer = kept.take().unwrap_or(renderer);
+                self.prepared =
+                    site::link(inputs, old_funnel.pages.clone(), Some(renderer), None).ok();
+                if changed_while_building(&errors) {
+                    // Another page was saved since it was read.
+                    return Ok(None);
+                }
+                return Err(errors);
+            }
+        };
+        let pages = targets.as_ref().map_or(funnel.pages.len(), BTreeSet::len);
+        let warnings = prepared.diagnostics.clone();
+        let changed = self.replace_files(files, targets.is_none());
+        self.prepared = Some(prepared);
+        Ok(Some(Rebuilt {
+            changed,
+            pages,
+            css_only: false,
+            warnings,
+        }))
+    }
+
+    /// Puts new files in; with `complete`, files not among them go.
+    /// Returns the paths whose bytes changed.
+    fn replace_files(&mut self, files: Vec<(String, Vec<u8>)>, complete: bool) -> Vec<String> {
+        let mut changed = Vec::new();
+        if complete {
+            let fresh: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+            let stale: Vec<String> = self
+                .files
+                .keys()
+                .filter(|p| !fresh.contains(p.as_str()))
+                .cloned()
+                .collect();
+            for path in stale {
+                self.files.remove(&path);
+                changed.push(path);
+            }
+        }
+        for (path, bytes) in files {
+            if self.files.get(&path).is_none_or(|old| **old != bytes) {
+                self.files.insert(path.clone(), Arc::new(bytes));
+                changed.push(path);
+            }
+        }
+        changed.sort();
+        changed
+    }
+}
+
+/// True when a page file changed between reading and rendering.
+fn changed_while_building(errors: &Diagnostics) -> bool {
+    errors
+        .iter()
+        .any(|e| e.code == content::CHANGED_WHILE_BUILDING)
+}
+
+/// What other pages see of a page through `journey`, `next` and `incoming`.
+fn journey_ref(page: &Page) -> (&str, &str, Option<&str>, Option<&str>) {
+    (
+        &page.meta.title,
+        &page.path,
+        page.meta.stage.as_deref(),
+        page.meta.offer.as_deref(),
+    )
+}
+
+/// What the sitemaps, funnel.json and the map show of a page.
+fn map_ref(page: &Page) -> (&str, &str, Option<&str>, Option<bool>, bool) {
+    (
+        &page.meta.layout.value,
+        page.meta.date.as_deref().unwrap_or(""),
+        page.meta.description.as_deref(),
+        page.meta.noindex,
+        page.meta.draft,
+    )
+}
+
+/// Renders the output files into memory: every file, or only `pages` (and
+/// the non-page files when the flag says they changed).
+fn render_files(
+    prepared: &Prepared,
+    only: Option<(&BTreeSet<usize>, bool)>,
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+    use rayon::prelude::*;
+    let Some((pages, others)) = only else {
+        return prepared.render_all(|path, bytes, _| Ok((path, bytes)));
+    };
+    let mut results: Vec<Result<(String, Vec<u8>), Diagnostic>> = pages
+        .par_iter()
+        .map(|&i| {
+            let html = prepared.render_page(i)?;
+            Ok((prepared.funnel.pages[i].output_file(), html.into_bytes()))
+        })
+        .collect();
+    if others {
+        match prepared.other_files(|path, bytes, _| Ok((path, bytes))) {
+            Ok(files) => results.extend(files),
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    site::collect_results(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A site with an empty `content/` in a temp folder: the folder and
+    /// the content path.
+    fn empty_site() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join(CONTENT_DIR);
+        std::fs::create_dir_all(&content).unwrap();
+        let config = "title: t\nbase_url: https://t.example\n";
+        std::fs::write(dir.path().join("site.yaml"), config).unwrap();
+        (dir, content)
+    }
+
+    #[test]
+    fn a_page_saved_after_it_was_read_is_read_again() {
+        let (dir, content) = empty_site();
+        let site = dir.path();
+        let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
+        write("index.md", "---\ntitle: Home\n---\nHome.\n");
+        write("b.md", "---\ntitle: B\n---\nOld text.\n");
+        let (mut session, _) = Session::start(BuildOptions::new(site)).unwrap();
+
+        // b.md is saved, but its event has not come yet, when the edit of
+        // index.md links to b.md, so b must be rendered again.
+        write("b.md", "---\ntitle: B\n---\nNew text.\n");
+        write("index.md", "---\ntitle: Home\n---\nSee [b](@/b.md).\n");
+        let rebuilt = session.rebuild(&[content.join("index.md")]).unwrap();
+        let b = session.file("b/index.html").unwrap();
+        assert!(String::from_utf8_lossy(&b).contains("New text."));
+        assert!(rebuilt.changed.contains(&"b/index.html".to_string()));
+    }
+
+    #[test]
+    fn edits_to_an_experiment_rebuild_its_control_and_variants() {
+        let (dir, content) = empty_site();
+        let site = dir.path();
+        let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
+        let control = |title: &str| {
+            format!("---\ntitle: {title}\nexperiment:\n  id: t\n  variants: {{ b: g-b.md }}\n---\nBody.\n")
+        };
+        write("index.md", "---\ntitle: Home\n---\n[g](@/g.md)\n");
+        write("g.md", &control("Control"));
+        write("g-b.md", "---\ndescription: Variant b\n---\n");
+        let (mut session, _) = Session::start(BuildOptions::new(site)).unwrap();
+        let page = |session: &Session, path: &str| {
+            String::from_utf8_lossy(&session.file(path).unwrap()).into_owned()
+        };
+        assert!(page(&session, "g/b/index.html").contains("<title>Control · t</title>"));
+
+        // The control's new title reaches the variant, which inherits it.
+        write("g.md", &control("New control"));
+        session.rebuild(&[content.join("g.md")]).unwrap();
+        assert!(page(&session, "g/b/index.html").contains("<title>New control · t</title>"));
+
+        // The variant's own edit, which a lone page load could not read.
+        write("g-b.md", "---\ntitle: Variant\n---\n");
+        session.rebuild(&[content.join("g-b.md")]).unwrap();
+        assert!(page(&session, "g/b/index.html").contains("<title>Variant · t</title>"));
+        assert!(!session.has_file("g-b/index.html"));
+    }
+
+    #[test]
+    fn scopes_of_paths() {
+        assert_eq!(scope_of(Path::new("site.yaml")), Scope::Everything);
+        assert_eq!(scope_of(Path::new("content/a/b.md")), Scope::Content);
+        assert_eq!(scope_of(Path::new("content/a/photo.jpg")), Scope::None);
+        assert_eq!(scope_of(Path::new("css/main.css")), Scope::Css);
+        assert_eq!(scope_of(Path::new("themes/x/css/_a.css")), Scope::Css);
+        assert_eq!(scope_of(Path::new("static/img/a.png")), Scope::Static);
+        assert_eq!(
+            scope_of(Path::new("templates/base.html")),
+            Scope::Everything
+        );
+        assert_eq!(scope_of(Path::new("data/a.yaml")), Scope::Everything);
+        assert_eq!(scope_of(Path::new("README.md")), Scope::None);
+        assert_eq!(scope_of(Path::new("public/index.html")), Scope::None);
+    }
+}

@@ -302,6 +302,13 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
+    // A query or fragment would end up between the base and every path
+    // joined to it (`https://a.b/?x=1/css/site.css`), breaking every link.
+    if rest.is_some() && url.contains(['?', '#']) {
+        return Err(format!(
+            "base_url may not have a query (`?`) or a fragment (`#`), found \"{url}\""
+        ));
+    }
     match rest {
         Some(host) if !host.is_empty() && !host.starts_with('/') && !url.contains(char::is_whitespace) => {
             Ok(url.trim_end_matches('/').to_string())
@@ -743,11 +750,22 @@ mod tests {
     }
 
     #[test]
+    fn base_url_with_query_or_fragment_is_an_error_at_its_line() {
+        assert_eq!(
+            errors("title: a\nbase_url: https://a.b/?ref=x\n"),
+            ["error: site.yaml:2:11: base_url may not have a query (`?`) or a fragment (`#`), found \"https://a.b/?ref=x\""]
+        );
+        assert!(parse("title: a\nbase_url: https://a.b/#top\n").is_err());
+    }
+
+    #[test]
     fn base_path_comes_from_base_url() {
         let mut config = parse("title: a\nbase_url: https://user.github.io/shop/\n").unwrap();
         assert_eq!(config.base_path(), "/shop");
         config.set_base_url("http://127.0.0.1:1111").unwrap();
         assert_eq!(config.base_path(), "");
         assert!(config.set_base_url("example.com").is_err());
+        assert!(config.set_base_url("https://a.b/?utm=x").is_err());
+        assert!(config.set_base_url("https://a.b/shop#top").is_err());
     }
 }

@@ -276,7 +276,7 @@ pub fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnostics> {
         funnel_map: fields.get("funnel_map", "true or false").unwrap_or(true),
         deploy,
         experiments_adapter,
-        extra: read_extra(&mut fields, "extra"),
+        extra: checked_extra(&mut fields),
         language,
     };
     Ok((config, fields.errors.into_iter().collect()))
@@ -617,6 +617,27 @@ fn read_experiments(fields: &mut Fields) -> String {
     let adapter = read_choice(&mut experiments, "adapter", crate::experiments::ADAPTERS);
     fields.errors.append(&mut experiments.errors);
     adapter.unwrap_or_else(default)
+}
+
+/// `extra`, whose `footer_links` the built-in themes link from every
+/// page: a `javascript:` or `data:` URL there is an error.
+fn checked_extra(fields: &mut Fields) -> Value {
+    let extra = read_extra(fields, "extra");
+    let links = extra.get("footer_links").and_then(Value::as_sequence);
+    for link in links.into_iter().flatten() {
+        let url = link.get("url").and_then(Value::as_str).unwrap_or_default();
+        if let Some(scheme) = crate::markdown::unsafe_scheme(url) {
+            let message = format!("footer link \"{url}\" is a {scheme} URL");
+            let source = fields.source();
+            let pos = source.locate(&["extra", "footer_links"]);
+            fields.errors.push(
+                crate::diagnostics::Diagnostic::error("unsafe-url", source.file, message)
+                    .at_pos(pos)
+                    .with_hint("footer links must be web addresses or paths"),
+            );
+        }
+    }
+    extra
 }
 
 /// A free-form mapping passed to templates; must be a mapping if present.

@@ -51,6 +51,21 @@ fn list_marker(text: &str) -> Option<&str> {
     after.starts_with([' ', '\t']).then_some(after)
 }
 
+/// The scheme of a URL that would run code or smuggle a document when
+/// followed (`javascript:`, `vbscript:`, `data:`), as browsers read it:
+/// case does not matter, and spaces and control characters are dropped.
+pub fn unsafe_scheme(url: &str) -> Option<&'static str> {
+    let squeezed: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["javascript:", "vbscript:", "data:"]
+        .into_iter()
+        .find(|scheme| squeezed.starts_with(scheme))
+}
+
 /// What the funnel needs to know about a body before rendering.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scan {

@@ -134,3 +134,37 @@ fn a_theme_colour_is_checked_where_site_yaml_sets_it() {
     });
     assert_eq!(errors(&site)[0].lines().next().unwrap(), "error: site.yaml:8:16: theme option `hero` must be a colour such as \"#1f5f99\", found a list");
 }
+
+#[test]
+fn urls_that_run_code_are_errors_at_their_argument() {
+    let (_dir, site) = copy_fixture("components");
+    edit_file(&site.join("content/next.md"), |t| {
+        t + "\n{{<cta to=\" JavaScript:alert(1)\" label=\"Go\" />}}\n\n{{<video url=\"https://youtu.be/abc\" title=\"V\" poster=\"data:image/svg+xml,x\" />}}\n\n{{<testimonial quote=\"Q\" name=\"N\" photo=\"vb\tscript:x\" />}}\n\n{{<countdown until=\"31/01/2027\" />}}\n\n{{<cta to=\"https://ok.example/javascript:\" label=\"Fine\" />}}\n"
+    });
+    let found: Vec<String> = errors(&site)
+        .iter()
+        .map(|e| e.split(": ").skip(1).collect::<Vec<_>>().join(": "))
+        .collect();
+    let lines = std::fs::read_to_string(site.join("content/next.md"))
+        .unwrap()
+        .lines()
+        .count();
+    let at = |back: usize| format!("content/next.md:{}", lines - back);
+    assert_eq!(
+        found,
+        [
+            format!("{}:8: `to` of `cta` is a javascript: URL; links and images must be web addresses or paths", at(8)),
+            format!("{}:47: `poster` of `video` is a data: URL; links and images must be web addresses or paths", at(6)),
+            format!("{}:35: `photo` of `testimonial` is a vbscript: URL; links and images must be web addresses or paths", at(4)),
+            format!("{}:14: `until` of `countdown` must be a date such as `2026-12-01` or `2026-12-01T00:00:00Z`, not \"31/01/2027\"", at(2)),
+        ]
+    );
+    let (_dir, site) = copy_fixture("components");
+    edit_file(&site.join("site.yaml"), |t| {
+        t + "extra:\n  footer_links:\n    - { title: Imprint, url: /imprint/ }\n    - { title: Hi, url: \"javascript:alert(1)\" }\n"
+    });
+    assert_eq!(
+        errors(&site),
+        ["error: site.yaml:8:3: footer link \"javascript:alert(1)\" is a javascript: URL\n  = help: footer links must be web addresses or paths"]
+    );
+}

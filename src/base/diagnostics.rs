@@ -8,6 +8,7 @@
 //! the rustc-like format of SPEC.md or as the JSON object of `check`.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -93,16 +94,40 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{label}: {}", self.file)?;
+        // User text reaches the terminal through here: see `terminal_safe`.
+        write!(f, "{label}: {}", terminal_safe(&self.file))?;
         if let (Some(line), Some(column)) = (self.line, self.column) {
             write!(f, ":{line}:{column}")?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", terminal_safe(&self.message))?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  = help: {hint}")?;
+            write!(f, "\n  = help: {}", terminal_safe(hint))?;
         }
         Ok(())
     }
+}
+
+/// `text` with control characters (ESC, carriage return, backspace, BEL,
+/// the C1 controls, and newlines) written as `\u{1b}`-style escapes, so user
+/// text in a message cannot move the cursor, erase lines, fake another
+/// message or retitle the terminal. Tabs are kept.
+fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            safe.push_str(&c.escape_unicode().to_string());
+        } else {
+            safe.push(c);
+        }
+    }
+    Cow::Owned(safe)
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control() && c != '\t'
 }
 
 /// A line and column in a user's file, both 1-based.
@@ -244,6 +269,26 @@ mod tests {
         assert_eq!(did_you_mean("zzzzzzzz", stages), None);
         // Distance counts characters, not bytes: one Greek accent is one edit.
         assert_eq!(did_you_mean("σελιδα", ["σελίδα"]), Some("σελίδα"));
+    }
+
+    #[test]
+    fn user_text_cannot_drive_the_terminal() {
+        let stage = "x\u{1b}[2K\r\u{1b}]0;pwned\u{7}\nBuilt 12 pages\u{9b}";
+        let d = Diagnostic::error(
+            "unknown-stage",
+            "content/\u{1b}[1Ax.md",
+            format!("unknown stage \"{stage}\""),
+        )
+        .with_hint("a\u{8}b\tc");
+        assert_eq!(
+            d.to_string(),
+            "error: content/\\u{1b}[1Ax.md: unknown stage \"x\\u{1b}[2K\\u{d}\\u{1b}]0;pwned\\u{7}\\u{a}Built 12 pages\\u{9b}\"\n  = help: a\\u{8}b\tc"
+        );
+        // JSON keeps the text exact (JSON escapes control characters itself).
+        let json = Diagnostics::from_iter([d.clone()]).to_json();
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["errors"][0]["message"], d.message.as_str());
+        assert!(!json.contains('\u{1b}'));
     }
 
     #[test]

@@ -33,6 +33,21 @@ pub(crate) fn permalink(base_url: &str, base_path: &str, path: &str) -> String {
     format!("{host}{}", href(base_path, path))
 }
 
+/// The scheme of a URL that would run code or smuggle a document when
+/// followed (`javascript:`, `vbscript:`, `data:`), as browsers read it:
+/// case does not matter, and spaces and control characters are dropped.
+pub(crate) fn unsafe_scheme(url: &str) -> Option<&'static str> {
+    let squeezed: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["javascript:", "vbscript:", "data:"]
+        .into_iter()
+        .find(|scheme| squeezed.starts_with(scheme))
+}
+
 /// `@/a.md`, `/a.md` and `./a.md` all mean `a.md` in a content path.
 pub(crate) fn normalize(content_path: &str) -> &str {
     let path = content_path.trim();

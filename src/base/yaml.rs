@@ -8,10 +8,17 @@
 //! the YAML block: front matter starts on line 2 of a page.
 
 use crate::base::diagnostics::{suggestion, Diagnostic, Pos};
-use serde::de::DeserializeOwned;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
+};
 // The only module that names the YAML crate: every other module uses these,
 // so moving to another serde YAML crate is a change here alone.
-pub(crate) use serde_yaml::{from_str, from_value, Mapping, Value};
+#[cfg(test)]
+pub(crate) use serde_yaml::from_str;
+pub(crate) use serde_yaml::{from_value, Mapping, Value};
+use std::cell::Cell;
+use std::fmt;
 
 /// A value from a YAML file with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +51,7 @@ impl<'a> Source<'a> {
         if self.text.trim().is_empty() {
             return Ok(Mapping::new());
         }
+        self.guard()?;
         match serde_yaml::from_str::<Value>(self.text) {
             Ok(Value::Mapping(map)) => Ok(map),
             Ok(Value::Null) => Ok(Mapping::new()),
@@ -62,7 +70,21 @@ impl<'a> Source<'a> {
 
     /// Parses any YAML value (for `data/` files).
     pub(crate) fn parse_value(&self) -> Result<Value, Diagnostic> {
+        self.guard()?;
         serde_yaml::from_str::<Value>(self.text).map_err(|e| self.syntax_error(&e))
+    }
+
+    /// [`guard`] as a diagnostic at the place in the file.
+    fn guard(&self) -> Result<(), Diagnostic> {
+        guard(self.text).map_err(|e| {
+            if let GuardError::Yaml(err) = &e {
+                return self.syntax_error(err);
+            }
+            let (line, column) = e.at().unwrap_or((1, 1));
+            Diagnostic::error(e.code(), self.file, e.message())
+                .at(self.first_line + line - 1, column)
+                .with_hint(e.hint())
+        })
     }
 
     fn syntax_error(&self, err: &serde_yaml::Error) -> Diagnostic {
@@ -149,6 +171,13 @@ fn key_match(trimmed: &str, key: &str) -> Option<usize> {
     None
 }
 
+/// A YAML value written inline (a component argument in braces), guarded
+/// like a file; the error is a message without a position.
+pub(crate) fn parse_inline(text: &str) -> Result<Value, String> {
+    guard(text).map_err(|e| e.message())?;
+    serde_yaml::from_str::<Value>(text).map_err(|e| strip_location(&e.to_string()))
+}
+
 /// serde_yaml appends "at line X column Y" to messages; we print our own position.
 fn strip_location(message: &str) -> String {
     match message.find(" at line ") {
@@ -173,6 +202,306 @@ fn yaml_hint(message: &str, text: &str) -> Option<String> {
         return Some("check the indentation and that every line is `key: value`".into());
     }
     None
+}
+
+/// Deepest nesting of `[...]` / `{...}` a YAML text may have; serde_yaml
+/// stops at 128 levels only after libyaml has read the whole text, which
+/// takes seconds for 100,000 `[`. No real site nests more than a few.
+pub(crate) const MAX_DEPTH: usize = 100;
+
+/// Why a YAML text is refused before serde_yaml builds a value from it.
+const KEY_ERROR: &str = "funnelcake: non-text key";
+const EXPANSION_ERROR: &str = "funnelcake: alias expansion";
+
+/// Checks a YAML text before a value is built from it: flow nesting
+/// deeper than [`MAX_DEPTH`], a mapping key that is not text (templates
+/// cannot hold `1.5:` or `~:` as a key), and aliases that expand to much
+/// more than the text itself ("billion laughs"). A text that is not valid
+/// YAML is reported here too, so it is never parsed twice.
+fn guard(text: &str) -> Result<(), GuardError> {
+    if let Some((line, column)) = flow_too_deep(text) {
+        return Err(GuardError::Depth { line, column });
+    }
+    // Nodes and text bytes a document may expand to: twice its size covers
+    // any document without aliases; the rest leaves room for a few.
+    let budget = Cell::new(text.len().saturating_mul(4).saturating_add(10_000));
+    let guard = Guard { budget: &budget };
+    match guard.deserialize(serde_yaml::Deserializer::from_str(text)) {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            let message = err.to_string();
+            let at = err.location().map(|l| (l.line(), l.column()));
+            // serde_yaml puts the path (`a.b[2]: `) before our message.
+            if let Some(i) = message.find(KEY_ERROR) {
+                let found = strip_location(&message[i + KEY_ERROR.len() + 2..]);
+                Err(GuardError::Key(at, found))
+            } else if message.contains(EXPANSION_ERROR) {
+                Err(GuardError::Expansion(at))
+            } else {
+                Err(GuardError::Yaml(err))
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+enum GuardError {
+    Depth {
+        line: usize,
+        column: usize,
+    },
+    /// Where the key is, and what it is.
+    Key(Option<(usize, usize)>, String),
+    Expansion(Option<(usize, usize)>),
+    /// Not valid YAML, or serde_yaml's own limits.
+    Yaml(serde_yaml::Error),
+}
+
+impl GuardError {
+    fn message(&self) -> String {
+        match self {
+            GuardError::Depth { .. } => {
+                format!("YAML nested more than {MAX_DEPTH} levels deep")
+            }
+            GuardError::Key(_, found) => format!("keys must be text, found {found}"),
+            GuardError::Expansion(_) => {
+                "YAML aliases (`*name`) expand to far more than the file holds".into()
+            }
+            GuardError::Yaml(err) => strip_location(&err.to_string()),
+        }
+    }
+
+    fn hint(&self) -> &'static str {
+        match self {
+            GuardError::Depth { .. } => {
+                "close the brackets; values are rarely more than a few levels deep"
+            }
+            GuardError::Key(..) => "quote the key, for example `\"1.5\": value`",
+            GuardError::Expansion(_) | GuardError::Yaml(_) => {
+                "repeat the values themselves, or use fewer nested aliases"
+            }
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            GuardError::Key(..) => "yaml-key",
+            _ => "yaml-limit",
+        }
+    }
+
+    /// Line and column in the YAML text, 1-based.
+    fn at(&self) -> Option<(usize, usize)> {
+        match self {
+            GuardError::Depth { line, column } => Some((*line, *column)),
+            GuardError::Key(at, _) | GuardError::Expansion(at) => *at,
+            GuardError::Yaml(err) => err.location().map(|l| (l.line(), l.column())),
+        }
+    }
+}
+
+/// Where `[` or `{` first opens level [`MAX_DEPTH`] + 1 of a flow value
+/// (line, column; 1-based). Quoted text and comments are skipped; a bracket
+/// in the middle of plain text (`title: a [b]`) opens nothing.
+fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let (mut line, mut column) = (1, 0);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    // Last character that is not a space, and the character before this one.
+    let (mut last, mut prev) = ('\n', '\n');
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            (line, column, comment, last, prev) = (line + 1, 0, false, '\n', '\n');
+            continue;
+        }
+        column += 1;
+        if comment {
+            continue;
+        }
+        if let Some(q) = quote {
+            if c == '\\' && q == '"' {
+                if chars.next() == Some('\n') {
+                    (line, column) = (line + 1, 0);
+                }
+                column += 1;
+            } else if c == q {
+                quote = None;
+                last = c;
+            }
+            continue;
+        }
+        let starts_value =
+            last == '\n' || ":-?,".contains(last) || (depth > 0 && "[{".contains(last));
+        match c {
+            '#' if prev == '\n' || prev.is_whitespace() => comment = true,
+            '"' | '\'' if starts_value => quote = Some(c),
+            '[' | '{' if depth > 0 || starts_value => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((line, column));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !c.is_whitespace() {
+            last = c;
+        }
+        prev = c;
+    }
+    None
+}
+
+/// Walks a YAML document as serde_yaml reads it, aliases expanded, without
+/// building anything; every node and every byte of text spends `budget`.
+#[derive(Clone, Copy)]
+struct Guard<'b> {
+    budget: &'b Cell<usize>,
+}
+
+impl Guard<'_> {
+    fn spend<E: de::Error>(&self, amount: usize) -> Result<(), E> {
+        match self.budget.get().checked_sub(amount.saturating_add(1)) {
+            Some(left) => {
+                self.budget.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(EXPANSION_ERROR)),
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Guard<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Guard<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<(), E> {
+        self.spend(text.len())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.spend(0)?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.spend(0)?;
+        while map.next_key_seed(KeyGuard(self))?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        // A tagged value (`!tag value`).
+        let (_, value) = data.variant::<de::IgnoredAny>()?;
+        value.newtype_variant_seed(self)
+    }
+}
+
+/// A mapping key: text only.
+struct KeyGuard<'b>(Guard<'b>);
+
+impl<'de> DeserializeSeed<'de> for KeyGuard<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyGuard<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a text key")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<(), E> {
+        self.0.spend(text.len())
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
+        Err(key_error(format!("`{b}`")))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
+        Err(key_error(format!("the number {n}")))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
+        Err(key_error(format!("the number {n}")))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<(), E> {
+        Err(key_error(format!("the number {n}")))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(key_error("nothing (`~` or `null`)"))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Err(key_error("nothing (`~` or `null`)"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(key_error("a list"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(key_error("a mapping"))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(key_error("a tagged value"))
+    }
+}
+
+fn key_error<E: de::Error>(found: impl fmt::Display) -> E {
+    E::custom(format!("{KEY_ERROR}: {found}"))
 }
 
 /// A short description of a YAML value for "expected X, found Y" messages.
@@ -362,6 +691,83 @@ mod tests {
         let err = source.parse_mapping("front matter").unwrap_err();
         assert_eq!(err.code, "yaml-syntax");
         assert!(err.line.unwrap() >= 3, "{err}");
+    }
+
+    fn guarded(text: &str) -> String {
+        let err = Source::new(text, "data/x.yaml", 3)
+            .parse_value()
+            .unwrap_err();
+        format!(
+            "{}:{}: {}: {}",
+            err.line.unwrap(),
+            err.column.unwrap(),
+            err.code,
+            err.message
+        )
+    }
+
+    #[test]
+    fn keys_that_are_not_text_are_errors_at_the_key() {
+        let found = |key: &str| guarded(&format!("a: 1\nb:\n  {key}: x\n"));
+        assert_eq!(
+            found("1.5"),
+            "5:3: yaml-key: keys must be text, found the number 1.5"
+        );
+        assert_eq!(
+            found("~"),
+            "5:3: yaml-key: keys must be text, found nothing (`~` or `null`)"
+        );
+        assert_eq!(
+            found("null"),
+            "5:3: yaml-key: keys must be text, found nothing (`~` or `null`)"
+        );
+        assert_eq!(
+            found("true"),
+            "5:3: yaml-key: keys must be text, found `true`"
+        );
+        assert_eq!(
+            found("[a, b]"),
+            "5:3: yaml-key: keys must be text, found a list"
+        );
+        assert_eq!(
+            guarded("{7: x}"),
+            "3:2: yaml-key: keys must be text, found the number 7"
+        );
+        let quoted = Source::new("\"1.5\": x\n'~': y\n", "a", 1).parse_mapping("x");
+        assert_eq!(quoted.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn nesting_and_expansion_are_bounded() {
+        let deep = format!("a: {}", "[".repeat(100_000));
+        assert_eq!(
+            guarded(&deep),
+            "3:104: yaml-limit: YAML nested more than 100 levels deep"
+        );
+        // Brackets in quotes, comments and the middle of plain text open nothing.
+        let text = format!("a: \"{0}\"\nb: x{0}\n# {0}\nc: [[1]]\n", "[".repeat(200));
+        assert!(Source::new(&text, "a", 1).parse_value().is_ok());
+        let mut laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n".to_string();
+        for (name, previous) in [
+            ("b", "a"),
+            ("c", "b"),
+            ("d", "c"),
+            ("e", "d"),
+            ("f", "e"),
+            ("g", "f"),
+        ] {
+            let items = vec![format!("*{previous}"); 10].join(", ");
+            laughs.push_str(&format!("{name}: &{name} [{items}]\n"));
+        }
+        assert!(guarded(&laughs)
+            .contains("yaml-limit: YAML aliases (`*name`) expand to far more than the file holds"));
+        // A few aliases are fine.
+        let merge = "base: &base { a: 1 }\nx: *base\ny: [*base, *base]\n";
+        assert!(Source::new(merge, "a", 1).parse_value().is_ok());
+        assert_eq!(
+            parse_inline("{1.5: x}").unwrap_err(),
+            "keys must be text, found the number 1.5"
+        );
     }
 
     #[test]

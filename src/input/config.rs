@@ -290,7 +290,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         funnel_map: fields.get("funnel_map", "true or false").unwrap_or(true),
         deploy,
         experiments_adapter,
-        extra: read_extra(&mut fields, "extra"),
+        extra: checked_extra(&mut fields),
         language,
     };
     Ok((config, fields.errors.into_iter().collect()))
@@ -316,6 +316,13 @@ pub(crate) fn normalize_base_url(url: &str) -> Result<String, String> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
+    // A query or fragment would end up between the base and every path
+    // joined to it (`https://a.b/?x=1/css/site.css`), breaking every link.
+    if rest.is_some() && url.contains(['?', '#']) {
+        return Err(format!(
+            "base_url may not have a query (`?`) or a fragment (`#`), found \"{url}\""
+        ));
+    }
     match rest {
         Some(host) if !host.is_empty() && !host.starts_with('/') && !url.contains(char::is_whitespace) => {
             Ok(url.trim_end_matches('/').to_string())
@@ -626,6 +633,27 @@ fn read_experiments(fields: &mut Fields) -> String {
     adapter.unwrap_or_else(default)
 }
 
+/// `extra`, whose `footer_links` the built-in themes link from every
+/// page: a `javascript:` or `data:` URL there is an error.
+fn checked_extra(fields: &mut Fields) -> Value {
+    let extra = read_extra(fields, "extra");
+    let links = extra.get("footer_links").and_then(Value::as_sequence);
+    for link in links.into_iter().flatten() {
+        let url = link.get("url").and_then(Value::as_str).unwrap_or_default();
+        if let Some(scheme) = crate::base::url::unsafe_scheme(url) {
+            let message = format!("footer link \"{url}\" is a {scheme} URL");
+            let source = fields.source();
+            let pos = source.locate(&["extra", "footer_links"]);
+            fields.errors.push(
+                crate::base::diagnostics::Diagnostic::error("unsafe-url", source.file, message)
+                    .at_pos(pos)
+                    .with_hint("footer links must be web addresses or paths"),
+            );
+        }
+    }
+    extra
+}
+
 /// A free-form mapping passed to templates; must be a mapping if present.
 pub(crate) fn read_extra(fields: &mut Fields, key: &'static str) -> Value {
     match fields.raw(key) {
@@ -757,11 +785,22 @@ mod tests {
     }
 
     #[test]
+    fn base_url_with_query_or_fragment_is_an_error_at_its_line() {
+        assert_eq!(
+            errors("title: a\nbase_url: https://a.b/?ref=x\n"),
+            ["error: site.yaml:2:11: base_url may not have a query (`?`) or a fragment (`#`), found \"https://a.b/?ref=x\""]
+        );
+        assert!(parse("title: a\nbase_url: https://a.b/#top\n").is_err());
+    }
+
+    #[test]
     fn base_path_comes_from_base_url() {
         let mut config = parse("title: a\nbase_url: https://user.github.io/shop/\n").unwrap();
         assert_eq!(config.base_path(), "/shop");
         config.set_base_url("http://127.0.0.1:1111").unwrap();
         assert_eq!(config.base_path(), "");
         assert!(config.set_base_url("example.com").is_err());
+        assert!(config.set_base_url("https://a.b/?utm=x").is_err());
+        assert!(config.set_base_url("https://a.b/shop#top").is_err());
     }
 }

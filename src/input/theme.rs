@@ -92,7 +92,14 @@ struct Manifest {
     description: String,
     extends: Option<String>,
     options: Mapping,
+    /// `option_types:`: option name to the kind of value it must hold
+    /// (`color`), so a bad value is an error at its line in site.yaml, not
+    /// a template or CSS error inside the theme.
+    option_types: Mapping,
 }
+
+/// The kinds of value `option_types:` may name.
+const OPTION_TYPES: &[&str] = &["color"];
 
 /// Loads the configured theme (and the themes it extends) and lays the
 /// site's own files over it.
@@ -147,6 +154,7 @@ pub(crate) fn load(site: &Path, config: &Config, config_text: &str) -> Result<Th
     let mut files = BTreeMap::new();
     let mut strings = Vec::new();
     let mut options = Mapping::new();
+    let mut types = Mapping::new();
     for (name, origin, manifest) in chain.iter().rev() {
         let mut own = BTreeMap::new();
         match origin {
@@ -161,13 +169,16 @@ pub(crate) fn load(site: &Path, config: &Config, config_text: &str) -> Result<Th
         for (key, value) in &manifest.options {
             options.insert(key.clone(), value.clone());
         }
+        types.extend(manifest.option_types.clone());
     }
     let mut own = BTreeMap::new();
     for layer in LAYERS {
         read_folder(site, &site.join(layer), layer, &mut own, &mut diagnostics);
     }
     split_strings(own, &mut files, &mut strings);
+    let defaults = options.clone();
     apply_site_options(config, config_text, &mut options, &mut diagnostics);
+    check_option_types(config_text, &options, &defaults, &types, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
@@ -226,12 +237,13 @@ fn read_manifest(site: &Path, name: &str, origin: &Origin) -> Result<Manifest, D
             description: String::new(),
             extends: None,
             options: Mapping::new(),
+            option_types: Mapping::new(),
         });
     };
     let source = Source::new(&text, &file, 1);
     let map = source.parse_mapping(THEME_FILE)?;
     let mut fields = Fields::new(&map, source);
-    fields.reject_unknown(&["name", "description", "extends", "options"]);
+    fields.reject_unknown(&["name", "description", "extends", "options", "option_types"]);
     let manifest = Manifest {
         name: fields
             .get("name", "text")
@@ -241,6 +253,7 @@ fn read_manifest(site: &Path, name: &str, origin: &Origin) -> Result<Manifest, D
         options: fields
             .get("options", "a mapping of option names to default values")
             .unwrap_or_default(),
+        option_types: read_option_types(&mut fields),
     };
     match fields.errors.into_iter().next() {
         Some(error) => Err(error),
@@ -306,6 +319,84 @@ fn apply_site_options(
                 .with_hint(hint),
         );
     }
+}
+
+/// `option_types:` of a theme.yaml: each a name from [`OPTION_TYPES`].
+fn read_option_types(fields: &mut Fields) -> Mapping {
+    let types: Mapping = fields
+        .get(
+            "option_types",
+            "a mapping of option names to types such as `color`",
+        )
+        .unwrap_or_default();
+    for (name, kind) in &types {
+        if !kind.as_str().is_some_and(|k| OPTION_TYPES.contains(&k)) {
+            let name = name.as_str().unwrap_or_default().to_string();
+            let message = format!(
+                "option type of `{name}` must be one of: {}",
+                OPTION_TYPES.join(", ")
+            );
+            fields.error("invalid-value", "option_types", message);
+        }
+    }
+    types
+}
+
+/// Checks the site's `theme_options` against the theme's `option_types`;
+/// an option left at the theme's default is the theme's business.
+fn check_option_types(
+    config_text: &str,
+    options: &Mapping,
+    defaults: &Mapping,
+    types: &Mapping,
+    diagnostics: &mut Diagnostics,
+) {
+    let source = Source::new(config_text, CONFIG_FILE, 1);
+    for (key, kind) in types {
+        let (Some(name), Some(value)) = (key.as_str(), options.get(key)) else {
+            continue;
+        };
+        if defaults.get(key) == Some(value) || kind.as_str() != Some("color") {
+            continue;
+        }
+        let empty_default = defaults.get(key).and_then(Value::as_str) == Some("");
+        let ok = value
+            .as_str()
+            .is_some_and(|v| is_css_color(v) || (v.is_empty() && empty_default));
+        if !ok {
+            let message = format!(
+                "theme option `{name}` must be a colour such as \"#1f5f99\", found {}",
+                crate::base::yaml::describe(value)
+            );
+            diagnostics.push(
+                Diagnostic::error("invalid-value", CONFIG_FILE, message)
+                    .at_pos(source.locate(&["theme_options", name]))
+                    .with_hint("write a CSS colour: `#rrggbb`, `#rgb`, a name like `teal`, or `rgb(31 95 153)`"),
+            );
+        }
+    }
+}
+
+/// A CSS colour: `#` and 3, 4, 6 or 8 hex digits, a keyword (`teal`), or a
+/// colour function (`rgb(...)`, `oklch(...)`) of numbers, units and commas.
+fn is_css_color(text: &str) -> bool {
+    if let Some(hex) = text.strip_prefix('#') {
+        return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphabetic()) {
+        return true;
+    }
+    let Some((function, rest)) = text.split_once('(') else {
+        return false;
+    };
+    let Some(args) = rest.strip_suffix(')') else {
+        return false;
+    };
+    !function.is_empty()
+        && function.chars().all(|c| c.is_ascii_alphabetic())
+        && args
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " .,%/+-".contains(c))
 }
 
 fn add_builtin(theme: &'static Dir, name: &str, files: &mut BTreeMap<String, ThemeFile>) {

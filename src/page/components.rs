@@ -96,7 +96,9 @@ pub(crate) fn parse(
     let mut open: Vec<(usize, usize)> = Vec::new();
     let mut at = 0;
     while let Some(found) = next_opening(body, at) {
-        if let Some(range) = code.iter().find(|r| r.contains(&found)) {
+        // The ranges are in order: a binary search keeps many calls linear.
+        let next_code = code.partition_point(|r| r.end <= found);
+        if let Some(range) = code.get(next_code).filter(|r| r.contains(&found)) {
             at = range.end.max(found + 2);
             continue;
         }
@@ -265,67 +267,157 @@ pub(crate) fn for_each_link(value: &Value, f: &mut dyn FnMut(&str)) {
 pub(crate) type RenderCall<'a> = dyn FnMut(usize, Option<&str>) -> Result<String, Diagnostic> + 'a;
 
 /// Replaces the markers in `html` (the rendered body) with the output of
-/// `render(call index, body HTML)`, innermost call first.
+/// `render(call index, body HTML)`, innermost call first. One pass over
+/// `html`: each body call collects its body's HTML on a stack until its
+/// closing marker, so the work is linear in the page and its calls.
 pub(crate) fn expand(
     html: &str,
     calls: &[Call],
     render: &mut RenderCall,
 ) -> Result<String, Vec<Diagnostic>> {
-    let mut html = html.to_string();
-    let mut errors = Vec::new();
-    for index in (0..calls.len()).rev() {
-        let Some(open) = find_marker(&html, "", index, 0) else {
-            errors.push(misplaced(&calls[index]));
-            continue;
-        };
-        let (range, body) = if calls[index].has_body {
-            let Some(close) = find_marker(&html, "/", index, open.end) else {
-                errors.push(misplaced(&calls[index]));
+    let mut errors: Vec<(usize, Diagnostic)> = Vec::new();
+    let mut seen = vec![false; calls.len()];
+    // The page's HTML, then one frame per open body call: (call, where its
+    // opening marker sits in the outer buffer, whether `<p>` precedes it).
+    let mut out = vec![String::with_capacity(html.len())];
+    let mut open: Vec<(usize, String, bool)> = Vec::new();
+    let mut last = 0;
+    for found in markers(html, calls.len()) {
+        let buffer = out.last_mut().expect("the page's buffer is never popped");
+        buffer.push_str(&html[last..found.range.start]);
+        last = found.range.end;
+        let raw = &html[found.range.clone()];
+        let call = &calls[found.index];
+        if found.close {
+            let Some(depth) = open.iter().rposition(|(i, ..)| *i == found.index) else {
+                buffer.push_str(raw);
                 continue;
             };
-            let body = html[open.end..close.start].trim_matches('\n').to_string();
-            (open.start..close.end, Some(body))
+            // Calls opened inside this one and never closed cannot be placed.
+            while open.len() > depth + 1 {
+                let (index, marker, _) = open.pop().expect("deeper than depth");
+                let inner = out.pop().expect("one buffer per open call");
+                let outer = out.last_mut().expect("the page's buffer");
+                outer.push_str(&marker);
+                outer.push_str(&inner);
+                errors.push((index, misplaced(&calls[index])));
+            }
+            let (index, _, in_paragraph) = open.pop().expect("found at depth");
+            let body = out.pop().expect("one buffer per open call");
+            let body = body.trim_matches('\n');
+            let unwrap = in_paragraph && html[last..].starts_with("</p>");
+            let result = render(index, Some(body));
+            place(&mut out, result, unwrap, &mut last, index, &mut errors);
+        } else if seen[found.index] {
+            buffer.push_str(raw);
         } else {
-            (open, None)
-        };
-        // A block component alone in a paragraph replaces the paragraph.
-        let range = unwrap_paragraph(&html, range);
-        match render(index, body.as_deref()) {
-            Ok(out) => html.replace_range(range, out.trim_end_matches('\n')),
-            Err(e) => {
-                errors.push(e);
-                html.replace_range(range, "");
+            seen[found.index] = true;
+            if call.has_body {
+                let in_paragraph = buffer.ends_with("<p>");
+                open.push((found.index, raw.to_string(), in_paragraph));
+                out.push(String::new());
+            } else {
+                let unwrap = buffer.ends_with("<p>") && html[last..].starts_with("</p>");
+                let result = render(found.index, None);
+                place(
+                    &mut out,
+                    result,
+                    unwrap,
+                    &mut last,
+                    found.index,
+                    &mut errors,
+                );
             }
         }
     }
+    finish(html, calls, last, out, open, seen, errors)
+}
+
+/// Writes a call's output (or nothing, after an error) into the enclosing
+/// buffer; `unwrap` drops the `<p>` before it and the `</p>` after it.
+fn place(
+    out: &mut [String],
+    result: Result<String, Diagnostic>,
+    unwrap: bool,
+    last: &mut usize,
+    index: usize,
+    errors: &mut Vec<(usize, Diagnostic)>,
+) {
+    let buffer = out.last_mut().expect("the page's buffer");
+    if unwrap {
+        buffer.truncate(buffer.len() - "<p>".len());
+        *last += "</p>".len();
+    }
+    match result {
+        Ok(html) => buffer.push_str(html.trim_end_matches('\n')),
+        Err(e) => errors.push((index, e)),
+    }
+}
+
+/// The end of [`expand`]: calls never found or never closed are errors.
+fn finish(
+    html: &str,
+    calls: &[Call],
+    last: usize,
+    mut out: Vec<String>,
+    open: Vec<(usize, String, bool)>,
+    seen: Vec<bool>,
+    mut errors: Vec<(usize, Diagnostic)>,
+) -> Result<String, Vec<Diagnostic>> {
+    for (index, marker, _) in open.into_iter().rev() {
+        let inner = out.pop().expect("one buffer per open call");
+        let outer = out.last_mut().expect("the page's buffer");
+        outer.push_str(&marker);
+        outer.push_str(&inner);
+        errors.push((index, misplaced(&calls[index])));
+    }
+    let mut page = out.pop().expect("the page's buffer");
+    page.push_str(&html[last..]);
+    for (index, _) in seen.iter().enumerate().filter(|(_, seen)| !**seen) {
+        errors.push((index, misplaced(&calls[index])));
+    }
     if errors.is_empty() {
-        Ok(html)
-    } else {
-        errors.reverse();
-        Err(errors)
+        return Ok(page);
     }
+    errors.sort_by_key(|(index, _)| *index);
+    Err(errors.into_iter().map(|(_, e)| e).collect())
 }
 
-fn find_marker(html: &str, close: &str, index: usize, from: usize) -> Option<Range<usize>> {
-    let head = format!("<!--{close}fc:{index}");
-    let mut at = from;
-    loop {
-        let start = at + html.get(at..)?.find(&head)?;
-        let after = start + head.len();
-        if !html[after..].starts_with(|c: char| c.is_ascii_digit()) {
-            let end = after + html[after..].find("-->")? + 3;
-            return Some(start..end);
-        }
-        at = after;
-    }
+/// A marker found in rendered HTML.
+struct Found {
+    index: usize,
+    close: bool,
+    range: Range<usize>,
 }
 
-fn unwrap_paragraph(html: &str, range: Range<usize>) -> Range<usize> {
-    if html[..range.start].ends_with("<p>") && html[range.end..].starts_with("</p>") {
-        range.start - 3..range.end + 4
-    } else {
-        range
-    }
+/// Every `<!--fc:N ... -->` and `<!--/fc:N ... -->` in `html` with `N` a
+/// call index, in order.
+fn markers(html: &str, count: usize) -> impl Iterator<Item = Found> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        let start = at + html.get(at..)?.find("<!--")?;
+        at = start + 4;
+        let rest = &html[at..];
+        let (close, rest) = match (rest.strip_prefix("/fc:"), rest.strip_prefix("fc:")) {
+            (Some(r), _) => (true, r),
+            (None, Some(r)) => (false, r),
+            (None, None) => continue,
+        };
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let Some(index) = rest[..digits].parse::<usize>().ok().filter(|&i| i < count) else {
+            continue;
+        };
+        let Some(end) = rest[digits..].find("-->") else {
+            continue;
+        };
+        let end = html.len() - rest.len() + digits + end + 3;
+        at = end;
+        return Some(Found {
+            index,
+            close,
+            range: start..end,
+        });
+    })
 }
 
 fn misplaced(call: &Call) -> Diagnostic {
@@ -539,17 +631,15 @@ impl<'a> CallParser<'a> {
                         });
                         continue;
                     }
-                    match crate::base::yaml::from_str::<Value>(inner) {
+                    match crate::base::yaml::parse_inline(inner) {
                         Ok(value) if !inner.is_empty() => value,
                         Ok(_) => {
                             self.error(value_pos, format!("`{name}={{}}` has no value"), None);
                             return None;
                         }
                         Err(e) => {
-                            let message = format!(
-                                "the value of `{name}` is not valid: {}",
-                                first_line(&e.to_string())
-                            );
+                            let message =
+                                format!("the value of `{name}` is not valid: {}", first_line(&e));
                             self.error(value_pos, message, Some("write text in quotes (`\"...\"`), or a number, `true`, `[a, b]` or `{a: 1}` in braces".into()));
                             return None;
                         }

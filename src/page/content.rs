@@ -363,6 +363,15 @@ fn page_from_parts(
             .at(1, 1)
             .with_hint("set `slug:` in the front matter")]
     })?;
+    if let Some(pos) = markdown::too_deep(split.body, split.body_line) {
+        let message = format!(
+            "block quotes and lists nested more than {} levels deep",
+            markdown::MAX_NESTING
+        );
+        return Err(vec![Diagnostic::error("too-deep", &file, message)
+            .at(pos.line, pos.column)
+            .with_hint("a page nests a few `>` or list levels at most")]);
+    }
     let (scan, calls) = match components::parse(split.body, split.body_line, &file)? {
         Some(parsed) => {
             let mut scan = markdown::scan(&parsed.text, split.body_line);

@@ -9,7 +9,47 @@
 
 use crate::base::diagnostics::Pos;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::cell::Cell;
 use std::collections::HashSet;
+
+/// Deepest nesting of block quotes and lists on one line of a body.
+/// pulldown-cmark keeps every level open until the line ends, so a line of
+/// 5 million `>` took gigabytes; no page nests more than a few levels.
+pub(crate) const MAX_NESTING: usize = 100;
+
+/// Where a body line first nests block quotes and list items (`> > - 1.`)
+/// deeper than [`MAX_NESTING`], as a position in the file.
+pub(crate) fn too_deep(body: &str, body_line: usize) -> Option<Pos> {
+    for (index, line) in body.split('\n').enumerate() {
+        let mut depth = 0;
+        let mut rest = line;
+        loop {
+            let trimmed = rest.trim_start_matches([' ', '\t']);
+            let Some(after) = trimmed.strip_prefix('>').or_else(|| list_marker(trimmed)) else {
+                break;
+            };
+            depth += 1;
+            if depth > MAX_NESTING {
+                let column = line[..line.len() - trimmed.len()].chars().count() + 1;
+                return Some(Pos::new(body_line + index, column));
+            }
+            rest = after;
+        }
+    }
+    None
+}
+
+/// The text after a list item's marker (`-`, `*`, `+`, `1.`, `1)`) and the
+/// space that must follow it.
+fn list_marker(text: &str) -> Option<&str> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let after = if digits > 0 && digits < 10 {
+        text[digits..].strip_prefix(['.', ')'])?
+    } else {
+        text.strip_prefix(['-', '*', '+'])?
+    };
+    after.starts_with([' ', '\t']).then_some(after)
+}
 
 /// What the funnel needs to know about a body before rendering.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -242,6 +282,10 @@ pub(crate) struct LineIndex<'a> {
     body_line: usize,
     /// Byte offset where each line starts.
     starts: Vec<usize>,
+    /// The last position asked for (offset, line index, column), so
+    /// positions asked in order along one long line are counted from there,
+    /// not from the line's start each time.
+    last: Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
@@ -253,13 +297,21 @@ impl<'a> LineIndex<'a> {
             body,
             body_line,
             starts,
+            last: Cell::new((0, 0, 1)),
         }
     }
 
     pub(crate) fn position(&self, offset: usize) -> Pos {
         let offset = offset.min(self.body.len());
         let line = self.starts.partition_point(|&start| start <= offset) - 1;
-        let column = self.body[self.starts[line]..offset].chars().count() + 1;
+        let (last_offset, last_line, last_column) = self.last.get();
+        let (from, column) = if last_line == line && last_offset <= offset {
+            (last_offset, last_column)
+        } else {
+            (self.starts[line], 1)
+        };
+        let column = column + self.body[from..offset].chars().count();
+        self.last.set((offset, line, column));
         Pos::new(self.body_line + line, column)
     }
 }

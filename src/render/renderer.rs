@@ -244,6 +244,9 @@ impl Renderer {
                     });
                 }
             }
+            for arg in &args {
+                errors.extend(check_arg_value(call, arg).map(|m| error(arg.pos, m)));
+            }
             if let Some(message) = needs_front_matter(call, page, &args) {
                 errors.push(error(call.pos, message.0.to_string()).with_hint(message.1));
             }
@@ -364,6 +367,51 @@ fn call_args(call: &Call, data: &Value) -> Result<Vec<CallArg>, (Pos, String)> {
 
 /// Built-in components that draw on the front matter: `form` places the
 /// page's form, and `countdown` counts to `expires` unless given `until`.
+/// Arguments (and keys of data values) that hold a URL.
+const URL_ARGS: &[&str] = &[
+    "to", "url", "href", "src", "poster", "photo", "image", "logo", "link",
+];
+
+/// An argument value a template cannot be trusted with: a URL that runs
+/// code (`javascript:`) in a link or image argument, or a `countdown`
+/// date that is not a date (the clock would never start).
+fn check_arg_value(call: &Call, arg: &CallArg) -> Option<String> {
+    if call.name == "countdown" && arg.name == "until" {
+        let text = arg.value.as_str().unwrap_or_default();
+        if !crate::page::front_matter::is_date(text) {
+            return Some(format!(
+                "`until` of `countdown` must be a date such as `2026-12-01` or `2026-12-01T00:00:00Z`, not {}",
+                crate::base::yaml::describe(&arg.value)
+            ));
+        }
+    }
+    let mut found = None;
+    find_unsafe_url(&arg.name, &arg.value, &mut found);
+    found.map(|(key, scheme)| {
+        format!(
+            "`{key}` of `{}` is a {scheme} URL; links and images must be web addresses or paths",
+            call.name
+        )
+    })
+}
+
+/// The first URL argument (or data key) in `value` with an unsafe scheme.
+fn find_unsafe_url(key: &str, value: &Value, found: &mut Option<(String, &'static str)>) {
+    match value {
+        Value::String(text) if found.is_none() && URL_ARGS.contains(&key) => {
+            *found = crate::base::url::unsafe_scheme(text).map(|scheme| (key.to_string(), scheme));
+        }
+        Value::Sequence(items) => items.iter().for_each(|v| find_unsafe_url(key, v, found)),
+        Value::Mapping(map) => {
+            for (k, v) in map {
+                find_unsafe_url(k.as_str().unwrap_or_default(), v, found);
+            }
+        }
+        Value::Tagged(tagged) => find_unsafe_url(key, &tagged.value, found),
+        _ => {}
+    }
+}
+
 fn needs_front_matter(
     call: &Call,
     page: &Page,

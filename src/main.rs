@@ -29,7 +29,8 @@ enum Command {
         /// The folder to create; it must not exist or be empty.
         dir: PathBuf,
         /// The built-in theme to use.
-        #[arg(long, default_value = "starter", value_name = "NAME")]
+        #[arg(long, default_value = "starter", value_name = "NAME",
+              value_parser = clap::builder::PossibleValuesParser::new(funnelcake::theme::builtin_names()))]
         theme: String,
     },
     /// Build the site into its output folder.

@@ -101,7 +101,7 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 /// Validates everything `build` validates and renders every page, writing
 /// nothing; returns every error and warning.
 pub fn check(options: &BuildOptions) -> Diagnostics {
-    let result = prepare(options).and_then(|prepared| {
+    let result = prepare_for(options, "check").and_then(|prepared| {
         prepared.render_all(|_, _, _| Ok(()))?;
         Ok(prepared.diagnostics)
     });
@@ -116,7 +116,7 @@ pub fn funnel_text(
     options: &BuildOptions,
     colour: bool,
 ) -> Result<(String, Diagnostics), Diagnostics> {
-    let prepared = prepare(options)?;
+    let prepared = prepare_for(options, "funnel")?;
     let text = FunnelMap::new(&prepared.config, &prepared.funnel).to_text(colour);
     Ok((text, prepared.diagnostics))
 }
@@ -133,6 +133,26 @@ pub(crate) struct Prepared {
     pub(crate) css: Css,
     /// Warnings only.
     pub(crate) diagnostics: Diagnostics,
+}
+
+/// [`prepare`], for the command `command`, which the hint of a missing
+/// site.yaml names.
+fn prepare_for(options: &BuildOptions, command: &str) -> Result<Prepared, Diagnostics> {
+    prepare(options).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|mut error| {
+                if error.code == "missing-config" {
+                    error.hint = Some(missing_config_hint(command));
+                }
+                error
+            })
+            .collect()
+    })
+}
+
+fn missing_config_hint(command: &str) -> String {
+    format!("run funnelcake in a site folder, pass the folder (`funnelcake {command} my-site`), or create one with `funnelcake new my-site`")
 }
 
 pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
@@ -278,7 +298,7 @@ fn load_config(
     let path = site.join(CONFIG_FILE);
     if !path.is_file() {
         let message = format!("no {CONFIG_FILE} in {}", site.display());
-        let hint = "run funnelcake in a site folder, pass the folder (`funnelcake build my-site`), or create one with `funnelcake new my-site`";
+        let hint = missing_config_hint("build");
         return Err(Diagnostics::from_iter([Diagnostic::error(
             "missing-config",
             CONFIG_FILE,

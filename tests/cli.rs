@@ -77,13 +77,14 @@ fn build_succeeds_with_0_and_fails_with_1() {
 #[test]
 fn missing_site_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let output = run(&["build", dir.path().to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("no site.yaml in"),
-        "{}",
-        stderr(&output)
-    );
+    for command in ["build", "check", "funnel", "serve"] {
+        let output = run(&[command, dir.path().to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let text = stderr(&output);
+        assert!(text.contains("no site.yaml in"), "{text}");
+        let hint = format!("(`funnelcake {command} my-site`)");
+        assert!(text.contains(&hint), "the hint names {command}: {text}");
+    }
 }
 
 #[test]
@@ -222,9 +223,10 @@ fn new_creates_a_site_that_checks_clean_and_builds() {
     assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
     let other = dir.path().join("other");
     let bad = run(&["new", other.to_str().unwrap(), "--theme", "nope"]);
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2), "a wrong command line");
     assert!(
-        stderr(&bad).contains("built-in themes: "),
+        stderr(&bad).contains("invalid value 'nope' for '--theme <NAME>'")
+            && stderr(&bad).contains("[possible values: launch, starter]"),
         "{}",
         stderr(&bad)
     );

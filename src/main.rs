@@ -47,6 +47,10 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Build into a non-empty OUT that funnelcake did not build: same-named
+        /// files are overwritten, nothing is deleted.
+        #[arg(long)]
+        force: bool,
     },
     /// Check the site for errors and funnel warnings without writing anything.
     Check {
@@ -98,12 +102,14 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
+            force,
         } => build(BuildOptions {
             site,
             out: output,
             base_url,
             drafts,
             dev: false,
+            force,
         }),
         Command::Check { site, format } => check(BuildOptions::new(site), format),
         Command::Funnel { site } => funnel(BuildOptions::new(site)),
@@ -241,7 +247,12 @@ fn build(options: BuildOptions) -> ExitCode {
         }
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
-            eprintln!("{}; nothing was written", summary(&diagnostics));
+            // A commit that could not be undone has said which files changed.
+            if diagnostics.iter().any(|d| d.code == "output-partial") {
+                eprintln!("{}", summary(&diagnostics));
+            } else {
+                eprintln!("{}; nothing was written", summary(&diagnostics));
+            }
             ExitCode::from(1)
         }
     }

@@ -41,5 +41,6 @@ pub mod serve;
 pub(crate) mod site;
 
 pub use base::diagnostics::{Diagnostic, Diagnostics, Pos, Severity};
+pub use input::theme::builtin_names as builtin_themes;
 pub use scaffold::new_site;
 pub use site::{build, check, funnel_text, BuildOptions, BuildReport};

@@ -29,7 +29,8 @@ enum Command {
         /// The folder to create; it must not exist or be empty.
         dir: PathBuf,
         /// The built-in theme to use.
-        #[arg(long, default_value = "starter", value_name = "NAME")]
+        #[arg(long, default_value = "starter", value_name = "NAME",
+              value_parser = clap::builder::PossibleValuesParser::new(funnelcake::builtin_themes()))]
         theme: String,
     },
     /// Build the site into its output folder.
@@ -46,6 +47,10 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Build into a non-empty OUT that funnelcake did not build: same-named
+        /// files are overwritten, nothing is deleted.
+        #[arg(long)]
+        force: bool,
     },
     /// Check the site for errors and funnel warnings without writing anything.
     Check {
@@ -97,12 +102,14 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
+            force,
         } => build(BuildOptions {
             site,
             out: output,
             base_url,
             drafts,
             dev: false,
+            force,
         }),
         Command::Check { site, format } => check(BuildOptions::new(site), format),
         Command::Funnel { site } => funnel(BuildOptions::new(site)),
@@ -229,7 +236,12 @@ fn build(options: BuildOptions) -> ExitCode {
         }
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
-            eprintln!("{}; nothing was written", summary(&diagnostics));
+            // A commit that could not be undone has said which files changed.
+            if diagnostics.iter().any(|d| d.code == "output-partial") {
+                eprintln!("{}", summary(&diagnostics));
+            } else {
+                eprintln!("{}; nothing was written", summary(&diagnostics));
+            }
             ExitCode::from(1)
         }
     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 static SKELETON: Dir = include_dir!("$CARGO_MANIFEST_DIR/src/skeleton");
 
-const GITIGNORE: &str = "# Build output and dev-server form submissions\n/public/\n/.funnelcake/\n";
+const GITIGNORE: &str = "# Build output, its staging folder while a build runs, and dev-server form submissions\n/public/\n/.public.funnelcake-staging/\n/.funnelcake/\n";
 
 /// Writes a new site into `dir`, which must not exist or be empty; returns
 /// the files written, relative to `dir`.

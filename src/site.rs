@@ -42,6 +42,9 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Dev-server build: CSS file names without a content hash.
     pub dev: bool,
+    /// Build into a non-empty OUT that funnelcake did not build, writing
+    /// same-named files and deleting nothing.
+    pub force: bool,
 }
 
 impl BuildOptions {
@@ -74,9 +77,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 
 fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let out = options.out_dir();
-    check_output_dir(&options.site, &out).map_err(|d| Diagnostics::from_iter([d]))?;
+    let resolved =
+        check_output_dir(&options.site, &out).map_err(|d| Diagnostics::from_iter([d]))?;
     let prepared = prepare(options)?;
-    let writer = Writer::new(&out).map_err(io_error)?;
+    let writer = Writer::new(&resolved, options.force).map_err(|d| Diagnostics::from_iter([d]))?;
     let staged = prepared.render_all(|path, bytes, origin| {
         writer
             .stage(&path, &bytes)
@@ -84,7 +88,9 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     });
     match staged {
         Ok(staged) => {
-            let files = writer.commit(staged).map_err(io_error)?;
+            let files = writer
+                .commit(staged)
+                .map_err(|d| Diagnostics::from_iter([d]))?;
             Ok(BuildReport {
                 pages: prepared.funnel.pages.len(),
                 files,
@@ -102,7 +108,7 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 /// Validates everything `build` validates and renders every page, writing
 /// nothing; returns every error and warning.
 pub fn check(options: &BuildOptions) -> Diagnostics {
-    let result = prepare(options).and_then(|prepared| {
+    let result = prepare_for(options, "check").and_then(|prepared| {
         prepared.render_all(|_, _, _| Ok(()))?;
         Ok(prepared.diagnostics)
     });
@@ -117,7 +123,7 @@ pub fn funnel_text(
     options: &BuildOptions,
     colour: bool,
 ) -> Result<(String, Diagnostics), Diagnostics> {
-    let prepared = prepare(options)?;
+    let prepared = prepare_for(options, "funnel")?;
     let text = FunnelMap::new(&prepared.config, &prepared.funnel).to_text(colour);
     Ok((text, prepared.diagnostics))
 }
@@ -134,6 +140,26 @@ pub(crate) struct Prepared {
     pub(crate) css: Css,
     /// Warnings only.
     pub(crate) diagnostics: Diagnostics,
+}
+
+/// [`prepare`], for the command `command`, which the hint of a missing
+/// site.yaml names.
+fn prepare_for(options: &BuildOptions, command: &str) -> Result<Prepared, Diagnostics> {
+    prepare(options).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|mut error| {
+                if error.code == "missing-config" {
+                    error.hint = Some(missing_config_hint(command));
+                }
+                error
+            })
+            .collect()
+    })
+}
+
+fn missing_config_hint(command: &str) -> String {
+    format!("run funnelcake in a site folder, pass the folder (`funnelcake {command} my-site`), or create one with `funnelcake new my-site`")
 }
 
 pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
@@ -262,14 +288,6 @@ fn sorted(mut diagnostics: Diagnostics) -> Diagnostics {
     diagnostics
 }
 
-fn io_error(error: fs::FsError) -> Diagnostics {
-    Diagnostics::from_iter([Diagnostic::error(
-        "io",
-        error.path.display().to_string(),
-        error.to_string(),
-    )])
-}
-
 /// Reads site.yaml; its errors come back with a best-effort config so the
 /// rest of the site can still be checked.
 fn load_config(
@@ -279,7 +297,7 @@ fn load_config(
     let path = site.join(CONFIG_FILE);
     if !path.is_file() {
         let message = format!("no {CONFIG_FILE} in {}", site.display());
-        let hint = "run funnelcake in a site folder, pass the folder (`funnelcake build my-site`), or create one with `funnelcake new my-site`";
+        let hint = missing_config_hint("build");
         return Err(Diagnostics::from_iter([Diagnostic::error(
             "missing-config",
             CONFIG_FILE,
@@ -598,46 +616,69 @@ fn dedup_template_errors(errors: Diagnostics) -> Diagnostics {
     sorted(result.collect())
 }
 
-/// OUT may never be the site folder, an input folder, or a folder that holds them.
-pub(crate) fn check_output_dir(site: &Path, out: &Path) -> Result<(), Diagnostic> {
+/// Folders of the site that OUT may not be or be inside: what the build
+/// reads, and what the site keeps (dev-server data, version control).
+const PROTECTED: &[&str] = &[
+    "content",
+    "templates",
+    "css",
+    "static",
+    "data",
+    "i18n",
+    "themes",
+    ".funnelcake",
+    ".git",
+];
+
+/// OUT may never be the site folder, a folder that holds it, a file, or a
+/// folder the site reads or keeps (or one inside them). Both paths are
+/// compared once `..` and symlinks are resolved; returns OUT resolved.
+pub(crate) fn check_output_dir(site: &Path, out: &Path) -> Result<PathBuf, Diagnostic> {
     let site_abs = fs::absolute(site);
     let out_abs = fs::absolute(out);
-    let protected = [
-        "",
-        "content",
-        "templates",
-        "static",
-        "data",
-        "themes",
-        "css",
-    ];
-    for name in protected {
-        let folder = if name.is_empty() {
-            site_abs.clone()
-        } else {
-            site_abs.join(name)
-        };
-        let clash = if name.is_empty() {
-            site_abs.starts_with(&out_abs)
-        } else {
-            out_abs.starts_with(&folder) || folder.starts_with(&out_abs)
-        };
-        if clash {
-            let what = if name.is_empty() {
-                "the site folder".to_string()
-            } else {
-                format!("{name}/")
-            };
-            let message = format!("the output folder {} would overwrite {what}", out.display());
-            let hint = format!(
-                "choose an output folder outside the site's inputs, such as {}",
-                display_path(Path::new(""), &site.join("public"))
-            );
-            return Err(
-                Diagnostic::error("invalid-output", out.display().to_string(), message)
-                    .with_hint(hint),
-            );
-        }
+    let clash = if site_abs == out_abs {
+        Some("the site folder".to_string())
+    } else if site_abs.starts_with(&out_abs) {
+        Some("a folder that holds the site".to_string())
+    } else {
+        PROTECTED
+            .iter()
+            .find(|name| out_abs.starts_with(site_abs.join(name)))
+            .map(|name| format!("inside {name}/, which the site reads or keeps"))
+    };
+    let invalid = |message: String, hint: String| {
+        Diagnostic::error("invalid-output", out.display().to_string(), message).with_hint(hint)
+    };
+    let shown = if out_abs == out {
+        String::new()
+    } else {
+        format!(" (that is, {})", out_abs.display())
+    };
+    if let Some(what) = clash {
+        let message = format!("the output folder {}{shown} is {what}", out.display());
+        let hint = format!(
+            "the output folder may not be the site folder, a folder that holds it, or inside {}; choose another, such as {}",
+            folder_list(),
+            display_path(Path::new(""), &site.join("public"))
+        );
+        return Err(invalid(message, hint));
     }
-    Ok(())
+    if out_abs.exists() && !out_abs.is_dir() {
+        let message = format!(
+            "the output folder {}{shown} is a file, not a folder",
+            out.display()
+        );
+        return Err(invalid(
+            message,
+            "name a folder with -o (it is created if it does not exist)".into(),
+        ));
+    }
+    Ok(out_abs)
+}
+
+/// `content/, templates/, …, .funnelcake/ or .git/`, for the hint.
+fn folder_list() -> String {
+    let names: Vec<String> = PROTECTED.iter().map(|n| format!("{n}/")).collect();
+    let (last, rest) = names.split_last().expect("the list is not empty");
+    format!("{} or {last}", rest.join(", "))
 }

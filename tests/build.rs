@@ -179,11 +179,143 @@ fn output_is_byte_identical_and_unchanged_files_are_not_rewritten() {
         out: Some(first.clone()),
         ..BuildOptions::new(fixture("full"))
     };
-    std::fs::write(first.join("stale.html"), "old").unwrap();
     let report = funnelcake::build(&options).unwrap();
     assert_eq!(report.files.written, 0);
-    assert_eq!(report.files.removed, 1);
-    assert!(!first.join("stale.html").exists());
+    assert_eq!(report.files.removed, 0);
+}
+
+/// Every file under `dir` with its bytes, sorted.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.depth() > 0)
+        .map(|e| {
+            let path = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (path, std::fs::read(e.path()).unwrap_or_default())
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_build_removes_only_the_files_the_previous_build_wrote() {
+    let (dir, site) = support::copy_fixture("full");
+    let out = build_site(&site, dir.path().join("out"));
+    std::fs::write(out.join("thesis.txt"), "my thesis").unwrap();
+    std::fs::write(out.join("offers/class/notes.txt"), "mine").unwrap();
+    std::fs::remove_file(site.join("content/offers/class.md")).unwrap();
+    let report = funnelcake::build(&BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(&site)
+    })
+    .unwrap();
+    assert_eq!(report.files.removed, 2);
+    assert!(!out.join("offers/class/index.html").exists());
+    assert!(
+        !out.join("sitemaps/ascend.xml").exists(),
+        "its stage had no other page"
+    );
+    assert_eq!(read(&out, "thesis.txt"), "my thesis");
+    assert_eq!(read(&out, "offers/class/notes.txt"), "mine");
+    let manifest = read(&out, ".funnelcake-manifest");
+    assert!(
+        manifest.contains("\"offers/starter-kit/index.html\""),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains("class") && !manifest.contains("thesis"),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn a_folder_of_the_users_files_is_refused_and_force_deletes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(docs.join("notes")).unwrap();
+    std::fs::write(docs.join("thesis.txt"), "my thesis").unwrap();
+    std::fs::write(docs.join("notes/a.md"), "a").unwrap();
+    let before = tree(&docs);
+    let options = BuildOptions {
+        out: Some(docs.clone()),
+        ..BuildOptions::new(fixture("full"))
+    };
+    let errors = lines(&funnelcake::build(&options).unwrap_err());
+    let expected = format!(
+        "error: {0}: the output folder {0} is not empty and has no .funnelcake-manifest, so funnelcake did not build it; it writes only where it can tell its own files from yours\n  = help: choose an empty or new output folder with -o, or build with --force to write into it anyway: same-named files are overwritten, nothing is deleted",
+        docs.display()
+    );
+    assert_eq!(errors, [expected]);
+    assert_eq!(tree(&docs), before);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no staging folder is left"
+    );
+
+    let forced = BuildOptions {
+        force: true,
+        ..options.clone()
+    };
+    let report = funnelcake::build(&forced).unwrap();
+    assert_eq!(report.files.removed, 0);
+    assert_eq!(read(&docs, "thesis.txt"), "my thesis");
+    assert_eq!(read(&docs, "notes/a.md"), "a");
+    assert!(docs.join("guide/index.html").is_file());
+    funnelcake::build(&options).expect("the forced build wrote a manifest");
+    assert_eq!(read(&docs, "thesis.txt"), "my thesis");
+}
+
+#[test]
+fn an_earlier_funnelcakes_build_is_refused_with_a_hint_to_start_clean() {
+    let (_dir, out) = build_ok("full");
+    std::fs::remove_file(out.join(".funnelcake-manifest")).unwrap();
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(fixture("full"))
+    };
+    let errors = funnelcake::build(&options).unwrap_err();
+    let error = errors.iter().next().unwrap();
+    assert_eq!(error.code, "output-not-empty");
+    assert!(
+        error.hint.as_deref().unwrap().starts_with("it looks like the build of an earlier funnelcake, which kept no manifest: delete the folder's contents"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_failed_write_puts_every_file_of_out_back() {
+    let (dir, site) = support::copy_fixture("full");
+    let out = build_site(&site, dir.path().join("out"));
+    std::fs::write(out.join("offers/class/notes.txt"), "mine").unwrap();
+    let before = tree(&out);
+    // The page's folder becomes a file of the new build, but a file of the
+    // user's keeps the folder there: the write fails half way.
+    std::fs::remove_file(site.join("content/offers/class.md")).unwrap();
+    std::fs::create_dir_all(site.join("static/offers")).unwrap();
+    std::fs::write(site.join("static/offers/class"), "a file").unwrap();
+    support::edit_file(&site.join("content/guide.md"), |text| {
+        text.replace("Guide", "Guide, changed")
+    });
+    let options = BuildOptions {
+        out: Some(out.clone()),
+        ..BuildOptions::new(&site)
+    };
+    let errors = lines(&funnelcake::build(&options).unwrap_err());
+    let expected = format!(
+        "error: {0}: cannot write {0}/offers/class: a folder holding files funnelcake did not write stands where this file goes; every file in {0} was put back as it was before this build",
+        out.display()
+    );
+    assert_eq!(errors, [expected]);
+    assert_eq!(tree(&out), before);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "no staging folder is left: {names:?}");
 }
 
 #[test]
@@ -315,18 +447,88 @@ fn reference_to_a_draft_says_so() {
 
 #[test]
 fn output_folder_inside_the_site_inputs_is_refused() {
-    for out in ["", "content", "content/x", ".."] {
-        let site = fixture("full");
+    let (dir, site) = support::copy_fixture("full");
+    for folder in ["i18n", ".funnelcake", ".git/objects", "themes/mine"] {
+        std::fs::create_dir_all(site.join(folder)).unwrap();
+        std::fs::write(site.join(folder).join("keep.txt"), "kept").unwrap();
+    }
+    let before = tree(dir.path());
+    let cases = [
+        ("", "is the site folder"),
+        ("public/..", "is the site folder"),
+        ("../missing/../site", "is the site folder"),
+        ("..", "is a folder that holds the site"),
+        (
+            "content",
+            "is inside content/, which the site reads or keeps",
+        ),
+        (
+            "x/../content",
+            "is inside content/, which the site reads or keeps",
+        ),
+        (
+            "content/x",
+            "is inside content/, which the site reads or keeps",
+        ),
+        (
+            "templates",
+            "is inside templates/, which the site reads or keeps",
+        ),
+        ("css", "is inside css/, which the site reads or keeps"),
+        (
+            "static/img",
+            "is inside static/, which the site reads or keeps",
+        ),
+        ("data", "is inside data/, which the site reads or keeps"),
+        ("i18n", "is inside i18n/, which the site reads or keeps"),
+        (
+            "themes/mine",
+            "is inside themes/, which the site reads or keeps",
+        ),
+        (
+            ".funnelcake",
+            "is inside .funnelcake/, which the site reads or keeps",
+        ),
+        (".git", "is inside .git/, which the site reads or keeps"),
+        ("site.yaml", "is a file, not a folder"),
+    ];
+    for (out, rule) in cases {
         let options = BuildOptions {
             out: Some(site.join(out)),
             ..BuildOptions::new(&site)
         };
         let errors = funnelcake::build(&options).expect_err(out);
-        let message = lines(&errors).join("\n");
-        assert!(message.contains("would overwrite"), "{out}: {message}");
+        let error = errors.iter().next().unwrap();
+        assert_eq!(error.code, "invalid-output", "{out}: {error}");
+        assert!(error.message.ends_with(rule), "{out}: {error}");
+        assert_eq!(tree(dir.path()), before, "{out} changed the site");
     }
-    assert!(!fixture("full").join("content/x").exists());
-    assert!(!fixture("full").join(".funnelcake-staging").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_folder_that_links_into_the_site_is_refused() {
+    let (dir, site) = support::copy_fixture("full");
+    std::os::unix::fs::symlink(site.join("content"), dir.path().join("link")).unwrap();
+    std::os::unix::fs::symlink(&site, dir.path().join("site-link")).unwrap();
+    let before = tree(&site);
+    for out in ["link", "link/sub", "site-link/public/../content"] {
+        let options = BuildOptions {
+            out: Some(dir.path().join(out)),
+            ..BuildOptions::new(&site)
+        };
+        let errors = funnelcake::build(&options).expect_err(out);
+        let message = lines(&errors).join("\n");
+        assert!(message.contains("is inside content/"), "{out}: {message}");
+        assert!(
+            message.contains(&format!(
+                "(that is, {}",
+                site.join("content").canonicalize().unwrap().display()
+            )),
+            "{message}"
+        );
+    }
+    assert_eq!(tree(&site), before);
 }
 
 #[test]

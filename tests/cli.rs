@@ -77,13 +77,98 @@ fn build_succeeds_with_0_and_fails_with_1() {
 #[test]
 fn missing_site_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let output = run(&["build", dir.path().to_str().unwrap()]);
+    for command in ["build", "check", "funnel", "serve"] {
+        let output = run(&[command, dir.path().to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let text = stderr(&output);
+        assert!(text.contains("no site.yaml in"), "{text}");
+        let hint = format!("(`funnelcake {command} my-site`)");
+        assert!(text.contains(&hint), "the hint names {command}: {text}");
+    }
+}
+
+#[test]
+fn an_output_that_is_a_file_is_refused_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let output = run(&["build", &fixture("full"), "-o", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("no site.yaml in"),
-        "{}",
-        stderr(&output)
+    let text = stderr(&output);
+    let expected = format!(
+        "error: {0}: the output folder {0} is a file, not a folder\n  = help: name a folder with -o (it is created if it does not exist)\n",
+        file.display()
     );
+    assert!(text.starts_with(&expected), "{text}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// Every file under `dir` with its bytes, sorted.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.depth() > 0)
+        .map(|e| {
+            let path = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (path, std::fs::read(e.path()).unwrap_or_default())
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn two_builds_into_one_folder_at_once_never_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_a, other) = support::copy_fixture("full");
+    std::fs::remove_file(other.join("content/offers/class.md")).unwrap();
+    support::edit_file(&other.join("content/guide.md"), |t| {
+        t.replace("Guide", "Other guide")
+    });
+    let sites = [fixture("full"), other.display().to_string()];
+    let expected: Vec<_> = sites
+        .iter()
+        .enumerate()
+        .map(|(i, site)| {
+            let out = dir.path().join(format!("alone-{i}"));
+            let built = run(&["build", site, "-o", out.to_str().unwrap()]);
+            assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+            tree(&out)
+        })
+        .collect();
+    assert_ne!(expected[0], expected[1]);
+    let out = dir.path().join("out");
+    for round in 0..4 {
+        let children: Vec<_> = sites
+            .iter()
+            .map(|site| {
+                Command::new(env!("CARGO_BIN_EXE_funnelcake"))
+                    .args(["build", site, "-o", out.to_str().unwrap()])
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            let text = stderr(&output);
+            let refused = text.contains("another funnelcake build is writing into");
+            assert!(output.status.success() || refused, "round {round}: {text}");
+        }
+        let now = tree(&out);
+        assert!(
+            now == expected[0] || now == expected[1],
+            "round {round}: a mix of two builds"
+        );
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 3, "no staging folder is left: {names:?}");
 }
 
 #[test]
@@ -222,9 +307,10 @@ fn new_creates_a_site_that_checks_clean_and_builds() {
     assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
     let other = dir.path().join("other");
     let bad = run(&["new", other.to_str().unwrap(), "--theme", "nope"]);
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2), "a wrong command line");
     assert!(
-        stderr(&bad).contains("built-in themes: "),
+        stderr(&bad).contains("invalid value 'nope' for '--theme <NAME>'")
+            && stderr(&bad).contains("[possible values: launch, starter]"),
         "{}",
         stderr(&bad)
     );

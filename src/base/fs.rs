@@ -60,12 +60,12 @@ pub(crate) fn create_dir_all(path: &Path) -> FsResult<()> {
     wrap("create folder", path, std::fs::create_dir_all(path))
 }
 
-pub(crate) fn rename(from: &Path, to: &Path) -> FsResult<()> {
-    wrap("move into place", to, std::fs::rename(from, to))
+pub(crate) fn create_dir(path: &Path) -> FsResult<()> {
+    wrap("create folder", path, std::fs::create_dir(path))
 }
 
-pub(crate) fn remove_file(path: &Path) -> FsResult<()> {
-    wrap("remove", path, std::fs::remove_file(path))
+pub(crate) fn rename(from: &Path, to: &Path) -> FsResult<()> {
+    wrap("move into place", to, std::fs::rename(from, to))
 }
 
 pub(crate) fn remove_dir_all(path: &Path) -> FsResult<()> {
@@ -101,22 +101,40 @@ pub(crate) fn is_editor_junk(name: &std::ffi::OsStr) -> bool {
 }
 
 /// Absolute, normalised form of `path` without touching the disk for parts
-/// that do not exist yet (an output folder may not exist).
+/// that do not exist yet (an output folder may not exist). Each `..` is
+/// applied to the path as resolved so far, symlinks included, so it goes
+/// where the operating system would go; after a part that does not exist it
+/// simply drops that part (`site/public/..` is `site` before `public/` exists).
 pub(crate) fn absolute(path: &Path) -> PathBuf {
-    let base = if path.is_absolute() {
-        PathBuf::new()
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
     } else {
-        std::env::current_dir().unwrap_or_default()
+        std::env::current_dir().unwrap_or_default().join(path)
     };
-    let joined = base.join(path);
-    // Canonicalise the longest existing prefix so symlinks cannot hide that
-    // two paths are the same folder.
-    let mut existing = joined.as_path();
+    let mut result = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                result = resolve_existing(&result);
+                result.pop();
+            }
+            other => result.push(other),
+        }
+    }
+    resolve_existing(&result)
+}
+
+/// Canonicalises the longest existing prefix of `path` (which holds no
+/// `..`) so symlinks cannot hide that two paths are the same folder, and
+/// appends the parts that do not exist yet.
+fn resolve_existing(path: &Path) -> PathBuf {
+    let mut existing = path;
     let mut rest = Vec::new();
     while !existing.exists() {
         match (existing.parent(), existing.file_name()) {
             (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
+                rest.push(name);
                 existing = parent;
             }
             _ => break,
@@ -124,11 +142,41 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
     }
     let mut result = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
     for name in rest.into_iter().rev() {
-        if name == ".." {
-            result.pop();
-        } else if name != "." {
-            result.push(name);
-        }
+        result.push(name);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_dot_goes_where_the_operating_system_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("site/content")).unwrap();
+        std::fs::create_dir_all(root.join("elsewhere/inner")).unwrap();
+        let cases = [
+            ("site/public/..", "site"),
+            ("missing/../site", "site"),
+            ("site/x/../content", "site/content"),
+            ("site/./content/../../site", "site"),
+            ("new/a/b/../c", "new/a/c"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(absolute(&root.join(path)), root.join(expected), "{path}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("elsewhere/inner"), root.join("site/link"))
+                .unwrap();
+            // `..` after a link leaves the folder it points at, as the OS does.
+            assert_eq!(absolute(&root.join("site/link/..")), root.join("elsewhere"));
+            assert_eq!(
+                absolute(&root.join("site/link/x/..")),
+                root.join("elsewhere/inner")
+            );
+        }
+    }
 }

@@ -71,7 +71,7 @@ impl Theme {
 }
 
 /// Names of the themes compiled into the binary.
-pub(crate) fn builtin_names() -> Vec<&'static str> {
+pub fn builtin_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = BUILTIN
         .dirs()
         .filter_map(|d| d.path().file_name()?.to_str())

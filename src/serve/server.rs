@@ -100,6 +100,7 @@ impl DevServer {
             base_url: Some(url.clone()),
             drafts: options.drafts,
             dev: true,
+            force: false,
         };
         let started = Instant::now();
         let build = match Session::start(build_options.clone()) {

@@ -60,23 +60,27 @@ pub(crate) fn build_errors(name: &str) -> String {
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("index.html"), "previous build").unwrap();
+    let manifest = r#"{"files": ["index.html"], "folders": []}"#;
+    std::fs::write(out.join(".funnelcake-manifest"), manifest).unwrap();
     let options = BuildOptions {
         out: Some(out.clone()),
         ..BuildOptions::new(fixture(name))
     };
     let errors = funnelcake::build(&options).expect_err("the build should fail");
     assert!(errors.has_errors());
-    let left: Vec<_> = std::fs::read_dir(&out)
+    let mut left: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .flatten()
         .map(|e| e.file_name())
         .collect();
+    left.sort();
     assert_eq!(
         left,
-        ["index.html"],
+        [".funnelcake-manifest", "index.html"],
         "the failed build of {name} changed the output folder"
     );
     assert_eq!(read(&out, "index.html"), "previous build");
+    assert_eq!(read(&out, ".funnelcake-manifest"), manifest);
     // `check` reports the same errors and writes nothing either.
     let checked = funnelcake::check(&BuildOptions::new(fixture(name)));
     assert_eq!(

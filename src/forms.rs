@@ -5,7 +5,7 @@
 //! fields; what differs is where the form posts and how the provider sends
 //! the visitor on to the thank-you page. The form works with JavaScript off.
 
-use crate::config::Config;
+use crate::config::{Config, Mailchimp, CONFIG_FILE};
 use crate::content::Page;
 use crate::diagnostics::{Diagnostic, Pos};
 use crate::experiments::ExperimentContext;
@@ -39,6 +39,10 @@ pub struct FieldContext {
 pub struct HiddenField {
     pub name: String,
     pub value: String,
+    /// The UTM parameter this field holds when the provider renames it
+    /// (`UTMSOURCE`, `fields[utm_source]`), for `_utm.html` to fill it:
+    /// the theme writes it as `data-utm`.
+    pub utm: Option<String>,
 }
 
 /// Everything a theme needs to render an opt-in form.
@@ -54,6 +58,11 @@ pub struct FormContext {
     pub honeypot: String,
     pub submit: String,
     pub consent: Option<String>,
+    /// The name and value the consent checkbox posts: `consent=yes`, or
+    /// what the provider keeps (`gdpr[ID]=Y` for Mailchimp,
+    /// `fields[consent]=yes` for Kit).
+    pub consent_name: String,
+    pub consent_value: String,
     pub privacy_url: Option<String>,
     pub thank_you_url: String,
     /// Extra attributes of the `<form>` element, such as `data-netlify`.
@@ -68,20 +77,19 @@ pub fn resolve_action(
     page: &Page,
     spec: &FormSpec,
 ) -> Result<(String, Option<String>), Diagnostic> {
-    let provider = spec
-        .provider
-        .clone()
-        .or_else(|| config.forms.provider.clone())
-        .unwrap_or_else(|| "netlify".into());
+    let provider = provider(config, spec);
     if provider == "netlify" {
         return Ok((provider, None));
     }
     let pos = spec.action.as_ref().and_then(|a| a.pos).or(spec.pos);
+    // An action pasted from a provider's embed code is HTML-escaped
+    // (`&amp;id=`); the theme escapes it again, so it is decoded here.
     let action = spec
         .action
         .as_ref()
         .map(|a| a.value.clone())
-        .or_else(|| config.forms.action.clone());
+        .or_else(|| config.forms.action.clone())
+        .map(|a| decode_entities(&a));
     let Some(action) = action else {
         let message = format!("the {provider} form needs an `action` URL");
         let hint = "set `action:` under `form:`, or `forms.action` in site.yaml";
@@ -92,7 +100,72 @@ pub fn resolve_action(
         );
     };
     check_action(&action, page, pos)?;
+    if provider == "mailchimp" && mailchimp_list(&action).is_none() {
+        let message = format!("\"{action}\" is not a Mailchimp signup URL");
+        let hint = "copy the form's action from Mailchimp's embedded form code (Audience → Signup forms → Embedded forms): https://….list-manage.com/subscribe/post?u=…&id=…";
+        return Err(
+            Diagnostic::error("invalid-form-action", &page.file, message)
+                .at_pos(pos)
+                .with_hint(hint),
+        );
+    }
     Ok((provider, Some(action)))
+}
+
+/// The provider of a form: the page's, else the site's, else Netlify.
+pub fn provider(config: &Config, spec: &FormSpec) -> String {
+    spec.provider
+        .clone()
+        .or_else(|| config.forms.provider.clone())
+        .unwrap_or_else(|| "netlify".into())
+}
+
+/// Netlify Forms are collected by Netlify's hosting: the form posts to the
+/// thank-you page, which any other host answers with 405, and the lead is
+/// lost. An error when site.yaml deploys elsewhere, a warning when it
+/// names no host. Said at the line that picks the provider, or at
+/// `deploy` when the provider is the default.
+pub fn host_check(config: &Config, page: &Page, spec: &FormSpec) -> Option<Diagnostic> {
+    if provider(config, spec) != "netlify" || config.deploy == "netlify" {
+        return None;
+    }
+    let (file, pos, key) = if spec.provider.is_some() {
+        (
+            page.file.as_str(),
+            spec.provider_pos,
+            "the form's `provider:`",
+        )
+    } else if config.forms.provider.is_some() {
+        (CONFIG_FILE, config.forms.provider_pos, "`forms.provider`")
+    } else {
+        // `deploy: none` is the default, and may not be written at all.
+        let pos = config
+            .deploy_pos
+            .or(config.forms.pos)
+            .unwrap_or(Pos::new(1, 1));
+        (CONFIG_FILE, Some(pos), "`forms.provider` in site.yaml")
+    };
+    let others = "formspree, mailchimp, kit or custom (with its `action`)";
+    let diagnostic = match config.deploy.as_str() {
+        "none" => Diagnostic::warning(
+            "netlify-forms-host",
+            file,
+            "Netlify Forms need Netlify hosting: only Netlify turns the form's post into a submission",
+        )
+        .with_hint(format!(
+            "set `deploy: netlify` in site.yaml if Netlify hosts the site; on any other host, set {key} to {others}"
+        )),
+        deploy => {
+            let host = if deploy == "cloudflare" { "Cloudflare Pages" } else { "GitHub Pages" };
+            Diagnostic::error(
+                "netlify-forms-host",
+                file,
+                format!("Netlify Forms do not work on {host} (`deploy: {deploy}`): it answers the form's post with 405 and the lead is lost"),
+            )
+            .with_hint(format!("on {host}, set {key} to {others}"))
+        }
+    };
+    Some(diagnostic.at_pos(pos))
 }
 
 /// The funnel step a form is on.
@@ -120,6 +193,7 @@ pub fn build(
     let mut hidden = funnel_fields(&step);
     let mut attributes = Vec::new();
     let mut honeypot = "company_website".to_string();
+    let mut consent_field = ("consent".to_string(), "yes".to_string());
     match provider.as_str() {
         "netlify" => {
             attributes.push(field("data-netlify", "true"));
@@ -132,9 +206,21 @@ pub fn build(
         }
         "mailchimp" => {
             let url = action.as_deref().unwrap_or_default();
-            honeypot = mailchimp_honeypot(url).unwrap_or_else(|| "b_honeypot".into());
+            let (u, id) = mailchimp_list(url).unwrap_or_default();
+            honeypot = format!("b_{u}_{id}");
+            let settings = match &spec.mailchimp {
+                Some(own) => own.over(&config.forms.mailchimp),
+                None => config.forms.mailchimp.clone(),
+            };
+            hidden = mailchimp_hidden(hidden, &settings);
+            if let Some(id) = &settings.gdpr {
+                consent_field = (format!("gdpr[{id}]"), "Y".into());
+            }
         }
-        "kit" => {}
+        "kit" => {
+            hidden = hidden.into_iter().map(kit_hidden).collect();
+            consent_field.0 = "fields[consent]".into();
+        }
         _ => hidden.push(field("redirect", thank_you_permalink)),
     }
     Ok(FormContext {
@@ -152,6 +238,8 @@ pub fn build(
             .consent
             .clone()
             .or_else(|| config.forms.consent.clone()),
+        consent_name: consent_field.0,
+        consent_value: consent_field.1,
         privacy_url: config.forms.privacy_url.clone(),
         thank_you_url: thank_you_url.to_string(),
         action: action.unwrap_or_else(|| thank_you_url.to_string()),
@@ -167,7 +255,38 @@ fn field(name: &str, value: &str) -> HiddenField {
     HiddenField {
         name: name.to_string(),
         value: value.to_string(),
+        utm: None,
     }
+}
+
+/// The same hidden field under the name a provider keeps.
+fn renamed(hidden: HiddenField, name: String) -> HiddenField {
+    let utm = UTM_FIELDS
+        .contains(&hidden.name.as_str())
+        .then(|| hidden.name.clone());
+    HiddenField {
+        name,
+        utm,
+        ..hidden
+    }
+}
+
+/// Mailchimp drops every field that is not a merge tag of the list: a
+/// hidden field is posted only under the merge tag the site maps it to.
+fn mailchimp_hidden(hidden: Vec<HiddenField>, settings: &Mailchimp) -> Vec<HiddenField> {
+    hidden
+        .into_iter()
+        .filter_map(|f| {
+            let tag = settings.merge.get(&f.name)?.clone();
+            Some(renamed(f, tag))
+        })
+        .collect()
+}
+
+/// Kit keeps custom fields only as `fields[KEY]`.
+fn kit_hidden(hidden: HiddenField) -> HiddenField {
+    let name = format!("fields[{}]", hidden.name);
+    renamed(hidden, name)
 }
 
 fn form_name(path: &str) -> String {
@@ -207,15 +326,71 @@ fn check_action(action: &str, page: &Page, pos: Option<Pos>) -> Result<(), Diagn
     Err(Diagnostic::error("invalid-form-action", &page.file, message).at_pos(pos))
 }
 
-/// Mailchimp's honeypot is named `b_<u>_<id>` after the list's URL.
-fn mailchimp_honeypot(action: &str) -> Option<String> {
-    let query = action.split_once('?')?.1;
+/// The `u` (account) and `id` (list) of a Mailchimp signup URL,
+/// `https://<dc>.list-manage.com/subscribe/post?u=…&id=…`; `None` for any
+/// other URL. Mailchimp's honeypot is named `b_<u>_<id>` after them.
+fn mailchimp_list(action: &str) -> Option<(String, String)> {
+    let rest = action.strip_prefix("https://")?;
+    let (host, path) = rest.split_once('/')?;
+    let account = host.strip_suffix(".list-manage.com")?;
+    let (path, query) = path.split_once('?')?;
+    let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if !account.split('.').all(|label| {
+        !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    }) || path.trim_end_matches('/') != "subscribe/post"
+    {
+        return None;
+    }
     let param = |key: &str| {
         query
             .split('&')
             .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+            .filter(|v| word(v))
+            .map(str::to_string)
     };
-    Some(format!("b_{}_{}", param("u")?, param("id")?))
+    Some((param("u")?, param("id")?))
+}
+
+/// Decodes the character references an HTML attribute may hold (`&amp;`,
+/// `&#38;`, `&#x26;`, `&quot;`, ...). Written by hand: these few are all a
+/// pasted URL carries, and no dependency of the build decodes them.
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let decoded = rest.find(';').filter(|&end| end <= 10).and_then(|end| {
+            let c = match &rest[1..end] {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                name => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => number.parse().ok(),
+                    };
+                    code.and_then(char::from_u32)
+                }
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn field_context(
@@ -266,6 +441,9 @@ fn provider_field_name(provider: &str, name: &str) -> String {
         ("mailchimp", "phone") => "PHONE",
         ("kit", "email") => "email_address",
         ("kit", "name" | "first_name") => "fields[first_name]",
+        // Kit drops every other top-level name; custom fields post as
+        // `fields[KEY]`.
+        ("kit", other) => return format!("fields[{other}]"),
         _ => name,
     };
     mapped.to_string()
@@ -285,10 +463,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mailchimp_honeypot_comes_from_the_url() {
+    fn mailchimp_lists_come_from_the_url() {
         let url = "https://x.us1.list-manage.com/subscribe/post?u=abc123&id=def456";
-        assert_eq!(mailchimp_honeypot(url).as_deref(), Some("b_abc123_def456"));
-        assert_eq!(mailchimp_honeypot("https://x/subscribe"), None);
+        let list = Some(("abc123".to_string(), "def456".to_string()));
+        assert_eq!(mailchimp_list(url), list);
+        let reordered = "https://x.us1.list-manage.com/subscribe/post?id=def456&f_id=00a&u=abc123";
+        assert_eq!(mailchimp_list(reordered), list);
+        for bad in [
+            "https://x/subscribe",
+            "https://x.us1.list-manage.com/subscribe/post?u=abc123",
+            "https://x.us1.list-manage.com/subscribe/post?u=abc123&amp;id=def456",
+            "https://x.us1.list-manage.com/subscribe/post-json?u=abc123&id=def456",
+            "https://list-manage.com.evil.example/subscribe/post?u=a&id=b",
+            "https://formspree.io/f/abc",
+        ] {
+            assert_eq!(mailchimp_list(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn entities_are_decoded() {
+        assert_eq!(decode_entities("a?u=1&amp;id=2"), "a?u=1&id=2");
+        assert_eq!(decode_entities("&#38;&#x26;&quot;&lt;"), "&&\"<");
+        assert_eq!(
+            decode_entities("a & b &unknown; &amp"),
+            "a & b &unknown; &amp"
+        );
     }
 
     #[test]
@@ -297,5 +497,7 @@ mod tests {
         assert_eq!(form_name("/guides/roasting/"), "guides-roasting");
         assert_eq!(humanize("favourite_bean"), "Favourite bean");
         assert_eq!(provider_field_name("kit", "name"), "fields[first_name]");
+        assert_eq!(provider_field_name("kit", "last_name"), "fields[last_name]");
+        assert_eq!(provider_field_name("kit", "email"), "email_address");
     }
 }

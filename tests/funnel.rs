@@ -610,6 +610,27 @@ fn privacy_url_must_name_a_page() {
 }
 
 #[test]
+fn utm_fields_a_provider_renames_are_filled_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("providers"), dir.path());
+    let mut browser = Browser::launch();
+    let value = |browser: &mut Browser, name: &str| -> String {
+        let script = format!("document.querySelector('input[name=\"{name}\"]').value");
+        browser.eval(&script).as_str().unwrap().to_string()
+    };
+    browser.navigate(&format!(
+        "{}/kit/?utm_source=newsletter&utm_campaign=autumn",
+        server.url
+    ));
+    assert_eq!(value(&mut browser, "fields[utm_source]"), "newsletter");
+    assert_eq!(value(&mut browser, "fields[utm_campaign]"), "autumn");
+    // Kept for the session: the Mailchimp page fills its merge tags too.
+    browser.navigate(&format!("{}/mailchimp/", server.url));
+    assert_eq!(value(&mut browser, "UTMSOURCE"), "newsletter");
+    assert_eq!(value(&mut browser, "UTMCAMP"), "autumn");
+}
+
+#[test]
 fn a_form_posts_its_fields_with_javascript_off() {
     let dir = tempfile::tempdir().unwrap();
     let server = build_and_serve(&fixture("providers"), dir.path());

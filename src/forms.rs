@@ -190,39 +190,20 @@ pub fn build(
     let (thank_you_url, thank_you_permalink) = thank_you;
     let (provider, action) = resolve_action(config, page, spec)?;
     let name = form_name(step.path);
-    let mut hidden = funnel_fields(&step);
-    let mut attributes = Vec::new();
-    let mut honeypot = "company_website".to_string();
-    let mut consent_field = ("consent".to_string(), "yes".to_string());
-    match provider.as_str() {
-        "netlify" => {
-            attributes.push(field("data-netlify", "true"));
-            attributes.push(field("data-netlify-honeypot", &honeypot));
-            hidden.insert(0, field("form-name", &name));
-        }
-        "formspree" => {
-            honeypot = "_gotcha".into();
-            hidden.push(field("_next", thank_you_permalink));
-        }
-        "mailchimp" => {
-            let url = action.as_deref().unwrap_or_default();
-            let (u, id) = mailchimp_list(url).unwrap_or_default();
-            honeypot = format!("b_{u}_{id}");
-            let settings = match &spec.mailchimp {
-                Some(own) => own.over(&config.forms.mailchimp),
-                None => config.forms.mailchimp.clone(),
-            };
-            hidden = mailchimp_hidden(hidden, &settings);
-            if let Some(id) = &settings.gdpr {
-                consent_field = (format!("gdpr[{id}]"), "Y".into());
-            }
-        }
-        "kit" => {
-            hidden = hidden.into_iter().map(kit_hidden).collect();
-            consent_field.0 = "fields[consent]".into();
-        }
-        _ => hidden.push(field("redirect", thank_you_permalink)),
-    }
+    let mechanism = Mechanism::new(
+        config,
+        spec,
+        (&provider, action.as_deref().unwrap_or_default()),
+        &name,
+        funnel_fields(&step),
+        thank_you_permalink,
+    );
+    let Mechanism {
+        hidden,
+        attributes,
+        honeypot,
+        consent_field,
+    } = mechanism;
     Ok(FormContext {
         fields: spec
             .fields
@@ -249,6 +230,66 @@ pub fn build(
         honeypot,
         attributes,
     })
+}
+
+/// What differs between providers: the hidden fields under the names the
+/// provider keeps, the `<form>` attributes, the honeypot's name and what
+/// the consent checkbox posts.
+struct Mechanism {
+    hidden: Vec<HiddenField>,
+    attributes: Vec<HiddenField>,
+    honeypot: String,
+    consent_field: (String, String),
+}
+
+impl Mechanism {
+    /// `provider` is the provider and its action; `hidden` the funnel fields.
+    fn new(
+        config: &Config,
+        spec: &FormSpec,
+        provider: (&str, &str),
+        name: &str,
+        mut hidden: Vec<HiddenField>,
+        thank_you_permalink: &str,
+    ) -> Mechanism {
+        let mut attributes = Vec::new();
+        let mut honeypot = "company_website".to_string();
+        let mut consent_field = ("consent".to_string(), "yes".to_string());
+        match provider.0 {
+            "netlify" => {
+                attributes.push(field("data-netlify", "true"));
+                attributes.push(field("data-netlify-honeypot", &honeypot));
+                hidden.insert(0, field("form-name", name));
+            }
+            "formspree" => {
+                honeypot = "_gotcha".into();
+                hidden.push(field("_next", thank_you_permalink));
+            }
+            "mailchimp" => {
+                let (u, id) = mailchimp_list(provider.1).unwrap_or_default();
+                honeypot = format!("b_{u}_{id}");
+                let settings = match &spec.mailchimp {
+                    Some(own) => own.over(&config.forms.mailchimp),
+                    None => config.forms.mailchimp.clone(),
+                };
+                hidden = mailchimp_hidden(hidden, &settings);
+                if let Some(id) = &settings.gdpr {
+                    consent_field = (format!("gdpr[{id}]"), "Y".into());
+                }
+            }
+            "kit" => {
+                hidden = hidden.into_iter().map(kit_hidden).collect();
+                consent_field.0 = "fields[consent]".into();
+            }
+            _ => hidden.push(field("redirect", thank_you_permalink)),
+        }
+        Mechanism {
+            hidden,
+            attributes,
+            honeypot,
+            consent_field,
+        }
+    }
 }
 
 fn field(name: &str, value: &str) -> HiddenField {

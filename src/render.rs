@@ -318,11 +318,7 @@ pub fn page_context<'a>(
         .image
         .as_ref()
         .map(|i| self::permalink(config, &i.value));
-    let expired = meta
-        .expires
-        .as_ref()
-        .and_then(|e| e.value.get(..10))
-        .is_some_and(|day| day < crate::checks::today().as_str());
+    let expired = is_expired(meta);
     let json_ld = price
         .as_ref()
         .map(|price| product_json_ld(meta, price, &canonical, own_image.as_deref(), expired));
@@ -445,6 +441,14 @@ pub fn script_json(value: &serde_json::Value) -> String {
     serde_json::to_string(value)
         .unwrap_or_default()
         .replace('<', "\\u003c")
+}
+
+/// True when `expires` was before the day of the build (UTC).
+fn is_expired(meta: &crate::front_matter::FrontMatter) -> bool {
+    meta.expires
+        .as_ref()
+        .and_then(|e| e.value.get(..10))
+        .is_some_and(|day| day < crate::checks::today().as_str())
 }
 
 /// schema.org `Product` with its `Offer`: a standalone `Offer` is not

@@ -371,11 +371,17 @@ fn read_form(fields: &mut Fields) -> Option<FormSpec> {
 fn read_image(fields: &mut Fields) -> Option<Located<String>> {
     let pos = fields.pos("image");
     let value: String = fields.get("image", "a path such as `/images/cover.jpg`")?;
-    if value.starts_with('/') && !value.starts_with("//") && !value.contains("..") {
+    // `/images/x.jpg` is under static/; `cover.jpg` is beside the page.
+    let valid = !value.is_empty()
+        && !value.starts_with("//")
+        && !value.contains(['\\', ':', '?', '#'])
+        && !value.split('/').any(|part| part == "..")
+        && !value.ends_with('/');
+    if valid {
         return Some(Located { value, pos });
     }
-    let message = format!("image \"{value}\" must be a path under static/ starting with `/`");
-    let hint = "put the file in static/images/ and write `image: /images/cover.jpg`";
+    let message = format!("image \"{value}\" must be a file under static/ (`/images/cover.jpg`) or beside the page (`cover.jpg`)");
+    let hint = "put the file in static/images/ and write `image: /images/cover.jpg`, or next to the page's Markdown file";
     fields.error("invalid-value", "image", message).hint = Some(hint.into());
     None
 }

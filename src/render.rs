@@ -314,10 +314,10 @@ pub fn page_context<'a>(
     });
     let canonical = permalink(config, &step.path);
     let permalink = permalink(config, &page.path);
-    let own_image = meta
-        .image
-        .as_ref()
-        .map(|i| self::permalink(config, &i.value));
+    let own_image = meta.image.as_ref().map(|image| match page.local_image() {
+        Some((_, path)) => self::permalink(config, &path),
+        None => self::permalink(config, &image.value),
+    });
     let expired = is_expired(meta);
     let json_ld = price
         .as_ref()

@@ -263,8 +263,16 @@ fn missing_images(config: &Config, theme: &Theme, pages: &[Arc<Page>]) -> Diagno
     let files: std::collections::HashSet<&str> = theme.layer("static").map(|(p, _)| p).collect();
     let exists = |path: &str| files.contains(path.trim_start_matches('/'));
     let error = |file: &str, path: &str, pos| {
-        let message = format!("image \"{path}\" is not a file of static/");
-        let hint = format!("put the file at static{path}, or correct the path");
+        let (message, hint) = if path.starts_with('/') {
+            let message = format!("image \"{path}\" is not a file of static/");
+            (
+                message,
+                format!("put the file at static{path}, or correct the path"),
+            )
+        } else {
+            let message = format!("image \"{path}\" is not a file beside the page");
+            (message, format!("put {path} in the page's folder, or write `/images/...` for a file under static/"))
+        };
         Diagnostic::error("missing-image", file, message)
             .at_pos(pos)
             .with_hint(hint)
@@ -274,7 +282,14 @@ fn missing_images(config: &Config, theme: &Theme, pages: &[Arc<Page>]) -> Diagno
         errors.push(error(CONFIG_FILE, path, config.image_pos));
     }
     for page in pages {
-        if let Some(image) = page.meta.image.as_ref().filter(|i| !exists(&i.value)) {
+        let Some(image) = &page.meta.image else {
+            continue;
+        };
+        let found = match page.local_image() {
+            Some((source, _)) => source.is_file(),
+            None => exists(&image.value),
+        };
+        if !found {
             errors.push(error(&page.file, &image.value, image.pos));
         }
     }
@@ -472,6 +487,14 @@ impl Prepared {
         };
         for (path, file) in self.theme.layer("static") {
             emit(path.to_string(), file.bytes.to_vec(), &file.origin);
+        }
+        // Images beside a page are copied into the page's own folder.
+        for page in &self.funnel.pages {
+            if let Some((source, path)) = page.local_image() {
+                let bytes = fs::read(&source)
+                    .map_err(|e| Diagnostic::error("io", &page.file, e.to_string()))?;
+                emit(path.trim_start_matches('/').to_string(), bytes, &page.file);
+            }
         }
         for file in &self.css.files {
             emit(file.path.clone(), file.bytes.clone(), "css");

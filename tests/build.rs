@@ -455,14 +455,13 @@ fn every_page_has_a_social_image_and_locale() {
     support::edit_file(&site.join("site.yaml"), |config| {
         format!("{config}image: /img/logo.svg\n")
     });
-    std::fs::write(site.join("static/img/kit.png"), b"png").unwrap();
+    // The kit's image is beside its page, and copied into the page's folder.
+    std::fs::write(site.join("content/offers/kit.png"), b"png").unwrap();
     support::edit_file(&site.join("content/offers/kit.md"), |page| {
-        page.replace(
-            "slug: starter-kit",
-            "slug: starter-kit\nimage: /img/kit.png",
-        )
+        page.replace("slug: starter-kit", "slug: starter-kit\nimage: kit.png")
     });
     let out = build_site(&site, dir.path().join("out"));
+    assert_eq!(read(&out, "offers/starter-kit/kit.png"), "png");
     let tags = |page: &str, image: &str| {
         let html = read(&out, page);
         for tag in [
@@ -477,7 +476,15 @@ fn every_page_has_a_social_image_and_locale() {
     tags("index.html", "/img/logo.svg");
     tags("404.html", "/img/logo.svg");
     tags("funnel/index.html", "/img/logo.svg");
-    tags("offers/starter-kit/index.html", "/img/kit.png");
+    tags(
+        "offers/starter-kit/index.html",
+        "/offers/starter-kit/kit.png",
+    );
+    let kit = json_ld(&read(&out, "offers/starter-kit/index.html"));
+    assert_eq!(
+        kit["image"],
+        "https://fixture.example/offers/starter-kit/kit.png"
+    );
     // Without an image, a summary card and no og:image.
     let (_dir, out) = build_ok("full");
     let home = read(&out, "index.html");
@@ -500,11 +507,14 @@ fn a_missing_social_image_is_an_error_at_its_line() {
             "slug: starter-kit\nimage: /img/kit.png",
         )
     });
+    support::edit_file(&site.join("content/guide.md"), |page| {
+        page.replacen("title:", "image: cover.jpg\ntitle:", 1)
+    });
     let errors = funnelcake::check(&BuildOptions::new(&site));
     insta::assert_snapshot!("missing_social_images", lines(&errors).join("\n"));
     let json: serde_json::Value = serde_json::from_str(&errors.to_json()).unwrap();
-    assert_eq!(json["errors"][0]["code"], "missing-image");
-    assert_eq!(json["errors"][0]["line"], 7);
+    assert_eq!(json["errors"][1]["code"], "missing-image");
+    assert_eq!(json["errors"][1]["line"], 7);
 }
 
 #[test]

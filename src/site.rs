@@ -209,10 +209,15 @@ pub(crate) fn link(
     previous: Option<(&Funnel, &[usize])>,
 ) -> Result<Prepared, (Inputs, Option<Renderer>, Diagnostics)> {
     let others = other_outputs(&inputs.theme, &inputs.css, &inputs.config);
+    let mut image_errors = missing_images(&inputs.config, &inputs.theme, &pages);
     let (funnel, mut diagnostics) =
         match funnel::relink(&inputs.config, pages, &inputs.drafts, &others, previous) {
-            Ok(resolved) => resolved,
-            Err(errors) => return Err((inputs, renderer, sorted(errors))),
+            Ok(resolved) if image_errors.is_empty() => resolved,
+            Ok(_) => return Err((inputs, renderer, sorted(image_errors))),
+            Err(errors) => {
+                image_errors.extend(errors);
+                return Err((inputs, renderer, sorted(image_errors)));
+            }
         };
     let mut config = inputs.config;
     let privacy = match funnel::resolve_privacy_url(&config, &inputs.config_text, &funnel) {
@@ -277,6 +282,45 @@ impl Prepared {
         };
         (inputs, self.funnel, self.renderer)
     }
+}
+
+/// Social images (`image:` in site.yaml and in front matter) must be files
+/// of `static/`: a missing one would give every link preview a broken image.
+fn missing_images(config: &Config, theme: &Theme, pages: &[Arc<Page>]) -> Diagnostics {
+    let files: std::collections::HashSet<&str> = theme.layer("static").map(|(p, _)| p).collect();
+    let exists = |path: &str| files.contains(path.trim_start_matches('/'));
+    let error = |file: &str, path: &str, pos| {
+        let (message, hint) = if path.starts_with('/') {
+            let message = format!("image \"{path}\" is not a file of static/");
+            (
+                message,
+                format!("put the file at static{path}, or correct the path"),
+            )
+        } else {
+            let message = format!("image \"{path}\" is not a file beside the page");
+            (message, format!("put {path} in the page's folder, or write `/images/...` for a file under static/"))
+        };
+        Diagnostic::error("missing-image", file, message)
+            .at_pos(pos)
+            .with_hint(hint)
+    };
+    let mut errors = Diagnostics::new();
+    if let Some(path) = config.image.as_deref().filter(|p| !exists(p)) {
+        errors.push(error(CONFIG_FILE, path, config.image_pos));
+    }
+    for page in pages {
+        let Some(image) = &page.meta.image else {
+            continue;
+        };
+        let found = match page.local_image() {
+            Some((source, _)) => source.is_file(),
+            None => exists(&image.value),
+        };
+        if !found {
+            errors.push(error(&page.file, &image.value, image.pos));
+        }
+    }
+    errors
 }
 
 fn collect<T>(result: Result<T, Diagnostics>, errors: &mut Diagnostics) -> Option<T> {
@@ -458,6 +502,14 @@ impl Prepared {
         for (path, file) in self.theme.layer("static") {
             emit(path.to_string(), file.bytes.to_vec(), &file.origin);
         }
+        // Images beside a page are copied into the page's own folder.
+        for page in &self.funnel.pages {
+            if let Some((source, path)) = page.local_image() {
+                let bytes = fs::read(&source)
+                    .map_err(|e| Diagnostic::error("io", &page.file, e.to_string()))?;
+                emit(path.trim_start_matches('/').to_string(), bytes, &page.file);
+            }
+        }
         for file in &self.css.files {
             emit(file.path.clone(), file.bytes.clone(), "css");
         }
@@ -553,6 +605,7 @@ impl Prepared {
             expired: false,
             draft: false,
             noindex: true,
+            image: context::site_image(&self.config),
             json_ld: None,
             extra: &EMPTY,
             components: Vec::new(),

@@ -585,3 +585,161 @@ fn deploy_adapters_write_their_host_files() {
     let (_none, out) = build_with("none");
     assert!(!out.join("_headers").exists() && !out.join(".nojekyll").exists());
 }
+
+// ---- what search engines and social networks read ----
+
+/// The JSON-LD of a built page.
+fn json_ld(html: &str) -> serde_json::Value {
+    let start = html
+        .find(r#"<script type="application/ld+json">"#)
+        .expect("JSON-LD")
+        + 35;
+    let end = html[start..].find("</script>").unwrap() + start;
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+#[test]
+fn a_price_is_a_product_with_its_offer() {
+    let (_dir, out) = build_ok("full");
+    let data = json_ld(&read(&out, "offers/starter-kit/index.html"));
+    assert_eq!(
+        data,
+        serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": "The kit",
+            "description": "A small kit.",
+            "url": "https://fixture.example/offers/starter-kit/",
+            "offers": {
+                "@type": "Offer",
+                "url": "https://fixture.example/offers/starter-kit/",
+                "price": "9.50",
+                "priceCurrency": "EUR",
+                "priceValidUntil": "2099-12-31",
+                "availability": "https://schema.org/InStock",
+            },
+        })
+    );
+    // Past `expires`, the offer is out of stock; with an image, the product shows it.
+    let (dir, site) = support::copy_fixture("full");
+    support::edit_file(&site.join("content/offers/kit.md"), |page| {
+        page.replace("2099-12-31T00:00:00Z", "2001-01-01").replace(
+            "slug: starter-kit",
+            "slug: starter-kit\nimage: /img/logo.svg",
+        )
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    let data = json_ld(&read(&out, "offers/starter-kit/index.html"));
+    assert_eq!(
+        data["offers"]["availability"],
+        "https://schema.org/OutOfStock"
+    );
+    assert_eq!(data["offers"]["priceValidUntil"], "2001-01-01");
+    assert_eq!(data["image"], "https://fixture.example/img/logo.svg");
+}
+
+#[test]
+fn a_currency_must_be_iso_4217() {
+    let (_dir, site) = support::copy_fixture("full");
+    support::edit_file(&site.join("content/offers/kit.md"), |page| {
+        page.replace("currency: eur", "currency: IRT")
+    });
+    let errors = funnelcake::check(&BuildOptions::new(&site));
+    assert_eq!(
+        lines(&errors),
+        ["error: content/offers/kit.md:7:8: currency \"IRT\" is not an ISO 4217 code such as EUR or USD\n  = help: Persian sites price in rial: `currency: IRR` with the amount in rials (ten rials to the toman); a theme may still show toman"]
+    );
+}
+
+#[test]
+fn every_page_has_a_social_image_and_locale() {
+    let (dir, site) = support::copy_fixture("full");
+    support::edit_file(&site.join("site.yaml"), |config| {
+        format!("{config}image: /img/logo.svg\n")
+    });
+    // The kit's image is beside its page, and copied into the page's folder.
+    std::fs::write(site.join("content/offers/kit.png"), b"png").unwrap();
+    support::edit_file(&site.join("content/offers/kit.md"), |page| {
+        page.replace("slug: starter-kit", "slug: starter-kit\nimage: kit.png")
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    assert_eq!(read(&out, "offers/starter-kit/kit.png"), "png");
+    let tags = |page: &str, image: &str| {
+        let html = read(&out, page);
+        for tag in [
+            format!(r#"<meta property="og:image" content="https://fixture.example{image}">"#),
+            r#"<meta name="twitter:card" content="summary_large_image">"#.to_string(),
+            format!(r#"<meta name="twitter:image" content="https://fixture.example{image}">"#),
+            r#"<meta property="og:locale" content="en_US">"#.to_string(),
+        ] {
+            assert!(html.contains(&tag), "{page}: {tag}");
+        }
+    };
+    tags("index.html", "/img/logo.svg");
+    tags("404.html", "/img/logo.svg");
+    tags("funnel/index.html", "/img/logo.svg");
+    tags(
+        "offers/starter-kit/index.html",
+        "/offers/starter-kit/kit.png",
+    );
+    let kit = json_ld(&read(&out, "offers/starter-kit/index.html"));
+    assert_eq!(
+        kit["image"],
+        "https://fixture.example/offers/starter-kit/kit.png"
+    );
+    // Without an image, a summary card and no og:image.
+    let (_dir, out) = build_ok("full");
+    let home = read(&out, "index.html");
+    assert!(home.contains(r#"<meta name="twitter:card" content="summary">"#));
+    assert!(!home.contains("og:image"));
+    // The locale follows the site's language.
+    let (_dir, out) = build_ok("rtl");
+    assert!(read(&out, "index.html").contains(r#"<meta property="og:locale" content="fa_IR">"#));
+}
+
+#[test]
+fn a_missing_social_image_is_an_error_at_its_line() {
+    let (_dir, site) = support::copy_fixture("full");
+    support::edit_file(&site.join("site.yaml"), |config| {
+        format!("{config}image: /img/share.jpg\n")
+    });
+    support::edit_file(&site.join("content/offers/kit.md"), |page| {
+        page.replace(
+            "slug: starter-kit",
+            "slug: starter-kit\nimage: /img/kit.png",
+        )
+    });
+    support::edit_file(&site.join("content/guide.md"), |page| {
+        page.replacen("title:", "image: cover.jpg\ntitle:", 1)
+    });
+    let errors = funnelcake::check(&BuildOptions::new(&site));
+    insta::assert_snapshot!("missing_social_images", lines(&errors).join("\n"));
+    let json: serde_json::Value = serde_json::from_str(&errors.to_json()).unwrap();
+    assert_eq!(json["errors"][1]["code"], "missing-image");
+    assert_eq!(json["errors"][1]["line"], 7);
+}
+
+#[test]
+fn robots_txt_under_a_path_is_a_warning() {
+    let (dir, site) = support::copy_fixture("full");
+    support::edit_file(&site.join("site.yaml"), |config| {
+        config.replace("https://fixture.example", "https://user.github.io/shop/")
+    });
+    let report = funnelcake::build(&BuildOptions {
+        out: Some(dir.path().join("out")),
+        ..BuildOptions::new(&site)
+    })
+    .unwrap();
+    assert!(dir.path().join("out/robots.txt").is_file());
+    let warnings: Vec<String> = lines(&report.diagnostics)
+        .into_iter()
+        .filter(|w| w.contains("robots"))
+        .collect();
+    assert_eq!(
+        warnings,
+        ["warning: site.yaml:2:11: base_url https://user.github.io/shop has a path, so robots.txt is written at /shop/robots.txt, where crawlers never read it\n  = help: the sitemap is still found through Search Console; to use robots.txt, add the site's sitemap to the host root's own robots.txt, or serve the site at the root of its own domain"]
+    );
+    // A site at the root of its host writes robots.txt where it is read.
+    let checked = funnelcake::check(&BuildOptions::new(fixture("full")));
+    assert!(!lines(&checked).iter().any(|w| w.contains("robots")));
+}

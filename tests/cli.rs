@@ -288,6 +288,9 @@ fn new_creates_a_site_that_checks_clean_and_builds() {
     let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
     assert_eq!(report["errors"], serde_json::json!([]), "{report}");
     assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
+    // Its Netlify form is on Netlify hosting, where Netlify collects it.
+    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    assert!(config.contains("deploy: netlify\nforms:\n  provider: netlify\n"));
     let build = run(&["build", site_arg]);
     assert_eq!(build.status.code(), Some(0), "{}", stderr(&build));
     for page in [
@@ -315,4 +318,23 @@ fn new_creates_a_site_that_checks_clean_and_builds() {
         stderr(&bad)
     );
     assert!(!other.exists(), "nothing is written for a bad theme");
+}
+
+#[test]
+fn the_example_sites_check_clean() {
+    for example in ["example-site", "example-site-fa"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(example);
+        let check = run(&["check", path.to_str().unwrap(), "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        assert_eq!(
+            report["errors"],
+            serde_json::json!([]),
+            "{example}: {report}"
+        );
+        assert_eq!(
+            report["warnings"],
+            serde_json::json!([]),
+            "{example}: {report}"
+        );
+    }
 }

@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 use support::browser::Browser;
 use support::{
-    build_and_serve, build_errors, build_ok, build_site, edit_file, field, fixture, form_pairs,
-    lines, read,
+    build_and_serve, build_errors, build_ok, build_site, copy_fixture, edit_file, field, fixture,
+    form_pairs, lines, read,
 };
 
 /// The `<form>...</form>` of a built page.
@@ -44,6 +44,8 @@ fn each_provider_gets_its_own_mechanism() {
     assert!(formspree.contains(r#"name="_next" value="https://providers.example/thanks/""#));
     assert!(formspree.contains(r#"name="_gotcha""#));
 
+    // The action is pasted from Mailchimp's embed code, `&amp;` and all:
+    // escaped once in the page, so the browser posts `&id=`.
     let mailchimp = form_of(&out, "mailchimp/index.html");
     assert!(mailchimp.contains(
         r#"action="https://example.us21.list-manage.com/subscribe/post?u=1a2b3c&amp;id=4d5e6f""#
@@ -51,11 +53,36 @@ fn each_provider_gets_its_own_mechanism() {
     for name in ["EMAIL", "FNAME", "LNAME", "PHONE", "b_1a2b3c_4d5e6f"] {
         assert!(mailchimp.contains(&format!(r#"name="{name}""#)), "{name}");
     }
+    // Consent reaches the list's GDPR field; hidden fields only under the
+    // merge tags site.yaml maps them to (Mailchimp drops any other name).
+    assert!(mailchimp.contains(r#"name="gdpr[12345]" type="checkbox" value="Y" required>"#));
+    assert!(mailchimp
+        .contains(r#"<input type="hidden" name="UTMSOURCE" value="" data-utm="utm_source">"#));
+    assert!(mailchimp.contains(r#"<input type="hidden" name="FPAGE" value="/mailchimp/">"#));
+    for dropped in ["utm_medium", "funnel_stage", "consent"] {
+        assert!(
+            !mailchimp.contains(&format!(r#"name="{dropped}""#)),
+            "{dropped}"
+        );
+    }
 
+    // Kit keeps `email_address` and `fields[KEY]` only.
     let kit = form_of(&out, "kit/index.html");
     assert!(kit.contains(r#"action="https://app.kit.com/forms/1234567/subscriptions""#));
     assert!(kit.contains(r#"name="email_address" type="email""#));
-    assert!(kit.contains(r#"name="fields[first_name]""#));
+    for name in [
+        "first_name",
+        "last_name",
+        "phone",
+        "funnel_page",
+        "funnel_offer",
+    ] {
+        assert!(kit.contains(&format!(r#"name="fields[{name}]""#)), "{name}");
+    }
+    assert!(kit.contains(
+        r#"<input type="hidden" name="fields[utm_source]" value="" data-utm="utm_source">"#
+    ));
+    assert!(!kit.contains(r#"name="utm_source""#) && !kit.contains(r#"name="phone""#));
 
     let custom = form_of(&out, "custom/index.html");
     assert!(custom.contains(r#"action="/api/subscribe""#));
@@ -65,7 +92,8 @@ fn each_provider_gets_its_own_mechanism() {
 #[test]
 fn every_form_has_labels_funnel_fields_consent_and_a_honeypot() {
     let (_dir, out) = build_ok("providers");
-    for provider in ["netlify", "formspree", "mailchimp", "custom"] {
+    // Mailchimp and Kit rename these fields: see each_provider_gets_its_own_mechanism.
+    for provider in ["netlify", "formspree", "custom"] {
         let form = form_of(&out, &format!("{provider}/index.html"));
         assert!(form.contains(r#"method="post""#));
         for (name, value) in [
@@ -462,6 +490,82 @@ fn journey_warnings_in_text() {
     assert_eq!(lines(&report.diagnostics), lines(&diagnostics));
 }
 
+/// `check` on the providers fixture after `change` to `file`.
+fn check_providers(edits: &[(&str, &dyn Fn(String) -> String)]) -> funnelcake::Diagnostics {
+    let (_dir, site) = copy_fixture("providers");
+    for (file, change) in edits {
+        edit_file(&site.join(file), change);
+    }
+    funnelcake::check(&BuildOptions::new(&site))
+}
+
+#[test]
+fn netlify_forms_need_netlify_hosting() {
+    // On Cloudflare Pages the page that picks Netlify is wrong, at its line.
+    let cloudflare = check_providers(&[("site.yaml", &|c| {
+        c.replace("deploy: netlify", "deploy: cloudflare")
+    })]);
+    insta::assert_snapshot!("netlify_forms_on_cloudflare", lines(&cloudflare).join("\n"));
+    // When Netlify is the default provider, the error is at `deploy`.
+    let pages = check_providers(&[
+        ("site.yaml", &|c| {
+            c.replace("deploy: netlify", "deploy: github-pages")
+        }),
+        ("content/netlify.md", &|c| {
+            c.replace("  provider: netlify\n", "")
+        }),
+    ]);
+    insta::assert_snapshot!("netlify_forms_on_github_pages", lines(&pages).join("\n"));
+    // With no host named, a warning with a stable code.
+    let none = check_providers(&[("site.yaml", &|c| c.replace("deploy: netlify\n", ""))]);
+    assert!(!none.has_errors());
+    let json: Value = serde_json::from_str(&none.to_json()).unwrap();
+    insta::assert_snapshot!(
+        "netlify_forms_without_a_host",
+        serde_json::to_string_pretty(&json["warnings"]).unwrap()
+    );
+}
+
+#[test]
+fn mailchimp_settings_are_checked_where_they_are_written() {
+    let errors = check_providers(&[("site.yaml", &|c| {
+        c.replace("gdpr: 12345", "gdpr: \"12-345\"").replace(
+            "utm_campaign: UTMCAMP",
+            "utm_campain: UTMCAMP, utm_medium: utm-medium",
+        )
+    })]);
+    insta::assert_snapshot!("mailchimp_setting_errors", lines(&errors).join("\n"));
+    // An action that is not a list's signup URL loses every signup.
+    let errors = check_providers(&[("content/mailchimp.md", &|c| {
+        c.replace(
+            "https://example.us21.list-manage.com/subscribe/post?u=1a2b3c&amp;id=4d5e6f",
+            "https://example.us21.list-manage.com/subscribe/post?u=1a2b3c",
+        )
+    })]);
+    insta::assert_snapshot!("mailchimp_action_error", lines(&errors).join("\n"));
+}
+
+#[test]
+fn a_page_overrides_the_sites_mailchimp_settings_key_by_key() {
+    let (dir, site) = copy_fixture("providers");
+    edit_file(&site.join("content/mailchimp.md"), |c| {
+        c.replace(
+            "  thank_you: thanks.md",
+            "  thank_you: thanks.md\n  mailchimp: { gdpr: 777, merge: { utm_medium: UTMMED } }",
+        )
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    let form = form_of(&out, "mailchimp/index.html");
+    assert!(
+        form.contains(r#"name="gdpr[777]" type="checkbox" value="Y""#),
+        "{form}"
+    );
+    assert!(form.contains(r#"name="UTMSOURCE" value="" data-utm="utm_source""#));
+    assert!(form.contains(r#"name="UTMMED" value="" data-utm="utm_medium""#));
+    // The funnel fields keep the site's merge tags too.
+    assert!(form.contains(r#"name="FPAGE" value="/mailchimp/""#));
+}
+
 #[test]
 fn journey_warnings_in_json_have_stable_codes() {
     let diagnostics = funnelcake::check(&BuildOptions::new(fixture("journey-warnings")));
@@ -503,6 +607,27 @@ fn journey_warnings_in_json_have_stable_codes() {
 #[test]
 fn privacy_url_must_name_a_page() {
     insta::assert_snapshot!(build_errors("broken-privacy"));
+}
+
+#[test]
+fn utm_fields_a_provider_renames_are_filled_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("providers"), dir.path());
+    let mut browser = Browser::launch();
+    let value = |browser: &mut Browser, name: &str| -> String {
+        let script = format!("document.querySelector('input[name=\"{name}\"]').value");
+        browser.eval(&script).as_str().unwrap().to_string()
+    };
+    browser.navigate(&format!(
+        "{}/kit/?utm_source=newsletter&utm_campaign=autumn",
+        server.url
+    ));
+    assert_eq!(value(&mut browser, "fields[utm_source]"), "newsletter");
+    assert_eq!(value(&mut browser, "fields[utm_campaign]"), "autumn");
+    // Kept for the session: the Mailchimp page fills its merge tags too.
+    browser.navigate(&format!("{}/mailchimp/", server.url));
+    assert_eq!(value(&mut browser, "UTMSOURCE"), "newsletter");
+    assert_eq!(value(&mut browser, "UTMCAMP"), "autumn");
 }
 
 #[test]

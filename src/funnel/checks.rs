@@ -13,6 +13,7 @@
 //! | `missing-description` | an indexable page without a description |
 //! | `expired` | an `expires` date in the past |
 //! | `thank-you-experiment` | an A/B experiment on a thank-you page |
+//! | `robots-under-path` | a `base_url` with a path: robots.txt is written where crawlers never read it |
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::funnel::{Funnel, LinkKind};
@@ -33,6 +34,7 @@ pub(crate) struct Journey<'a> {
 pub(crate) fn journey_warnings(journey: &Journey) -> Diagnostics {
     let mut warnings = Diagnostics::new();
     unserved_stages(journey, &mut warnings);
+    robots_under_path(journey, &mut warnings);
     for index in 0..journey.funnel.pages.len() {
         page_warnings(journey, index, &mut warnings);
     }
@@ -63,6 +65,28 @@ fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {
                 .with_hint(hint),
         );
     }
+}
+
+/// Crawlers read robots.txt only at the root of a host; a site under a
+/// path (`https://user.github.io/shop/`) writes it at `/shop/robots.txt`,
+/// and the host's root is not the site's to write.
+fn robots_under_path(journey: &Journey, warnings: &mut Diagnostics) {
+    let config = journey.config;
+    let path = config.base_path();
+    if path.is_empty() {
+        return;
+    }
+    let source = crate::base::yaml::Source::new(journey.config_text, CONFIG_FILE, 1);
+    let message = format!(
+        "base_url {} has a path, so robots.txt is written at {path}/robots.txt, where crawlers never read it",
+        config.base_url
+    );
+    let hint = "the sitemap is still found through Search Console; to use robots.txt, add the site's sitemap to the host root's own robots.txt, or serve the site at the root of its own domain";
+    warnings.push(
+        Diagnostic::warning("robots-under-path", CONFIG_FILE, message)
+            .at_pos(source.locate(&["base_url"]))
+            .with_hint(hint),
+    );
 }
 
 /// Where a custom journey names a stage in site.yaml, or the `journey:` key.

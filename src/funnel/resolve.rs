@@ -233,6 +233,9 @@ impl Resolver<'_> {
         if let Err(error) = crate::page::form::resolve_action(self.config, page, form) {
             diagnostics.push(error);
         }
+        if let Some(problem) = crate::page::form::host_check(self.config, page, form) {
+            diagnostics.push(problem);
+        }
         match &form.thank_you {
             Some(thank_you) => self.reference(page, "form.thank_you", thank_you, diagnostics),
             None => {

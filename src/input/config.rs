@@ -5,7 +5,7 @@
 //! ordered list of [`Stage`]s, and the site's offer types are added to the
 //! defaults of DOMAIN.md.
 
-use crate::base::diagnostics::{suggestion, Diagnostics};
+use crate::base::diagnostics::{suggestion, Diagnostics, Pos};
 use crate::base::yaml::Value;
 use crate::base::yaml::{Fields, Source};
 use serde::{Deserialize, Serialize};
@@ -31,10 +31,26 @@ const KNOWN_KEYS: &[&str] = &[
     "funnel_map",
     "deploy",
     "experiments",
+    "image",
     "extra",
 ];
 
-const FORM_KEYS: &[&str] = &["provider", "action", "privacy_url", "consent"];
+const FORM_KEYS: &[&str] = &["provider", "action", "privacy_url", "consent", "mailchimp"];
+const MAILCHIMP_KEYS: &[&str] = &["gdpr", "merge"];
+/// The hidden fields a Mailchimp merge tag may receive: the funnel step,
+/// the A/B arm and the UTM parameters.
+pub(crate) const MERGE_SOURCES: &[&str] = &[
+    "funnel_page",
+    "funnel_stage",
+    "funnel_offer",
+    "funnel_experiment",
+    "funnel_variant",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+];
 const ANALYTICS_KEYS: &[&str] = &[
     "gtm",
     "ga4",
@@ -48,7 +64,7 @@ const ANALYTICS_KEYS: &[&str] = &[
 pub(crate) const EVENTS: &[&str] = &["funnel_step_view", "generate_lead", "sign_up", "view_item"];
 const EXPERIMENTS_KEYS: &[&str] = &["adapter"];
 pub(crate) const PROVIDERS: &[&str] = &["netlify", "formspree", "mailchimp", "kit", "custom"];
-const DEPLOYS: &[&str] = &["netlify", "cloudflare", "github-pages", "none"];
+pub(crate) const DEPLOYS: &[&str] = &["netlify", "cloudflare", "github-pages", "none"];
 const RTL_LANGUAGES: &[&str] = &["ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "ckb", "dv"];
 
 const VALUE_JOURNEY: &[(&str, &str)] = &[
@@ -119,9 +135,40 @@ impl Direction {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct FormDefaults {
     pub provider: Option<String>,
+    /// Where `forms.provider` is written, for errors about the provider.
+    #[serde(skip)]
+    pub provider_pos: Option<Pos>,
+    /// Where `forms:` is written.
+    #[serde(skip)]
+    pub pos: Option<Pos>,
     pub action: Option<String>,
     pub privacy_url: Option<String>,
     pub consent: Option<String>,
+    pub mailchimp: Mailchimp,
+}
+
+/// How a Mailchimp form hands consent and the hidden fields to the list
+/// (`forms.mailchimp` in site.yaml, or `form.mailchimp` on a page):
+/// Mailchimp keeps only merge tags and its GDPR fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Mailchimp {
+    /// The id of the list's GDPR "Email" marketing permission: consent
+    /// posts as `gdpr[ID]=Y`.
+    pub gdpr: Option<String>,
+    /// Hidden field (of [`MERGE_SOURCES`]) to the merge tag it posts as.
+    pub merge: BTreeMap<String, String>,
+}
+
+impl Mailchimp {
+    /// `self` (a page's) over `site`, key by key.
+    pub(crate) fn over(&self, site: &Mailchimp) -> Mailchimp {
+        let mut merge = site.merge.clone();
+        merge.extend(self.merge.clone());
+        Mailchimp {
+            gdpr: self.gdpr.clone().or_else(|| site.gdpr.clone()),
+            merge,
+        }
+    }
 }
 
 /// Third-party analytics; nothing is loaded unless a key is set.
@@ -193,6 +240,15 @@ pub(crate) struct Config {
     pub analytics: Analytics,
     pub funnel_map: bool,
     pub deploy: String,
+    /// Where `deploy` is written, if it is.
+    #[serde(skip)]
+    pub deploy_pos: Option<Pos>,
+    /// The default social image (`image:`), a path under `static/` such
+    /// as `/images/share.jpg`, checked against the files when the build
+    /// knows them.
+    pub image: Option<String>,
+    #[serde(skip)]
+    pub image_pos: Option<Pos>,
     /// Where A/B visitors are assigned: `script` (in the page) or
     /// `cloudflare` (at the edge, with the page script as a fallback).
     pub experiments_adapter: String,
@@ -272,7 +328,10 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
     let offers = read_offers(&mut fields);
     let forms = read_forms(&mut fields);
     let analytics = read_analytics(&mut fields);
+    let deploy_pos = fields.pos("deploy");
     let deploy = read_choice(&mut fields, "deploy", DEPLOYS).unwrap_or_else(|| "none".into());
+    let image_pos = fields.pos("image");
+    let image = read_image(&mut fields);
     let experiments_adapter = read_experiments(&mut fields);
     let config = Config {
         title: title.unwrap_or_default(),
@@ -289,6 +348,9 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         analytics,
         funnel_map: fields.get("funnel_map", "true or false").unwrap_or(true),
         deploy,
+        deploy_pos,
+        image,
+        image_pos,
         experiments_adapter,
         extra: checked_extra(&mut fields),
         language,
@@ -489,13 +551,93 @@ fn read_forms(fields: &mut Fields) -> FormDefaults {
     let mut forms = fields.nested("forms", map);
     forms.reject_unknown(FORM_KEYS);
     let defaults = FormDefaults {
+        pos: fields.source().locate_key(&["forms"]),
+        provider_pos: forms.pos("provider"),
         provider: read_choice(&mut forms, "provider", PROVIDERS),
         action: forms.get("action", "a URL"),
         privacy_url: forms.get("privacy_url", "a URL such as `/privacy/`"),
         consent: forms.get("consent", "text"),
+        mailchimp: read_mailchimp(&mut forms).unwrap_or_default(),
     };
     fields.errors.append(&mut forms.errors);
     defaults
+}
+
+/// `mailchimp:` under `forms:` (site.yaml) or `form:` (a page), checked
+/// key by key: `gdpr`, the GDPR field id, and `merge`, hidden field to
+/// merge tag.
+pub(crate) fn read_mailchimp(form: &mut Fields) -> Option<Mailchimp> {
+    let raw = form.raw("mailchimp")?;
+    let Value::Mapping(map) = raw else {
+        let message = "`mailchimp` must be a mapping such as `{ gdpr: 12345, merge: { utm_source: UTMSOURCE } }`";
+        form.error("invalid-value", "mailchimp", message);
+        return None;
+    };
+    let mut fields = form.nested("mailchimp", map);
+    fields.reject_unknown(MAILCHIMP_KEYS);
+    let gdpr = match fields.raw("gdpr") {
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => fields.get::<String>("gdpr", "the id of the list's GDPR field"),
+    };
+    let gdpr = gdpr.filter(|id| {
+        let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric());
+        if !valid {
+            let message = format!("GDPR field id \"{id}\" must be letters and digits");
+            fields.error("invalid-value", "gdpr", message).hint = Some(GDPR_HINT.into());
+        }
+        valid
+    });
+    let merge = read_merge_tags(&mut fields);
+    form.errors.append(&mut fields.errors);
+    Some(Mailchimp { gdpr, merge })
+}
+
+const GDPR_HINT: &str = "in Mailchimp's embedded form code, the consent checkbox is `name=\"gdpr[12345]\"`: the id is the number in brackets";
+
+/// `merge:` of `mailchimp:`: which hidden field posts under which merge tag.
+fn read_merge_tags(fields: &mut Fields) -> BTreeMap<String, String> {
+    let mut tags = BTreeMap::new();
+    let Some(raw) = fields.raw("merge") else {
+        return tags;
+    };
+    let Value::Mapping(map) = raw else {
+        let message =
+            "`merge` must map hidden fields to merge tags, such as `{ utm_source: UTMSOURCE }`";
+        fields.error("invalid-value", "merge", message);
+        return tags;
+    };
+    let mut merge = fields.nested("merge", map);
+    merge.reject_unknown(MERGE_SOURCES);
+    for source in MERGE_SOURCES {
+        let Some(tag) = merge.get::<String>(source, "a merge tag such as `UTMSOURCE`") else {
+            continue;
+        };
+        let valid = !tag.is_empty()
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if valid {
+            tags.insert(source.to_string(), tag);
+        } else {
+            let message = format!("merge tag \"{tag}\" must be uppercase letters, digits and `_`");
+            let hint = "Mailchimp lists the tags under Audience → Settings → Audience fields and merge tags";
+            merge.error("invalid-value", source, message).hint = Some(hint.into());
+        }
+    }
+    fields.errors.append(&mut merge.errors);
+    tags
+}
+
+/// `image:`, the default social image: a path under `static/`.
+fn read_image(fields: &mut Fields) -> Option<String> {
+    let image: String = fields.get("image", "a path under static/ such as `/images/share.jpg`")?;
+    if image.starts_with('/') && !image.starts_with("//") && !image.contains("..") {
+        return Some(image);
+    }
+    let message = format!("image \"{image}\" must be a path under static/ starting with `/`");
+    let hint = "put the file in static/images/ and write `image: /images/share.jpg`";
+    fields.error("invalid-value", "image", message).hint = Some(hint.into());
+    None
 }
 
 fn read_analytics(fields: &mut Fields) -> Analytics {

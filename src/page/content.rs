@@ -77,6 +77,19 @@ impl Page {
             .unwrap_or(self.meta.layout.value == "thankyou")
     }
 
+    /// The page's `image` when it is a file beside the page (`cover.jpg`
+    /// next to `content/offers/kit.md`): where it is, and the site path it
+    /// is copied to, in the page's own folder (`/offers/kit/cover.jpg`).
+    /// `None` for an image under `static/` (`/images/x.jpg`) or no image.
+    pub(crate) fn local_image(&self) -> Option<(PathBuf, String)> {
+        let image = &self.meta.image.as_ref()?.value;
+        if image.starts_with('/') {
+            return None;
+        }
+        let folder = self.body.path.parent()?;
+        Some((folder.join(image), format!("{}{image}", self.path)))
+    }
+
     /// Output file relative to OUT, e.g. `offers/kit/index.html`.
     pub(crate) fn output_file(&self) -> String {
         format!("{}index.html", self.path.trim_start_matches('/'))

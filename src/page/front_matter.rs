@@ -30,6 +30,7 @@ const KNOWN_KEYS: &[&str] = &[
     "draft",
     "noindex",
     "experiment",
+    "image",
     "extra",
 ];
 const FORM_KEYS: &[&str] = &[
@@ -39,6 +40,7 @@ const FORM_KEYS: &[&str] = &[
     "consent",
     "provider",
     "action",
+    "mailchimp",
 ];
 const FIELD_KEYS: &[&str] = &["name", "type", "label", "required"];
 const FIELD_TYPES: &[&str] = &[
@@ -63,7 +65,11 @@ pub(crate) struct FormSpec {
     pub thank_you: Option<Located<String>>,
     pub consent: Option<String>,
     pub provider: Option<String>,
+    /// Where `provider` is written, for errors about the provider.
+    pub provider_pos: Option<Pos>,
     pub action: Option<Located<String>>,
+    /// The page's Mailchimp settings, over the site's `forms.mailchimp`.
+    pub mailchimp: Option<config::Mailchimp>,
     /// Position of the `form:` key, for errors about the form as a whole.
     pub pos: Option<Pos>,
 }
@@ -92,6 +98,9 @@ pub(crate) struct FrontMatter {
     pub draft: bool,
     pub noindex: Option<bool>,
     pub experiment: Option<Experiment>,
+    /// The social image (`og:image`): a path under `static/`
+    /// (`/images/x.jpg`), checked when the build knows the files.
+    pub image: Option<Located<String>>,
     pub extra: Value,
 }
 
@@ -233,6 +242,7 @@ fn read(
         draft: fields.get("draft", "true or false").unwrap_or(false),
         noindex: fields.get("noindex", "true or false"),
         experiment: experiment::read(&mut fields),
+        image: read_image(&mut fields),
         extra: config::read_extra(&mut fields, "extra"),
     };
     if fields.errors.is_empty() {
@@ -345,12 +355,32 @@ fn read_form(fields: &mut Fields) -> Option<FormSpec> {
         submit: form.get("submit", "text"),
         thank_you: read_located(&mut form, "thank_you"),
         consent: form.get("consent", "text"),
+        provider_pos: form.pos("provider"),
         provider: read_provider(&mut form),
         action: read_located(&mut form, "action"),
+        mailchimp: config::read_mailchimp(&mut form),
         pos,
     };
     fields.errors.append(&mut form.errors);
     Some(spec)
+}
+
+fn read_image(fields: &mut Fields) -> Option<Located<String>> {
+    let pos = fields.pos("image");
+    let value: String = fields.get("image", "a path such as `/images/cover.jpg`")?;
+    // `/images/x.jpg` is under static/; `cover.jpg` is beside the page.
+    let valid = !value.is_empty()
+        && !value.starts_with("//")
+        && !value.contains(['\\', ':', '?', '#'])
+        && !value.split('/').any(|part| part == "..")
+        && !value.ends_with('/');
+    if valid {
+        return Some(Located { value, pos });
+    }
+    let message = format!("image \"{value}\" must be a file under static/ (`/images/cover.jpg`) or beside the page (`cover.jpg`)");
+    let hint = "put the file in static/images/ and write `image: /images/cover.jpg`, or next to the page's Markdown file";
+    fields.error("invalid-value", "image", message).hint = Some(hint.into());
+    None
 }
 
 fn read_provider(form: &mut Fields) -> Option<String> {
@@ -502,12 +532,21 @@ fn read_price(fields: &mut Fields) -> Option<Price> {
         return None;
     }
     let currency = raw.currency.trim().to_ascii_uppercase();
-    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
+    if !ISO_4217.contains(&currency.as_str()) {
         let message = format!(
-            "currency \"{}\" must be a three-letter ISO 4217 code such as EUR or USD",
+            "currency \"{}\" is not an ISO 4217 code such as EUR or USD",
             raw.currency
         );
-        fields.error("invalid-value", "price", message);
+        // Toman is how Iran speaks of prices, but no standard code names it.
+        let hint = if currency == "IRT" || currency == "TOMAN" {
+            "Persian sites price in rial: `currency: IRR` with the amount in rials (ten rials to the toman); a theme may still show toman".to_string()
+        } else {
+            format!(
+                "use the three-letter code of the currency{}",
+                suggestion(&currency, ISO_4217.iter().copied())
+            )
+        };
+        fields.error("invalid-value", "price", message).hint = Some(hint);
         return None;
     }
     Some(Price {
@@ -515,6 +554,26 @@ fn read_price(fields: &mut Fields) -> Option<Price> {
         currency,
     })
 }
+
+/// The active currency codes of ISO 4217 (list one), without the codes
+/// for testing (`XTS`) and for no currency (`XXX`): what schema.org's
+/// `priceCurrency` and Google's rich results accept.
+const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+    "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUP", "CVE",
+    "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL",
+    "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
+    "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD",
+    "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK",
+    "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO",
+    "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON",
+    "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD",
+    "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD",
+    "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV",
+    "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR", "XOF", "XPD",
+    "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG",
+];
 
 fn read_date(fields: &mut Fields, key: &'static str) -> Option<String> {
     let value: String = fields.get(key, "a date such as `2026-11-01` or `2026-12-01T00:00:00Z`")?;
@@ -673,6 +732,26 @@ mod tests {
                 .starts_with("error: content/p.md:3:9: layout \"funnel\" is the funnel map's own"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn currencies_are_iso_4217() {
+        let page = |currency: &str| {
+            parse_page(&format!(
+                "---\ntitle: T\nprice: {{ amount: 90000, currency: {currency} }}\n---\n"
+            ))
+        };
+        assert_eq!(page("irr").unwrap().price.unwrap().currency, "IRR");
+        let errors = page("IRT").unwrap_err();
+        assert!(
+            errors[0]
+                .starts_with("error: content/p.md:3:8: currency \"IRT\" is not an ISO 4217 code")
+                && errors[0].contains("`currency: IRR`"),
+            "{errors:?}"
+        );
+        let errors = page("EUX").unwrap_err();
+        assert!(errors[0].contains("(did you mean \"EUR\"?)"), "{errors:?}");
+        assert!(ISO_4217.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub(crate) struct SiteContext<'a> {
     /// consent banner.
     pub privacy_url: Option<&'a str>,
     pub funnel_map: bool,
+    /// The default social image (`image:` in site.yaml) as an absolute URL.
+    pub image: Option<String>,
+    /// The Open Graph locale of `language` (`en_US`, `fa_IR`, `el_GR`).
+    pub locale: String,
     pub extra: &'a Value,
     /// The generator's name and version, for `<meta name="generator">`.
     pub generator: String,
@@ -161,7 +165,11 @@ pub(crate) struct PageContext<'a> {
     pub draft: bool,
     /// True when search engines are told not to index the page.
     pub noindex: bool,
-    /// JSON-LD `Offer` for pages with a price, safe to put in a `<script>`.
+    /// The social image (`og:image`), an absolute URL: the page's
+    /// `image`, else the site's.
+    pub image: Option<String>,
+    /// JSON-LD `Product` whose `offers` is the page's `Offer`, for pages
+    /// with a price, safe to put in a `<script>`.
     pub json_ld: Option<String>,
     pub extra: &'a Value,
     /// Names of the components the body calls, sorted, each once: a layout
@@ -251,6 +259,14 @@ pub(crate) fn page_context<'a>(
     });
     let canonical = config.permalink(&step.path);
     let permalink = config.permalink(&page.path);
+    let own_image = meta.image.as_ref().map(|image| match page.local_image() {
+        Some((_, path)) => config.permalink(&path),
+        None => config.permalink(&image.value),
+    });
+    let expired = is_expired(meta);
+    let json_ld = price
+        .as_ref()
+        .map(|price| product_json_ld(meta, price, &canonical, own_image.as_deref(), expired));
     let tracking = config.analytics.enabled().then(|| {
         tracking_json(
             step,
@@ -264,7 +280,8 @@ pub(crate) fn page_context<'a>(
         title: &meta.title,
         description: meta.description.as_deref(),
         url: config.href(&page.path),
-        json_ld: price.as_ref().map(|p| offer_json_ld(meta, p, &canonical)),
+        json_ld,
+        image: own_image.or_else(|| site_image(config)),
         permalink,
         canonical,
         path: &page.path,
@@ -292,11 +309,7 @@ pub(crate) fn page_context<'a>(
         date_text: meta.date.as_deref().and_then(|d| strings.date(d)),
         expires: meta.expires.as_ref().map(|e| e.value.as_str()),
         expires_text: meta.expires.as_ref().and_then(|e| strings.date(&e.value)),
-        expired: meta
-            .expires
-            .as_ref()
-            .and_then(|e| e.value.get(..10))
-            .is_some_and(|day| day < crate::base::date::today().as_str()),
+        expired,
         draft: meta.draft,
         noindex: page.is_noindex(),
         extra: &meta.extra,
@@ -361,28 +374,98 @@ fn stage_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<Sta
     })
 }
 
-/// schema.org `Offer`, with `<` escaped so it can never close its `<script>`.
-fn offer_json_ld(
+/// True when `expires` was before the day of the build (UTC).
+fn is_expired(meta: &crate::page::front_matter::FrontMatter) -> bool {
+    meta.expires
+        .as_ref()
+        .and_then(|e| e.value.get(..10))
+        .is_some_and(|day| day < crate::base::date::today().as_str())
+}
+
+/// schema.org `Product` with its `Offer`: a standalone `Offer` is not
+/// eligible for Google's rich results. An offer past `expires` is no
+/// longer in stock. `<` is escaped so it can never close its `<script>`.
+fn product_json_ld(
     meta: &crate::page::front_matter::FrontMatter,
     price: &PriceContext,
     url: &str,
+    image: Option<&str>,
+    expired: bool,
 ) -> String {
+    let availability = if expired { "OutOfStock" } else { "InStock" };
     let mut offer = serde_json::json!({
-        "@context": "https://schema.org",
         "@type": "Offer",
-        "name": meta.title,
         "url": url,
         "price": format!("{:.2}", price.amount),
         "priceCurrency": price.currency,
-        "availability": "https://schema.org/InStock",
+        "availability": format!("https://schema.org/{availability}"),
     });
-    if let Some(expires) = &meta.expires {
-        offer["priceValidUntil"] = serde_json::Value::String(expires.value.clone());
+    if let Some(day) = meta.expires.as_ref().and_then(|e| e.value.get(..10)) {
+        offer["priceValidUntil"] = serde_json::Value::String(day.to_string());
     }
+    let mut product = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": meta.title,
+        "url": url,
+    });
     if let Some(description) = &meta.description {
-        offer["description"] = serde_json::Value::String(description.clone());
+        product["description"] = serde_json::Value::String(description.clone());
     }
-    script_json(&offer)
+    if let Some(image) = image {
+        product["image"] = serde_json::Value::String(image.to_string());
+    }
+    product["offers"] = offer;
+    script_json(&product)
+}
+
+/// The site's default social image as an absolute URL.
+pub(crate) fn site_image(config: &Config) -> Option<String> {
+    config.image.as_deref().map(|path| config.permalink(path))
+}
+
+/// Open Graph locales (`language_TERRITORY`) of languages whose usual
+/// territory code is not the language code in capitals.
+const LOCALES: &[(&str, &str)] = &[
+    ("ar", "ar_AR"),
+    ("ca", "ca_ES"),
+    ("cs", "cs_CZ"),
+    ("da", "da_DK"),
+    ("el", "el_GR"),
+    ("en", "en_US"),
+    ("et", "et_EE"),
+    ("fa", "fa_IR"),
+    ("he", "he_IL"),
+    ("hi", "hi_IN"),
+    ("ja", "ja_JP"),
+    ("ko", "ko_KR"),
+    ("ms", "ms_MY"),
+    ("nb", "nb_NO"),
+    ("no", "nb_NO"),
+    ("sl", "sl_SI"),
+    ("sr", "sr_RS"),
+    ("sv", "sv_SE"),
+    ("uk", "uk_UA"),
+    ("ur", "ur_PK"),
+    ("vi", "vi_VN"),
+    ("zh", "zh_CN"),
+];
+
+/// The Open Graph locale of a language tag: its own territory when it has
+/// one (`fa-IR` is `fa_IR`), else the table above, else the language code
+/// doubled (`de_DE`, `fr_FR`), which is right for most of the rest.
+pub(crate) fn og_locale(language: &str) -> String {
+    let mut parts = language.split(['-', '_']);
+    let primary = parts.next().unwrap_or("").to_ascii_lowercase();
+    let territory = parts.find(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_alphabetic()));
+    if let Some(territory) = territory {
+        return format!("{primary}_{}", territory.to_ascii_uppercase());
+    }
+    match LOCALES.iter().find(|(code, _)| *code == primary) {
+        Some((_, locale)) => locale.to_string(),
+        None if primary.len() == 2 => format!("{primary}_{}", primary.to_ascii_uppercase()),
+        None => "en_US".to_string(),
+    }
 }
 
 /// `site` for templates.
@@ -408,7 +491,26 @@ pub(crate) fn site_context(config: &Config) -> SiteContext<'_> {
         },
         privacy_url: config.forms.privacy_url.as_deref(),
         funnel_map: config.funnel_map,
+        image: site_image(config),
+        locale: og_locale(&config.language),
         extra: &config.extra,
         generator: format!("funnelcake {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_graph_locales() {
+        assert_eq!(og_locale("fa"), "fa_IR");
+        assert_eq!(og_locale("el"), "el_GR");
+        assert_eq!(og_locale("en"), "en_US");
+        assert_eq!(og_locale("en-GB"), "en_GB");
+        assert_eq!(og_locale("pt_br"), "pt_BR");
+        assert_eq!(og_locale("de"), "de_DE");
+        assert_eq!(og_locale("zh-Hant-TW"), "zh_TW");
+        assert_eq!(og_locale("ckb"), "en_US");
     }
 }

@@ -6,9 +6,10 @@
 //! the visitor on to the thank-you page. The form works with JavaScript off.
 
 use crate::base::diagnostics::Diagnostic;
-use crate::input::config::Config;
+use crate::input::config::{Config, Mailchimp};
 use crate::input::i18n::Strings;
 use crate::page::content::Page;
+use crate::page::form::{mailchimp_list, resolve_action};
 use crate::page::front_matter::FormSpec;
 use crate::render::experiments::ExperimentContext;
 use serde::Serialize;
@@ -39,6 +40,10 @@ pub(crate) struct FieldContext {
 pub(crate) struct HiddenField {
     pub name: String,
     pub value: String,
+    /// The UTM parameter this field holds when the provider renames it
+    /// (`UTMSOURCE`, `fields[utm_source]`), for `_utm.html` to fill it:
+    /// the theme writes it as `data-utm`.
+    pub utm: Option<String>,
 }
 
 /// Everything a theme needs to render an opt-in form.
@@ -54,6 +59,11 @@ pub(crate) struct FormContext {
     pub honeypot: String,
     pub submit: String,
     pub consent: Option<String>,
+    /// The name and value the consent checkbox posts: `consent=yes`, or
+    /// what the provider keeps (`gdpr[ID]=Y` for Mailchimp,
+    /// `fields[consent]=yes` for Kit).
+    pub consent_name: String,
+    pub consent_value: String,
     pub privacy_url: Option<String>,
     pub thank_you_url: String,
     /// Extra attributes of the `<form>` element, such as `data-netlify`.
@@ -80,28 +90,22 @@ pub(crate) fn build(
 ) -> Result<FormContext, Diagnostic> {
     let page = step.page;
     let (thank_you_url, thank_you_permalink) = thank_you;
-    let (provider, action) = crate::page::form::resolve_action(config, page, spec)?;
+    let (provider, action) = resolve_action(config, page, spec)?;
     let name = form_name(step.path);
-    let mut hidden = funnel_fields(&step);
-    let mut attributes = Vec::new();
-    let mut honeypot = "company_website".to_string();
-    match provider.as_str() {
-        "netlify" => {
-            attributes.push(field("data-netlify", "true"));
-            attributes.push(field("data-netlify-honeypot", &honeypot));
-            hidden.insert(0, field("form-name", &name));
-        }
-        "formspree" => {
-            honeypot = "_gotcha".into();
-            hidden.push(field("_next", thank_you_permalink));
-        }
-        "mailchimp" => {
-            let url = action.as_deref().unwrap_or_default();
-            honeypot = mailchimp_honeypot(url).unwrap_or_else(|| "b_honeypot".into());
-        }
-        "kit" => {}
-        _ => hidden.push(field("redirect", thank_you_permalink)),
-    }
+    let mechanism = Mechanism::new(
+        config,
+        spec,
+        (&provider, action.as_deref().unwrap_or_default()),
+        &name,
+        funnel_fields(&step),
+        thank_you_permalink,
+    );
+    let Mechanism {
+        hidden,
+        attributes,
+        honeypot,
+        consent_field,
+    } = mechanism;
     Ok(FormContext {
         fields: spec
             .fields
@@ -117,6 +121,8 @@ pub(crate) fn build(
             .consent
             .clone()
             .or_else(|| config.forms.consent.clone()),
+        consent_name: consent_field.0,
+        consent_value: consent_field.1,
         privacy_url: config.forms.privacy_url.clone(),
         thank_you_url: thank_you_url.to_string(),
         action: action.unwrap_or_else(|| thank_you_url.to_string()),
@@ -128,11 +134,102 @@ pub(crate) fn build(
     })
 }
 
+/// What differs between providers: the hidden fields under the names the
+/// provider keeps, the `<form>` attributes, the honeypot's name and what
+/// the consent checkbox posts.
+struct Mechanism {
+    hidden: Vec<HiddenField>,
+    attributes: Vec<HiddenField>,
+    honeypot: String,
+    consent_field: (String, String),
+}
+
+impl Mechanism {
+    /// `provider` is the provider and its action; `hidden` the funnel fields.
+    fn new(
+        config: &Config,
+        spec: &FormSpec,
+        provider: (&str, &str),
+        name: &str,
+        mut hidden: Vec<HiddenField>,
+        thank_you_permalink: &str,
+    ) -> Mechanism {
+        let mut attributes = Vec::new();
+        let mut honeypot = "company_website".to_string();
+        let mut consent_field = ("consent".to_string(), "yes".to_string());
+        match provider.0 {
+            "netlify" => {
+                attributes.push(field("data-netlify", "true"));
+                attributes.push(field("data-netlify-honeypot", &honeypot));
+                hidden.insert(0, field("form-name", name));
+            }
+            "formspree" => {
+                honeypot = "_gotcha".into();
+                hidden.push(field("_next", thank_you_permalink));
+            }
+            "mailchimp" => {
+                let (u, id) = mailchimp_list(provider.1).unwrap_or_default();
+                honeypot = format!("b_{u}_{id}");
+                let settings = match &spec.mailchimp {
+                    Some(own) => own.over(&config.forms.mailchimp),
+                    None => config.forms.mailchimp.clone(),
+                };
+                hidden = mailchimp_hidden(hidden, &settings);
+                if let Some(id) = &settings.gdpr {
+                    consent_field = (format!("gdpr[{id}]"), "Y".into());
+                }
+            }
+            "kit" => {
+                hidden = hidden.into_iter().map(kit_hidden).collect();
+                consent_field.0 = "fields[consent]".into();
+            }
+            _ => hidden.push(field("redirect", thank_you_permalink)),
+        }
+        Mechanism {
+            hidden,
+            attributes,
+            honeypot,
+            consent_field,
+        }
+    }
+}
+
 fn field(name: &str, value: &str) -> HiddenField {
     HiddenField {
         name: name.to_string(),
         value: value.to_string(),
+        utm: None,
     }
+}
+
+/// The same hidden field under the name a provider keeps.
+fn renamed(hidden: HiddenField, name: String) -> HiddenField {
+    let utm = UTM_FIELDS
+        .contains(&hidden.name.as_str())
+        .then(|| hidden.name.clone());
+    HiddenField {
+        name,
+        utm,
+        ..hidden
+    }
+}
+
+/// Mailchimp drops every field that is not a merge tag of the list: a
+/// hidden field is posted only under the merge tag the site maps it to.
+fn mailchimp_hidden(hidden: Vec<HiddenField>, settings: &Mailchimp) -> Vec<HiddenField> {
+    hidden
+        .into_iter()
+        .filter_map(|f| {
+            let tag = settings.merge.get(&f.name)?.clone();
+            Some(renamed(f, tag))
+        })
+        .collect()
+}
+
+/// Kit keeps custom fields only as `fields[KEY]`.
+fn kit_hidden(hidden: HiddenField) -> HiddenField {
+    let name = format!("fields[{}]", hidden.name);
+    renamed(hidden, name)
 }
 
 fn form_name(path: &str) -> String {
@@ -157,17 +254,6 @@ fn funnel_fields(step: &Step) -> Vec<HiddenField> {
     }
     fields.extend(UTM_FIELDS.iter().map(|name| field(name, "")));
     fields
-}
-
-/// Mailchimp's honeypot is named `b_<u>_<id>` after the list's URL.
-fn mailchimp_honeypot(action: &str) -> Option<String> {
-    let query = action.split_once('?')?.1;
-    let param = |key: &str| {
-        query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-    };
-    Some(format!("b_{}_{}", param("u")?, param("id")?))
 }
 
 fn field_context(
@@ -218,6 +304,9 @@ fn provider_field_name(provider: &str, name: &str) -> String {
         ("mailchimp", "phone") => "PHONE",
         ("kit", "email") => "email_address",
         ("kit", "name" | "first_name") => "fields[first_name]",
+        // Kit drops every other top-level name; custom fields post as
+        // `fields[KEY]`.
+        ("kit", other) => return format!("fields[{other}]"),
         _ => name,
     };
     mapped.to_string()
@@ -235,12 +324,35 @@ fn humanize(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::page::form::decode_entities;
 
     #[test]
-    fn mailchimp_honeypot_comes_from_the_url() {
+    fn mailchimp_lists_come_from_the_url() {
         let url = "https://x.us1.list-manage.com/subscribe/post?u=abc123&id=def456";
-        assert_eq!(mailchimp_honeypot(url).as_deref(), Some("b_abc123_def456"));
-        assert_eq!(mailchimp_honeypot("https://x/subscribe"), None);
+        let list = Some(("abc123".to_string(), "def456".to_string()));
+        assert_eq!(mailchimp_list(url), list);
+        let reordered = "https://x.us1.list-manage.com/subscribe/post?id=def456&f_id=00a&u=abc123";
+        assert_eq!(mailchimp_list(reordered), list);
+        for bad in [
+            "https://x/subscribe",
+            "https://x.us1.list-manage.com/subscribe/post?u=abc123",
+            "https://x.us1.list-manage.com/subscribe/post?u=abc123&amp;id=def456",
+            "https://x.us1.list-manage.com/subscribe/post-json?u=abc123&id=def456",
+            "https://list-manage.com.evil.example/subscribe/post?u=a&id=b",
+            "https://formspree.io/f/abc",
+        ] {
+            assert_eq!(mailchimp_list(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn entities_are_decoded() {
+        assert_eq!(decode_entities("a?u=1&amp;id=2"), "a?u=1&id=2");
+        assert_eq!(decode_entities("&#38;&#x26;&quot;&lt;"), "&&\"<");
+        assert_eq!(
+            decode_entities("a & b &unknown; &amp"),
+            "a & b &unknown; &amp"
+        );
     }
 
     #[test]
@@ -249,5 +361,7 @@ mod tests {
         assert_eq!(form_name("/guides/roasting/"), "guides-roasting");
         assert_eq!(humanize("favourite_bean"), "Favourite bean");
         assert_eq!(provider_field_name("kit", "name"), "fields[first_name]");
+        assert_eq!(provider_field_name("kit", "last_name"), "fields[last_name]");
+        assert_eq!(provider_field_name("kit", "email"), "email_address");
     }
 }

@@ -18,6 +18,7 @@
 use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONFIG_FILE};
+use crate::page::content::Page;
 
 /// Everything the journey check looks at.
 pub(crate) struct Journey<'a> {
@@ -126,124 +127,135 @@ fn stage_position(text: &str, id: &str) -> Option<Pos> {
 }
 
 fn page_warnings(journey: &Journey, index: usize, warnings: &mut Diagnostics) {
-    let config = journey.config;
-    let funnel = journey.funnel;
-    let page = &funnel.pages[index];
-    let meta = &page.meta;
-    let onward = funnel.links[index].iter().any(|l| l.to != index);
+    warnings.extend(PAGE_RULES.iter().filter_map(|rule| rule(journey, index)));
+}
 
+/// One journey rule over one page: the warning it gives, if any.
+type PageRule = fn(&Journey, usize) -> Option<Diagnostic>;
+
+/// Every rule a page is checked against, in the order they are reported.
+const PAGE_RULES: &[PageRule] = &[
+    orphan_page,
+    dead_end,
+    backward_next,
+    thank_you_layout,
+    thank_you_experiment,
+    missing_description,
+    expired,
+];
+
+fn orphan_page(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let page = &journey.funnel.pages[index];
     // Visitors reach a variant through its control.
-    let linked = !funnel.incoming[index].is_empty()
+    let linked = !journey.funnel.incoming[index].is_empty()
         || journey.privacy_page == Some(index)
         || page.variant.is_some();
-    if page.path != "/" && !linked {
-        let hint = "link it with `next:`, a form's `thank_you:` or `[text](@/path.md)` from another page, or delete it";
-        warnings.push(
-            Diagnostic::warning(
-                "orphan-page",
-                &page.file,
-                format!("no page links to {} (an orphan page)", page.path),
-            )
+    if page.path == "/" || linked {
+        return None;
+    }
+    let hint = "link it with `next:`, a form's `thank_you:` or `[text](@/path.md)` from another page, or delete it";
+    let message = format!("no page links to {} (an orphan page)", page.path);
+    Some(Diagnostic::warning("orphan-page", &page.file, message).with_hint(hint))
+}
+
+fn dead_end(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let page = &journey.funnel.pages[index];
+    let stage = page.meta.stage.as_ref()?;
+    if journey.funnel.links[index].iter().any(|l| l.to != index) {
+        return None;
+    }
+    let hint = "add `next:`, a form, or a link to the next step";
+    let message = format!("stage \"{stage}\" page has no next step (dead end)");
+    Some(Diagnostic::warning("dead-end", &page.file, message).with_hint(hint))
+}
+
+fn backward_next(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let (config, funnel) = (journey.config, journey.funnel);
+    let page = &funnel.pages[index];
+    let next = page.meta.next.as_ref()?;
+    let to = funnel.link_target(index, LinkKind::Next)?;
+    let stage_of = |p: &Page| p.meta.stage.as_deref().and_then(|s| config.stage_index(s));
+    let (here, there) = (stage_of(page)?, stage_of(&funnel.pages[to])?);
+    if there >= here {
+        return None;
+    }
+    let message = format!(
+        "`next` goes back from stage \"{}\" to the earlier stage \"{}\"",
+        config.journey[here].id, config.journey[there].id
+    );
+    let hint = "a funnel moves forward: point `next` at a page of this or a later stage";
+    Some(
+        Diagnostic::warning("backward-next", &page.file, message)
+            .at_pos(next.pos)
             .with_hint(hint),
-        );
+    )
+}
+
+fn thank_you_layout(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let funnel = journey.funnel;
+    let page = &funnel.pages[index];
+    let thank_you = page.meta.form.as_ref()?.thank_you.as_ref()?;
+    let target = &funnel.pages[funnel.link_target(index, LinkKind::Form)?];
+    if target.meta.layout.value == "thankyou" {
+        return None;
     }
-    if let Some(stage) = &meta.stage {
-        if !onward {
-            let hint = "add `next:`, a form, or a link to the next step";
-            warnings.push(
-                Diagnostic::warning(
-                    "dead-end",
-                    &page.file,
-                    format!("stage \"{stage}\" page has no next step (dead end)"),
-                )
-                .with_hint(hint),
-            );
-        }
-    }
-    if let (Some(next), Some(to)) = (&meta.next, funnel.link_target(index, LinkKind::Next)) {
-        let here = meta.stage.as_deref().and_then(|s| config.stage_index(s));
-        let there = funnel.pages[to]
-            .meta
-            .stage
-            .as_deref()
-            .and_then(|s| config.stage_index(s));
-        if let (Some(here), Some(there)) = (here, there) {
-            if there < here {
-                let message = format!(
-                    "`next` goes back from stage \"{}\" to the earlier stage \"{}\"",
-                    config.journey[here].id, config.journey[there].id
-                );
-                let hint =
-                    "a funnel moves forward: point `next` at a page of this or a later stage";
-                warnings.push(
-                    Diagnostic::warning("backward-next", &page.file, message)
-                        .at_pos(next.pos)
-                        .with_hint(hint),
-                );
-            }
-        }
-    }
-    let thank_you = meta.form.as_ref().and_then(|f| f.thank_you.as_ref());
-    if let (Some(thank_you), Some(to)) = (thank_you, funnel.link_target(index, LinkKind::Form)) {
-        let target = &funnel.pages[to];
-        if target.meta.layout.value != "thankyou" {
-            let message = format!(
-                "the form's thank-you page {} has layout \"{}\", not \"thankyou\"",
-                target.file, target.meta.layout.value
-            );
-            let hint = format!(
-                "set `layout: thankyou` in {}, so it is kept out of search and sitemaps",
-                target.file
-            );
-            warnings.push(
-                Diagnostic::warning("thank-you-layout", &page.file, message)
-                    .at_pos(thank_you.pos)
-                    .with_hint(hint),
-            );
-        }
-    }
-    if let Some(experiment) = meta
-        .experiment
-        .as_ref()
-        .filter(|_| meta.layout.value == "thankyou")
-    {
-        let message = format!(
-            "experiment \"{}\" runs on a thank-you page, which only people who already opted in see",
-            experiment.id
-        );
-        let hint = "test the opt-in page that leads here instead: that is where the split changes what visitors do";
-        warnings.push(
-            Diagnostic::warning("thank-you-experiment", &page.file, message)
-                .at_pos(experiment.pos)
-                .with_hint(hint),
-        );
-    }
-    if meta.description.is_none() && !page.is_noindex() && !meta.draft {
-        let hint = "add `description:`, one or two sentences for search results and link previews";
-        warnings.push(
-            Diagnostic::warning(
-                "missing-description",
-                &page.file,
-                "the page has no description",
-            )
+    let message = format!(
+        "the form's thank-you page {} has layout \"{}\", not \"thankyou\"",
+        target.file, target.meta.layout.value
+    );
+    let hint = format!(
+        "set `layout: thankyou` in {}, so it is kept out of search and sitemaps",
+        target.file
+    );
+    Some(
+        Diagnostic::warning("thank-you-layout", &page.file, message)
+            .at_pos(thank_you.pos)
             .with_hint(hint),
-        );
+    )
+}
+
+fn thank_you_experiment(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let page = &journey.funnel.pages[index];
+    let experiment = page.meta.experiment.as_ref()?;
+    if page.meta.layout.value != "thankyou" {
+        return None;
     }
-    if let Some(expires) = &meta.expires {
-        if expires
-            .value
-            .get(..10)
-            .is_some_and(|day| day < journey.today)
-        {
-            let message = format!("the offer expired on {}", &expires.value[..10]);
-            let hint = "update or remove `expires:`, or take the page down";
-            warnings.push(
-                Diagnostic::warning("expired", &page.file, message)
-                    .at_pos(expires.pos)
-                    .with_hint(hint),
-            );
-        }
+    let message = format!(
+        "experiment \"{}\" runs on a thank-you page, which only people who already opted in see",
+        experiment.id
+    );
+    let hint = "test the opt-in page that leads here instead: that is where the split changes what visitors do";
+    Some(
+        Diagnostic::warning("thank-you-experiment", &page.file, message)
+            .at_pos(experiment.pos)
+            .with_hint(hint),
+    )
+}
+
+fn missing_description(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let page = &journey.funnel.pages[index];
+    if page.meta.description.is_some() || page.is_noindex() || page.meta.draft {
+        return None;
     }
+    let hint = "add `description:`, one or two sentences for search results and link previews";
+    let message = "the page has no description";
+    Some(Diagnostic::warning("missing-description", &page.file, message).with_hint(hint))
+}
+
+fn expired(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let page = &journey.funnel.pages[index];
+    let expires = page.meta.expires.as_ref()?;
+    let day = expires.value.get(..10)?;
+    if day >= journey.today {
+        return None;
+    }
+    let message = format!("the offer expired on {day}");
+    let hint = "update or remove `expires:`, or take the page down";
+    Some(
+        Diagnostic::warning("expired", &page.file, message)
+            .at_pos(expires.pos)
+            .with_hint(hint),
+    )
 }
 
 #[cfg(test)]

@@ -252,148 +252,96 @@ impl<'a> FunnelMap<'a> {
 
     /// `funnel.json`, in the schema of SPEC.md.
     pub(crate) fn to_json(&self) -> String {
-        #[derive(Serialize)]
-        struct Json<'a> {
-            site: SiteJson<'a>,
-            stages: Vec<StageJson<'a>>,
-            pages: Vec<PageJson<'a>>,
-        }
-        #[derive(Serialize)]
-        struct SiteJson<'a> {
-            title: &'a str,
-            base_url: &'a str,
-        }
-        #[derive(Serialize)]
-        struct StageJson<'a> {
-            id: &'a str,
-            title: &'a str,
-            pages: Vec<&'a str>,
-        }
-        #[derive(Serialize)]
-        struct PageJson<'a> {
-            url: &'a str,
-            source: &'a str,
-            title: &'a str,
-            stage: Option<&'a str>,
-            offer: Option<&'a str>,
-            layout: &'a str,
-            indexable: bool,
-            links: Vec<LinkJson<'a>>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            experiment: Option<ExperimentJson<'a>>,
-        }
-        #[derive(Serialize)]
-        struct ExperimentJson<'a> {
-            id: &'a str,
-            weight: u32,
-            variants: Vec<VariantJson<'a>>,
-        }
-        #[derive(Serialize)]
-        struct VariantJson<'a> {
-            id: &'a str,
-            url: &'a str,
-            source: &'a str,
-            title: &'a str,
-            weight: u32,
-            links: Vec<LinkJson<'a>>,
-        }
-        #[derive(Serialize)]
-        struct LinkJson<'a> {
-            to: &'a str,
-            kind: LinkKind,
-        }
-        let link_json = |i: usize| {
-            self.links(i)
+        let json = Json {
+            site: SiteJson {
+                title: &self.config.title,
+                base_url: &self.config.base_url,
+            },
+            stages: self
+                .columns
                 .iter()
-                .map(|&(to, kind)| LinkJson {
-                    to: &self.page(to).path,
-                    kind,
-                })
-                .collect::<Vec<_>>()
+                .filter_map(|c| self.stage_json(c))
+                .collect(),
+            pages: (0..self.funnel.pages.len())
+                .filter(|&i| self.page(i).variant.is_none())
+                .map(|i| self.page_json(i))
+                .collect(),
         };
-        let json =
-            Json {
-                site: SiteJson {
-                    title: &self.config.title,
-                    base_url: &self.config.base_url,
-                },
-                stages: self
-                    .columns
-                    .iter()
-                    .filter_map(|c| {
-                        Some(StageJson {
-                            id: c.id?,
-                            title: c.title,
-                            pages: c
-                                .pages
-                                .iter()
-                                .map(|&i| self.page(i).path.as_str())
-                                .collect(),
-                        })
-                    })
-                    .collect(),
-                pages: self
-                    .funnel
-                    .pages
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, page)| page.variant.is_none())
-                    .map(|(i, page)| PageJson {
-                        url: &page.path,
-                        source: &page.file,
-                        title: &page.meta.title,
-                        stage: page.meta.stage.as_deref(),
-                        offer: page.meta.offer.as_deref(),
-                        layout: &page.meta.layout.value,
-                        indexable: !page.is_noindex() && !page.meta.draft,
-                        links: link_json(i),
-                        experiment: page.meta.experiment.as_ref().map(|experiment| {
-                            ExperimentJson {
-                                id: &experiment.id,
-                                weight: experiment.weights[0],
-                                variants: self
-                                    .variants(i)
-                                    .into_iter()
-                                    .map(|(v, weight)| {
-                                        let variant = self.page(v);
-                                        VariantJson {
-                                            id: variant
-                                                .variant
-                                                .as_ref()
-                                                .map_or("", |of| of.id.as_str()),
-                                            url: &variant.path,
-                                            source: &variant.file,
-                                            title: &variant.meta.title,
-                                            weight,
-                                            links: link_json(v),
-                                        }
-                                    })
-                                    .collect(),
-                            }
-                        }),
-                    })
-                    .collect(),
-            };
         let mut text = serde_json::to_string_pretty(&json).expect("the map always serializes");
         text.push('\n');
         text
     }
 
+    fn stage_json(&self, column: &Column<'a>) -> Option<StageJson<'a>> {
+        Some(StageJson {
+            id: column.id?,
+            title: column.title,
+            pages: column
+                .pages
+                .iter()
+                .map(|&i| self.page(i).path.as_str())
+                .collect(),
+        })
+    }
+
+    fn page_json(&self, index: usize) -> PageJson<'a> {
+        let page = self.page(index);
+        PageJson {
+            url: &page.path,
+            source: &page.file,
+            title: &page.meta.title,
+            stage: page.meta.stage.as_deref(),
+            offer: page.meta.offer.as_deref(),
+            layout: &page.meta.layout.value,
+            indexable: !page.is_noindex() && !page.meta.draft,
+            links: self.links_json(index),
+            experiment: page
+                .meta
+                .experiment
+                .as_ref()
+                .map(|experiment| ExperimentJson {
+                    id: &experiment.id,
+                    weight: experiment.weights[0],
+                    variants: self
+                        .variants(index)
+                        .into_iter()
+                        .map(|(v, weight)| self.variant_json(v, weight))
+                        .collect(),
+                }),
+        }
+    }
+
+    fn variant_json(&self, index: usize, weight: u32) -> VariantJson<'a> {
+        let variant = self.page(index);
+        VariantJson {
+            id: variant.variant.as_ref().map_or("", |of| of.id.as_str()),
+            url: &variant.path,
+            source: &variant.file,
+            title: &variant.meta.title,
+            weight,
+            links: self.links_json(index),
+        }
+    }
+
+    fn links_json(&self, index: usize) -> Vec<LinkJson<'a>> {
+        self.links(index)
+            .iter()
+            .map(|&(to, kind)| LinkJson {
+                to: &self.page(to).path,
+                kind,
+            })
+            .collect()
+    }
+
     /// The text of `funnelcake funnel`; ANSI colour when `colour` is set.
     pub(crate) fn to_text(&self, colour: bool) -> String {
-        let paint = |code: &str, text: &str| {
-            if colour {
-                format!("\x1b[{code}m{text}\x1b[0m")
-            } else {
-                text.to_string()
-            }
-        };
+        let paint = Paint(colour);
         let mut out = String::new();
         let pages = self.columns.iter().map(|c| c.pages.len()).sum::<usize>();
         let _ = writeln!(
             out,
             "{}: {} stages, {pages} page{}",
-            paint("1", &self.config.title),
+            paint.on("1", &self.config.title),
             self.config.journey.len(),
             if pages == 1 { "" } else { "s" }
         );
@@ -402,55 +350,57 @@ impl<'a> FunnelMap<'a> {
                 Some(id) => format!("{}. {} ({id})", n + 1, column.title),
                 None => column.title.to_string(),
             };
-            let _ = writeln!(out, "\n{}", paint("1;36", &heading));
+            let _ = writeln!(out, "\n{}", paint.on("1;36", &heading));
             if column.pages.is_empty() {
-                let _ = writeln!(out, "  {}", paint("33", "(no page: a gap in the journey)"));
-            }
-            for &i in &column.pages {
-                let page = self.page(i);
-                let mut about = vec![page.meta.layout.value.clone()];
-                about.extend(self.offer_title(page).map(String::from));
                 let _ = writeln!(
                     out,
-                    "  {} {}  {}",
-                    paint("1", &page.path),
-                    page.meta.title,
-                    paint("2", &format!("[{}]", about.join(", ")))
+                    "  {}",
+                    paint.on("33", "(no page: a gap in the journey)")
                 );
-                for &(to, kind) in self.links(i) {
-                    let _ = writeln!(
-                        out,
-                        "    {} {} ({})",
-                        paint("2", "→"),
-                        self.page(to).path,
-                        kind_name(kind)
-                    );
-                }
-                if let Some(experiment) = &page.meta.experiment {
-                    let _ = writeln!(
-                        out,
-                        "    {} experiment {}: a {}%",
-                        paint("35", "⑂"),
-                        experiment.id,
-                        experiment.weights[0]
-                    );
-                    for (v, weight) in self.variants(i) {
-                        let variant = self.page(v);
-                        let id = variant.variant.as_ref().map_or("", |of| of.id.as_str());
-                        let _ = writeln!(
-                            out,
-                            "      {id} {weight}%  {} {}",
-                            paint("1", &variant.path),
-                            variant.meta.title
-                        );
-                    }
-                }
-                if self.is_dead_end(i) {
-                    let _ = writeln!(out, "    {}", paint("33", "✗ dead end: no way onward"));
-                }
+            }
+            for &i in &column.pages {
+                self.page_text(i, paint, &mut out);
             }
         }
         out
+    }
+
+    /// One page of `funnelcake funnel`: its line, its links, its A/B arms
+    /// and whether it is a dead end.
+    fn page_text(&self, i: usize, paint: Paint, out: &mut String) {
+        let page = self.page(i);
+        let mut about = vec![page.meta.layout.value.clone()];
+        about.extend(self.offer_title(page).map(String::from));
+        let _ = writeln!(
+            out,
+            "  {} {}  {}",
+            paint.on("1", &page.path),
+            page.meta.title,
+            paint.on("2", &format!("[{}]", about.join(", ")))
+        );
+        for &(to, kind) in self.links(i) {
+            let arrow = paint.on("2", "→");
+            let _ = writeln!(
+                out,
+                "    {arrow} {} ({})",
+                self.page(to).path,
+                kind_name(kind)
+            );
+        }
+        if let Some(experiment) = &page.meta.experiment {
+            let fork = paint.on("35", "⑂");
+            let (id, control) = (&experiment.id, experiment.weights[0]);
+            let _ = writeln!(out, "    {fork} experiment {id}: a {control}%");
+            for (v, weight) in self.variants(i) {
+                let variant = self.page(v);
+                let id = variant.variant.as_ref().map_or("", |of| of.id.as_str());
+                let path = paint.on("1", &variant.path);
+                let _ = writeln!(out, "      {id} {weight}%  {path} {}", variant.meta.title);
+            }
+        }
+        if self.is_dead_end(i) {
+            let _ = writeln!(out, "    {}", paint.on("33", "✗ dead end: no way onward"));
+        }
     }
 
     fn gaps(&self) -> usize {
@@ -877,6 +827,79 @@ path.link,marker.link path{stroke:var(--link);fill:var(--link)}.arrows path.link
 .stage h2{margin:1.25rem 0 .5rem}.card{margin-block-end:.5rem}\
 .leads{position:static;inline-size:auto;block-size:auto;clip-path:none;margin:.35rem 0 0;padding:0;list-style:none;font-size:.85rem}}\
 @media print{body{background:#fff;color:#000}main{overflow:visible}.card{break-inside:avoid}}";
+
+/// ANSI colour for the terminal, or plain text.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn on(self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// `funnel.json`: the site, its stages in order, and every page (A/B
+/// variants under their control).
+#[derive(Serialize)]
+struct Json<'a> {
+    site: SiteJson<'a>,
+    stages: Vec<StageJson<'a>>,
+    pages: Vec<PageJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SiteJson<'a> {
+    title: &'a str,
+    base_url: &'a str,
+}
+
+#[derive(Serialize)]
+struct StageJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    pages: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PageJson<'a> {
+    url: &'a str,
+    source: &'a str,
+    title: &'a str,
+    stage: Option<&'a str>,
+    offer: Option<&'a str>,
+    layout: &'a str,
+    indexable: bool,
+    links: Vec<LinkJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    experiment: Option<ExperimentJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExperimentJson<'a> {
+    id: &'a str,
+    weight: u32,
+    variants: Vec<VariantJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct VariantJson<'a> {
+    id: &'a str,
+    url: &'a str,
+    source: &'a str,
+    title: &'a str,
+    weight: u32,
+    links: Vec<LinkJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LinkJson<'a> {
+    to: &'a str,
+    kind: LinkKind,
+}
 
 #[cfg(test)]
 mod tests {

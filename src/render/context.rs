@@ -29,6 +29,8 @@ use crate::input::config::Config;
 use crate::input::i18n::Strings;
 use crate::page::components::Call;
 use crate::page::content::Page;
+use crate::page::front_matter::FrontMatter;
+use crate::render::experiments::ExperimentContext;
 use crate::render::forms::{self, FormContext};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -226,48 +228,21 @@ pub(crate) fn page_context<'a>(
 ) -> Result<PageContext<'a>, Diagnostic> {
     let page = &funnel.pages[index];
     let meta = &page.meta;
-    let target = |kind| funnel.link_target(index, kind).map(|i| &funnel.pages[i]);
     let experiment = crate::render::experiments::context(config, funnel, index);
     // A variant is the control's funnel step: its form and canonical URL
     // are the control's.
-    let step = page
-        .variant
-        .as_ref()
-        .and_then(|v| funnel.page(&v.control))
-        .unwrap_or(page);
-    let form = match (&meta.form, target(LinkKind::Form)) {
-        (Some(spec), Some(thanks)) => {
-            let urls = (config.href(&thanks.path), config.permalink(&thanks.path));
-            Some(forms::build(
-                config,
-                strings,
-                forms::Step {
-                    page,
-                    path: &step.path,
-                    experiment: experiment.as_ref(),
-                },
-                spec,
-                (&urls.0, &urls.1),
-            )?)
-        }
-        _ => None,
-    };
-    let price = meta.price.as_ref().map(|p| PriceContext {
-        amount: p.amount,
-        currency: p.currency.clone(),
-        text: strings.price(p.amount, &p.currency),
-    });
+    let step = (page.variant.as_ref()).and_then(|v| funnel.page(&v.control));
+    let step = step.unwrap_or(page);
+    let form = form_context(config, strings, funnel, index, step, experiment.as_ref())?;
+    let price = price_context(strings, meta);
     let canonical = config.permalink(&step.path);
     let permalink = config.permalink(&page.path);
-    let own_image = meta.image.as_ref().map(|image| match page.local_image() {
-        Some((_, path)) => config.permalink(&path),
-        None => config.permalink(&image.value),
-    });
+    let own_image = page_image(config, page);
     let expired = is_expired(meta);
     let json_ld = price
         .as_ref()
         .map(|price| product_json_ld(meta, price, &canonical, own_image.as_deref(), expired));
-    let tracking = config.analytics.enabled().then(|| {
+    let tracking = (config.analytics.enabled()).then(|| {
         tracking_json(
             step,
             page,
@@ -289,19 +264,12 @@ pub(crate) fn page_context<'a>(
         layout: &meta.layout.value,
         content,
         stage: stage_ref(config, strings, meta.stage.as_deref()),
-        offer: meta
-            .offer
-            .as_deref()
-            .and_then(|id| config.offer(id))
-            .map(|o| OfferRef {
-                id: o.id.clone(),
-                title: strings.offer_title(o),
-            }),
-        next: target(LinkKind::Next).map(|p| page_ref(config, p)),
+        offer: offer_ref(config, strings, meta.offer.as_deref()),
+        next: (funnel.link_target(index, LinkKind::Next))
+            .map(|i| page_ref(config, &funnel.pages[i])),
         cta: meta.cta.as_deref(),
         form,
-        incoming: funnel.incoming[index]
-            .iter()
+        incoming: (funnel.incoming[index].iter())
             .map(|&i| page_ref(config, &funnel.pages[i]))
             .collect(),
         price,
@@ -316,6 +284,58 @@ pub(crate) fn page_context<'a>(
         components: component_names(&page.calls),
         experiment,
         tracking,
+    })
+}
+
+/// The page's `price` with its text in the site's language.
+fn price_context(strings: &Strings, meta: &FrontMatter) -> Option<PriceContext> {
+    let price = meta.price.as_ref()?;
+    Some(PriceContext {
+        amount: price.amount,
+        currency: price.currency.clone(),
+        text: strings.price(price.amount, &price.currency),
+    })
+}
+
+/// The page's opt-in form, when it has one whose thank-you page resolved.
+fn form_context(
+    config: &Config,
+    strings: &Strings,
+    funnel: &Funnel,
+    index: usize,
+    step: &Page,
+    experiment: Option<&ExperimentContext>,
+) -> Result<Option<FormContext>, Diagnostic> {
+    let page = &funnel.pages[index];
+    let (Some(spec), Some(to)) = (&page.meta.form, funnel.link_target(index, LinkKind::Form))
+    else {
+        return Ok(None);
+    };
+    let thanks = &funnel.pages[to];
+    let urls = (config.href(&thanks.path), config.permalink(&thanks.path));
+    let step = forms::Step {
+        page,
+        path: &step.path,
+        experiment,
+    };
+    forms::build(config, strings, step, spec, (&urls.0, &urls.1)).map(Some)
+}
+
+/// The page's own `image` as an absolute URL: a file beside the page is
+/// published in the page's folder, a path from `static/` as it is.
+fn page_image(config: &Config, page: &Page) -> Option<String> {
+    let image = page.meta.image.as_ref()?;
+    Some(match page.local_image() {
+        Some((_, path)) => config.permalink(&path),
+        None => config.permalink(&image.value),
+    })
+}
+
+fn offer_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<OfferRef> {
+    let offer = config.offer(id?)?;
+    Some(OfferRef {
+        id: offer.id.clone(),
+        title: strings.offer_title(offer),
     })
 }
 
@@ -375,7 +395,7 @@ fn stage_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<Sta
 }
 
 /// True when `expires` was before the day of the build (UTC).
-fn is_expired(meta: &crate::page::front_matter::FrontMatter) -> bool {
+fn is_expired(meta: &FrontMatter) -> bool {
     meta.expires
         .as_ref()
         .and_then(|e| e.value.get(..10))
@@ -386,7 +406,7 @@ fn is_expired(meta: &crate::page::front_matter::FrontMatter) -> bool {
 /// eligible for Google's rich results. An offer past `expires` is no
 /// longer in stock. `<` is escaped so it can never close its `<script>`.
 fn product_json_ld(
-    meta: &crate::page::front_matter::FrontMatter,
+    meta: &FrontMatter,
     price: &PriceContext,
     url: &str,
     image: Option<&str>,

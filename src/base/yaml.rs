@@ -536,6 +536,31 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Reads the nested mapping at `key` with `read`, after refusing keys
+    /// not in `known`: the walk every block of site.yaml and front matter
+    /// takes. `None` when the key is absent, or (with an error) when it is
+    /// not a mapping; `shape` ends the message ("`forms` must be a mapping
+    /// {shape}"). The block's errors join this mapping's.
+    pub(crate) fn section<T>(
+        &mut self,
+        key: &'a str,
+        shape: &str,
+        known: &[&str],
+        read: impl FnOnce(&mut Fields<'a>) -> T,
+    ) -> Option<T> {
+        let raw = self.raw(key)?;
+        let Value::Mapping(map) = raw else {
+            let message = format!("`{key}` must be a mapping {shape}");
+            self.error("invalid-value", key, message);
+            return None;
+        };
+        let mut section = self.nested(key, map);
+        section.reject_unknown(known);
+        let value = read(&mut section);
+        self.errors.append(&mut section.errors);
+        Some(value)
+    }
+
     /// Fields of a nested mapping at `key`; its errors are collected by the caller.
     pub(crate) fn nested(&self, key: &'a str, map: &'a Mapping) -> Fields<'a> {
         let mut prefix = self.prefix.clone();

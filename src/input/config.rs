@@ -538,29 +538,18 @@ fn read_offers(fields: &mut Fields) -> Vec<OfferType> {
 }
 
 fn read_forms(fields: &mut Fields) -> FormDefaults {
-    let Some(Value::Mapping(map)) = fields.raw("forms") else {
-        if fields.raw("forms").is_some() {
-            fields.error(
-                "invalid-value",
-                "forms",
-                "`forms` must be a mapping (provider, action, privacy_url, consent)",
-            );
-        }
-        return FormDefaults::default();
-    };
-    let mut forms = fields.nested("forms", map);
-    forms.reject_unknown(FORM_KEYS);
-    let defaults = FormDefaults {
-        pos: fields.source().locate_key(&["forms"]),
+    let pos = fields.source().locate_key(&["forms"]);
+    let shape = "(provider, action, privacy_url, consent)";
+    let defaults = fields.section("forms", shape, FORM_KEYS, |forms| FormDefaults {
+        pos,
         provider_pos: forms.pos("provider"),
-        provider: read_choice(&mut forms, "provider", PROVIDERS),
+        provider: read_choice(forms, "provider", PROVIDERS),
         action: forms.get("action", "a URL"),
         privacy_url: forms.get("privacy_url", "a URL such as `/privacy/`"),
         consent: forms.get("consent", "text"),
-        mailchimp: read_mailchimp(&mut forms).unwrap_or_default(),
-    };
-    fields.errors.append(&mut forms.errors);
-    defaults
+        mailchimp: read_mailchimp(forms).unwrap_or_default(),
+    });
+    defaults.unwrap_or_default()
 }
 
 /// `mailchimp:` under `forms:` (site.yaml) or `form:` (a page), checked
@@ -641,53 +630,22 @@ fn read_image(fields: &mut Fields) -> Option<String> {
 }
 
 fn read_analytics(fields: &mut Fields) -> Analytics {
-    let Some(Value::Mapping(map)) = fields.raw("analytics") else {
-        if fields.raw("analytics").is_some() {
-            fields.error(
-                "invalid-value",
-                "analytics",
-                "`analytics` must be a mapping (gtm, ga4, plausible, meta_pixel)",
-            );
-        }
-        return Analytics::default();
-    };
-    let mut analytics = fields.nested("analytics", map);
-    analytics.reject_unknown(ANALYTICS_KEYS);
-    let id = |fields: &mut Fields, key: &'static str, expected: &str, valid: fn(&str) -> bool| {
-        // A pixel id written without quotes is a YAML number.
-        let value: String = match fields.raw(key) {
-            Some(Value::Number(n)) => n.to_string(),
-            _ => fields.get(key, expected)?,
-        };
-        if valid(value.trim()) {
-            return Some(value.trim().to_string());
-        }
-        let message = format!("`analytics.{key}` \"{value}\" is not {expected}");
-        let hint = match key {
-            "ga4" if value.starts_with("UA-") => "Universal Analytics (UA-) ids stopped collecting data in 2023; use the GA4 measurement id, which starts with G-",
-            "ga4" => "the measurement id is under Admin → Data streams in Google Analytics",
-            "gtm" => "the container id is at the top of the Tag Manager workspace",
-            "plausible" => "write the domain as you added it in Plausible, without https://",
-            _ => "the pixel id is in Meta's Events Manager, under Data sources",
-        };
-        fields.error("invalid-value", key, message).hint = Some(hint.into());
-        None
-    };
-    let result = Analytics {
-        gtm: id(
-            &mut analytics,
+    let shape = "(gtm, ga4, plausible, meta_pixel)";
+    let analytics = fields.section("analytics", shape, ANALYTICS_KEYS, |analytics| Analytics {
+        gtm: read_tool_id(
+            analytics,
             "gtm",
             "a container id such as `GTM-XXXXXXX`",
             |t| tagged_id("GTM-", t),
         ),
-        ga4: id(
-            &mut analytics,
+        ga4: read_tool_id(
+            analytics,
             "ga4",
             "a measurement id such as `G-XXXXXXX`",
             |t| tagged_id("G-", t),
         ),
-        plausible: id(
-            &mut analytics,
+        plausible: read_tool_id(
+            analytics,
             "plausible",
             "a domain such as `example.com`",
             |t| {
@@ -699,16 +657,43 @@ fn read_analytics(fields: &mut Fields) -> Analytics {
                     })
             },
         ),
-        meta_pixel: id(&mut analytics, "meta_pixel", "a pixel id (digits)", |t| {
+        meta_pixel: read_tool_id(analytics, "meta_pixel", "a pixel id (digits)", |t| {
             (5..=20).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit())
         }),
         consent_banner: analytics
             .get("consent_banner", "true or false")
             .unwrap_or(true),
-        events: read_event_names(&mut analytics),
+        events: read_event_names(analytics),
+    });
+    analytics.unwrap_or_default()
+}
+
+/// One analytics tool's id, checked by `valid`; the hint says where the
+/// tool shows it.
+fn read_tool_id(
+    fields: &mut Fields,
+    key: &'static str,
+    expected: &str,
+    valid: fn(&str) -> bool,
+) -> Option<String> {
+    // A pixel id written without quotes is a YAML number.
+    let value: String = match fields.raw(key) {
+        Some(Value::Number(n)) => n.to_string(),
+        _ => fields.get(key, expected)?,
     };
-    fields.errors.append(&mut analytics.errors);
-    result
+    if valid(value.trim()) {
+        return Some(value.trim().to_string());
+    }
+    let message = format!("`analytics.{key}` \"{value}\" is not {expected}");
+    let hint = match key {
+        "ga4" if value.starts_with("UA-") => "Universal Analytics (UA-) ids stopped collecting data in 2023; use the GA4 measurement id, which starts with G-",
+        "ga4" => "the measurement id is under Admin → Data streams in Google Analytics",
+        "gtm" => "the container id is at the top of the Tag Manager workspace",
+        "plausible" => "write the domain as you added it in Plausible, without https://",
+        _ => "the pixel id is in Meta's Events Manager, under Data sources",
+    };
+    fields.error("invalid-value", key, message).hint = Some(hint.into());
+    None
 }
 
 /// `GTM-` or `G-` followed by 4 to 16 uppercase letters and digits.
@@ -756,23 +741,11 @@ fn read_event_names(analytics: &mut Fields) -> BTreeMap<String, String> {
 
 /// `experiments.adapter`: where visitors are assigned to A/B arms.
 fn read_experiments(fields: &mut Fields) -> String {
-    let default = || "script".to_string();
-    let Some(raw) = fields.raw("experiments") else {
-        return default();
-    };
-    let Value::Mapping(map) = raw else {
-        fields.error(
-            "invalid-value",
-            "experiments",
-            "`experiments` must be a mapping such as `{ adapter: cloudflare }`",
-        );
-        return default();
-    };
-    let mut experiments = fields.nested("experiments", map);
-    experiments.reject_unknown(EXPERIMENTS_KEYS);
-    let adapter = read_choice(&mut experiments, "adapter", ADAPTERS);
-    fields.errors.append(&mut experiments.errors);
-    adapter.unwrap_or_else(default)
+    let shape = "such as `{ adapter: cloudflare }`";
+    let adapter = fields.section("experiments", shape, EXPERIMENTS_KEYS, |experiments| {
+        read_choice(experiments, "adapter", ADAPTERS)
+    });
+    adapter.flatten().unwrap_or_else(|| "script".to_string())
 }
 
 /// `extra`, whose `footer_links` the built-in themes link from every

@@ -336,33 +336,19 @@ fn read_located(fields: &mut Fields, key: &'static str) -> Option<Located<String
 }
 
 fn read_form(fields: &mut Fields) -> Option<FormSpec> {
-    let map = match fields.raw("form")? {
-        Value::Mapping(map) => map,
-        _ => {
-            fields.error(
-                "invalid-value",
-                "form",
-                "`form` must be a mapping (fields, submit, thank_you, ...)",
-            );
-            return None;
-        }
-    };
     let pos = fields.source().locate_key(&["form"]);
-    let mut form = fields.nested("form", map);
-    form.reject_unknown(FORM_KEYS);
-    let spec = FormSpec {
-        fields: read_form_fields(&mut form),
+    let shape = "(fields, submit, thank_you, ...)";
+    fields.section("form", shape, FORM_KEYS, |form| FormSpec {
+        fields: read_form_fields(form),
         submit: form.get("submit", "text"),
-        thank_you: read_located(&mut form, "thank_you"),
+        thank_you: read_located(form, "thank_you"),
         consent: form.get("consent", "text"),
         provider_pos: form.pos("provider"),
-        provider: read_provider(&mut form),
-        action: read_located(&mut form, "action"),
-        mailchimp: config::read_mailchimp(&mut form),
+        provider: read_provider(form),
+        action: read_located(form, "action"),
+        mailchimp: config::read_mailchimp(form),
         pos,
-    };
-    fields.errors.append(&mut form.errors);
-    Some(spec)
+    })
 }
 
 fn read_image(fields: &mut Fields) -> Option<Located<String>> {

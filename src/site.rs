@@ -11,7 +11,7 @@ use crate::base::fs;
 use crate::base::yaml::Value;
 use crate::funnel::checks;
 use crate::funnel::{self, Funnel, OtherOutputs};
-use crate::input::config::{self, Config, CONFIG_FILE};
+use crate::input::config::{self, Adapter, Config, CONFIG_FILE};
 use crate::input::data;
 use crate::input::i18n::Strings;
 use crate::input::theme::{self, Theme};
@@ -526,7 +526,7 @@ impl Prepared {
         let manifest =
             crate::render::experiments::manifest(&self.config, &self.funnel).into_bytes();
         emit("experiments.json".into(), manifest, "experiments.json");
-        if self.config.experiments_adapter == "cloudflare" {
+        if self.config.experiments_adapter == Adapter::Cloudflare {
             for (path, text) in
                 crate::render::experiments::cloudflare_files(&self.config, &self.funnel)
             {

@@ -20,6 +20,32 @@ pub(crate) use serde_yaml::{from_value, Mapping, Value};
 use std::cell::Cell;
 use std::fmt;
 
+/// A closed set of names (`deploy: netlify`), read once into an enum where
+/// the YAML is read, so no later stage compares strings.
+pub(crate) trait Choice: Copy + PartialEq + 'static {
+    /// Every name with its value, in the order a hint lists them.
+    const NAMES: &'static [(&'static str, Self)];
+
+    /// The name as written in YAML.
+    fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, value)| *value == self)
+            .map_or("", |(name, _)| name)
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+
+    fn names() -> Vec<&'static str> {
+        Self::NAMES.iter().map(|(name, _)| *name).collect()
+    }
+}
+
 /// A value from a YAML file with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Located<T> {

@@ -7,12 +7,47 @@
 
 use crate::base::diagnostics::{suggestion, Diagnostics, Pos};
 use crate::base::yaml::Value;
-use crate::base::yaml::{Fields, Source};
+use crate::base::yaml::{Choice, Fields, Source};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Where visitors are assigned (`experiments.adapter` in site.yaml).
-pub(crate) const ADAPTERS: &[&str] = &["script", "cloudflare"];
+/// Where visitors are assigned to A/B arms (`experiments.adapter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Adapter {
+    /// The inline script in each page's `<head>`.
+    #[default]
+    Script,
+    /// The Cloudflare Pages worker (`_worker.js`), with the script as fallback.
+    Cloudflare,
+}
+
+impl Choice for Adapter {
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("script", Adapter::Script),
+        ("cloudflare", Adapter::Cloudflare),
+    ];
+}
+
+/// The host the site is deployed to (`deploy:`), for its host files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Deploy {
+    Netlify,
+    Cloudflare,
+    GithubPages,
+    #[default]
+    None,
+}
+
+impl Choice for Deploy {
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("netlify", Deploy::Netlify),
+        ("cloudflare", Deploy::Cloudflare),
+        ("github-pages", Deploy::GithubPages),
+        ("none", Deploy::None),
+    ];
+}
 
 pub(crate) const CONFIG_FILE: &str = "site.yaml";
 
@@ -64,7 +99,6 @@ const ANALYTICS_KEYS: &[&str] = &[
 pub(crate) const EVENTS: &[&str] = &["funnel_step_view", "generate_lead", "sign_up", "view_item"];
 const EXPERIMENTS_KEYS: &[&str] = &["adapter"];
 pub(crate) const PROVIDERS: &[&str] = &["netlify", "formspree", "mailchimp", "kit", "custom"];
-pub(crate) const DEPLOYS: &[&str] = &["netlify", "cloudflare", "github-pages", "none"];
 const RTL_LANGUAGES: &[&str] = &["ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "ckb", "dv"];
 
 const VALUE_JOURNEY: &[(&str, &str)] = &[
@@ -239,7 +273,7 @@ pub(crate) struct Config {
     pub forms: FormDefaults,
     pub analytics: Analytics,
     pub funnel_map: bool,
-    pub deploy: String,
+    pub deploy: Deploy,
     /// Where `deploy` is written, if it is.
     #[serde(skip)]
     pub deploy_pos: Option<Pos>,
@@ -251,7 +285,7 @@ pub(crate) struct Config {
     pub image_pos: Option<Pos>,
     /// Where A/B visitors are assigned: `script` (in the page) or
     /// `cloudflare` (at the edge, with the page script as a fallback).
-    pub experiments_adapter: String,
+    pub experiments_adapter: Adapter,
     pub extra: Value,
 }
 
@@ -329,7 +363,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
     let forms = read_forms(&mut fields);
     let analytics = read_analytics(&mut fields);
     let deploy_pos = fields.pos("deploy");
-    let deploy = read_choice(&mut fields, "deploy", DEPLOYS).unwrap_or_else(|| "none".into());
+    let deploy = read_enum(&mut fields, "deploy").unwrap_or_default();
     let image_pos = fields.pos("image");
     let image = read_image(&mut fields);
     let experiments_adapter = read_experiments(&mut fields);
@@ -425,6 +459,11 @@ fn read_choice(fields: &mut Fields, key: &'static str, choices: &[&str]) -> Opti
     let hint = format!("choose one of: {}", choices.join(", "));
     fields.error("invalid-value", key, message).hint = Some(hint);
     None
+}
+
+/// One of a closed set of names, as its enum.
+fn read_enum<T: Choice>(fields: &mut Fields, key: &'static str) -> Option<T> {
+    read_choice(fields, key, &T::names()).and_then(|name| T::from_name(&name))
 }
 
 fn read_journey(fields: &mut Fields) -> Vec<Stage> {
@@ -740,12 +779,12 @@ fn read_event_names(analytics: &mut Fields) -> BTreeMap<String, String> {
 }
 
 /// `experiments.adapter`: where visitors are assigned to A/B arms.
-fn read_experiments(fields: &mut Fields) -> String {
+fn read_experiments(fields: &mut Fields) -> Adapter {
     let shape = "such as `{ adapter: cloudflare }`";
     let adapter = fields.section("experiments", shape, EXPERIMENTS_KEYS, |experiments| {
-        read_choice(experiments, "adapter", ADAPTERS)
+        read_enum(experiments, "adapter")
     });
-    adapter.flatten().unwrap_or_else(|| "script".to_string())
+    adapter.flatten().unwrap_or_default()
 }
 
 /// `extra`, whose `footer_links` the built-in themes link from every

@@ -4,7 +4,8 @@
 //! decoded and checked. The markup itself is made in [`crate::render::forms`].
 
 use crate::base::diagnostics::{Diagnostic, Pos};
-use crate::input::config::{Config, CONFIG_FILE};
+use crate::base::yaml::Choice;
+use crate::input::config::{Config, Deploy, CONFIG_FILE};
 use crate::page::content::Page;
 use crate::page::front_matter::FormSpec;
 
@@ -65,7 +66,7 @@ pub(crate) fn provider(config: &Config, spec: &FormSpec) -> String {
 /// names no host. Said at the line that picks the provider, or at
 /// `deploy` when the provider is the default.
 pub(crate) fn host_check(config: &Config, page: &Page, spec: &FormSpec) -> Option<Diagnostic> {
-    if provider(config, spec) != "netlify" || config.deploy == "netlify" {
+    if provider(config, spec) != "netlify" || config.deploy == Deploy::Netlify {
         return None;
     }
     let (file, pos, key) = if spec.provider.is_some() {
@@ -85,8 +86,8 @@ pub(crate) fn host_check(config: &Config, page: &Page, spec: &FormSpec) -> Optio
         (CONFIG_FILE, Some(pos), "`forms.provider` in site.yaml")
     };
     let others = "formspree, mailchimp, kit or custom (with its `action`)";
-    let diagnostic = match config.deploy.as_str() {
-        "none" => Diagnostic::warning(
+    let diagnostic = match config.deploy {
+        Deploy::None => Diagnostic::warning(
             "netlify-forms-host",
             file,
             "Netlify Forms need Netlify hosting: only Netlify turns the form's post into a submission",
@@ -95,7 +96,8 @@ pub(crate) fn host_check(config: &Config, page: &Page, spec: &FormSpec) -> Optio
             "set `deploy: netlify` in site.yaml if Netlify hosts the site; on any other host, set {key} to {others}"
         )),
         deploy => {
-            let host = if deploy == "cloudflare" { "Cloudflare Pages" } else { "GitHub Pages" };
+            let host = if deploy == Deploy::Cloudflare { "Cloudflare Pages" } else { "GitHub Pages" };
+            let deploy = deploy.name();
             Diagnostic::error(
                 "netlify-forms-host",
                 file,

@@ -9,7 +9,8 @@
 //! - `none`: nothing.
 
 use crate::base::url::encode_path;
-use crate::input::config::Config;
+use crate::base::yaml::Choice;
+use crate::input::config::{Config, Deploy};
 use crate::page::content::Page;
 use crate::render::OutputFile;
 use std::fmt::Write;
@@ -29,23 +30,23 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
 /// The files `config.deploy` asks for.
 /// `hashed` lists the content-hashed files (`css/main.1a2b3c4d.css`).
 pub(crate) fn files(config: &Config, pages: &[Arc<Page>], hashed: &[&str]) -> Vec<OutputFile> {
-    match config.deploy.as_str() {
-        "netlify" | "cloudflare" => vec![OutputFile {
+    match config.deploy {
+        Deploy::Netlify | Deploy::Cloudflare => vec![OutputFile {
             path: "_headers".into(),
             bytes: headers(config, pages, hashed).into_bytes(),
         }],
-        "github-pages" => vec![OutputFile {
+        Deploy::GithubPages => vec![OutputFile {
             path: ".nojekyll".into(),
             bytes: Vec::new(),
         }],
-        _ => Vec::new(),
+        Deploy::None => Vec::new(),
     }
 }
 
 fn headers(config: &Config, pages: &[Arc<Page>], hashed: &[&str]) -> String {
     let base = config.base_path();
     let mut out = String::from("# Written by funnelcake for deploy: ");
-    out.push_str(&config.deploy);
+    out.push_str(config.deploy.name());
     out.push_str("\n/*\n");
     for (name, value) in SECURITY_HEADERS {
         let _ = writeln!(out, "  {name}: {value}");

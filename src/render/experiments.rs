@@ -11,6 +11,7 @@
 //! Cloudflare and back without reshuffling its visitors.
 
 use crate::base::html::script_json;
+use crate::base::yaml::Choice;
 use crate::funnel::Funnel;
 use crate::input::config::Config;
 use crate::page::content::Page;
@@ -118,7 +119,7 @@ pub(crate) fn manifest(config: &Config, funnel: &Funnel) -> String {
         })
         .collect();
     let manifest = serde_json::json!({
-        "assignment": config.experiments_adapter,
+        "assignment": config.experiments_adapter.name(),
         "experiments": experiments,
     });
     let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_default();

@@ -19,6 +19,7 @@ use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONFIG_FILE};
 use crate::page::content::Page;
+use crate::page::front_matter::PageKind;
 
 /// Everything the journey check looks at.
 pub(crate) struct Journey<'a> {
@@ -196,7 +197,7 @@ fn thank_you_layout(journey: &Journey, index: usize) -> Option<Diagnostic> {
     let page = &funnel.pages[index];
     let thank_you = page.meta.form.as_ref()?.thank_you.as_ref()?;
     let target = &funnel.pages[funnel.link_target(index, LinkKind::Form)?];
-    if target.meta.layout.value == "thankyou" {
+    if target.meta.kind() == PageKind::ThankYou {
         return None;
     }
     let message = format!(
@@ -217,7 +218,7 @@ fn thank_you_layout(journey: &Journey, index: usize) -> Option<Diagnostic> {
 fn thank_you_experiment(journey: &Journey, index: usize) -> Option<Diagnostic> {
     let page = &journey.funnel.pages[index];
     let experiment = page.meta.experiment.as_ref()?;
-    if page.meta.layout.value != "thankyou" {
+    if page.meta.kind() != PageKind::ThankYou {
         return None;
     }
     let message = format!(

@@ -11,6 +11,7 @@ use crate::base::url::normalize;
 use crate::base::yaml::Located;
 use crate::input::config::Config;
 use crate::page::content::Page;
+use crate::page::front_matter::PageKind;
 use crate::page::markdown;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -220,7 +221,7 @@ impl Resolver<'_> {
     }
 
     fn form_target(&self, page: &Page, diagnostics: &mut Diagnostics) -> Option<usize> {
-        let is_optin = page.meta.layout.value == "optin";
+        let is_optin = page.meta.kind() == PageKind::Optin;
         let Some(form) = &page.meta.form else {
             if is_optin {
                 let hint = "add `form:` with `fields: [name, email]` and `thank_you: thanks.md`";

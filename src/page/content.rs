@@ -21,7 +21,7 @@ use crate::base::url::url_path;
 use crate::input::config::Config;
 use crate::page::components::{self, Call};
 use crate::page::experiment::{self, VariantOf};
-use crate::page::front_matter::{self, FrontMatter};
+use crate::page::front_matter::{self, FrontMatter, PageKind};
 use crate::page::markdown::{self, Scan};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -74,7 +74,7 @@ impl Page {
     pub(crate) fn is_noindex(&self) -> bool {
         self.meta
             .noindex
-            .unwrap_or(self.meta.layout.value == "thankyou")
+            .unwrap_or(self.meta.kind() == PageKind::ThankYou)
     }
 
     /// The page's `image` when it is a file beside the page (`cover.jpg`

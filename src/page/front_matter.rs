@@ -80,6 +80,33 @@ pub(crate) struct Price {
     pub currency: String,
 }
 
+/// What a page is in the funnel, from its `layout`: the built-in layouts
+/// the checks and forms care about, or a template of the site's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PageKind {
+    Landing,
+    Optin,
+    ThankYou,
+    Page,
+    /// The funnel map's own layout, which no content page may take.
+    Map,
+    /// Any other template in `templates/`.
+    Custom,
+}
+
+impl PageKind {
+    pub(crate) fn of(layout: &str) -> PageKind {
+        match layout {
+            "landing" => PageKind::Landing,
+            "optin" => PageKind::Optin,
+            "thankyou" => PageKind::ThankYou,
+            "page" => PageKind::Page,
+            "funnel" => PageKind::Map,
+            _ => PageKind::Custom,
+        }
+    }
+}
+
 /// Everything a page says about itself.
 #[derive(Debug, Clone)]
 pub(crate) struct FrontMatter {
@@ -285,6 +312,13 @@ fn read_offer(fields: &mut Fields, config: &Config) -> Option<String> {
     None
 }
 
+impl FrontMatter {
+    /// What the page's layout makes it.
+    pub(crate) fn kind(&self) -> PageKind {
+        PageKind::of(&self.layout.value)
+    }
+}
+
 fn read_layout(fields: &mut Fields) -> Located<String> {
     let pos = fields.pos("layout");
     let value: Option<String> = fields.get(
@@ -303,7 +337,7 @@ fn read_layout(fields: &mut Fields) -> Located<String> {
             "layout",
             format!("layout \"{value}\" is not a template name"),
         );
-    } else if value == "funnel" {
+    } else if PageKind::of(&value) == PageKind::Map {
         // funnel.html draws the map, from a context no page has.
         let message =
             "layout \"funnel\" is the funnel map's own: funnelcake builds the map at /funnel/";

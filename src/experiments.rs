@@ -389,9 +389,11 @@ pub fn manifest(config: &Config, funnel: &Funnel) -> String {
 /// The worker runs only on the controls' URLs (`_routes.json`), so every
 /// other file is served by Pages as it is, `_headers` included. It assigns
 /// a visitor by weight, sets the same cookie as the page script, and serves
-/// the arm's page at the control's URL: no redirect at all. Crawlers and
-/// `?variant=` previews are handled as the page script does; the page
-/// script stays in the pages as the fallback when the worker does not run.
+/// the arm's page at the control's URL, with the control's indexing: no
+/// redirect at all. Crawlers and `?variant=` previews are handled as the
+/// page script does; the page script stays in the pages as the fallback
+/// when the worker does not run. `assets` lists the output files that are
+/// not pages (styles, static files), for the widest `_routes.json`.
 ///
 /// Pages reads `functions/` from the project's root, not from the build
 /// output, so generated middleware there would never deploy; a `_worker.js`

@@ -527,9 +527,11 @@ impl Prepared {
             crate::render::experiments::manifest(&self.config, &self.funnel).into_bytes();
         emit("experiments.json".into(), manifest, "experiments.json");
         if self.config.experiments_adapter == Adapter::Cloudflare {
-            for (path, text) in
-                crate::render::experiments::cloudflare_files(&self.config, &self.funnel)
-            {
+            let mut assets: Vec<&str> = self.theme.layer("static").map(|(path, _)| path).collect();
+            assets.extend(&css_paths);
+            let files =
+                crate::render::experiments::cloudflare_files(&self.config, &self.funnel, &assets);
+            for (path, text) in files {
                 emit(path, text.into_bytes(), "experiments");
             }
         }

@@ -29,8 +29,26 @@ fn help_and_version() {
     let help = run(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
     let text = String::from_utf8_lossy(&help.stdout);
-    assert!(text.contains("build") && text.contains("check"), "{text}");
-    assert!(String::from_utf8_lossy(&run(&["build", "--help"]).stdout).contains("--base-url"));
+    for command in ["new", "build", "check", "serve", "funnel"] {
+        assert!(
+            text.contains(&format!("\n  {command} ")),
+            "{command} in {text}"
+        );
+    }
+    for (command, flags) in [
+        ("new", &["--theme"][..]),
+        ("build", &["--output", "--base-url", "--drafts", "--force"]),
+        ("check", &["--format"]),
+        ("serve", &["--port", "--interface", "--drafts", "--open"]),
+        ("funnel", &[]),
+    ] {
+        let help = run(&[command, "--help"]);
+        assert_eq!(help.status.code(), Some(0), "{command} --help");
+        let text = String::from_utf8_lossy(&help.stdout);
+        for flag in flags {
+            assert!(text.contains(flag), "{flag} in {command} --help:\n{text}");
+        }
+    }
     let version = run(&["--version"]);
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),

@@ -740,8 +740,12 @@ mod tests {
     fn syntax_errors_are_offset_to_the_file() {
         let source = Source::new("title: a\nbad: [unclosed\n", "content/a.md", 2);
         let err = source.parse_mapping("front matter").unwrap_err();
-        assert_eq!(err.code, "yaml-syntax");
-        assert!(err.line.unwrap() >= 3, "{err}");
+        // The block starts on line 2 of the file: `[` opens on line 3 and
+        // the text ends on line 4, where the parser gives up.
+        assert_eq!(
+            err.to_string(),
+            "error: content/a.md:4:1: invalid YAML: did not find expected ',' or ']'"
+        );
     }
 
     fn guarded(text: &str) -> String {

@@ -358,7 +358,9 @@ mod tests {
     fn scan_and_render_agree_on_ids() {
         let body = "# A\n# A\n# `code` b {#b}\n# B\n";
         let html = render(body, &|_| None);
-        for id in scan(body, 1).headings {
+        let ids = scan(body, 1).headings;
+        assert_eq!(ids, ["a", "a-1", "b", "b-1"]);
+        for id in &ids {
             assert!(html.contains(&format!("id=\"{id}\"")), "{id} in {html}");
         }
     }

@@ -10,7 +10,7 @@
 use crate::base::diagnostics::{suggestion, Diagnostic, Pos};
 use crate::base::yaml::Fields;
 use crate::base::yaml::Located;
-use crate::base::yaml::Value;
+use crate::base::yaml::{Mapping, Value};
 
 const KEYS: &[&str] = &["id", "variants", "weights"];
 
@@ -139,40 +139,9 @@ fn read_variants(block: &mut Fields) -> Option<(Vec<String>, Option<Vec<VariantS
         let id = key
             .as_str()
             .map_or_else(|| format!("{key:?}"), String::from);
-        let mut path = vec!["experiment", "variants"];
-        path.push(&id);
-        let key_pos = nested.source().locate_key(&path).or(nested.pos(&id));
-        let fail = |message: String, hint: &str, pos: Option<Pos>| {
-            Diagnostic::error("invalid-experiment", nested.source().file, message)
-                .at_pos(pos.or_else(|| block.pos("variants")))
-                .with_hint(hint)
-        };
-        if id == CONTROL {
-            let message = "variant id \"a\" is the control: the page itself".to_string();
-            errors.push(fail(
-                message,
-                "name the variants `b`, `c` and so on",
-                key_pos,
-            ));
-        } else if !is_word(&id) {
-            let message = format!("variant id \"{id}\" is not a URL-safe word");
-            errors.push(fail(message, WORD_HINT, key_pos));
-        } else if let Some(file) = value.as_str().filter(|f| !f.trim().is_empty()) {
-            variants.push(VariantSpec {
-                id: id.clone(),
-                file: Located {
-                    value: file.to_string(),
-                    pos: nested.pos(&id),
-                },
-            });
-        } else {
-            let message =
-                format!("variant \"{id}\" must name its page file, such as `{id}: page-{id}.md`");
-            errors.push(fail(
-                message,
-                "the path is relative to `content/`",
-                nested.pos(&id),
-            ));
+        match read_variant(&nested, block.pos("variants"), &id, value) {
+            Ok(variant) => variants.push(variant),
+            Err(error) => errors.push(error),
         }
         if id != CONTROL {
             arms.push(id);
@@ -182,6 +151,54 @@ fn read_variants(block: &mut Fields) -> Option<(Vec<String>, Option<Vec<VariantS
     block.errors.append(&mut errors);
     variants.sort_by(|a, b| a.id.cmp(&b.id));
     Some((arms, ok.then_some(variants)))
+}
+
+/// One entry of `variants:`: a URL-safe id other than `a`, naming a page
+/// file. Errors are at the entry's key, else at `variants`.
+fn read_variant(
+    nested: &Fields,
+    block_pos: Option<Pos>,
+    id: &str,
+    value: &Value,
+) -> Result<VariantSpec, Diagnostic> {
+    let key_pos = (nested.source())
+        .locate_key(&["experiment", "variants", id])
+        .or(nested.pos(id));
+    let fail = |message: String, hint: &str, pos: Option<Pos>| {
+        Diagnostic::error("invalid-experiment", nested.source().file, message)
+            .at_pos(pos.or(block_pos))
+            .with_hint(hint)
+    };
+    if id == CONTROL {
+        let message = "variant id \"a\" is the control: the page itself".to_string();
+        return Err(fail(
+            message,
+            "name the variants `b`, `c` and so on",
+            key_pos,
+        ));
+    }
+    if !is_word(id) {
+        let message = format!("variant id \"{id}\" is not a URL-safe word");
+        return Err(fail(message, WORD_HINT, key_pos));
+    }
+    match value.as_str().filter(|f| !f.trim().is_empty()) {
+        Some(file) => Ok(VariantSpec {
+            id: id.to_string(),
+            file: Located {
+                value: file.to_string(),
+                pos: nested.pos(id),
+            },
+        }),
+        None => {
+            let message =
+                format!("variant \"{id}\" must name its page file, such as `{id}: page-{id}.md`");
+            Err(fail(
+                message,
+                "the path is relative to `content/`",
+                nested.pos(id),
+            ))
+        }
+    }
 }
 
 /// Weights in the order of the sorted arms (the control first), as written
@@ -203,6 +220,18 @@ fn read_weights(block: &mut Fields, arms: &[String]) -> Option<Vec<u32>> {
         return None;
     };
     let mut nested = block.nested("weights", map);
+    let weights = weights_as_written(&mut nested, map, &sorted);
+    block.errors.append(&mut nested.errors);
+    complete_weights(block, &sorted, weights?)
+}
+
+/// Each weight under its arm's slot; `None` (with errors) when a key is
+/// not an arm or a value not a percentage.
+fn weights_as_written(
+    nested: &mut Fields,
+    map: &Mapping,
+    sorted: &[&str],
+) -> Option<Vec<Option<u32>>> {
     let mut weights = vec![None; sorted.len()];
     let mut ok = true;
     for (key, value) in map {
@@ -228,10 +257,15 @@ fn read_weights(block: &mut Fields, arms: &[String]) -> Option<Vec<u32>> {
             }
         }
     }
-    block.errors.append(&mut nested.errors);
-    if !ok {
-        return None;
-    }
+    ok.then_some(weights)
+}
+
+/// Every arm has a weight and they add up to 100.
+fn complete_weights(
+    block: &mut Fields,
+    sorted: &[&str],
+    weights: Vec<Option<u32>>,
+) -> Option<Vec<u32>> {
     let missing: Vec<&str> = sorted
         .iter()
         .zip(&weights)

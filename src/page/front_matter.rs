@@ -418,14 +418,6 @@ fn read_provider(form: &mut Fields) -> Option<String> {
 }
 
 fn read_form_fields(form: &mut Fields) -> Vec<FormField> {
-    #[derive(Deserialize)]
-    struct RawField {
-        name: String,
-        #[serde(rename = "type")]
-        kind: Option<String>,
-        label: Option<String>,
-        required: Option<bool>,
-    }
     let Some(raw) = form.raw("fields") else {
         return vec![FormField::from_name("email")];
     };
@@ -439,73 +431,90 @@ fn read_form_fields(form: &mut Fields) -> Vec<FormField> {
     };
     let mut result: Vec<FormField> = Vec::new();
     for item in items {
-        let field = match item {
-            Value::String(name) => Some(FormField::from_name(name)),
-            Value::Mapping(map) => {
-                let unknown = map
-                    .keys()
-                    .filter_map(Value::as_str)
-                    .find(|k| !FIELD_KEYS.contains(k));
-                match (
-                    unknown,
-                    crate::base::yaml::from_value::<RawField>(item.clone()),
-                ) {
-                    (None, Ok(raw)) => {
-                        let mut field = FormField::from_name(&raw.name);
-                        field.kind = raw.kind.unwrap_or(field.kind);
-                        field.label = raw.label.or(field.label);
-                        field.required = raw.required.unwrap_or(field.required);
-                        Some(field)
-                    }
-                    (Some(key), _) => {
-                        let message = format!(
-                            "unknown key `{key}` in a form field{}",
-                            suggestion(key, FIELD_KEYS.iter().copied())
-                        );
-                        form.error("unknown-key", "fields", message);
-                        None
-                    }
-                    (None, Err(_)) => {
-                        form.error("invalid-value", "fields", "a form field needs at least `name:`, with optional `type`, `label` and `required`");
-                        None
-                    }
-                }
-            }
-            _ => {
-                form.error(
-                    "invalid-value",
-                    "fields",
-                    "each form field is a name or `{ name, type, label, required }`",
-                );
-                None
+        let field = match read_form_field(item) {
+            Ok(field) => field,
+            Err((code, message)) => {
+                form.error(code, "fields", message);
+                continue;
             }
         };
-        let Some(field) = field else { continue };
-        if !is_field_name(&field.name) {
-            let message = format!(
-                "form field name \"{}\" must be letters, digits, `_` or `-`",
-                field.name
-            );
-            form.error("invalid-value", "fields", message);
-        } else if !FIELD_TYPES.contains(&field.kind.as_str()) {
-            let message = format!(
-                "unknown field type \"{}\"{}",
-                field.kind,
-                suggestion(&field.kind, FIELD_TYPES.iter().copied())
-            );
-            form.error("invalid-value", "fields", message).hint =
-                Some(format!("field types: {}", FIELD_TYPES.join(", ")));
-        } else if result.iter().any(|f| f.name == field.name) {
-            form.error(
-                "invalid-value",
-                "fields",
-                format!("form field \"{}\" is listed twice", field.name),
-            );
-        } else {
-            result.push(field);
+        match check_form_field(&field, &result) {
+            Ok(()) => result.push(field),
+            Err((message, hint)) => form.error("invalid-value", "fields", message).hint = hint,
         }
     }
     result
+}
+
+/// One entry of `fields:`: a name, or `{ name, type, label, required }`
+/// over the defaults that name implies. The error is a code and a message.
+fn read_form_field(item: &Value) -> Result<FormField, (&'static str, String)> {
+    #[derive(Deserialize)]
+    struct RawField {
+        name: String,
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        label: Option<String>,
+        required: Option<bool>,
+    }
+    let map = match item {
+        Value::String(name) => return Ok(FormField::from_name(name)),
+        Value::Mapping(map) => map,
+        _ => {
+            let message = "each form field is a name or `{ name, type, label, required }`";
+            return Err(("invalid-value", message.into()));
+        }
+    };
+    let unknown = (map.keys().filter_map(Value::as_str)).find(|k| !FIELD_KEYS.contains(k));
+    if let Some(key) = unknown {
+        let message = format!(
+            "unknown key `{key}` in a form field{}",
+            suggestion(key, FIELD_KEYS.iter().copied())
+        );
+        return Err(("unknown-key", message));
+    }
+    let Ok(raw) = crate::base::yaml::from_value::<RawField>(item.clone()) else {
+        let message =
+            "a form field needs at least `name:`, with optional `type`, `label` and `required`";
+        return Err(("invalid-value", message.into()));
+    };
+    let mut field = FormField::from_name(&raw.name);
+    field.kind = raw.kind.unwrap_or(field.kind);
+    field.label = raw.label.or(field.label);
+    field.required = raw.required.unwrap_or(field.required);
+    Ok(field)
+}
+
+/// A field's name and type are valid, and no earlier field has its name.
+fn check_form_field(
+    field: &FormField,
+    earlier: &[FormField],
+) -> Result<(), (String, Option<String>)> {
+    if !is_field_name(&field.name) {
+        let message = format!(
+            "form field name \"{}\" must be letters, digits, `_` or `-`",
+            field.name
+        );
+        return Err((message, None));
+    }
+    if !FIELD_TYPES.contains(&field.kind.as_str()) {
+        let message = format!(
+            "unknown field type \"{}\"{}",
+            field.kind,
+            suggestion(&field.kind, FIELD_TYPES.iter().copied())
+        );
+        return Err((
+            message,
+            Some(format!("field types: {}", FIELD_TYPES.join(", "))),
+        ));
+    }
+    if earlier.iter().any(|f| f.name == field.name) {
+        return Err((
+            format!("form field \"{}\" is listed twice", field.name),
+            None,
+        ));
+    }
+    Ok(())
 }
 
 fn is_field_name(name: &str) -> bool {

@@ -1,5 +1,7 @@
-//! Dates as the build needs them: today in UTC, and days since 1970 as a
-//! calendar date, without a time-zone database.
+//! Dates as the build needs them, in one small module: today in UTC, days
+//! since 1970 as a calendar date, checking a front-matter date or time, and
+//! the day of one. No time-zone database is needed: the build only compares
+//! and writes out days.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,6 +29,72 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Accepts `YYYY-MM-DD`, optionally followed by `THH:MM[:SS][.frac]` and `Z` or `±HH:MM`.
+pub(crate) fn is_date(text: &str) -> bool {
+    let (date, time) = match text.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    valid_calendar_date(date) && time.is_none_or(valid_time)
+}
+
+fn valid_calendar_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
+        return false;
+    }
+    let (year, month, day): (u32, u32, u32) = (
+        y.parse().unwrap_or(0),
+        m.parse().unwrap_or(0),
+        d.parse().unwrap_or(0),
+    );
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+fn valid_time(time: &str) -> bool {
+    let (clock, zone) = if let Some(t) = time.strip_suffix(['Z', 'z']) {
+        (t, None)
+    } else if let Some(i) = time.rfind(['+', '-']) {
+        (&time[..i], Some(&time[i + 1..]))
+    } else {
+        (time, None)
+    };
+    let clock = clock.split('.').next().unwrap_or("");
+    let two_digits = |s: &str, max: u32| s.len() == 2 && s.parse::<u32>().is_ok_and(|v| v <= max);
+    let parts: Vec<&str> = clock.split(':').collect();
+    let clock_ok = match parts.as_slice() {
+        [h, m] => two_digits(h, 23) && two_digits(m, 59),
+        [h, m, s] => two_digits(h, 23) && two_digits(m, 59) && two_digits(s, 60),
+        _ => false,
+    };
+    let zone_ok = zone.is_none_or(
+        |z| matches!(z.split_once(':'), Some((h, m)) if two_digits(h, 23) && two_digits(m, 59)),
+    );
+    clock_ok && zone_ok
+}
+
+/// The date part of `YYYY-MM-DD...`.
+pub(crate) fn parse_day(text: &str) -> Option<(u32, u32, u32)> {
+    let date = text.get(..10)?;
+    let mut parts = date.split('-');
+    let year = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some((year, month, day))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +105,28 @@ mod tests {
         assert_eq!(civil_from_days(19_723), (2024, 1, 1));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(today().len(), 10);
+    }
+
+    #[test]
+    fn dates() {
+        for good in [
+            "2026-11-01",
+            "2024-02-29",
+            "2026-12-01T00:00:00Z",
+            "2026-12-01T10:30+02:00",
+            "2026-12-01 10:30:15.5Z",
+        ] {
+            assert!(is_date(good), "{good}");
+        }
+        for bad in [
+            "2026-13-01",
+            "2023-02-29",
+            "26-1-1",
+            "2026-12-01T25:00Z",
+            "tomorrow",
+            "",
+        ] {
+            assert!(!is_date(bad), "{bad}");
+        }
     }
 }

@@ -167,7 +167,7 @@ impl Strings {
     /// `2026-12-01` (or an RFC 3339 time) as a date in the language:
     /// `1 December 2026`, `۱ دسامبر ۲۰۲۶`, `1 Δεκεμβρίου 2026`.
     pub(crate) fn date(&self, iso: &str) -> Option<String> {
-        let (year, month, day) = parse_date(iso)?;
+        let (year, month, day) = crate::base::date::parse_day(iso)?;
         let month_name = self
             .values
             .get("months")
@@ -224,16 +224,6 @@ const ENGLISH_MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-
-/// The date part of `YYYY-MM-DD...`.
-fn parse_date(text: &str) -> Option<(u32, u32, u32)> {
-    let date = text.get(..10)?;
-    let mut parts = date.split('-');
-    let year = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some((year, month, day))
-}
 
 #[cfg(test)]
 mod tests {

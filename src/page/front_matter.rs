@@ -606,69 +606,13 @@ const ISO_4217: &[&str] = &[
 
 fn read_date(fields: &mut Fields, key: &'static str) -> Option<String> {
     let value: String = fields.get(key, "a date such as `2026-11-01` or `2026-12-01T00:00:00Z`")?;
-    if is_date(&value) {
+    if crate::base::date::is_date(&value) {
         return Some(value);
     }
     let message = format!("`{key}` \"{value}\" is not a date");
     fields.error("invalid-date", key, message).hint =
         Some("write `2026-11-01` or `2026-12-01T00:00:00Z`".into());
     None
-}
-
-/// Accepts `YYYY-MM-DD`, optionally followed by `THH:MM[:SS][.frac]` and `Z` or `±HH:MM`.
-pub(crate) fn is_date(text: &str) -> bool {
-    let (date, time) = match text.split_once(['T', ' ']) {
-        Some((d, t)) => (d, Some(t)),
-        None => (text, None),
-    };
-    valid_calendar_date(date) && time.is_none_or(valid_time)
-}
-
-fn valid_calendar_date(date: &str) -> bool {
-    let parts: Vec<&str> = date.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return false;
-    };
-    let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
-    if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
-        return false;
-    }
-    let (year, month, day): (u32, u32, u32) = (
-        y.parse().unwrap_or(0),
-        m.parse().unwrap_or(0),
-        d.parse().unwrap_or(0),
-    );
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
-}
-
-fn valid_time(time: &str) -> bool {
-    let (clock, zone) = if let Some(t) = time.strip_suffix(['Z', 'z']) {
-        (t, None)
-    } else if let Some(i) = time.rfind(['+', '-']) {
-        (&time[..i], Some(&time[i + 1..]))
-    } else {
-        (time, None)
-    };
-    let clock = clock.split('.').next().unwrap_or("");
-    let two_digits = |s: &str, max: u32| s.len() == 2 && s.parse::<u32>().is_ok_and(|v| v <= max);
-    let parts: Vec<&str> = clock.split(':').collect();
-    let clock_ok = match parts.as_slice() {
-        [h, m] => two_digits(h, 23) && two_digits(m, 59),
-        [h, m, s] => two_digits(h, 23) && two_digits(m, 59) && two_digits(s, 60),
-        _ => false,
-    };
-    let zone_ok = zone.is_none_or(
-        |z| matches!(z.split_once(':'), Some((h, m)) if two_digits(h, 23) && two_digits(m, 59)),
-    );
-    clock_ok && zone_ok
 }
 
 #[cfg(test)]
@@ -781,28 +725,5 @@ mod tests {
         let errors = page("EUX").unwrap_err();
         assert!(errors[0].contains("(did you mean \"EUR\"?)"), "{errors:?}");
         assert!(ISO_4217.windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
-    fn dates() {
-        for good in [
-            "2026-11-01",
-            "2024-02-29",
-            "2026-12-01T00:00:00Z",
-            "2026-12-01T10:30+02:00",
-            "2026-12-01 10:30:15.5Z",
-        ] {
-            assert!(is_date(good), "{good}");
-        }
-        for bad in [
-            "2026-13-01",
-            "2023-02-29",
-            "26-1-1",
-            "2026-12-01T25:00Z",
-            "tomorrow",
-            "",
-        ] {
-            assert!(!is_date(bad), "{bad}");
-        }
     }
 }

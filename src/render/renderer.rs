@@ -378,7 +378,7 @@ const URL_ARGS: &[&str] = &[
 fn check_arg_value(call: &Call, arg: &CallArg) -> Option<String> {
     if call.name == "countdown" && arg.name == "until" {
         let text = arg.value.as_str().unwrap_or_default();
-        if !crate::page::front_matter::is_date(text) {
+        if !crate::base::date::is_date(text) {
             return Some(format!(
                 "`until` of `countdown` must be a date such as `2026-12-01` or `2026-12-01T00:00:00Z`, not {}",
                 crate::base::yaml::describe(&arg.value)

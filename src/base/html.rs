@@ -33,6 +33,22 @@ pub(crate) fn script_json(value: &serde_json::Value) -> String {
         .replace('<', "\\u003c")
 }
 
+/// The WCAG 2 relative luminance (0 to 1) of a `#rrggbb` colour, for
+/// themes choosing dark or light text on a site's accent colour.
+pub(crate) fn relative_luminance(colour: &str) -> Option<f64> {
+    let hex = colour.strip_prefix('#').filter(|h| h.len() == 6)?;
+    let channel = |at: usize| -> Option<f64> {
+        let value = u8::from_str_radix(hex.get(at..at + 2)?, 16).ok()?;
+        let c = f64::from(value) / 255.0;
+        Some(if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        })
+    };
+    Some(0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +66,17 @@ mod tests {
     fn script_json_cannot_close_its_script() {
         let value = serde_json::json!({ "t": "</script><b>" });
         assert_eq!(script_json(&value), r#"{"t":"\u003c/script>\u003cb>"}"#);
+    }
+
+    #[test]
+    fn luminance_of_hex_colours() {
+        assert_eq!(relative_luminance("#000000"), Some(0.0));
+        assert!((relative_luminance("#FFFFFF").unwrap() - 1.0).abs() < 1e-9);
+        // The starter accent: dark enough for white text (below 0.179).
+        let accent = relative_luminance("#1f5f99").unwrap();
+        assert!((accent - 0.1077).abs() < 1e-3, "{accent}");
+        for bad in ["1f5f99", "#1f5f9", "#zzzzzz", "red", "#1f5f99ff"] {
+            assert_eq!(relative_luminance(bad), None, "{bad}");
+        }
     }
 }

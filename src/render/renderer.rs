@@ -75,6 +75,9 @@ impl Renderer {
             "localnum",
             move |value: tera::Value, _: Kwargs, _: &State| for_numbers.digits(&value.to_string()),
         );
+        tera.register_filter("luminance", |value: &str, _: Kwargs, _: &State| {
+            crate::base::html::relative_luminance(value).unwrap_or(-1.0)
+        });
         tera.register_filter("video_embed", |value: &str, _: Kwargs, _: &State| {
             video_embed(value).ok_or_else(|| {
                 tera::Error::message(format!(

@@ -142,3 +142,26 @@ fn slugs_that_look_alike_collide_loudly() {
     let errors = errors_of(&site);
     assert!(errors.contains("both have the URL /οδηγός/"), "{errors}");
 }
+
+#[test]
+fn the_accent_picks_dark_or_light_text_by_its_luminance() {
+    for (theme, accent, ink) in [
+        ("starter", "#1f5f99", "--accent-ink:#fff;"),
+        (
+            "starter",
+            "#FFE066",
+            "--accent-ink:#121417;--accent-text:#1c2026;",
+        ),
+        ("launch", "#2a1d6e", "--accent-ink:#fff;"),
+        ("launch", "#ffe066", "--accent-ink:#0d0b14;"),
+    ] {
+        let (dir, site) = support::copy_fixture("full");
+        support::edit_file(&site.join("site.yaml"), |c| {
+            format!("{c}theme: {theme}\ntheme_options:\n  accent: \"{accent}\"\n")
+        });
+        let out = support::build_site(&site, dir.path().join("out"));
+        let page = read(&out, "index.html");
+        let style = format!("--accent:{accent};{ink}");
+        assert!(page.contains(&style), "{theme} {accent}: {style}");
+    }
+}

@@ -341,28 +341,28 @@ fn handle(state: &State, request: Request) {
         return submit(state, request);
     }
     if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(text_response(405, "only GET and HEAD here"));
+        respond(request, text_response(405, "only GET and HEAD here"));
         return;
     }
     let Some(path) = clean_path(raw_path) else {
-        let _ = request.respond(text_response(400, "bad path"));
+        respond(request, text_response(400, "bad path"));
         return;
     };
     let build = state.build.read().unwrap_or_else(|e| e.into_inner());
     let Some(session) = build.session.as_ref() else {
         let page = error_page(build.errors.as_deref().unwrap_or(""));
         drop(build);
-        let _ = request.respond(html_response(500, page));
+        respond(request, html_response(500, page));
         return;
     };
     let mut file = path.trim_start_matches('/').to_string();
     if file.is_empty() || file.ends_with('/') {
         file.push_str("index.html");
     } else if !session.has_file(&file) && session.has_file(&format!("{file}/index.html")) {
-        let location = format!("{path}/");
         drop(build);
-        let header = Header::from_bytes("Location", location).expect("valid header");
-        let _ = request.respond(Response::empty(301).with_header(header));
+        // The decoded path may hold any letter: a header value must be ASCII.
+        let location = format!("{}/", crate::base::url::encode_path(&path));
+        respond(request, redirect(301, &location));
         return;
     }
     let (status, file, bytes) = match session.file(&file) {
@@ -371,7 +371,7 @@ fn handle(state: &State, request: Request) {
             Some(bytes) => (404, "404.html".to_string(), bytes),
             None => {
                 drop(build);
-                let _ = request.respond(text_response(404, "not found"));
+                respond(request, text_response(404, "not found"));
                 return;
             }
         },
@@ -387,7 +387,7 @@ fn handle(state: &State, request: Request) {
         };
         let html = inject(&html, build.errors.as_deref());
         drop(build);
-        let _ = request.respond(html_response(status, html));
+        respond(request, html_response(status, html));
         return;
     }
     drop(build);
@@ -397,7 +397,25 @@ fn handle(state: &State, request: Request) {
         .with_status_code(status)
         .with_header(header)
         .with_header(no_cache());
-    let _ = request.respond(response);
+    respond(request, response);
+}
+
+/// Sends `response` in one write. tiny_http writes the head and a body of
+/// more than 1 kB separately, and with Nagle's algorithm on, the body of
+/// every answer after the first on a kept-alive connection then waits for
+/// the client's delayed ACK (about 40 ms).
+fn respond<R: Read>(request: Request, response: Response<R>) {
+    let mut bytes = Vec::new();
+    let head_only = request.method() == &Method::Head;
+    let version = request.http_version().clone();
+    if response
+        .raw_print(&mut bytes, version, request.headers(), head_only, None)
+        .is_err()
+    {
+        return;
+    }
+    let mut writer = request.into_writer();
+    let _ = writer.write_all(&bytes).and_then(|_| writer.flush());
 }
 
 /// The decoded request path, or `None` when it could reach outside the
@@ -603,7 +621,7 @@ fn events(state: &State, request: Request) {
 /// form's thank-you page.
 fn submit(state: &State, mut request: Request) {
     if request.method() != &Method::Post {
-        let _ = request.respond(text_response(405, "forms are posted here"));
+        respond(request, text_response(405, "forms are posted here"));
         return;
     }
     let is_form = request.headers().iter().any(|h| {
@@ -614,14 +632,14 @@ fn submit(state: &State, mut request: Request) {
                 .starts_with("application/x-www-form-urlencoded")
     });
     if !is_form {
-        let _ = request.respond(text_response(
-            415,
-            "expected application/x-www-form-urlencoded",
-        ));
+        respond(
+            request,
+            text_response(415, "expected application/x-www-form-urlencoded"),
+        );
         return;
     }
     if request.body_length().is_some_and(|n| n > MAX_SUBMISSION) {
-        let _ = request.respond(text_response(413, "a submission is at most 64 kB"));
+        respond(request, text_response(413, "a submission is at most 64 kB"));
         return;
     }
     let mut body = Vec::new();
@@ -630,15 +648,15 @@ fn submit(state: &State, mut request: Request) {
         .take(MAX_SUBMISSION as u64 + 1)
         .read_to_end(&mut body);
     if read.is_err() {
-        let _ = request.respond(text_response(400, "could not read the body"));
+        respond(request, text_response(400, "could not read the body"));
         return;
     }
     if body.len() > MAX_SUBMISSION {
-        let _ = request.respond(text_response(413, "a submission is at most 64 kB"));
+        respond(request, text_response(413, "a submission is at most 64 kB"));
         return;
     }
     let Some(fields) = std::str::from_utf8(&body).ok().and_then(parse_form) else {
-        let _ = request.respond(text_response(400, "the body is not a valid form"));
+        respond(request, text_response(400, "the body is not a valid form"));
         return;
     };
     let page = fields
@@ -651,10 +669,10 @@ fn submit(state: &State, mut request: Request) {
         .and_then(|p| build.session.as_ref()?.thank_you_url(p));
     drop(build);
     let (Some(page), Some(thank_you)) = (page, thank_you) else {
-        let _ = request.respond(text_response(
-            400,
-            "the form's page is not an opt-in page of this site",
-        ));
+        respond(
+            request,
+            text_response(400, "the form's page is not an opt-in page of this site"),
+        );
         return;
     };
     let mut record = serde_json::Map::new();
@@ -678,15 +696,32 @@ fn submit(state: &State, mut request: Request) {
     let line = format!("{}\n", serde_json::Value::Object(record));
     if let Err(e) = append_submission(&state.site, &line) {
         (state.log)(format!("could not record a submission: {e}"));
-        let _ = request.respond(text_response(500, "could not record the submission"));
+        respond(
+            request,
+            text_response(500, "could not record the submission"),
+        );
         return;
     }
     (state.log)(format!(
         "form on {} submitted: recorded in .funnelcake/submissions.jsonl, on to {thank_you}",
         page
     ));
-    let header = Header::from_bytes("Location", thank_you).expect("valid header");
-    let _ = request.respond(Response::empty(303).with_header(header));
+    respond(request, redirect(303, &thank_you));
+}
+
+/// A redirect to `location`, which must be ASCII; any other byte is
+/// percent-encoded rather than trusted to the header.
+fn redirect(status: u16, location: &str) -> Response<std::io::Empty> {
+    let location = if location.is_ascii() && !location.contains(['\r', '\n']) {
+        location.to_string()
+    } else {
+        crate::base::url::encode_path(location)
+    };
+    let response = Response::empty(status);
+    match Header::from_bytes("Location", location) {
+        Ok(header) => response.with_header(header),
+        Err(()) => Response::empty(500),
+    }
 }
 
 /// One whole line per write, appended, so a crash never leaves half a record.

@@ -225,6 +225,20 @@ fn the_form_endpoint_refuses_bad_input_and_keeps_the_file_intact() {
         "not an opt-in page"
     );
     assert_eq!(post(dev.port, "application/json", b"{}"), 415);
+    assert_eq!(
+        post(dev.port, "application/x-www-form-urlencodedx", good),
+        415,
+        "only the exact type"
+    );
+    assert_eq!(
+        post(
+            dev.port,
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            b"email=%zz"
+        ),
+        400,
+        "parameters are allowed"
+    );
     let (status, _) = get(dev.port, "/__funnelcake/submit");
     assert_eq!(status, 405);
     assert_eq!(
@@ -560,4 +574,23 @@ fn a_folder_moved_in_or_out_of_content_is_noticed() {
     wait_for("the deleted page to go", || {
         get(dev.port, "/extra/bonus/").0 == 404
     });
+}
+
+#[test]
+fn the_overlay_is_left_to_right_with_persian_text_isolated() {
+    let (_dir, site) = copy_persian_example();
+    let (server, port) = serve_site(&site);
+    let page = site.join("content/راهنما.md");
+    support::edit_file(&page, |text| text.replacen("---\n", "---\nlayout: [x\n", 1));
+    wait_for("the overlay", || get(port, "/").1.contains("</bdi>"));
+    let (_, html) = get(port, "/");
+    assert!(
+        html.contains("id=\"__funnelcake-overlay\" role=\"alert\" dir=\"ltr\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("error: <bdi dir=\"auto\">content/راهنما.md</bdi>:"),
+        "{html}"
+    );
+    server.stop();
 }

@@ -123,7 +123,7 @@ impl DevServer {
                 Build {
                     session: None,
                     warnings: Diagnostics::new(),
-                    errors: Some(diagnostics_text(&errors)),
+                    errors: Some(diagnostics_html(&errors)),
                 }
             }
         };
@@ -190,13 +190,47 @@ fn log_diagnostics(log: &dyn Fn(String), diagnostics: &Diagnostics) {
     }
 }
 
-fn diagnostics_text(diagnostics: &Diagnostics) -> String {
-    diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The errors as the overlay shows them: HTML, one line each (and one per
+/// hint). The overlay is left-to-right, for its English; the user's text
+/// (the file path, anything quoted) is isolated with `dir="auto"`, so a
+/// Persian path or title keeps its own direction without scrambling the
+/// line around it.
+fn diagnostics_html(diagnostics: &Diagnostics) -> String {
+    let mut lines = Vec::new();
+    for d in diagnostics.iter().filter(|d| d.is_error()) {
+        let mut line = format!("error: {}", isolated(&d.file));
+        if let (Some(l), Some(c)) = (d.line, d.column) {
+            line.push_str(&format!(":{l}:{c}"));
+        }
+        line.push_str(&format!(": {}", isolate_quoted(&d.message)));
+        lines.push(line);
+        if let Some(hint) = &d.hint {
+            lines.push(format!("  = help: {}", isolate_quoted(hint)));
+        }
+    }
+    lines.join("\n")
+}
+
+fn isolated(text: &str) -> String {
+    format!("<bdi dir=\"auto\">{}</bdi>", escape(text))
+}
+
+/// Escapes `text`, isolating each `"quoted"` or `` `quoted` `` part.
+fn isolate_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = &rest[open..open + 1];
+        let Some(len) = rest[open + 1..].find(quote) else {
+            break;
+        };
+        let close = open + 1 + len;
+        out.push_str(&escape(&rest[..open]));
+        out.push_str(&isolated(&rest[open..=close]));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(&escape(rest));
+    out
 }
 
 /// Watches the site folder; every debounced burst is one rebuild.
@@ -305,7 +339,7 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             broadcast(state, event);
         }
         Err(errors) => {
-            let text = diagnostics_text(&errors);
+            let text = diagnostics_html(&errors);
             build.errors = Some(text.clone());
             drop(build);
             (state.log)(format!(
@@ -476,7 +510,7 @@ fn html_response(status: u16, html: String) -> Response<std::io::Cursor<Vec<u8>>
 /// swaps stylesheets after a CSS-only change, shows and clears the error
 /// overlay, and reconnects after a server restart (EventSource does).
 const LIVE_SCRIPT: &str = r#"<script>(function(){var here=location.pathname,es;
-function overlay(t){var o=document.getElementById("__funnelcake-overlay");if(!t){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="__funnelcake-overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap";document.body.appendChild(o)}o.textContent="funnelcake: the build failed; still showing the last good build.\n\n"+t}
+function overlay(t){var o=document.getElementById("__funnelcake-overlay");if(!t){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="__funnelcake-overlay";o.setAttribute("role","alert");o.dir="ltr";o.style.cssText="position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap;text-align:left";document.body.appendChild(o)}o.innerHTML="funnelcake: the build failed; still showing the last good build.\n\n"+t}
 function connect(){es=window.__funnelcakeEvents=new EventSource("/__funnelcake/events");
 es.addEventListener("reload",function(e){var u=e.data.split(" ");if(u.indexOf("*")>=0||u.indexOf(here)>=0||u.some(function(x){return!/\.html$|\/$/.test(x)}))location.reload()});
 es.addEventListener("css",function(){document.querySelectorAll('link[rel="stylesheet"]').forEach(function(l){var u=new URL(l.href);u.searchParams.set("t",Date.now());var n=l.cloneNode();n.href=u.href;n.onload=function(){l.remove()};l.after(n)})});
@@ -502,8 +536,7 @@ fn inject(html: &str, errors: Option<&str>) -> String {
 
 fn overlay_html(errors: &str) -> String {
     format!(
-        "<div id=\"__funnelcake-overlay\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap\">funnelcake: the build failed; still showing the last good build.\n\n{}</div>",
-        escape(errors)
+        "<div id=\"__funnelcake-overlay\" role=\"alert\" dir=\"ltr\" style=\"position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap;text-align:left\">funnelcake: the build failed; still showing the last good build.\n\n{errors}</div>"
     )
 }
 
@@ -624,13 +657,10 @@ fn submit(state: &State, mut request: Request) {
         respond(request, text_response(405, "forms are posted here"));
         return;
     }
-    let is_form = request.headers().iter().any(|h| {
-        h.field.equiv("Content-Type")
-            && h.value
-                .as_str()
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-    });
+    let is_form = request
+        .headers()
+        .iter()
+        .any(|h| h.field.equiv("Content-Type") && is_form_type(h.value.as_str()));
     if !is_form {
         respond(
             request,
@@ -722,6 +752,14 @@ fn redirect(status: u16, location: &str) -> Response<std::io::Empty> {
         Ok(header) => response.with_header(header),
         Err(()) => Response::empty(500),
     }
+}
+
+/// Whether a Content-Type is exactly `application/x-www-form-urlencoded`,
+/// with parameters (`; charset=utf-8`) or none; not a type that merely
+/// starts with it (`application/x-www-form-urlencoded-evil`).
+fn is_form_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
 }
 
 /// One whole line per write, appended, so a crash never leaves half a record.
@@ -829,6 +867,12 @@ mod tests {
             ]
         );
         assert_eq!(parse_form("a=%zz"), None);
+        assert!(is_form_type("application/x-www-form-urlencoded"));
+        assert!(is_form_type(
+            "Application/X-WWW-Form-Urlencoded ; charset=UTF-8"
+        ));
+        assert!(!is_form_type("application/x-www-form-urlencodedx"));
+        assert!(!is_form_type("application/x-www-form-urlencoded-evil; a=b"));
         assert_eq!(parse_form("a=%ff"), None);
     }
 }

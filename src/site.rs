@@ -227,7 +227,7 @@ pub(crate) fn link(
             return Err((inputs, renderer, Diagnostics::from_iter([error])));
         }
     };
-    config.forms.privacy_url = privacy.as_ref().map(|(href, _)| href.clone());
+    config.forms.privacy_href = privacy.as_ref().map(|(href, _)| href.clone());
     diagnostics.extend(checks::journey_warnings(&checks::Journey {
         config: &config,
         config_text: &inputs.config_text,

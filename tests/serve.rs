@@ -225,6 +225,20 @@ fn the_form_endpoint_refuses_bad_input_and_keeps_the_file_intact() {
         "not an opt-in page"
     );
     assert_eq!(post(dev.port, "application/json", b"{}"), 415);
+    assert_eq!(
+        post(dev.port, "application/x-www-form-urlencodedx", good),
+        415,
+        "only the exact type"
+    );
+    assert_eq!(
+        post(
+            dev.port,
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            b"email=%zz"
+        ),
+        400,
+        "parameters are allowed"
+    );
     let (status, _) = get(dev.port, "/__funnelcake/submit");
     assert_eq!(status, 405);
     assert_eq!(
@@ -406,4 +420,177 @@ fn browser_reconnects_and_reloads_after_a_server_restart() {
     assert_ne!(browser.eval("window.__funnelcakeBoot"), first_boot);
     let _ = second.kill();
     let _ = second.wait();
+}
+
+/// A copy of the Persian example site in a temp folder.
+fn copy_persian_example() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site-fa");
+    support::copy_tree(&example, &site);
+    (dir, site)
+}
+
+/// Reads one response of a kept-alive connection: the head and exactly
+/// `Content-Length` bytes of body.
+fn read_response(stream: &mut TcpStream) -> (String, Vec<u8>) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().unwrap())
+        })
+        .expect("a Content-Length");
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    (head, body)
+}
+
+#[test]
+fn a_folder_url_in_any_script_without_its_slash_is_redirected() {
+    let (_dir, site) = copy_persian_example();
+    let (server, port) = serve_site(&site);
+    let request = "GET /%D8%B1%D8%A7%D9%87%D9%86%D9%85%D8%A7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let (head, _) = read_response(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 301"), "{head}");
+    assert!(
+        head.contains("Location: /%D8%B1%D8%A7%D9%87%D9%86%D9%85%D8%A7/\r\n"),
+        "{head}"
+    );
+    let (status, body) = get(port, "/%D8%B1%D8%A7%D9%87%D9%86%D9%85%D8%A7/");
+    assert_eq!(status, 200);
+    assert!(body.contains("<html"));
+    server.stop();
+}
+
+#[test]
+fn twenty_pages_on_one_kept_alive_connection() {
+    let dev = start();
+    let mut stream = TcpStream::connect(("127.0.0.1", dev.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    for _ in 0..20 {
+        stream
+            .write_all(b"GET /guide/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let (head, body) = read_response(&mut stream);
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(String::from_utf8_lossy(&body).contains("<h1>The guide</h1>"));
+    }
+    // A figure for the record, not an assertion: timing varies by machine.
+    eprintln!(
+        "20 pages on one connection: {} ms",
+        started.elapsed().as_millis()
+    );
+}
+
+#[test]
+fn a_privacy_url_in_any_script_survives_every_save() {
+    use funnelcake::serve::Session;
+    let (_dir, site) = copy_persian_example();
+    let page = site.join("content/راهنما.md");
+    let (mut session, _) = Session::start(funnelcake::BuildOptions::new(&site)).unwrap();
+    for n in 1..=3 {
+        support::edit_file(&page, |text| format!("{text}\nویرایش {n}\n"));
+        let rebuilt = session.rebuild(std::slice::from_ref(&page));
+        let rebuilt =
+            rebuilt.unwrap_or_else(|e| panic!("save {n}: {}", support::lines(&e).join("\n")));
+        assert!(rebuilt.changed.iter().any(|p| p.ends_with("index.html")));
+        let html = session.file(&format!("{}/index.html", "راهنما")).unwrap();
+        assert!(String::from_utf8_lossy(&html).contains(&format!("ویرایش {n}")));
+    }
+}
+
+/// The errors of a fresh in-memory build of `site`, as text.
+fn fresh_errors(site: &Path) -> Vec<String> {
+    match funnelcake::serve::Session::start(funnelcake::BuildOptions::new(site)) {
+        Ok(_) => Vec::new(),
+        Err(errors) => support::lines(&errors),
+    }
+}
+
+#[test]
+fn a_save_elsewhere_keeps_the_errors_of_a_broken_page() {
+    use funnelcake::serve::Session;
+    let (_dir, site) = support::copy_fixture("full");
+    let (mut session, _) = Session::start(funnelcake::BuildOptions::new(&site)).unwrap();
+    let privacy = site.join("content/privacy.md");
+    let guide = site.join("content/guide.md");
+    let good = std::fs::read_to_string(&privacy).unwrap();
+    std::fs::write(&privacy, good.replace("layout: page", "layout: [page")).unwrap();
+    let errors = session.rebuild(std::slice::from_ref(&privacy)).unwrap_err();
+    assert_eq!(support::lines(&errors), fresh_errors(&site));
+
+    // An unrelated page is saved while privacy.md is still broken.
+    support::edit_file(&guide, |text| format!("{text}\nMore words.\n"));
+    let errors = session.rebuild(std::slice::from_ref(&guide)).unwrap_err();
+    let lines = support::lines(&errors);
+    assert!(lines[0].contains("content/privacy.md:"), "{lines:?}");
+    assert_eq!(lines, fresh_errors(&site));
+    // The last good build is still served.
+    let page = session.file("guide/index.html").unwrap();
+    assert!(!String::from_utf8_lossy(&page).contains("More words."));
+
+    std::fs::write(&privacy, good).unwrap();
+    session.rebuild(std::slice::from_ref(&privacy)).unwrap();
+    let page = session.file("guide/index.html").unwrap();
+    assert!(String::from_utf8_lossy(&page).contains("More words."));
+}
+
+#[test]
+fn a_folder_moved_in_or_out_of_content_is_noticed() {
+    let dev = start();
+    let outside = dev._dir.path().join("extra");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        outside.join("bonus.md"),
+        "---\ntitle: Bonus\n---\nBonus words.\n",
+    )
+    .unwrap();
+    let inside = dev.site.join("content/extra");
+    std::fs::rename(&outside, &inside).unwrap();
+    wait_for("the moved-in page", || {
+        get(dev.port, "/extra/bonus/").1.contains("Bonus words.")
+    });
+    std::fs::rename(&inside, &outside).unwrap();
+    wait_for("the moved-out page to go", || {
+        get(dev.port, "/extra/bonus/").0 == 404
+    });
+    std::fs::rename(&outside, &inside).unwrap();
+    wait_for("the page back", || get(dev.port, "/extra/bonus/").0 == 200);
+    std::fs::remove_dir_all(&inside).unwrap();
+    wait_for("the deleted page to go", || {
+        get(dev.port, "/extra/bonus/").0 == 404
+    });
+}
+
+#[test]
+fn the_overlay_is_left_to_right_with_persian_text_isolated() {
+    let (_dir, site) = copy_persian_example();
+    let (server, port) = serve_site(&site);
+    let page = site.join("content/راهنما.md");
+    support::edit_file(&page, |text| text.replacen("---\n", "---\nlayout: [x\n", 1));
+    wait_for("the overlay", || get(port, "/").1.contains("</bdi>"));
+    let (_, html) = get(port, "/");
+    assert!(
+        html.contains("id=\"__funnelcake-overlay\" role=\"alert\" dir=\"ltr\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("error: <bdi dir=\"auto\">content/راهنما.md</bdi>:"),
+        "{html}"
+    );
+    server.stop();
 }

@@ -176,7 +176,14 @@ pub(crate) struct FormDefaults {
     #[serde(skip)]
     pub pos: Option<Pos>,
     pub action: Option<String>,
+    /// The setting as written in site.yaml (`@/privacy.md`, `/privacy/`, an
+    /// https: URL); every build resolves it again from this.
     pub privacy_url: Option<String>,
+    /// The href `privacy_url` resolved to, set by the build (never read from
+    /// site.yaml): kept apart so that a rebuild never resolves an href as if
+    /// it were the setting.
+    #[serde(skip)]
+    pub privacy_href: Option<String>,
     pub consent: Option<String>,
     pub mailchimp: Mailchimp,
 }
@@ -585,6 +592,7 @@ fn read_forms(fields: &mut Fields) -> FormDefaults {
         provider: read_choice(forms, "provider", PROVIDERS),
         action: forms.get("action", "a URL"),
         privacy_url: forms.get("privacy_url", "a URL such as `/privacy/`"),
+        privacy_href: None,
         consent: forms.get("consent", "text"),
         mailchimp: read_mailchimp(forms).unwrap_or_default(),
     });

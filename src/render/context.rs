@@ -509,7 +509,7 @@ pub(crate) fn site_context(config: &Config) -> SiteContext<'_> {
             events: &analytics.events,
             events_json: script_json(&serde_json::to_value(&analytics.events).unwrap_or_default()),
         },
-        privacy_url: config.forms.privacy_url.as_deref(),
+        privacy_url: config.forms.privacy_href.as_deref(),
         funnel_map: config.funnel_map,
         image: site_image(config),
         locale: og_locale(&config.language),

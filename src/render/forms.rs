@@ -123,7 +123,7 @@ pub(crate) fn build(
             .or_else(|| config.forms.consent.clone()),
         consent_name: consent_field.0,
         consent_value: consent_field.1,
-        privacy_url: config.forms.privacy_url.clone(),
+        privacy_url: config.forms.privacy_href.clone(),
         thank_you_url: thank_you_url.to_string(),
         action: action.unwrap_or_else(|| thank_you_url.to_string()),
         provider,

@@ -123,7 +123,7 @@ impl DevServer {
                 Build {
                     session: None,
                     warnings: Diagnostics::new(),
-                    errors: Some(diagnostics_text(&errors)),
+                    errors: Some(diagnostics_html(&errors)),
                 }
             }
         };
@@ -190,13 +190,47 @@ fn log_diagnostics(log: &dyn Fn(String), diagnostics: &Diagnostics) {
     }
 }
 
-fn diagnostics_text(diagnostics: &Diagnostics) -> String {
-    diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The errors as the overlay shows them: HTML, one line each (and one per
+/// hint). The overlay is left-to-right, for its English; the user's text
+/// (the file path, anything quoted) is isolated with `dir="auto"`, so a
+/// Persian path or title keeps its own direction without scrambling the
+/// line around it.
+fn diagnostics_html(diagnostics: &Diagnostics) -> String {
+    let mut lines = Vec::new();
+    for d in diagnostics.iter().filter(|d| d.is_error()) {
+        let mut line = format!("error: {}", isolated(&d.file));
+        if let (Some(l), Some(c)) = (d.line, d.column) {
+            line.push_str(&format!(":{l}:{c}"));
+        }
+        line.push_str(&format!(": {}", isolate_quoted(&d.message)));
+        lines.push(line);
+        if let Some(hint) = &d.hint {
+            lines.push(format!("  = help: {}", isolate_quoted(hint)));
+        }
+    }
+    lines.join("\n")
+}
+
+fn isolated(text: &str) -> String {
+    format!("<bdi dir=\"auto\">{}</bdi>", escape(text))
+}
+
+/// Escapes `text`, isolating each `"quoted"` or `` `quoted` `` part.
+fn isolate_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = &rest[open..open + 1];
+        let Some(len) = rest[open + 1..].find(quote) else {
+            break;
+        };
+        let close = open + 1 + len;
+        out.push_str(&escape(&rest[..open]));
+        out.push_str(&isolated(&rest[open..=close]));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(&escape(rest));
+    out
 }
 
 /// Watches the site folder; every debounced burst is one rebuild.
@@ -305,7 +339,7 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             broadcast(state, event);
         }
         Err(errors) => {
-            let text = diagnostics_text(&errors);
+            let text = diagnostics_html(&errors);
             build.errors = Some(text.clone());
             drop(build);
             (state.log)(format!(
@@ -341,28 +375,28 @@ fn handle(state: &State, request: Request) {
         return submit(state, request);
     }
     if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(text_response(405, "only GET and HEAD here"));
+        respond(request, text_response(405, "only GET and HEAD here"));
         return;
     }
     let Some(path) = clean_path(raw_path) else {
-        let _ = request.respond(text_response(400, "bad path"));
+        respond(request, text_response(400, "bad path"));
         return;
     };
     let build = state.build.read().unwrap_or_else(|e| e.into_inner());
     let Some(session) = build.session.as_ref() else {
         let page = error_page(build.errors.as_deref().unwrap_or(""));
         drop(build);
-        let _ = request.respond(html_response(500, page));
+        respond(request, html_response(500, page));
         return;
     };
     let mut file = path.trim_start_matches('/').to_string();
     if file.is_empty() || file.ends_with('/') {
         file.push_str("index.html");
     } else if !session.has_file(&file) && session.has_file(&format!("{file}/index.html")) {
-        let location = format!("{path}/");
         drop(build);
-        let header = Header::from_bytes("Location", location).expect("valid header");
-        let _ = request.respond(Response::empty(301).with_header(header));
+        // The decoded path may hold any letter: a header value must be ASCII.
+        let location = format!("{}/", crate::base::url::encode_path(&path));
+        respond(request, redirect(301, &location));
         return;
     }
     let (status, file, bytes) = match session.file(&file) {
@@ -371,7 +405,7 @@ fn handle(state: &State, request: Request) {
             Some(bytes) => (404, "404.html".to_string(), bytes),
             None => {
                 drop(build);
-                let _ = request.respond(text_response(404, "not found"));
+                respond(request, text_response(404, "not found"));
                 return;
             }
         },
@@ -387,7 +421,7 @@ fn handle(state: &State, request: Request) {
         };
         let html = inject(&html, build.errors.as_deref());
         drop(build);
-        let _ = request.respond(html_response(status, html));
+        respond(request, html_response(status, html));
         return;
     }
     drop(build);
@@ -397,7 +431,25 @@ fn handle(state: &State, request: Request) {
         .with_status_code(status)
         .with_header(header)
         .with_header(no_cache());
-    let _ = request.respond(response);
+    respond(request, response);
+}
+
+/// Sends `response` in one write. tiny_http writes the head and a body of
+/// more than 1 kB separately, and with Nagle's algorithm on, the body of
+/// every answer after the first on a kept-alive connection then waits for
+/// the client's delayed ACK (about 40 ms).
+fn respond<R: Read>(request: Request, response: Response<R>) {
+    let mut bytes = Vec::new();
+    let head_only = request.method() == &Method::Head;
+    let version = request.http_version().clone();
+    if response
+        .raw_print(&mut bytes, version, request.headers(), head_only, None)
+        .is_err()
+    {
+        return;
+    }
+    let mut writer = request.into_writer();
+    let _ = writer.write_all(&bytes).and_then(|_| writer.flush());
 }
 
 /// The decoded request path, or `None` when it could reach outside the
@@ -458,7 +510,7 @@ fn html_response(status: u16, html: String) -> Response<std::io::Cursor<Vec<u8>>
 /// swaps stylesheets after a CSS-only change, shows and clears the error
 /// overlay, and reconnects after a server restart (EventSource does).
 const LIVE_SCRIPT: &str = r#"<script>(function(){var here=location.pathname,es;
-function overlay(t){var o=document.getElementById("__funnelcake-overlay");if(!t){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="__funnelcake-overlay";o.setAttribute("role","alert");o.style.cssText="position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap";document.body.appendChild(o)}o.textContent="funnelcake: the build failed; still showing the last good build.\n\n"+t}
+function overlay(t){var o=document.getElementById("__funnelcake-overlay");if(!t){if(o)o.remove();return}if(!o){o=document.createElement("div");o.id="__funnelcake-overlay";o.setAttribute("role","alert");o.dir="ltr";o.style.cssText="position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap;text-align:left";document.body.appendChild(o)}o.innerHTML="funnelcake: the build failed; still showing the last good build.\n\n"+t}
 function connect(){es=window.__funnelcakeEvents=new EventSource("/__funnelcake/events");
 es.addEventListener("reload",function(e){var u=e.data.split(" ");if(u.indexOf("*")>=0||u.indexOf(here)>=0||u.some(function(x){return!/\.html$|\/$/.test(x)}))location.reload()});
 es.addEventListener("css",function(){document.querySelectorAll('link[rel="stylesheet"]').forEach(function(l){var u=new URL(l.href);u.searchParams.set("t",Date.now());var n=l.cloneNode();n.href=u.href;n.onload=function(){l.remove()};l.after(n)})});
@@ -484,8 +536,7 @@ fn inject(html: &str, errors: Option<&str>) -> String {
 
 fn overlay_html(errors: &str) -> String {
     format!(
-        "<div id=\"__funnelcake-overlay\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap\">funnelcake: the build failed; still showing the last good build.\n\n{}</div>",
-        escape(errors)
+        "<div id=\"__funnelcake-overlay\" role=\"alert\" dir=\"ltr\" style=\"position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap;text-align:left\">funnelcake: the build failed; still showing the last good build.\n\n{errors}</div>"
     )
 }
 
@@ -603,25 +654,22 @@ fn events(state: &State, request: Request) {
 /// form's thank-you page.
 fn submit(state: &State, mut request: Request) {
     if request.method() != &Method::Post {
-        let _ = request.respond(text_response(405, "forms are posted here"));
+        respond(request, text_response(405, "forms are posted here"));
         return;
     }
-    let is_form = request.headers().iter().any(|h| {
-        h.field.equiv("Content-Type")
-            && h.value
-                .as_str()
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-    });
+    let is_form = request
+        .headers()
+        .iter()
+        .any(|h| h.field.equiv("Content-Type") && is_form_type(h.value.as_str()));
     if !is_form {
-        let _ = request.respond(text_response(
-            415,
-            "expected application/x-www-form-urlencoded",
-        ));
+        respond(
+            request,
+            text_response(415, "expected application/x-www-form-urlencoded"),
+        );
         return;
     }
     if request.body_length().is_some_and(|n| n > MAX_SUBMISSION) {
-        let _ = request.respond(text_response(413, "a submission is at most 64 kB"));
+        respond(request, text_response(413, "a submission is at most 64 kB"));
         return;
     }
     let mut body = Vec::new();
@@ -630,15 +678,15 @@ fn submit(state: &State, mut request: Request) {
         .take(MAX_SUBMISSION as u64 + 1)
         .read_to_end(&mut body);
     if read.is_err() {
-        let _ = request.respond(text_response(400, "could not read the body"));
+        respond(request, text_response(400, "could not read the body"));
         return;
     }
     if body.len() > MAX_SUBMISSION {
-        let _ = request.respond(text_response(413, "a submission is at most 64 kB"));
+        respond(request, text_response(413, "a submission is at most 64 kB"));
         return;
     }
     let Some(fields) = std::str::from_utf8(&body).ok().and_then(parse_form) else {
-        let _ = request.respond(text_response(400, "the body is not a valid form"));
+        respond(request, text_response(400, "the body is not a valid form"));
         return;
     };
     let page = fields
@@ -651,10 +699,10 @@ fn submit(state: &State, mut request: Request) {
         .and_then(|p| build.session.as_ref()?.thank_you_url(p));
     drop(build);
     let (Some(page), Some(thank_you)) = (page, thank_you) else {
-        let _ = request.respond(text_response(
-            400,
-            "the form's page is not an opt-in page of this site",
-        ));
+        respond(
+            request,
+            text_response(400, "the form's page is not an opt-in page of this site"),
+        );
         return;
     };
     let mut record = serde_json::Map::new();
@@ -678,15 +726,40 @@ fn submit(state: &State, mut request: Request) {
     let line = format!("{}\n", serde_json::Value::Object(record));
     if let Err(e) = append_submission(&state.site, &line) {
         (state.log)(format!("could not record a submission: {e}"));
-        let _ = request.respond(text_response(500, "could not record the submission"));
+        respond(
+            request,
+            text_response(500, "could not record the submission"),
+        );
         return;
     }
     (state.log)(format!(
         "form on {} submitted: recorded in .funnelcake/submissions.jsonl, on to {thank_you}",
         page
     ));
-    let header = Header::from_bytes("Location", thank_you).expect("valid header");
-    let _ = request.respond(Response::empty(303).with_header(header));
+    respond(request, redirect(303, &thank_you));
+}
+
+/// A redirect to `location`, which must be ASCII; any other byte is
+/// percent-encoded rather than trusted to the header.
+fn redirect(status: u16, location: &str) -> Response<std::io::Empty> {
+    let location = if location.is_ascii() && !location.contains(['\r', '\n']) {
+        location.to_string()
+    } else {
+        crate::base::url::encode_path(location)
+    };
+    let response = Response::empty(status);
+    match Header::from_bytes("Location", location) {
+        Ok(header) => response.with_header(header),
+        Err(()) => Response::empty(500),
+    }
+}
+
+/// Whether a Content-Type is exactly `application/x-www-form-urlencoded`,
+/// with parameters (`; charset=utf-8`) or none; not a type that merely
+/// starts with it (`application/x-www-form-urlencoded-evil`).
+fn is_form_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
 }
 
 /// One whole line per write, appended, so a crash never leaves half a record.
@@ -794,6 +867,12 @@ mod tests {
             ]
         );
         assert_eq!(parse_form("a=%zz"), None);
+        assert!(is_form_type("application/x-www-form-urlencoded"));
+        assert!(is_form_type(
+            "Application/X-WWW-Form-Urlencoded ; charset=UTF-8"
+        ));
+        assert!(!is_form_type("application/x-www-form-urlencodedx"));
+        assert!(!is_form_type("application/x-www-form-urlencoded-evil; a=b"));
         assert_eq!(parse_form("a=%ff"), None);
     }
 }

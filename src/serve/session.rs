@@ -43,6 +43,8 @@ pub fn scope_of(relative: &Path) -> Scope {
     match parts.as_slice() {
         ["site.yaml"] => Scope::Everything,
         [CONTENT_DIR, .., last] if last.ends_with(".md") => Scope::Content,
+        // A folder moved in or out (or deleted) reports only itself.
+        [CONTENT_DIR, .., last] if !last.contains('.') => Scope::Content,
         [CONTENT_DIR, ..] => Scope::None,
         ["css", ..] | ["themes", _, "css", ..] => Scope::Css,
         ["static", ..] | ["themes", _, "static", ..] => Scope::Static,
@@ -68,6 +70,11 @@ pub struct Session {
     options: BuildOptions,
     prepared: Option<Prepared>,
     files: HashMap<String, Arc<Vec<u8>>>,
+    /// The last rebuild failed: the files are the last good build, and the
+    /// next rebuild starts from the files, whatever changed, so that its
+    /// errors are those of a fresh build and a save elsewhere cannot hide
+    /// them.
+    failed: bool,
 }
 
 impl Session {
@@ -77,6 +84,7 @@ impl Session {
             options,
             prepared: None,
             files: HashMap::new(),
+            failed: false,
         };
         let rebuilt = session.rebuild_everything()?;
         Ok((session, rebuilt))
@@ -103,6 +111,12 @@ impl Session {
     /// Brings the build up to date with `changed` (absolute or site-relative
     /// paths). On error the previous build stays.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuilt, Diagnostics> {
+        let result = self.rebuild_changed(changed);
+        self.failed = result.is_err();
+        result
+    }
+
+    fn rebuild_changed(&mut self, changed: &[PathBuf]) -> Result<Rebuilt, Diagnostics> {
         let relative: Vec<PathBuf> = changed
             .iter()
             .map(|p| {
@@ -116,7 +130,7 @@ impl Session {
             .map(|p| scope_of(p))
             .max()
             .unwrap_or(Scope::None);
-        if self.prepared.is_none() {
+        if self.prepared.is_none() || self.failed {
             return self.rebuild_everything();
         }
         match scope {
@@ -479,6 +493,7 @@ mod tests {
         assert_eq!(scope_of(Path::new("site.yaml")), Scope::Everything);
         assert_eq!(scope_of(Path::new("content/a/b.md")), Scope::Content);
         assert_eq!(scope_of(Path::new("content/a/photo.jpg")), Scope::None);
+        assert_eq!(scope_of(Path::new("content/a")), Scope::Content);
         assert_eq!(scope_of(Path::new("css/main.css")), Scope::Css);
         assert_eq!(scope_of(Path::new("themes/x/css/_a.css")), Scope::Css);
         assert_eq!(scope_of(Path::new("static/img/a.png")), Scope::Static);

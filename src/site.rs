@@ -172,10 +172,15 @@ pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let (Some(theme), Some(data), Some(content)) = (theme, data, content) else {
         return Err(sorted(errors));
     };
-    if errors.has_errors() {
-        return Err(sorted(errors));
-    }
-    let css = assets::build(&theme, config.base_path(), !options.dev).map_err(sorted)?;
+    // A page's errors do not stop the others' checks, nor the templates'.
+    errors.extend(content.diagnostics);
+    let css = match assets::build(&theme, config.base_path(), !options.dev) {
+        Ok(css) => css,
+        Err(more) => {
+            errors.extend(more);
+            return Err(sorted(errors));
+        }
+    };
     let inputs = Inputs {
         config,
         config_text,
@@ -183,8 +188,19 @@ pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         data,
         css,
         drafts: content.drafts,
+        broken: content.broken,
     };
-    link(inputs, content.pages, None, None).map_err(|(_, _, errors)| errors)
+    let linked = link(inputs, content.pages, None, None);
+    match linked {
+        Ok(prepared) if !errors.has_errors() => Ok(prepared),
+        Ok(_) => Err(sorted(errors)),
+        // Warnings about a site whose pages are missing would be noise.
+        Err((_, _, more)) if errors.has_errors() => {
+            errors.extend(more.into_iter().filter(Diagnostic::is_error));
+            Err(sorted(errors))
+        }
+        Err((_, _, more)) => Err(more),
+    }
 }
 
 /// What a build reads besides the pages.
@@ -195,11 +211,16 @@ pub(crate) struct Inputs {
     pub(crate) data: Value,
     pub(crate) css: Css,
     pub(crate) drafts: Vec<String>,
+    /// Content paths of files that are not pages because of their own
+    /// errors (see [`content::Loaded::broken`]).
+    pub(crate) broken: Vec<String>,
 }
 
 /// Resolves the pages into a funnel, checks the journey and readies the
 /// templates (or reuses `renderer`, when the journey context is unchanged).
-/// On error the inputs come back, so the dev server can keep its last build.
+/// Every stage runs even when an earlier one found errors, so all of them
+/// are reported; on error the inputs come back (with the renderer, when
+/// the templates compiled), so the dev server can keep its last build.
 /// `previous` is the funnel these pages replace, with the changed pages,
 /// when only their links need resolving again (see [`funnel::relink`]).
 pub(crate) fn link(
@@ -208,56 +229,47 @@ pub(crate) fn link(
     renderer: Option<Renderer>,
     previous: Option<(&Funnel, &[usize])>,
 ) -> Result<Prepared, (Inputs, Option<Renderer>, Diagnostics)> {
-    let others = other_outputs(&inputs.theme, &inputs.css, &inputs.config);
-    let mut image_errors = missing_images(&inputs.config, &inputs.theme, &pages);
-    let (funnel, mut diagnostics) =
-        match funnel::relink(&inputs.config, pages, &inputs.drafts, &others, previous) {
-            Ok(resolved) if image_errors.is_empty() => resolved,
-            Ok(_) => return Err((inputs, renderer, sorted(image_errors))),
-            Err(errors) => {
-                image_errors.extend(errors);
-                return Err((inputs, renderer, sorted(image_errors)));
-            }
-        };
+    let mut others = other_outputs(&inputs.theme, &inputs.css, &inputs.config);
+    // A link to a page that has its own errors is not one more error.
+    others.extend(inputs.broken.iter().filter_map(|path| {
+        let url = crate::base::url::url_path(path, None).ok()?;
+        Some(format!("{}index.html", url.trim_start_matches('/')))
+    }));
+    let mut diagnostics = missing_images(&inputs.config, &inputs.theme, &pages);
+    let (funnel, link_diagnostics) = funnel::relink(
+        &inputs.config,
+        pages,
+        &inputs.drafts,
+        &inputs.broken,
+        &others,
+        previous,
+    );
+    diagnostics.extend(link_diagnostics);
     let mut config = inputs.config;
     let privacy = match funnel::resolve_privacy_url(&config, &inputs.config_text, &funnel) {
         Ok(privacy) => privacy,
         Err(error) => {
-            let inputs = Inputs { config, ..inputs };
-            return Err((inputs, renderer, Diagnostics::from_iter([error])));
+            diagnostics.push(error);
+            None
         }
     };
     config.forms.privacy_href = privacy.as_ref().map(|(href, _)| href.clone());
+    let inputs = Inputs { config, ..inputs };
+    let renderer = ready_renderer(renderer, &inputs, &funnel, &mut diagnostics);
+    let renderer = match renderer {
+        Some(renderer) if !diagnostics.has_errors() => renderer,
+        renderer => return Err((inputs, renderer, sorted(diagnostics))),
+    };
+    // Journey warnings over a funnel with broken links would be noise.
     diagnostics.extend(checks::journey_warnings(&checks::Journey {
-        config: &config,
+        config: &inputs.config,
         config_text: &inputs.config_text,
         funnel: &funnel,
         privacy_page: privacy.and_then(|(_, page)| page),
         today: &crate::base::date::today(),
     }));
-    let renderer = match renderer {
-        Some(renderer) => renderer,
-        None => match make_renderer(&config, &inputs.theme, &funnel, &inputs.data, &inputs.css) {
-            Ok(renderer) => renderer,
-            Err(errors) => return Err((Inputs { config, ..inputs }, None, errors)),
-        },
-    };
-    let call_errors: Vec<Diagnostic> = funnel
-        .pages
-        .par_iter()
-        .filter(|p| !p.calls.is_empty())
-        .flat_map_iter(|p| renderer.check_calls(p, &inputs.data, &funnel))
-        .collect();
-    let call_errors = Diagnostics::from_iter(call_errors);
-    if call_errors.has_errors() {
-        return Err((
-            Inputs { config, ..inputs },
-            Some(renderer),
-            sorted(call_errors),
-        ));
-    }
     Ok(Prepared {
-        config,
+        config: inputs.config,
         config_text: inputs.config_text,
         theme: inputs.theme,
         data: inputs.data,
@@ -279,9 +291,41 @@ impl Prepared {
             data: self.data,
             css: self.css,
             drafts: self.drafts,
+            broken: Vec::new(),
         };
         (inputs, self.funnel, self.renderer)
     }
+}
+
+/// `renderer`, or a new one for `funnel`, with the component calls of
+/// every page checked against it; `None` when the templates do not compile.
+fn ready_renderer(
+    renderer: Option<Renderer>,
+    inputs: &Inputs,
+    funnel: &Funnel,
+    diagnostics: &mut Diagnostics,
+) -> Option<Renderer> {
+    let renderer = match renderer {
+        Some(renderer) => renderer,
+        None => {
+            let made = make_renderer(
+                &inputs.config,
+                &inputs.theme,
+                funnel,
+                &inputs.data,
+                &inputs.css,
+            );
+            made.map_err(|errors| diagnostics.extend(errors)).ok()?
+        }
+    };
+    let call_errors: Vec<Diagnostic> = funnel
+        .pages
+        .par_iter()
+        .filter(|p| !p.calls.is_empty())
+        .flat_map_iter(|p| renderer.check_calls(p, &inputs.data, funnel))
+        .collect();
+    diagnostics.extend(call_errors);
+    Some(renderer)
 }
 
 /// Social images (`image:` in site.yaml and in front matter) must be files

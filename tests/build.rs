@@ -743,3 +743,17 @@ fn robots_txt_under_a_path_is_a_warning() {
     let checked = funnelcake::check(&BuildOptions::new(fixture("full")));
     assert!(!lines(&checked).iter().any(|w| w.contains("robots")));
 }
+
+/// One page's front matter errors hide neither the other pages' link
+/// checks, nor a broken `next` in the same file, nor the templates'
+/// errors; a link to a file that is not a page because of its own error is
+/// not reported again.
+#[test]
+fn a_pages_errors_hide_no_other_error() {
+    let errors = build_errors("errors-everywhere");
+    assert!(
+        !errors.contains("notes.md\", which is not a page"),
+        "{errors}"
+    );
+    insta::assert_snapshot!(errors);
+}

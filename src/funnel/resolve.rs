@@ -91,8 +91,11 @@ impl Funnel {
 /// static files and generated files, as output paths (`favicon.svg`).
 pub(crate) type OtherOutputs = HashSet<String>;
 
-/// Resolves all references; errors for every one that points nowhere.
-/// When `previous` holds the funnel these pages replace and the indexes of
+/// Resolves all references; errors for every one that points nowhere,
+/// except into `broken` (content paths of files that are not pages because
+/// of their own errors, already reported). The funnel comes back even with
+/// errors, without the links that did not resolve, so later checks can
+/// still run. When `previous` holds the funnel these pages replace and the indexes of
 /// the pages that changed, only those pages' links are resolved again. The caller guarantees that no page was added,
 /// removed or moved, and that no changed page's headings changed, so the
 /// other pages' links still resolve the same way.
@@ -100,9 +103,10 @@ pub(crate) fn relink(
     config: &Config,
     pages: Vec<Arc<Page>>,
     drafts: &[String],
+    broken: &[String],
     others: &OtherOutputs,
     previous: Option<(&Funnel, &[usize])>,
-) -> Result<(Funnel, Diagnostics), Diagnostics> {
+) -> (Funnel, Diagnostics) {
     let by_content_path = match previous {
         Some((old, _)) => old.by_content_path.clone(),
         None => pages
@@ -122,6 +126,7 @@ pub(crate) fn relink(
         config,
         funnel: &funnel,
         drafts,
+        broken,
         others,
         base_path: config.base_path(),
     };
@@ -156,9 +161,6 @@ pub(crate) fn relink(
         diagnostics.extend(page_diagnostics.iter().cloned());
         link_warnings.push(page_diagnostics);
     }
-    if diagnostics.has_errors() {
-        return Err(diagnostics);
-    }
     let mut incoming: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); links.len()];
     for (from, outgoing) in links.iter().enumerate() {
         for link in outgoing.iter().filter(|l| l.to != from) {
@@ -171,7 +173,7 @@ pub(crate) fn relink(
         .into_iter()
         .map(|s| s.into_iter().collect())
         .collect();
-    Ok((funnel, diagnostics))
+    (funnel, diagnostics)
 }
 
 /// The site path of a root-relative URL: without query, fragment and the
@@ -187,6 +189,7 @@ struct Resolver<'a> {
     config: &'a Config,
     funnel: &'a Funnel,
     drafts: &'a [String],
+    broken: &'a [String],
     others: &'a OtherOutputs,
     base_path: &'a str,
 }
@@ -262,6 +265,7 @@ impl Resolver<'_> {
     ) -> Option<usize> {
         match self.funnel.index_of(&target.value) {
             Some(i) => self.not_a_variant(page, i, target.pos, diagnostics),
+            None if self.is_broken(&target.value) => None,
             None => {
                 let message = format!(
                     "`{field}` points at \"{}\", which is not a page",
@@ -298,6 +302,9 @@ impl Resolver<'_> {
         diagnostics: &mut Diagnostics,
     ) -> Option<usize> {
         let Some(to) = self.funnel.index_of(path) else {
+            if self.is_broken(path) {
+                return None;
+            }
             let message = format!("link to \"@/{path}\", which is not a page");
             diagnostics.push(self.missing(page, path, message).at_pos(Some(pos)));
             return None;
@@ -377,6 +384,13 @@ impl Resolver<'_> {
                 .with_hint(hint),
         );
         None
+    }
+
+    /// Whether `target` names a file that is not a page because of its own
+    /// errors: a reference to it is not one more error.
+    fn is_broken(&self, target: &str) -> bool {
+        let target = normalize(target);
+        self.broken.iter().any(|b| b == target)
     }
 
     /// The error for a reference to a content path that is not a page.

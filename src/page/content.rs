@@ -127,17 +127,29 @@ impl Page {
     }
 }
 
-/// The pages of a build, and the drafts left out of it.
+/// The pages of a build, the drafts left out of it, and the problems of
+/// the pages that were read.
 #[derive(Debug)]
 pub(crate) struct Loaded {
-    /// Sorted by URL path.
+    /// Sorted by URL path. A page whose front matter has errors is kept
+    /// with what parsed, so its links and the links to it are still checked.
     pub pages: Vec<Arc<Page>>,
     /// Content paths of drafts left out, so references to them can say why
     /// they do not resolve.
     pub drafts: Vec<String>,
+    /// Content paths of files that could not be read as pages at all; a
+    /// reference to one is not reported again as pointing nowhere.
+    pub broken: Vec<String>,
+    /// Every error and warning of the files.
+    pub diagnostics: Diagnostics,
 }
 
-/// Reads every page under `SITE/content`; all problems are reported.
+/// One file, loaded as far as it goes: the page, if there is one, and the
+/// file's problems.
+type Loading = (Option<Arc<Page>>, Vec<Diagnostic>);
+
+/// Reads every page under `SITE/content`; all problems are reported. `Err`
+/// only when there is no `content/` to read.
 pub(crate) fn load(
     site: &Path,
     config: &Config,
@@ -155,46 +167,75 @@ pub(crate) fn load(
         .with_hint(hint)]));
     }
     let files = markdown_files(site, &content_dir)?;
-    let results: Vec<Result<Arc<Page>, Vec<Diagnostic>>> = files
+    let mut results: Vec<Option<Loading>> = files
         .par_iter()
-        .map(|path| load_page(site, &content_dir, path, config).map(Arc::new))
+        .map(|path| {
+            let (page, errors) = load_page_partial(site, &content_dir, path, config);
+            Some((page.map(Arc::new), errors))
+        })
         .collect();
-    let mut results: Vec<Option<Result<Arc<Page>, Vec<Diagnostic>>>> =
-        results.into_iter().map(Some).collect();
 
     let mut diagnostics = Diagnostics::new();
     // Variant files are read again, over their control's front matter.
     let variants = find_variants(&files, &content_dir, &results, &mut diagnostics);
     for (file, control, id) in variants {
         let control = match &results[control] {
-            Some(Ok(page)) => Arc::clone(page),
+            Some((Some(page), _)) => Arc::clone(page),
             _ => continue,
         };
         results[file] = if control.meta.draft && !include_drafts {
             None
         } else {
-            Some(
-                load_variant(site, &content_dir, &files[file], config, &control, &id).map(Arc::new),
-            )
+            let loaded = load_variant(site, &content_dir, &files[file], config, &control, &id);
+            Some(match loaded {
+                Ok(page) => (Some(Arc::new(page)), Vec::new()),
+                Err(errors) => (None, errors),
+            })
         };
     }
+    let (mut pages, drafts, broken) = sort_out(
+        results,
+        &files,
+        &content_dir,
+        include_drafts,
+        &mut diagnostics,
+    );
+    check_duplicate_urls(&pages, &mut diagnostics);
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Loaded {
+        pages,
+        drafts,
+        broken,
+        diagnostics,
+    })
+}
+
+/// The pages, the drafts' and the broken files' content paths, from what
+/// each file gave; the files' problems go to `diagnostics`.
+fn sort_out(
+    results: Vec<Option<Loading>>,
+    files: &[PathBuf],
+    content_dir: &Path,
+    include_drafts: bool,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<Arc<Page>>, Vec<String>, Vec<String>) {
     let mut pages = Vec::with_capacity(results.len());
     let mut drafts = Vec::new();
-    for result in results.into_iter().flatten() {
-        match result {
-            Ok(page) if page.meta.draft && !include_drafts => {
+    let mut broken = Vec::new();
+    for (i, result) in results.into_iter().enumerate() {
+        let Some((page, errors)) = result else {
+            continue;
+        };
+        diagnostics.extend(errors);
+        match page {
+            Some(page) if page.meta.draft && !include_drafts => {
                 drafts.push(page.content_path.clone())
             }
-            Ok(page) => pages.push(page),
-            Err(errors) => diagnostics.extend(errors),
+            Some(page) => pages.push(page),
+            None => broken.push(display_path(content_dir, &files[i])),
         }
     }
-    check_duplicate_urls(&pages, &mut diagnostics);
-    if diagnostics.has_errors() {
-        return Err(diagnostics);
-    }
-    pages.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Loaded { pages, drafts })
+    (pages, drafts, broken)
 }
 
 /// The variant files that experiments name: (file index, control index,
@@ -203,14 +244,14 @@ pub(crate) fn load(
 fn find_variants(
     files: &[PathBuf],
     content_dir: &Path,
-    results: &[Option<Result<Arc<Page>, Vec<Diagnostic>>>],
+    results: &[Option<Loading>],
     diagnostics: &mut Diagnostics,
 ) -> Vec<(usize, usize, String)> {
     let controls: Vec<(usize, &Page)> = results
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match r {
-            Some(Ok(page)) if page.meta.experiment.is_some() => Some((i, &**page)),
+            Some((Some(page), _)) if page.meta.experiment.is_some() => Some((i, &**page)),
             _ => None,
         })
         .collect();
@@ -353,11 +394,42 @@ pub(crate) fn load_page(
     path: &Path,
     config: &Config,
 ) -> Result<Page, Vec<Diagnostic>> {
+    match load_page_partial(site, content_dir, path, config) {
+        (Some(page), errors) if errors.is_empty() => Ok(page),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Loads a page as far as it goes: a page whose front matter has errors
+/// comes back with what parsed, beside its errors; a file with no page in
+/// it (unreadable, no front matter, YAML that does not parse, no URL)
+/// comes back as `None`.
+fn load_page_partial(
+    site: &Path,
+    content_dir: &Path,
+    path: &Path,
+    config: &Config,
+) -> (Option<Page>, Vec<Diagnostic>) {
     let file = display_path(site, path);
-    let text = read_text(path, &file)?;
-    let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
-    let meta = front_matter::parse(&split, &file, config)?;
-    page_from_parts(file, content_dir, path, &text, &split, meta)
+    let text = match read_text(path, &file) {
+        Ok(text) => text,
+        Err(errors) => return (None, errors),
+    };
+    let split = match front_matter::split(&text, &file) {
+        Ok(split) => split,
+        Err(error) => return (None, vec![error]),
+    };
+    let (meta, mut errors) = match front_matter::parse_partial(&split, &file, config) {
+        Ok(parsed) => parsed,
+        Err(errors) => return (None, errors),
+    };
+    match page_from_parts(file, content_dir, path, &text, &split, meta) {
+        Ok(page) => (Some(page), errors),
+        Err(more) => {
+            errors.extend(more);
+            (None, errors)
+        }
+    }
 }
 
 /// A page from its file's text and its front matter: its URL, and its body

@@ -194,14 +194,31 @@ pub(crate) fn split<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Diagnost
 }
 
 /// Reads and checks the front matter; returns every problem found.
+#[cfg(test)]
 pub(crate) fn parse(
     split: &Split,
     file: &str,
     config: &Config,
 ) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let (front, errors) = parse_partial(split, file, config)?;
+    if errors.is_empty() {
+        Ok(front)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads the front matter as far as it goes: what parsed (a bad field left
+/// at its default), with every problem found. `Err` when the YAML itself
+/// does not parse.
+pub(crate) fn parse_partial(
+    split: &Split,
+    file: &str,
+    config: &Config,
+) -> Result<(FrontMatter, Vec<Diagnostic>), Vec<Diagnostic>> {
     let source = Source::new(split.yaml, file, split.yaml_line);
     let map = source.parse_mapping("front matter").map_err(|d| vec![d])?;
-    read(&map, source, config, Vec::new())
+    Ok(read(&map, source, config, Vec::new()))
 }
 
 /// The front matter of a variant page: `control` (its control's front
@@ -232,7 +249,12 @@ pub(crate) fn parse_variant(
             }
         }
     }
-    read(&merged, source, config, errors)
+    let (front, errors) = read(&merged, source, config, errors);
+    if errors.is_empty() {
+        Ok(front)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Reads every field of `map`, whose positions are those of `source`.
@@ -241,7 +263,7 @@ fn read(
     source: Source,
     config: &Config,
     errors: Vec<Diagnostic>,
-) -> Result<FrontMatter, Vec<Diagnostic>> {
+) -> (FrontMatter, Vec<Diagnostic>) {
     let mut fields = Fields::new(map, source);
     fields.errors = errors;
     fields.reject_unknown(KNOWN_KEYS);
@@ -272,11 +294,7 @@ fn read(
         image: read_image(&mut fields),
         extra: config::read_extra(&mut fields, "extra"),
     };
-    if fields.errors.is_empty() {
-        Ok(front)
-    } else {
-        Err(fields.errors)
-    }
+    (front, fields.errors)
 }
 
 fn read_stage(fields: &mut Fields, config: &Config) -> Option<String> {

@@ -246,13 +246,14 @@ pub(crate) fn link(
     );
     diagnostics.extend(link_diagnostics);
     let mut config = inputs.config;
-    let privacy = match funnel::resolve_privacy_url(&config, &inputs.config_text, &funnel) {
-        Ok(privacy) => privacy,
-        Err(error) => {
-            diagnostics.push(error);
-            None
-        }
-    };
+    let privacy =
+        match funnel::resolve_privacy_url(&config, &inputs.config_text, &funnel, &inputs.broken) {
+            Ok(privacy) => privacy,
+            Err(error) => {
+                diagnostics.push(error);
+                None
+            }
+        };
     config.forms.privacy_href = privacy.as_ref().map(|(href, _)| href.clone());
     let inputs = Inputs { config, ..inputs };
     let renderer = ready_renderer(renderer, &inputs, &funnel, &mut diagnostics);

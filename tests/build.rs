@@ -5,7 +5,7 @@ mod support;
 
 use funnelcake::BuildOptions;
 use std::path::Path;
-use support::{build_errors, build_ok, build_site, fixture, lines, read};
+use support::{build_errors, build_ok, build_site, fixture, lines, read, tree};
 
 #[test]
 fn full_site_writes_every_page_at_its_clean_url() {
@@ -182,21 +182,6 @@ fn output_is_byte_identical_and_unchanged_files_are_not_rewritten() {
     let report = funnelcake::build(&options).unwrap();
     assert_eq!(report.files.written, 0);
     assert_eq!(report.files.removed, 0);
-}
-
-/// Every file under `dir` with its bytes, sorted.
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut all: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.depth() > 0)
-        .map(|e| {
-            let path = e.path().strip_prefix(dir).unwrap().display().to_string();
-            (path, std::fs::read(e.path()).unwrap_or_default())
-        })
-        .collect();
-    all.sort();
-    all
 }
 
 #[test]
@@ -756,4 +741,22 @@ fn a_pages_errors_hide_no_other_error() {
         "{errors}"
     );
     insta::assert_snapshot!(errors);
+}
+
+#[test]
+fn a_broken_privacy_page_is_one_error_not_two() {
+    let (dir, site) = support::copy_fixture("full");
+    support::edit_file(&site.join("content/privacy.md"), |text| {
+        text.replace("layout: page", "layout: [page")
+    });
+    let options = BuildOptions {
+        out: Some(dir.path().join("out")),
+        ..BuildOptions::new(&site)
+    };
+    let errors = lines(&funnelcake::build(&options).unwrap_err());
+    assert_eq!(
+        errors,
+        ["error: content/privacy.md:5:1: invalid YAML: did not find expected ',' or ']'"],
+        "`forms.privacy_url: /privacy/` names the broken page: no second error"
+    );
 }

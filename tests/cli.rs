@@ -4,6 +4,7 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
+use support::tree;
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_funnelcake"))
@@ -120,21 +121,6 @@ fn an_output_that_is_a_file_is_refused_plainly() {
     assert!(text.starts_with(&expected), "{text}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-}
-
-/// Every file under `dir` with its bytes, sorted.
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut all: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.depth() > 0)
-        .map(|e| {
-            let path = e.path().strip_prefix(dir).unwrap().display().to_string();
-            (path, std::fs::read(e.path()).unwrap_or_default())
-        })
-        .collect();
-    all.sort();
-    all
 }
 
 #[test]

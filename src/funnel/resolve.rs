@@ -418,12 +418,17 @@ pub(crate) fn resolve_privacy_url(
     config: &Config,
     config_text: &str,
     funnel: &Funnel,
+    broken: &[String],
 ) -> Result<Option<(String, Option<usize>)>, Diagnostic> {
     let Some(url) = config.forms.privacy_url.as_deref() else {
         return Ok(None);
     };
     if url.starts_with("https://") {
         return Ok(Some((url.to_string(), None)));
+    }
+    // A page that failed to load has its own error; naming it is no second one.
+    if names_broken(url, config.base_path(), broken) {
+        return Ok(None);
     }
     let index = if url.starts_with("@/") {
         funnel.index_of(url)
@@ -453,4 +458,14 @@ pub(crate) fn resolve_privacy_url(
             .with_hint(hint))
         }
     }
+}
+
+/// Whether `url`, a content path (`@/privacy.md`) or a root-relative URL
+/// (`/privacy/`), names a file that failed to load as a page.
+fn names_broken(url: &str, base_path: &str, broken: &[String]) -> bool {
+    let path = site_path(url, base_path);
+    broken.iter().any(|file| {
+        file == normalize(url)
+            || crate::base::url::url_path(file, None).is_ok_and(|own| own == path)
+    })
 }

@@ -210,3 +210,18 @@ impl Drop for SiteServer {
         self.server.unblock();
     }
 }
+
+/// Every file under `dir` with its bytes, sorted.
+pub(crate) fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.depth() > 0)
+        .map(|e| {
+            let path = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (path, std::fs::read(e.path()).unwrap_or_default())
+        })
+        .collect();
+    all.sort();
+    all
+}

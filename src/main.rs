@@ -147,14 +147,11 @@ fn serve(options: funnelcake::serve::ServeOptions, open: bool) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    eprintln!("serving {site} at {}/ (Ctrl-C to stop)", server.url);
-    if open && open::that_detached(format!("{}/", server.url)).is_err() {
-        eprintln!("could not open a browser; visit {}/", server.url);
-    }
     // Requests and rebuilds run on their own threads; the main thread waits
     // for Ctrl-C (or SIGTERM), then stops the watcher, closes the reload
     // channels and the listener. There is no output folder to leave
-    // half-written. A second Ctrl-C ends the process at once.
+    // half-written. A second Ctrl-C ends the process at once. The handler is
+    // set before the "serving" line, so a Ctrl-C right after it is caught.
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
     let signals = std::sync::atomic::AtomicUsize::new(0);
     let handler = ctrlc::set_handler(move || {
@@ -165,6 +162,10 @@ fn serve(options: funnelcake::serve::ServeOptions, open: bool) -> ExitCode {
     });
     if let Err(e) = handler {
         eprintln!("warning: cannot catch Ctrl-C ({e}); stop the server by ending the process");
+    }
+    eprintln!("serving {site} at {}/ (Ctrl-C to stop)", server.url);
+    if open && open::that_detached(format!("{}/", server.url)).is_err() {
+        eprintln!("could not open a browser; visit {}/", server.url);
     }
     let _ = stop_rx.recv();
     eprintln!("stopping the server");

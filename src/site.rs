@@ -643,6 +643,8 @@ impl Prepared {
             next: None,
             cta: None,
             form: None,
+            checkout: None,
+            decline: None,
             incoming: Vec::new(),
             price: None,
             date: None,

@@ -1,7 +1,7 @@
 //! Pages into a [`Funnel`]: the third stage of the pipeline.
 //!
-//! Resolves every reference between pages (`next`, `form.thank_you` and
-//! `@/` links in bodies, anchors included), reports the ones that point
+//! Resolves every reference between pages (`next`, `form.thank_you`,
+//! `checkout.success`, `decline` and `@/` links in bodies, anchors included), reports the ones that point
 //! nowhere at their line and column, and records the resulting link graph:
 //! who leads where, and who leads here. The render stage reads the journey
 //! context of each page from here.
@@ -28,6 +28,10 @@ pub(crate) enum LinkKind {
     Next,
     /// An internal link in the body.
     Link,
+    /// The hosted checkout's success page, where the buyer lands after paying.
+    Checkout,
+    /// An upsell's "no thanks" path.
+    Decline,
 }
 
 /// A resolved link between two pages (indexes into [`Funnel::pages`]).
@@ -211,6 +215,20 @@ impl Resolver<'_> {
                 to,
                 kind: LinkKind::Form,
             });
+        }
+        let offer_links = [
+            (
+                LinkKind::Checkout,
+                "checkout.success",
+                page.meta.checkout.as_ref().map(|c| &c.success),
+            ),
+            (LinkKind::Decline, "decline", page.meta.decline.as_ref()),
+        ];
+        for (kind, field, target) in offer_links {
+            let Some(target) = target else { continue };
+            if let Some(to) = self.reference(page, field, target, diagnostics) {
+                links.insert(Link { to, kind });
+            }
         }
         for link in &page.scan.links {
             if let Some(to) = self.body_link(page, link, diagnostics) {

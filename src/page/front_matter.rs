@@ -3,7 +3,8 @@
 //! [`split`] finds the `---` block and the line where the Markdown body
 //! starts; [`parse`] reads every field of SPEC.md and checks what can be
 //! checked against the config alone (stage, offer, slug, price, dates).
-//! Fields that point at other pages (`next`, `form.thank_you`) and `layout`
+//! Fields that point at other pages (`next`, `form.thank_you`,
+//! `checkout.success`, `decline`) and `layout`
 //! keep their position, so the funnel and render stages can report them at
 //! the right line.
 
@@ -11,6 +12,7 @@ use crate::base::diagnostics::{suggestion, Diagnostic, Pos};
 use crate::base::yaml::{Fields, Located, Source};
 use crate::base::yaml::{Mapping, Value};
 use crate::input::config::{self, Config, PROVIDERS};
+use crate::page::checkout::{self, Checkout};
 use crate::page::experiment::{self, Experiment};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +33,8 @@ const KNOWN_KEYS: &[&str] = &[
     "noindex",
     "experiment",
     "image",
+    "checkout",
+    "decline",
     "extra",
 ];
 const FORM_KEYS: &[&str] = &[
@@ -128,6 +132,10 @@ pub(crate) struct FrontMatter {
     /// The social image (`og:image`): a path under `static/`
     /// (`/images/x.jpg`), checked when the build knows the files.
     pub image: Option<Located<String>>,
+    /// The hosted checkout of an offer page.
+    pub checkout: Option<Checkout>,
+    /// On an upsell: the "no thanks" page (a content path).
+    pub decline: Option<Located<String>>,
     pub extra: Value,
 }
 
@@ -292,6 +300,8 @@ fn read(
         noindex: fields.get("noindex", "true or false"),
         experiment: experiment::read(&mut fields),
         image: read_image(&mut fields),
+        checkout: checkout::read(&mut fields),
+        decline: read_located(&mut fields, "decline"),
         extra: config::read_extra(&mut fields, "extra"),
     };
     (front, fields.errors)
@@ -723,6 +733,43 @@ mod tests {
                 .starts_with("error: content/p.md:3:9: layout \"funnel\" is the funnel map's own"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn checkout_errors_are_at_their_line() {
+        let errors = parse_page(
+            "---\ntitle: T\ncheckout:\n  provider: strpe\n  url: https://buy.stripe.com/x\n  success: s.md\n---\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors[0].lines().next().unwrap(),
+            "error: content/p.md:4:13: unknown checkout provider \"strpe\" (did you mean \"stripe\"?)"
+        );
+        let errors = parse_page(
+            "---\ntitle: T\ncheckout:\n  provider: gumroad\n  url: http://brew.gumroad.com/l/kit\n---\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(
+            errors[0].lines().next().unwrap(),
+            "error: content/p.md:5:8: checkout URL \"http://brew.gumroad.com/l/kit\" is not an https: URL"
+        );
+        assert!(
+            errors[1]
+                .starts_with("error: content/p.md:3:1: missing required field `checkout.success`"),
+            "{errors:?}"
+        );
+        let page = parse_page(
+            "---\ntitle: T\ncheckout: { provider: lemonsqueezy, url: \"https://brew.lemonsqueezy.com/buy/1\", success: s.md }\ndecline: d.md\n---\n",
+        )
+        .unwrap();
+        let checkout = page.checkout.unwrap();
+        assert_eq!(
+            checkout.provider,
+            crate::page::checkout::Provider::LemonSqueezy
+        );
+        assert_eq!(checkout.success.value, "s.md");
+        assert_eq!(page.decline.unwrap().pos, Some(Pos::new(4, 10)));
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! One page at a time: front matter, the A/B `experiment:` block, Markdown
+//! One page at a time: front matter (with its `checkout:`), the A/B `experiment:` block, Markdown
 //! (links and heading ids scanned, HTML rendered), component calls, and the
 //! walk over `content/` that turns files into pages with clean URLs.
 
+pub(crate) mod checkout;
 pub(crate) mod components;
 pub(crate) mod content;
 pub(crate) mod experiment;

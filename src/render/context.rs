@@ -153,6 +153,10 @@ pub(crate) struct PageContext<'a> {
     pub next: Option<PageRef>,
     pub cta: Option<&'a str>,
     pub form: Option<FormContext>,
+    /// The hosted checkout of an offer page, when its success page resolved.
+    pub checkout: Option<CheckoutContext>,
+    /// An upsell's "no thanks" page.
+    pub decline: Option<PageRef>,
     /// Pages that lead here (by `next`, form or link), in URL order.
     pub incoming: Vec<PageRef>,
     pub price: Option<PriceContext>,
@@ -269,6 +273,9 @@ pub(crate) fn page_context<'a>(
             .map(|i| page_ref(config, &funnel.pages[i])),
         cta: meta.cta.as_deref(),
         form,
+        checkout: checkout_context(config, funnel, index, step, experiment.as_ref()),
+        decline: (funnel.link_target(index, LinkKind::Decline))
+            .map(|i| page_ref(config, &funnel.pages[i])),
         incoming: (funnel.incoming[index].iter())
             .map(|&i| page_ref(config, &funnel.pages[i]))
             .collect(),
@@ -294,6 +301,44 @@ fn price_context(strings: &Strings, meta: &FrontMatter) -> Option<PriceContext> 
         amount: price.amount,
         currency: price.currency.clone(),
         text: strings.price(price.amount, &price.currency),
+    })
+}
+
+/// The buy button of a page with a `checkout:`. Its `href` works without
+/// JavaScript and carries what the provider keeps of the funnel page and
+/// A/B arm; the click script adds the visitor's e-mail and UTM values
+/// under the parameter names given here (`{}` stands for `utm_source`...).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CheckoutContext {
+    pub provider: &'static str,
+    pub href: String,
+    pub label: Option<String>,
+    pub email_param: Option<&'static str>,
+    pub utm_param: Option<&'static str>,
+    /// The success page's absolute URL, to set in the provider's dashboard.
+    pub success: String,
+}
+
+fn checkout_context(
+    config: &Config,
+    funnel: &Funnel,
+    index: usize,
+    step: &Page,
+    experiment: Option<&ExperimentContext>,
+) -> Option<CheckoutContext> {
+    let checkout = funnel.pages[index].meta.checkout.as_ref()?;
+    let success = funnel.link_target(index, LinkKind::Checkout)?;
+    let provider = checkout.provider;
+    let arm = experiment.map(|e| e.variant.as_str());
+    let params = provider.static_params(&step.path, arm);
+    let dynamic = provider.dynamic();
+    Some(CheckoutContext {
+        provider: provider.id(),
+        href: crate::page::checkout::href(&checkout.url, &params),
+        label: checkout.label.clone(),
+        email_param: dynamic.email,
+        utm_param: dynamic.utm,
+        success: config.permalink(&funnel.pages[success].path),
     })
 }
 

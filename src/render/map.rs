@@ -3,7 +3,7 @@
 //!
 //! All three read the same [`FunnelMap`]: the stages in journey order, each
 //! with its pages in URL order, then the pages without a stage; the links
-//! of each page in kind order (form, next, link), then by URL; and which
+//! of each page in kind order (form, next, link, checkout, decline), then by URL; and which
 //! stages are gaps and which pages are dead ends. Everything is sorted, so
 //! the output is deterministic.
 //!
@@ -108,7 +108,7 @@ pub(crate) struct CardContext<'a> {
     pub experiment: Option<String>,
     /// The top of the card; it is as wide as its column.
     pub y: usize,
-    /// Where the page leads, by kind (form, next, link), then URL; links
+    /// Where the page leads, by kind (form, next, link, checkout, decline), then URL; links
     /// to pages without a card (see `map.hidden`) are left out.
     pub links: Vec<LinkContext<'a>>,
 }
@@ -295,6 +295,7 @@ impl<'a> FunnelMap<'a> {
             layout: &page.meta.layout.value,
             indexable: !page.is_noindex() && !page.meta.draft,
             links: self.links_json(index),
+            checkout: self.checkout_json(index),
             experiment: page
                 .meta
                 .experiment
@@ -309,6 +310,17 @@ impl<'a> FunnelMap<'a> {
                         .collect(),
                 }),
         }
+    }
+
+    /// The checkout of a page whose success page resolved.
+    fn checkout_json(&self, index: usize) -> Option<CheckoutJson<'a>> {
+        let checkout = self.page(index).meta.checkout.as_ref()?;
+        let success = self.funnel.link_target(index, LinkKind::Checkout)?;
+        Some(CheckoutJson {
+            provider: checkout.provider.id(),
+            url: &checkout.url,
+            success_url: self.config.permalink(&self.page(success).path),
+        })
     }
 
     fn variant_json(&self, index: usize, weight: u32) -> VariantJson<'a> {
@@ -385,6 +397,13 @@ impl<'a> FunnelMap<'a> {
                 "    {arrow} {} ({})",
                 self.page(to).path,
                 kind_name(kind)
+            );
+        }
+        if let Some(checkout) = self.checkout_json(i) {
+            let _ = writeln!(
+                out,
+                "    $ {} checkout; set its success URL in the provider: {}",
+                checkout.provider, checkout.success_url
             );
         }
         if let Some(experiment) = &page.meta.experiment {
@@ -559,7 +578,8 @@ impl<'a> FunnelMap<'a> {
             html,
             "<header>\n<h1>Funnel map: {}</h1>\n<p>{} stages · {} pages · {} · {}</p>\n\
              <ul class=\"legend\" aria-label=\"Legend\"><li><span class=\"key next\"></span>next step</li>\
-             <li><span class=\"key form\"></span>form → thank-you page</li><li><span class=\"key link\"></span>link in the text</li></ul>\n</header>\n\
+             <li><span class=\"key form\"></span>form → thank-you page</li><li><span class=\"key link\"></span>link in the text</li>\
+             <li><span class=\"key checkout\"></span>checkout → success page</li><li><span class=\"key decline\"></span>\"no thanks\" (decline)</li></ul>\n</header>\n\
              <main>\n<div class=\"board\" style=\"width:{}px;height:{}px\">\n",
             escape(&config.title),
             config.journey.len(),
@@ -654,7 +674,7 @@ impl<'a> FunnelMap<'a> {
             html,
             "<svg class=\"arrows\" aria-hidden=\"true\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\n\
              <defs>{}</defs>\n",
-            ["next", "form", "link"]
+            ["next", "form", "link", "checkout", "decline"]
                 .map(|k| format!("<marker id=\"arrow-{k}\" class=\"{k}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker>"))
                 .concat(),
             w = layout.width,
@@ -783,6 +803,8 @@ fn kind_name(kind: LinkKind) -> &'static str {
         LinkKind::Form => "form",
         LinkKind::Next => "next",
         LinkKind::Link => "link",
+        LinkKind::Checkout => "checkout",
+        LinkKind::Decline => "decline",
     }
 }
 
@@ -791,14 +813,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 const MAP_CSS: &str = "\
-:root{color-scheme:light dark;--bg:#f6f5f2;--card:#fff;--ink:#1d1d1f;--muted:#55555c;--line:#d3d0c8;--next:#1d4ed8;--form:#b4235a;--link:#6b6b73;--warn:#8a4b00;--warn-bg:#fff3d6}\
-@media (prefers-color-scheme:dark){:root{--bg:#18181b;--card:#232327;--ink:#f2f2f3;--muted:#b4b4bb;--line:#3f3f46;--next:#8ab4ff;--form:#ff8fb8;--link:#a1a1aa;--warn:#ffcf70;--warn-bg:#3a2a05}}\
+:root{color-scheme:light dark;--bg:#f6f5f2;--card:#fff;--ink:#1d1d1f;--muted:#55555c;--line:#d3d0c8;--next:#1d4ed8;--form:#b4235a;--link:#6b6b73;--checkout:#047857;--decline:#9a3412;--warn:#8a4b00;--warn-bg:#fff3d6}\
+@media (prefers-color-scheme:dark){:root{--bg:#18181b;--card:#232327;--ink:#f2f2f3;--muted:#b4b4bb;--line:#3f3f46;--next:#8ab4ff;--form:#ff8fb8;--link:#a1a1aa;--checkout:#6ee7b7;--decline:#fdba74;--warn:#ffcf70;--warn-bg:#3a2a05}}\
 *{box-sizing:border-box}\
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",\"Noto Sans\",\"Vazirmatn\",Tahoma,sans-serif}\
 header{padding:1rem 1rem 0}h1{font-size:1.4rem;margin:0 0 .25rem}header p{margin:0;color:var(--muted)}\
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;padding:0;margin:.5rem 0 0;color:var(--muted);font-size:.875rem}\
 .key{display:inline-block;inline-size:1.5rem;block-size:0;border-block-start:3px solid;vertical-align:middle;margin-inline-end:.35rem}\
 .key.next{border-color:var(--next)}.key.form{border-color:var(--form)}.key.link{border-color:var(--link);border-block-start-style:dashed}\
+.key.checkout{border-color:var(--checkout);border-block-start-width:5px;border-block-start-style:double}.key.decline{border-color:var(--decline);border-block-start-style:dotted}\
 main{overflow-x:auto;padding-block-end:1rem}\
 .board{position:relative;margin:0}\
 .stage h2{position:absolute;top:16px;inline-size:232px;margin:0;font-size:1rem;padding-block-end:.35rem;border-block-end:2px solid var(--line)}\
@@ -819,6 +842,8 @@ main{overflow-x:auto;padding-block-end:1rem}\
 path.next,marker.next path{stroke:var(--next);fill:var(--next)}.arrows path.next{fill:none}\
 path.form,marker.form path{stroke:var(--form);fill:var(--form)}.arrows path.form{fill:none}\
 path.link,marker.link path{stroke:var(--link);fill:var(--link)}.arrows path.link{fill:none;stroke-dasharray:5 4}\
+path.checkout,marker.checkout path{stroke:var(--checkout);fill:var(--checkout)}.arrows path.checkout{fill:none;stroke-width:3.5}\
+path.decline,marker.decline path{stroke:var(--decline);fill:var(--decline)}.arrows path.decline{fill:none;stroke-dasharray:1 4;stroke-linecap:round}\
 .arrows path.back{stroke-width:2.5}\
 @media (max-width:760px),print{\
 .board{inline-size:auto!important;block-size:auto!important;padding:0 1rem}\
@@ -876,6 +901,16 @@ struct PageJson<'a> {
     links: Vec<LinkJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     experiment: Option<ExperimentJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkout: Option<CheckoutJson<'a>>,
+}
+
+/// A page's hosted checkout, with the success URL to set in the provider.
+#[derive(Serialize)]
+struct CheckoutJson<'a> {
+    provider: &'static str,
+    url: &'a str,
+    success_url: String,
 }
 
 #[derive(Serialize)]

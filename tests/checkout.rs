@@ -1,0 +1,171 @@
+//! Checkouts on fixture sites: each provider's buy button with the
+//! attribution it keeps, the `checkout:` and `decline:` errors at their
+//! line, the new link kinds in funnel.json, on the map and in
+//! `funnelcake funnel`; and in headless Chromium, the click that adds the
+//! visitor's e-mail and UTM values and sends `begin_checkout`.
+
+mod support;
+
+use funnelcake::BuildOptions;
+use std::path::Path;
+use support::browser::Browser;
+use support::{build_and_serve, build_errors, build_ok, fixture, read};
+
+/// Every buy button of a built page, as written.
+fn buttons(out: &Path, page: &str) -> Vec<String> {
+    let html = read(out, &format!("{page}/index.html"));
+    html.match_indices("<a class=\"button button-checkout\"")
+        .map(|(at, _)| {
+            let end = html[at..].find("</a>").unwrap() + 4;
+            html[at..at + end].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn each_provider_gets_a_plain_link_with_the_attribution_it_keeps() {
+    let (_dir, out) = build_ok("checkout");
+    let kit = buttons(&out, "offers/kit");
+    assert_eq!(kit.len(), 2, "the hero and the closing call to action");
+    assert_eq!(
+        kit[0],
+        "<a class=\"button button-checkout\" href=\"https://buy.stripe.com/test_kit?client_reference_id=offers_kit\" data-checkout=\"stripe\" data-checkout-email=\"prefilled_email\" data-checkout-utm=\"{}\">Get the kit for €9</a>"
+    );
+    assert_eq!(
+        buttons(&out, "offers/club"),
+        ["<a class=\"button button-checkout\" href=\"https://brew.lemonsqueezy.com/checkout/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Foffers%2Fclub%2F\" data-checkout=\"lemonsqueezy\" data-checkout-email=\"checkout[email]\" data-checkout-utm=\"checkout[custom][{}]\">Join the club</a>"],
+        "the component places the only button, with its own label"
+    );
+    assert_eq!(
+        buttons(&out, "offers/course")[0],
+        "<a class=\"button button-checkout\" href=\"https://sandbox-pay.paddle.io/hsc_01course\" data-checkout=\"paddle\" data-checkout-email=\"user_email\">Buy now</a>"
+    );
+    assert_eq!(
+        buttons(&out, "offers/ebook")[0],
+        "<a class=\"button button-checkout\" href=\"https://brew.gumroad.com/l/ebook?funnel_page=%2Foffers%2Febook%2F\" data-checkout=\"gumroad\" data-checkout-utm=\"{}\">Buy now</a>"
+    );
+    assert_eq!(
+        buttons(&out, "offers/mug")[0],
+        "<a class=\"button button-checkout\" href=\"https://shop.example.com/mug?ref=site#buy\" data-checkout=\"link\">Buy now</a>"
+    );
+    let club = read(&out, "offers/club/index.html");
+    assert!(
+        club.contains("<a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a>"),
+        "the upsell's decline link"
+    );
+    assert!(!read(&out, "welcome/kit/index.html").contains("button-checkout"));
+}
+
+#[test]
+fn checkout_and_decline_errors_are_at_their_line() {
+    let errors = build_errors("checkout-errors");
+    let lines: Vec<&str> = errors.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(
+        lines,
+        [
+            "error: content/http.md:5:8: checkout URL \"http://buy.stripe.com/test_a\" is not an https: URL",
+            "error: content/index.md:4:13: unknown checkout provider \"strip\" (did you mean \"stripe\"?)",
+            "error: content/lemon.md:3:11: \"https://brew.lemonsqueezy.com/products/kit\" is not a lemonsqueezy checkout link",
+            "error: content/missing.md:7:12: `checkout.success` points at \"welcome/thanks.md\", which is not a page",
+            "error: content/missing.md:8:10: `decline` points at \"no-thanks\", which is not a page",
+            "error: content/wrong-host.md:3:11: \"https://checkout.stripe.com/c/pay/cs_test_1\" is not a stripe checkout link",
+        ]
+    );
+    assert!(
+        errors.contains("= help: a Stripe Payment Link looks like `https://buy.stripe.com/...`")
+    );
+    assert!(errors.contains("= help: a Lemon Squeezy checkout link looks like `https://STORE.lemonsqueezy.com/checkout/buy/...`"));
+}
+
+#[test]
+fn funnel_json_and_the_map_show_checkout_and_decline_links() {
+    let (_dir, out) = build_ok("checkout");
+    let json: serde_json::Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
+    let page = |url: &str| {
+        json["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["url"] == url)
+            .unwrap()
+            .clone()
+    };
+    let club = page("/offers/club/");
+    assert_eq!(
+        club["links"],
+        serde_json::json!([
+            { "to": "/welcome/club/", "kind": "checkout" },
+            { "to": "/welcome/done/", "kind": "decline" }
+        ])
+    );
+    assert_eq!(
+        club["checkout"],
+        serde_json::json!({
+            "provider": "lemonsqueezy",
+            "url": "https://brew.lemonsqueezy.com/checkout/buy/club-1",
+            "success_url": "https://checkout.example/welcome/club/"
+        })
+    );
+    assert!(page("/welcome/kit/").get("checkout").is_none());
+
+    let map = read(&out, "funnel/index.html");
+    for kind in ["checkout", "decline"] {
+        assert!(
+            map.contains(&format!("<path class=\"map-{kind}\"")),
+            "a {kind} arrow"
+        );
+        assert!(
+            map.contains(&format!("id=\"map-head-{kind}\"")),
+            "its own head"
+        );
+    }
+    assert!(map.contains("(checkout)</li>") && map.contains("(decline)</li>"));
+}
+
+#[test]
+fn funnel_command_lists_each_success_url_to_set_in_the_provider() {
+    let (text, _) =
+        funnelcake::funnel_text(&BuildOptions::new(fixture("checkout")), false).unwrap();
+    assert!(text.contains(
+        "  /offers/club/ Join the coffee club  [landing, Upsell]\n    → /welcome/club/ (checkout)\n    → /welcome/done/ (decline)\n    $ lemonsqueezy checkout; set its success URL in the provider: https://checkout.example/welcome/club/\n"
+    ), "{text}");
+    assert!(text.contains(
+        "    $ stripe checkout; set its success URL in the provider: https://checkout.example/welcome/kit/\n"
+    ));
+}
+
+#[test]
+fn the_click_adds_email_and_utm_values_and_sends_begin_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("checkout"), dir.path());
+    let mut browser = Browser::launch();
+    // The UTM script keeps the first landing's values for the visit.
+    browser.navigate(&format!(
+        "{}/?utm_source=news&utm_campaign=spring%20sale",
+        server.url
+    ));
+    browser.eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
+    browser.navigate(&format!("{}/offers/kit/", server.url));
+    // Keep the browser here: the href the click leaves is what is checked.
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click("a[data-checkout]");
+    let href = browser.eval("document.querySelector('a[data-checkout]').href");
+    assert_eq!(
+        href.as_str().unwrap(),
+        "https://buy.stripe.com/test_kit?client_reference_id=offers_kit&prefilled_email=ada%40example.com&utm_source=news",
+        "Stripe drops a UTM value with a space, so it is left out"
+    );
+    let event = browser.eval(
+        "JSON.stringify(dataLayer.filter(e => e.event === 'begin_checkout').map(e => [e.value, e.currency, e.items[0].item_id]))",
+    );
+    assert_eq!(event.as_str().unwrap(), "[[9,\"EUR\",\"/offers/kit/\"]]");
+
+    browser.navigate(&format!("{}/offers/club/", server.url));
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click("a[data-checkout]");
+    let href = browser.eval("document.querySelector('a[data-checkout]').href");
+    assert_eq!(
+        href.as_str().unwrap(),
+        "https://brew.lemonsqueezy.com/checkout/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Foffers%2Fclub%2F&checkout%5Bemail%5D=ada%40example.com&checkout%5Bcustom%5D%5Butm_source%5D=news&checkout%5Bcustom%5D%5Butm_campaign%5D=spring+sale"
+    );
+}

@@ -135,7 +135,7 @@ fn funnel_command_lists_each_success_url_to_set_in_the_provider() {
 }
 
 #[test]
-fn the_click_adds_email_and_utm_values_and_sends_begin_checkout() {
+fn the_click_adds_email_and_utm_values_and_sends_begin_checkout_then_purchase() {
     let dir = tempfile::tempdir().unwrap();
     let server = build_and_serve(&fixture("checkout"), dir.path());
     let mut browser = Browser::launch();
@@ -167,5 +167,64 @@ fn the_click_adds_email_and_utm_values_and_sends_begin_checkout() {
     assert_eq!(
         href.as_str().unwrap(),
         "https://brew.lemonsqueezy.com/checkout/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Foffers%2Fclub%2F&checkout%5Bemail%5D=ada%40example.com&checkout%5Bcustom%5D%5Butm_source%5D=news&checkout%5Bcustom%5D%5Butm_campaign%5D=spring+sale"
+    );
+
+    // The success page reports the purchase once per visit.
+    let purchases = "JSON.stringify(dataLayer.filter(e => e.event === 'purchase').map(e => [e.value, e.currency, e.items[0].item_id]))";
+    browser.navigate(&format!("{}/welcome/kit/", server.url));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        "[[9,\"EUR\",\"/offers/kit/\"]]"
+    );
+    browser.navigate(&format!("{}/welcome/kit/", server.url));
+    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
+    // A page two checkouts lead to cannot tell which was bought.
+    browser.navigate(&format!("{}/welcome/done/", server.url));
+    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
+}
+
+#[test]
+fn the_ladder_checks_warn_in_text() {
+    let diagnostics = funnelcake::check(&BuildOptions::new(fixture("checkout-ladder")));
+    let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let firsts: Vec<&str> = text.iter().filter_map(|t| t.lines().next()).collect();
+    assert_eq!(
+        firsts,
+        [
+            "warning: content/book.md: stage \"convert\" page has no next step (dead end)",
+            "warning: content/book.md: the offer page has a price but no checkout, no order form and no next step, so no one can buy",
+            "warning: content/club.md: the upsell has no `decline:`, so a buyer who says no has nowhere to go",
+            "warning: content/club.md:10:12: `checkout.success` goes back from stage \"ascend\" to the earlier stage \"aware\"",
+            "warning: content/club.md:10:12: the checkout's success page content/index.md is neither a thank-you page nor an upsell",
+            "warning: content/grinder.md:7:10: `decline` goes back from stage \"ascend\" to the earlier stage \"convert\"",
+        ]
+    );
+}
+
+#[test]
+fn the_ladder_checks_have_stable_codes_in_json() {
+    let diagnostics = funnelcake::check(&BuildOptions::new(fixture("checkout-ladder")));
+    let json: serde_json::Value = serde_json::from_str(&diagnostics.to_json()).unwrap();
+    assert_eq!(json["errors"], serde_json::json!([]));
+    let codes: Vec<(String, String, Option<u64>)> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let text = |k: &str| w[k].as_str().unwrap().to_string();
+            (text("code"), text("file"), w["line"].as_u64())
+        })
+        .collect();
+    let expect = |code: &str, file: &str, line: Option<u64>| (code.into(), file.into(), line);
+    assert_eq!(
+        codes,
+        [
+            expect("dead-end", "content/book.md", None),
+            expect("offer-without-checkout", "content/book.md", None),
+            expect("upsell-without-decline", "content/club.md", None),
+            expect("backward-ladder", "content/club.md", Some(10)),
+            expect("success-layout", "content/club.md", Some(10)),
+            expect("backward-ladder", "content/grinder.md", Some(7)),
+        ]
     );
 }

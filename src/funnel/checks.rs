@@ -13,6 +13,10 @@
 //! | `missing-description` | an indexable page without a description |
 //! | `expired` | an `expires` date in the past |
 //! | `thank-you-experiment` | an A/B experiment on a thank-you page |
+//! | `offer-without-checkout` | a priced offer page with no checkout, form or next step |
+//! | `upsell-without-decline` | an upsell with no `decline:` "no thanks" path |
+//! | `success-layout` | a checkout's success page that is neither a thank-you nor an upsell page |
+//! | `backward-ladder` | a checkout's `success` or a `decline` that goes back to an earlier stage |
 //! | `robots-under-path` | a `base_url` with a path: robots.txt is written where crawlers never read it |
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
@@ -139,6 +143,11 @@ const PAGE_RULES: &[PageRule] = &[
     orphan_page,
     dead_end,
     backward_next,
+    offer_without_checkout,
+    upsell_without_decline,
+    success_layout,
+    backward_success,
+    backward_decline,
     thank_you_layout,
     thank_you_experiment,
     missing_description,
@@ -188,6 +197,101 @@ fn backward_next(journey: &Journey, index: usize) -> Option<Diagnostic> {
     Some(
         Diagnostic::warning("backward-next", &page.file, message)
             .at_pos(next.pos)
+            .with_hint(hint),
+    )
+}
+
+/// A price says "buy me"; without a checkout, an order form or a next step
+/// there is no way to.
+fn offer_without_checkout(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let page = &journey.funnel.pages[index];
+    let meta = &page.meta;
+    let onward = meta.checkout.is_some() || meta.next.is_some() || meta.form.is_some();
+    if meta.offer.is_none() || meta.price.is_none() || onward {
+        return None;
+    }
+    let message =
+        "the offer page has a price but no checkout, no order form and no next step, so no one can buy";
+    let hint = "add `checkout:` with the provider's link and a `success:` page, or `next:` to the page that sells it";
+    Some(Diagnostic::warning("offer-without-checkout", &page.file, message).with_hint(hint))
+}
+
+fn upsell_without_decline(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let page = &journey.funnel.pages[index];
+    if page.meta.offer.as_deref() != Some("upsell") || page.meta.decline.is_some() {
+        return None;
+    }
+    let message = "the upsell has no `decline:`, so a buyer who says no has nowhere to go";
+    let hint = "add `decline: some-page.md`: the downsell, or the next step for buyers who pass";
+    Some(Diagnostic::warning("upsell-without-decline", &page.file, message).with_hint(hint))
+}
+
+/// A buyer lands on the success page: it confirms the order or offers the
+/// next step up, and stays out of search.
+fn success_layout(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let funnel = journey.funnel;
+    let page = &funnel.pages[index];
+    let success = &page.meta.checkout.as_ref()?.success;
+    let target = &funnel.pages[funnel.link_target(index, LinkKind::Checkout)?];
+    if target.meta.kind() == PageKind::ThankYou || target.meta.offer.as_deref() == Some("upsell") {
+        return None;
+    }
+    let message = format!(
+        "the checkout's success page {} is neither a thank-you page nor an upsell",
+        target.file
+    );
+    let hint = format!(
+        "set `layout: thankyou` (or `offer: upsell` for a one-click upsell) in {}",
+        target.file
+    );
+    Some(
+        Diagnostic::warning("success-layout", &page.file, message)
+            .at_pos(success.pos)
+            .with_hint(hint),
+    )
+}
+
+fn backward_success(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let page = &journey.funnel.pages[index];
+    let success = &page.meta.checkout.as_ref()?.success;
+    backward_ladder(
+        journey,
+        index,
+        LinkKind::Checkout,
+        "checkout.success",
+        success,
+    )
+}
+
+fn backward_decline(journey: &Journey, index: usize) -> Option<Diagnostic> {
+    let decline = journey.funnel.pages[index].meta.decline.as_ref()?;
+    backward_ladder(journey, index, LinkKind::Decline, "decline", decline)
+}
+
+/// A warning when the `kind` link of page `index` goes to an earlier stage.
+fn backward_ladder(
+    journey: &Journey,
+    index: usize,
+    kind: LinkKind,
+    field: &str,
+    target: &crate::base::yaml::Located<String>,
+) -> Option<Diagnostic> {
+    let (config, funnel) = (journey.config, journey.funnel);
+    let page = &funnel.pages[index];
+    let to = funnel.link_target(index, kind)?;
+    let stage_of = |p: &Page| p.meta.stage.as_deref().and_then(|s| config.stage_index(s));
+    let (here, there) = (stage_of(page)?, stage_of(&funnel.pages[to])?);
+    if there >= here {
+        return None;
+    }
+    let message = format!(
+        "`{field}` goes back from stage \"{}\" to the earlier stage \"{}\"",
+        config.journey[here].id, config.journey[there].id
+    );
+    let hint = "after a purchase or a \"no thanks\" the ladder moves on: point it at a page of this or a later stage";
+    Some(
+        Diagnostic::warning("backward-ladder", &page.file, message)
+            .at_pos(target.pos)
             .with_hint(hint),
     )
 }

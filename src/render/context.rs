@@ -247,13 +247,17 @@ pub(crate) fn page_context<'a>(
         .as_ref()
         .map(|price| product_json_ld(meta, price, &canonical, own_image.as_deref(), expired));
     let tracking = (config.analytics.enabled()).then(|| {
-        tracking_json(
+        let mut data = tracking_json(
             step,
             page,
             experiment.as_ref(),
             price.as_ref(),
             form.is_some(),
-        )
+        );
+        if let Some(purchase) = purchase_json(funnel, index) {
+            data["purchase"] = purchase;
+        }
+        script_json(&data)
     });
     Ok(PageContext {
         title: &meta.title,
@@ -393,7 +397,7 @@ fn tracking_json(
     experiment: Option<&crate::render::experiments::ExperimentContext>,
     price: Option<&PriceContext>,
     form: bool,
-) -> String {
+) -> serde_json::Value {
     let meta = &page.meta;
     let mut data = serde_json::json!({
         "page": step.path,
@@ -408,7 +412,26 @@ fn tracking_json(
     if let Some(price) = price {
         data["price"] = serde_json::json!({ "value": price.amount, "currency": price.currency });
     }
-    script_json(&data)
+    data
+}
+
+/// What a buyer landing on success page `index` paid for: the price of the
+/// one offer page whose checkout leads here. With several, the page cannot
+/// tell which was bought, so it reports no purchase.
+fn purchase_json(funnel: &Funnel, index: usize) -> Option<serde_json::Value> {
+    let mut offers = (funnel.incoming[index].iter())
+        .filter(|&&i| funnel.link_target(i, LinkKind::Checkout) == Some(index));
+    let (Some(&offer), None) = (offers.next(), offers.next()) else {
+        return None;
+    };
+    let page = &funnel.pages[offer];
+    let price = page.meta.price.as_ref()?;
+    Some(serde_json::json!({
+        "value": price.amount,
+        "currency": price.currency,
+        "item_id": page.path,
+        "item_name": page.meta.title,
+    }))
 }
 
 fn component_names(calls: &[Call]) -> Vec<&str> {

@@ -31,10 +31,15 @@ fn each_provider_gets_a_plain_link_with_the_attribution_it_keeps() {
         kit[0],
         "<a class=\"button button-checkout\" href=\"https://buy.stripe.com/test_kit?client_reference_id=offers_kit\" data-checkout=\"stripe\" data-checkout-email=\"prefilled_email\" data-checkout-utm=\"{}\">Get the kit for €9</a>"
     );
+    let club = buttons(&out, "offers/club");
+    let lemon = "<a class=\"button button-checkout\" href=\"https://brew.lemonsqueezy.com/checkout/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Foffers%2Fclub%2F\" data-checkout=\"lemonsqueezy\" data-checkout-email=\"checkout[email]\" data-checkout-utm=\"checkout[custom][{}]\">";
     assert_eq!(
-        buttons(&out, "offers/club"),
-        ["<a class=\"button button-checkout\" href=\"https://brew.lemonsqueezy.com/checkout/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Foffers%2Fclub%2F\" data-checkout=\"lemonsqueezy\" data-checkout-email=\"checkout[email]\" data-checkout-utm=\"checkout[custom][{}]\">Join the club</a>"],
-        "the component places the only button, with its own label"
+        club,
+        [
+            format!("{lemon}Buy now</a>"),
+            format!("{lemon}Join the club</a>")
+        ],
+        "the first screen's button, then the component's with its own label, and no closing one"
     );
     assert_eq!(
         buttons(&out, "offers/course")[0],
@@ -227,4 +232,22 @@ fn the_ladder_checks_have_stable_codes_in_json() {
             expect("backward-ladder", "content/grinder.md", Some(7)),
         ]
     );
+}
+
+#[test]
+fn the_launch_theme_and_a_site_without_analytics_keep_the_plain_button() {
+    let (dir, site) = support::copy_fixture("checkout");
+    support::edit_file(&site.join("site.yaml"), |config| {
+        let config = config.replace(
+            "analytics:\n  ga4: G-TEST1234\n  meta_pixel: 1234567890\n",
+            "",
+        );
+        format!("{config}theme: launch\n")
+    });
+    let out = support::build_site(&site, dir.path().join("out"));
+    let kit = read(&out, "offers/kit/index.html");
+    assert!(kit.contains("<a class=\"button button-checkout\" href=\"https://buy.stripe.com/test_kit?client_reference_id=offers_kit\""));
+    assert!(kit.contains("the opt-in e-mail and first-touch UTM values into the checkout link"));
+    assert!(!kit.contains("funnel events"), "no analytics, no events");
+    assert!(!read(&out, "welcome/kit/index.html").contains("purchase"));
 }

@@ -18,6 +18,7 @@
 //! from the files, so the next good build has every change.
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics};
+use crate::funnel::LinkKind;
 use crate::input::theme;
 use crate::page::content::{self, Page, CONTENT_DIR};
 use crate::render::assets;
@@ -303,6 +304,8 @@ impl Session {
             None
         } else {
             let mut set: BTreeSet<usize> = touched.iter().copied().collect();
+            // A success page reports the price of the offer whose checkout leads there.
+            set.extend((touched.iter()).filter_map(|&i| funnel.link_target(i, LinkKind::Checkout)));
             for i in 0..funnel.pages.len() {
                 if funnel.links[i] != old_funnel.links[i]
                     || funnel.incoming[i] != old_funnel.incoming[i]
@@ -389,13 +392,23 @@ fn journey_ref(page: &Page) -> (&str, &str, Option<&str>, Option<&str>) {
 }
 
 /// What the sitemaps, funnel.json and the map show of a page.
-fn map_ref(page: &Page) -> (&str, &str, Option<&str>, Option<bool>, bool) {
+type MapRef<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<bool>,
+    bool,
+    Option<(&'a str, &'a str)>,
+);
+
+fn map_ref(page: &Page) -> MapRef<'_> {
     (
         &page.meta.layout.value,
         page.meta.date.as_deref().unwrap_or(""),
         page.meta.description.as_deref(),
         page.meta.noindex,
         page.meta.draft,
+        (page.meta.checkout.as_ref()).map(|c| (c.provider.id(), c.url.as_str())),
     )
 }
 
@@ -486,6 +499,32 @@ mod tests {
         session.rebuild(&[content.join("g-b.md")]).unwrap();
         assert!(page(&session, "g/b/index.html").contains("<title>Variant · t</title>"));
         assert!(!session.has_file("g-b/index.html"));
+    }
+
+    #[test]
+    fn an_offers_edit_reaches_its_success_page_and_funnel_json() {
+        let (dir, content) = empty_site();
+        let site = dir.path();
+        let config = "title: t\nbase_url: https://t.example\nanalytics: { ga4: G-TEST1234 }\n";
+        std::fs::write(site.join("site.yaml"), config).unwrap();
+        let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
+        let offer = |amount: u32, link: &str| {
+            format!("---\ntitle: Kit\noffer: tripwire\nprice: {{ amount: {amount}, currency: EUR }}\ncheckout: {{ provider: stripe, url: \"https://buy.stripe.com/{link}\", success: thanks.md }}\n---\n")
+        };
+        write("index.md", "---\ntitle: Home\n---\n[kit](@/kit.md)\n");
+        write("kit.md", &offer(9, "test_a"));
+        write("thanks.md", "---\ntitle: Thanks\nlayout: thankyou\n---\n");
+        let (mut session, _) = Session::start(BuildOptions::new(site)).unwrap();
+        let file = |session: &Session, path: &str| {
+            String::from_utf8_lossy(&session.file(path).unwrap()).into_owned()
+        };
+        assert!(file(&session, "thanks/index.html").contains("\"value\":9.0"));
+
+        write("kit.md", &offer(12, "test_b"));
+        session.rebuild(&[content.join("kit.md")]).unwrap();
+        let thanks = file(&session, "thanks/index.html");
+        assert!(thanks.contains("\"value\":12.0"), "{thanks}");
+        assert!(file(&session, "funnel.json").contains("https://buy.stripe.com/test_b"));
     }
 
     #[test]

@@ -5,7 +5,9 @@ mod support;
 
 use funnelcake::BuildOptions;
 use std::path::Path;
-use support::{build_errors, build_ok, build_site, fixture, lines, read, tree};
+use support::{
+    build_errors, build_ok, build_site, copy_fixture, edit_file, fixture, lines, read, tree,
+};
 
 #[test]
 fn full_site_writes_every_page_at_its_clean_url() {
@@ -62,9 +64,22 @@ fn base_layout_has_the_head_a_landing_page_needs() {
             && kit.contains(r#""price":"9.50","priceCurrency":"EUR""#)
     );
     assert!(kit.contains("€9.50"), "the price in the language: {kit}");
-    assert!(kit.contains("Step 4 of 8</span> · Convert · Tripwire"));
+    // The marketer's stage names are not for visitors unless the theme
+    // option asks for them.
+    assert!(!kit.contains("Step 4 of 8"), "{kit}");
     let css = regex_like_css_href(&kit);
     assert!(out.join(css.trim_start_matches('/')).is_file(), "{css}");
+    let (dir, site) = copy_fixture("full");
+    edit_file(&site.join("site.yaml"), |text| {
+        format!("{text}theme_options: {{ show_step: true }}\n")
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    let kit = read(&out, "offers/starter-kit/index.html");
+    assert!(
+        kit.contains("Step 4 of 8</span> · Convert · Tripwire"),
+        "{kit}"
+    );
+    assert!(read(&out, "index.html").contains("Step 1 of 8"));
 }
 
 fn regex_like_css_href(html: &str) -> String {
@@ -76,7 +91,6 @@ fn regex_like_css_href(html: &str) -> String {
 fn journey_context_next_step_and_noindex() {
     let (_dir, out) = build_ok("full");
     let home = read(&out, "index.html");
-    assert!(home.contains("Step 1 of 8"));
     assert!(
         home.contains(r#"<a class="button" href="/guide/">The guide</a>"#),
         "{home}"

@@ -294,6 +294,10 @@ pub(crate) struct Config {
     /// `cloudflare` (at the edge, with the page script as a fallback).
     pub experiments_adapter: Adapter,
     pub extra: Value,
+    /// Set by `serve`, never by site.yaml: the pages are rendered for the
+    /// dev server (the template context's `dev`, local forms).
+    #[serde(skip)]
+    pub dev: bool,
 }
 
 /// The English title a journey preset gives stage `id`, if any: a stage
@@ -395,6 +399,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         experiments_adapter,
         extra: checked_extra(&mut fields),
         language,
+        dev: false,
     };
     Ok((config, fields.errors.into_iter().collect()))
 }

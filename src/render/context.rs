@@ -14,6 +14,7 @@
 //! | `theme` | the theme's name, title, description and options: [`ThemeContext`] |
 //! | `t` | the UI strings of the site's language (`t.skip_link`) |
 //! | `map` | only in `funnel.html`: the funnel map laid out: [`MapContext`] |
+//! | `dev` | only in pages `serve` renders, else none: [`DevContext`] |
 //!
 //! The funnel map page (`OUT/funnel/index.html`, unless `funnel_map: false`)
 //! is the theme's `funnel.html`, rendered with a `page` of layout `funnel`
@@ -34,6 +35,31 @@ use crate::render::experiments::ExperimentContext;
 use crate::render::forms::{self, FormContext};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// Where the dev server answers: the live-reload script, the form
+/// endpoint, and the hidden field that tells it a form's page. Served pages
+/// are rendered with these (see [`DevContext`]); built pages never are.
+pub(crate) const DEV_SCRIPT_PATH: &str = "/__funnelcake/live.js";
+pub(crate) const DEV_SUBMIT_PATH: &str = "/__funnelcake/submit";
+pub(crate) const DEV_PAGE_FIELD: &str = "__funnelcake_page";
+
+/// `dev` in templates: set only when `serve` renders, so a theme places the
+/// live-reload script and the preview bar itself (`{% if dev %}`) and no
+/// HTML is rewritten after rendering. In a build `dev` is none, so no built
+/// file can hold them.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DevContext {
+    /// The live-reload script's URL: `<script src="{{ dev.script }}"></script>`.
+    pub script: &'static str,
+}
+
+impl DevContext {
+    pub(crate) fn new() -> DevContext {
+        DevContext {
+            script: DEV_SCRIPT_PATH,
+        }
+    }
+}
 
 /// `site` in templates.
 #[derive(Debug, Serialize)]
@@ -297,6 +323,23 @@ fn price_context(strings: &Strings, meta: &FrontMatter) -> Option<PriceContext> 
     })
 }
 
+/// The opt-in form of page `index` as its template sees it, for the dev
+/// server to check what a submission of it holds.
+pub(crate) fn page_form(
+    config: &Config,
+    strings: &Strings,
+    funnel: &Funnel,
+    index: usize,
+) -> Option<FormContext> {
+    let page = &funnel.pages[index];
+    let experiment = crate::render::experiments::context(config, funnel, index);
+    let step = (page.variant.as_ref()).and_then(|v| funnel.page(&v.control));
+    let step = step.unwrap_or(page);
+    form_context(config, strings, funnel, index, step, experiment.as_ref())
+        .ok()
+        .flatten()
+}
+
 /// The page's opt-in form, when it has one whose thank-you page resolved.
 fn form_context(
     config: &Config,
@@ -318,7 +361,17 @@ fn form_context(
         path: &step.path,
         experiment,
     };
-    forms::build(config, strings, step, spec, (&urls.0, &urls.1)).map(Some)
+    let mut form = forms::build(config, strings, step, spec, (&urls.0, &urls.1))?;
+    if config.dev {
+        // The dev server records the form and goes on to the thank-you page.
+        form.action = DEV_SUBMIT_PATH.to_string();
+        form.hidden.push(forms::HiddenField {
+            name: DEV_PAGE_FIELD.to_string(),
+            value: page.path.clone(),
+            utm: None,
+        });
+    }
+    Ok(Some(form))
 }
 
 /// The page's own `image` as an absolute URL: a file beside the page is

@@ -774,3 +774,35 @@ fn a_broken_privacy_page_is_one_error_not_two() {
         "`forms.privacy_url: /privacy/` names the broken page: no second error"
     );
 }
+
+/// The closed sets of forms (providers, field types) are read once into
+/// enums; their errors keep their words, hints and places.
+#[test]
+fn unknown_form_providers_and_field_types() {
+    let (dir, site) = copy_fixture("full");
+    edit_file(&site.join("site.yaml"), |text| {
+        text.replace("provider: custom", "provider: formsprea")
+    });
+    edit_file(&site.join("content/guide.md"), |text| {
+        text.replace(
+            "  fields: [name, email]\n",
+            "  provider: mailchim\n  fields: [name, { name: email, type: emial }, { name: b c, type: nope }, { name: tel, type: tel }]\n",
+        )
+    });
+    let options = BuildOptions {
+        out: Some(dir.path().join("out")),
+        ..BuildOptions::new(&site)
+    };
+    let errors = funnelcake::build(&options).expect_err("the build should fail");
+    let choose = "choose one of: netlify, formspree, mailchimp, kit, custom";
+    let types = "field types: text, email, tel, url, number, textarea, checkbox, hidden";
+    assert_eq!(
+        lines(&errors),
+        [
+            format!("error: content/guide.md:8:13: unknown form provider \"mailchim\" (did you mean \"mailchimp\"?)\n  = help: {choose}"),
+            "error: content/guide.md:9:11: form field name \"b c\" must be letters, digits, `_` or `-`".to_string(),
+            format!("error: content/guide.md:9:11: unknown field type \"emial\" (did you mean \"email\"?)\n  = help: {types}"),
+            format!("error: site.yaml:6:13: unknown provider \"formsprea\" (did you mean \"formspree\"?)\n  = help: {choose}"),
+        ]
+    );
+}

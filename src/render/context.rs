@@ -255,14 +255,10 @@ pub(crate) fn page_context<'a>(
     let page = &funnel.pages[index];
     let meta = &page.meta;
     let experiment = crate::render::experiments::context(config, funnel, index);
-    // A variant is the control's funnel step: its form and canonical URL
-    // are the control's.
-    let step = (page.variant.as_ref()).and_then(|v| funnel.page(&v.control));
-    let step = step.unwrap_or(page);
+    let step = step_of(funnel, index);
     let form = form_context(config, strings, funnel, index, step, experiment.as_ref())?;
     let price = price_context(strings, meta);
     let canonical = config.permalink(&step.path);
-    let permalink = config.permalink(&page.path);
     let own_image = page_image(config, page);
     let expired = is_expired(meta);
     let json_ld = price
@@ -270,8 +266,7 @@ pub(crate) fn page_context<'a>(
         .map(|price| product_json_ld(meta, price, &canonical, own_image.as_deref(), expired));
     let tracking = (config.analytics.enabled()).then(|| {
         tracking_json(
-            step,
-            page,
+            (step, page),
             experiment.as_ref(),
             price.as_ref(),
             form.is_some(),
@@ -283,7 +278,7 @@ pub(crate) fn page_context<'a>(
         url: config.href(&page.path),
         json_ld,
         image: own_image.or_else(|| site_image(config)),
-        permalink,
+        permalink: config.permalink(&page.path),
         canonical,
         path: &page.path,
         source: &page.file,
@@ -295,9 +290,7 @@ pub(crate) fn page_context<'a>(
             .map(|i| page_ref(config, &funnel.pages[i])),
         cta: meta.cta.as_deref(),
         form,
-        incoming: (funnel.incoming[index].iter())
-            .map(|&i| page_ref(config, &funnel.pages[i]))
-            .collect(),
+        incoming: page_refs(config, funnel, &funnel.incoming[index]),
         price,
         date: meta.date.as_deref(),
         date_text: meta.date.as_deref().and_then(|d| strings.date(d)),
@@ -311,6 +304,22 @@ pub(crate) fn page_context<'a>(
         experiment,
         tracking,
     })
+}
+
+/// The funnel step page `index` is: the page itself, or for an A/B variant
+/// its control, whose form and canonical URL the variant shares.
+fn step_of(funnel: &Funnel, index: usize) -> &Page {
+    let page = &funnel.pages[index];
+    (page.variant.as_ref())
+        .and_then(|v| funnel.page(&v.control))
+        .unwrap_or(page)
+}
+
+/// The pages at `indexes`, as templates see them.
+fn page_refs(config: &Config, funnel: &Funnel, indexes: &[usize]) -> Vec<PageRef> {
+    (indexes.iter())
+        .map(|&i| page_ref(config, &funnel.pages[i]))
+        .collect()
 }
 
 /// The page's `price` with its text in the site's language.
@@ -331,10 +340,8 @@ pub(crate) fn page_form(
     funnel: &Funnel,
     index: usize,
 ) -> Option<FormContext> {
-    let page = &funnel.pages[index];
     let experiment = crate::render::experiments::context(config, funnel, index);
-    let step = (page.variant.as_ref()).and_then(|v| funnel.page(&v.control));
-    let step = step.unwrap_or(page);
+    let step = step_of(funnel, index);
     form_context(config, strings, funnel, index, step, experiment.as_ref())
         .ok()
         .flatten()
@@ -395,9 +402,9 @@ fn offer_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<Off
 /// The page's part of the analytics events: the funnel step
 /// (`funnel_step_view`), the item on offer (`view_item`), and whether its
 /// form is a lead (`generate_lead`) or a trial sign-up (`sign_up`).
+/// `pages` are the funnel step and the page itself (a variant of it, or the same).
 fn tracking_json(
-    step: &Page,
-    page: &Page,
+    (step, page): (&Page, &Page),
     experiment: Option<&crate::render::experiments::ExperimentContext>,
     price: Option<&PriceContext>,
     form: bool,

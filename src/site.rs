@@ -164,7 +164,8 @@ fn missing_config_hint(command: &str) -> String {
 
 pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let site = options.site.as_path();
-    let (config, config_text, mut errors) = load_config(site, options.base_url.as_deref())?;
+    let (mut config, config_text, mut errors) = load_config(site, options.base_url.as_deref())?;
+    config.dev = options.dev;
 
     let theme = collect(theme::load(site, &config, &config_text), &mut errors);
     let data = collect(data::load(site), &mut errors);
@@ -440,6 +441,7 @@ fn make_renderer(
         strings,
         data,
         css: &css.urls,
+        dev: config.dev.then(context::DevContext::new),
     };
     let renderer = Renderer::new(theme, &globals)?;
     let missing: Diagnostics = funnel

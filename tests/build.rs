@@ -5,7 +5,9 @@ mod support;
 
 use funnelcake::BuildOptions;
 use std::path::Path;
-use support::{build_errors, build_ok, build_site, fixture, lines, read, tree};
+use support::{
+    build_errors, build_ok, build_site, copy_fixture, edit_file, fixture, lines, read, tree,
+};
 
 #[test]
 fn full_site_writes_every_page_at_its_clean_url() {
@@ -62,9 +64,22 @@ fn base_layout_has_the_head_a_landing_page_needs() {
             && kit.contains(r#""price":"9.50","priceCurrency":"EUR""#)
     );
     assert!(kit.contains("€9.50"), "the price in the language: {kit}");
-    assert!(kit.contains("Step 4 of 8</span> · Convert · Tripwire"));
+    // The marketer's stage names are not for visitors unless the theme
+    // option asks for them.
+    assert!(!kit.contains("Step 4 of 8"), "{kit}");
     let css = regex_like_css_href(&kit);
     assert!(out.join(css.trim_start_matches('/')).is_file(), "{css}");
+    let (dir, site) = copy_fixture("full");
+    edit_file(&site.join("site.yaml"), |text| {
+        format!("{text}theme_options: {{ show_step: true }}\n")
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    let kit = read(&out, "offers/starter-kit/index.html");
+    assert!(
+        kit.contains("Step 4 of 8</span> · Convert · Tripwire"),
+        "{kit}"
+    );
+    assert!(read(&out, "index.html").contains("Step 1 of 8"));
 }
 
 fn regex_like_css_href(html: &str) -> String {
@@ -76,7 +91,6 @@ fn regex_like_css_href(html: &str) -> String {
 fn journey_context_next_step_and_noindex() {
     let (_dir, out) = build_ok("full");
     let home = read(&out, "index.html");
-    assert!(home.contains("Step 1 of 8"));
     assert!(
         home.contains(r#"<a class="button" href="/guide/">The guide</a>"#),
         "{home}"
@@ -758,5 +772,37 @@ fn a_broken_privacy_page_is_one_error_not_two() {
         errors,
         ["error: content/privacy.md:5:1: invalid YAML: did not find expected ',' or ']'"],
         "`forms.privacy_url: /privacy/` names the broken page: no second error"
+    );
+}
+
+/// The closed sets of forms (providers, field types) are read once into
+/// enums; their errors keep their words, hints and places.
+#[test]
+fn unknown_form_providers_and_field_types() {
+    let (dir, site) = copy_fixture("full");
+    edit_file(&site.join("site.yaml"), |text| {
+        text.replace("provider: custom", "provider: formsprea")
+    });
+    edit_file(&site.join("content/guide.md"), |text| {
+        text.replace(
+            "  fields: [name, email]\n",
+            "  provider: mailchim\n  fields: [name, { name: email, type: emial }, { name: b c, type: nope }, { name: tel, type: tel }]\n",
+        )
+    });
+    let options = BuildOptions {
+        out: Some(dir.path().join("out")),
+        ..BuildOptions::new(&site)
+    };
+    let errors = funnelcake::build(&options).expect_err("the build should fail");
+    let choose = "choose one of: netlify, formspree, mailchimp, kit, custom";
+    let types = "field types: text, email, tel, url, number, textarea, checkbox, hidden";
+    assert_eq!(
+        lines(&errors),
+        [
+            format!("error: content/guide.md:8:13: unknown form provider \"mailchim\" (did you mean \"mailchimp\"?)\n  = help: {choose}"),
+            "error: content/guide.md:9:11: form field name \"b c\" must be letters, digits, `_` or `-`".to_string(),
+            format!("error: content/guide.md:9:11: unknown field type \"emial\" (did you mean \"email\"?)\n  = help: {types}"),
+            format!("error: site.yaml:6:13: unknown provider \"formsprea\" (did you mean \"formspree\"?)\n  = help: {choose}"),
+        ]
     );
 }

@@ -125,9 +125,12 @@ fn only_files_of_the_build_are_served() {
     assert_eq!(status, 200);
     assert!(body.contains("<h1>The guide</h1>"));
     assert!(
-        body.contains("/__funnelcake/events"),
-        "the live script is added"
+        body.contains("<script src=\"/__funnelcake/live.js\"></script>\n</body>"),
+        "the theme places the live script"
     );
+    let (status, script) = get(dev.port, "/__funnelcake/live.js");
+    assert_eq!(status, 200);
+    assert!(script.contains("new EventSource(\"/__funnelcake/events\")"));
     for path in [
         "/../site.yaml",
         "/%2e%2e/site.yaml",
@@ -333,10 +336,17 @@ fn browser_shows_the_overlay_for_broken_front_matter_and_clears_it() {
         "!!document.getElementById('__funnelcake-overlay') && document.getElementById('__funnelcake-overlay').textContent.includes('content/privacy.md:')",
         Duration::from_secs(10),
     );
-    // The server keeps serving the last good build, with the overlay.
+    // The server keeps serving the last good build, and a page opened now
+    // shows the overlay too (the event stream starts with the errors).
     let (status, body) = get(dev.port, "/guide/");
     assert_eq!(status, 200);
-    assert!(body.contains("<h1>The guide</h1>") && body.contains("__funnelcake-overlay"));
+    assert!(body.contains("<h1>The guide</h1>"));
+    browser.navigate(&format!("{}/guide/", dev.url));
+    browser.wait_until(
+        "!!document.getElementById('__funnelcake-overlay') && document.getElementById('__funnelcake-overlay').textContent.includes('content/privacy.md:')",
+        Duration::from_secs(10),
+    );
+    browser.navigate(&format!("{}/privacy/", dev.url));
     std::fs::write(&page, good.replace("Privacy.", "Privacy, fixed.")).unwrap();
     browser.wait_until(
         "!document.getElementById('__funnelcake-overlay') && document.body.innerText.includes('Privacy, fixed.')",
@@ -582,15 +592,151 @@ fn the_overlay_is_left_to_right_with_persian_text_isolated() {
     let (server, port) = serve_site(&site);
     let page = site.join("content/راهنما.md");
     support::edit_file(&page, |text| text.replacen("---\n", "---\nlayout: [x\n", 1));
-    wait_for("the overlay", || get(port, "/").1.contains("</bdi>"));
-    let (_, html) = get(port, "/");
+    wait_for("the overlay", || first_errors(port).contains("</bdi>"));
+    let errors = first_errors(port);
     assert!(
-        html.contains("id=\"__funnelcake-overlay\" role=\"alert\" dir=\"ltr\""),
-        "{html}"
+        errors.contains("data: error: <bdi dir=\"auto\">content/راهنما.md</bdi>:"),
+        "{errors}"
     );
-    assert!(
-        html.contains("error: <bdi dir=\"auto\">content/راهنما.md</bdi>:"),
-        "{html}"
-    );
+    let (_, script) = get(port, "/__funnelcake/live.js");
+    assert!(script.contains("o.dir = \"ltr\";"), "the overlay is LTR");
     server.stop();
+}
+
+/// The `build-error` event a page gets first when it connects to the
+/// event stream, or "" when the build is good.
+fn first_errors(port: u16) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /__funnelcake/events HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    let mut buffer = [0u8; 4096];
+    // The first write holds the head, `hello` and any `build-error`.
+    while !text.contains("event: hello") || !text.ends_with("\n\n") {
+        let Ok(n) = stream.read(&mut buffer) else {
+            break;
+        };
+        if n == 0 {
+            break;
+        }
+        text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+    match text.find("event: build-error\n") {
+        Some(at) => text[at..].to_string(),
+        None => String::new(),
+    }
+}
+
+/// Every output file of a build, as text.
+fn built_files(out: &Path) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![out.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                files.push((path, text));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn served_pages_have_the_preview_bar_and_built_files_never_do() {
+    let dev = start();
+    let (_, landing) = get(dev.port, "/");
+    let bar = landing
+        .split_once("<aside class=\"fc-preview\" aria-label=\"Preview\">")
+        .and_then(|(_, rest)| rest.split_once("</aside>"))
+        .map(|(bar, _)| bar.to_string())
+        .unwrap_or_else(|| panic!("no preview bar: {landing}"));
+    assert!(bar.contains("<dt>Stage</dt><dd>Step 1 of "), "{bar}");
+    assert!(
+        bar.contains("<dt>Next step</dt><dd><a href=\"/guide/\">The guide</a></dd>"),
+        "{bar}"
+    );
+    assert!(!bar.contains("A/B arm"), "not in an experiment: {bar}");
+    assert!(
+        !landing.contains("class=\"step\""),
+        "show_step is off by default"
+    );
+    let (_, guide) = get(dev.port, "/guide/");
+    assert!(guide.contains("action=\"/__funnelcake/submit\""), "{guide}");
+    assert!(guide.contains("<input type=\"hidden\" name=\"__funnelcake_page\" value=\"/guide/\">"));
+
+    let (_dir, site) = support::copy_fixture("experiment");
+    let (server, port) = serve_site(&site);
+    let (_, page) = get(port, "/guide/b/");
+    server.stop();
+    let arm = "<dt>A/B arm</dt><dd><bdi dir=\"ltr\">guide-headline: b</bdi></dd>";
+    assert!(page.contains(arm), "{page}");
+
+    for name in ["full", "experiment"] {
+        let (_dir, out) = support::build_ok(name);
+        for (path, text) in built_files(&out) {
+            for marker in ["__funnelcake", "fc-preview", "EventSource"] {
+                assert!(!text.contains(marker), "{}: {marker}", path.display());
+            }
+        }
+    }
+}
+
+/// Posts a urlencoded `body` to the form endpoint: the status and body.
+fn submit(port: u16, body: &str) -> (u16, String) {
+    raw(
+        port,
+        &format!(
+            "POST /__funnelcake/submit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+#[test]
+fn a_bot_or_a_missing_consent_is_recorded_and_marked() {
+    let dev = start();
+    let page = "__funnelcake_page=%2Fguide%2F&email=ada%40example.com";
+    // The honeypot (`company_website` for a custom action) is filled.
+    let (status, _) = submit(dev.port, &format!("{page}&consent=yes&company_website=x"));
+    assert_eq!(status, 303, "a bot is not told");
+    let (status, body) = submit(dev.port, page);
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("the required consent (`consent`) was not given"),
+        "{body}"
+    );
+    assert!(body.contains("<a href=\"/thanks/\">"), "{body}");
+    let (status, _) = submit(dev.port, &format!("{page}&consent=yes&company_website="));
+    assert_eq!(status, 303);
+
+    let records: Vec<serde_json::Value> = submissions(&dev.site)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3, "every submission is recorded");
+    assert_eq!(records[0]["spam"], true);
+    assert_eq!(records[0]["fields"]["company_website"], "x");
+    assert!(records[0].get("consent").is_none());
+    assert!(records[1].get("spam").is_none());
+    assert_eq!(records[1]["consent"], false);
+    assert_eq!(
+        records[1]["problems"],
+        serde_json::json!(["the required consent (`consent`) was not given; a provider would not add this person to the list"])
+    );
+    for key in ["spam", "consent", "problems"] {
+        assert!(
+            records[2].get(key).is_none(),
+            "a good one is unmarked: {key}"
+        );
+    }
 }

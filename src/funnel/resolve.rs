@@ -134,19 +134,10 @@ pub(crate) fn relink(
         others,
         base_path: config.base_path(),
     };
-    let resolve_page = |i: usize| {
-        let mut diagnostics = Diagnostics::new();
-        let links = resolver.page_links(i, &mut diagnostics);
-        (links, diagnostics.into_iter().collect())
-    };
-    let per_page: Vec<(Vec<Link>, Box<[Diagnostic]>)> = match previous {
+    let resolve_page = |i: usize| resolver.resolve(i);
+    let per_page: Vec<PageLinks> = match previous {
         Some((old, changed)) => {
-            let mut per_page: Vec<(Vec<Link>, Box<[Diagnostic]>)> = old
-                .links
-                .iter()
-                .cloned()
-                .zip(old.link_warnings.iter().cloned())
-                .collect();
+            let mut per_page = kept_links(old);
             for &i in changed {
                 per_page[i] = resolve_page(i);
             }
@@ -165,19 +156,34 @@ pub(crate) fn relink(
         diagnostics.extend(page_diagnostics.iter().cloned());
         link_warnings.push(page_diagnostics);
     }
+    funnel.incoming = incoming(&links);
+    funnel.links = links;
+    funnel.link_warnings = link_warnings;
+    (funnel, diagnostics)
+}
+
+/// A page's resolved links and the diagnostics resolving them gave.
+type PageLinks = (Vec<Link>, Box<[Diagnostic]>);
+
+/// Every page's links as `old` resolved them.
+fn kept_links(old: &Funnel) -> Vec<PageLinks> {
+    (old.links.iter().cloned())
+        .zip(old.link_warnings.iter().cloned())
+        .collect()
+}
+
+/// For each page, the pages that link to it (not itself), in index order.
+fn incoming(links: &[Vec<Link>]) -> Vec<Vec<usize>> {
     let mut incoming: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); links.len()];
     for (from, outgoing) in links.iter().enumerate() {
         for link in outgoing.iter().filter(|l| l.to != from) {
             incoming[link.to].insert(from);
         }
     }
-    funnel.links = links;
-    funnel.link_warnings = link_warnings;
-    funnel.incoming = incoming
+    incoming
         .into_iter()
         .map(|s| s.into_iter().collect())
-        .collect();
-    (funnel, diagnostics)
+        .collect()
 }
 
 /// The site path of a root-relative URL: without query, fragment and the
@@ -199,6 +205,13 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// Page `index`'s links, with the diagnostics resolving them gave.
+    fn resolve(&self, index: usize) -> PageLinks {
+        let mut diagnostics = Diagnostics::new();
+        let links = self.page_links(index, &mut diagnostics);
+        (links, diagnostics.into_iter().collect())
+    }
+
     fn page_links(&self, index: usize, diagnostics: &mut Diagnostics) -> Vec<Link> {
         let page = &self.funnel.pages[index];
         let mut links = BTreeSet::new();

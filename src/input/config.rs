@@ -49,6 +49,29 @@ impl Choice for Deploy {
     ];
 }
 
+/// Where an opt-in form's submissions go (`forms.provider`, or a form's
+/// own `provider:`); Netlify when neither says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Provider {
+    #[default]
+    Netlify,
+    Formspree,
+    Mailchimp,
+    Kit,
+    Custom,
+}
+
+impl Choice for Provider {
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("netlify", Provider::Netlify),
+        ("formspree", Provider::Formspree),
+        ("mailchimp", Provider::Mailchimp),
+        ("kit", Provider::Kit),
+        ("custom", Provider::Custom),
+    ];
+}
+
 pub(crate) const CONFIG_FILE: &str = "site.yaml";
 
 const KNOWN_KEYS: &[&str] = &[
@@ -98,7 +121,6 @@ const ANALYTICS_KEYS: &[&str] = &[
 /// may rename them under `analytics.events`.
 pub(crate) const EVENTS: &[&str] = &["funnel_step_view", "generate_lead", "sign_up", "view_item"];
 const EXPERIMENTS_KEYS: &[&str] = &["adapter"];
-pub(crate) const PROVIDERS: &[&str] = &["netlify", "formspree", "mailchimp", "kit", "custom"];
 const RTL_LANGUAGES: &[&str] = &["ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "ckb", "dv"];
 
 const VALUE_JOURNEY: &[(&str, &str)] = &[
@@ -168,7 +190,7 @@ impl Direction {
 /// Site-wide defaults for opt-in forms (`forms:` in site.yaml).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct FormDefaults {
-    pub provider: Option<String>,
+    pub provider: Option<Provider>,
     /// Where `forms.provider` is written, for errors about the provider.
     #[serde(skip)]
     pub provider_pos: Option<Pos>,
@@ -294,6 +316,10 @@ pub(crate) struct Config {
     /// `cloudflare` (at the edge, with the page script as a fallback).
     pub experiments_adapter: Adapter,
     pub extra: Value,
+    /// Set by `serve`, never by site.yaml: the pages are rendered for the
+    /// dev server (the template context's `dev`, local forms).
+    #[serde(skip)]
+    pub dev: bool,
 }
 
 /// The English title a journey preset gives stage `id`, if any: a stage
@@ -395,6 +421,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         experiments_adapter,
         extra: checked_extra(&mut fields),
         language,
+        dev: false,
     };
     Ok((config, fields.errors.into_iter().collect()))
 }
@@ -589,7 +616,7 @@ fn read_forms(fields: &mut Fields) -> FormDefaults {
     let defaults = fields.section("forms", shape, FORM_KEYS, |forms| FormDefaults {
         pos,
         provider_pos: forms.pos("provider"),
-        provider: read_choice(forms, "provider", PROVIDERS),
+        provider: read_enum(forms, "provider"),
         action: forms.get("action", "a URL"),
         privacy_url: forms.get("privacy_url", "a URL such as `/privacy/`"),
         privacy_href: None,

@@ -104,53 +104,8 @@ const OPTION_TYPES: &[&str] = &["color"];
 /// Loads the configured theme (and the themes it extends) and lays the
 /// site's own files over it.
 pub(crate) fn load(site: &Path, config: &Config, config_text: &str) -> Result<Theme, Diagnostics> {
+    let chain = chain(site, config, config_text).map_err(|e| Diagnostics::from_iter([e]))?;
     let mut diagnostics = Diagnostics::new();
-    let mut chain: Vec<(String, Origin, Manifest)> = Vec::new();
-    let mut next = Some((config.theme.clone(), None::<String>));
-    while let Some((name, required_by)) = next.take() {
-        let origin = match find(site, &name) {
-            Some(origin) => origin,
-            None => {
-                let names = builtin_names();
-                let message = format!(
-                    "unknown theme \"{name}\"{}",
-                    suggestion(&name, names.iter().copied())
-                );
-                let hint = format!(
-                    "built-in themes: {}; or put your own in themes/{name}/",
-                    names.join(", ")
-                );
-                let diagnostic = match &required_by {
-                    None => Diagnostic::error("unknown-theme", CONFIG_FILE, message)
-                        .at_pos(Source::new(config_text, CONFIG_FILE, 1).locate(&["theme"])),
-                    Some(file) => Diagnostic::error("unknown-theme", file, message).at(1, 1),
-                };
-                diagnostics.push(diagnostic.with_hint(hint));
-                return Err(diagnostics);
-            }
-        };
-        let manifest = match read_manifest(site, &name, &origin) {
-            Ok(manifest) => manifest,
-            Err(d) => {
-                diagnostics.push(d);
-                return Err(diagnostics);
-            }
-        };
-        if let Some(parent) = &manifest.extends {
-            if chain.len() >= MAX_EXTENDS
-                || chain.iter().any(|(n, ..)| n == parent)
-                || *parent == name
-            {
-                let file = manifest_origin(site, &name, &origin);
-                let message = format!("theme \"{name}\" extends \"{parent}\", which makes a loop or a chain deeper than {MAX_EXTENDS}");
-                diagnostics.push(Diagnostic::error("theme", file, message));
-                return Err(diagnostics);
-            }
-            next = Some((parent.clone(), Some(manifest_origin(site, &name, &origin))));
-        }
-        chain.push((name, origin, manifest));
-    }
-
     let mut files = BTreeMap::new();
     let mut strings = Vec::new();
     let mut options = Mapping::new();
@@ -191,6 +146,56 @@ pub(crate) fn load(site: &Path, config: &Config, config_text: &str) -> Result<Th
         files,
         strings,
     })
+}
+
+/// The configured theme and the themes it extends, the configured one
+/// first.
+fn chain(
+    site: &Path,
+    config: &Config,
+    config_text: &str,
+) -> Result<Vec<(String, Origin, Manifest)>, Diagnostic> {
+    let mut chain: Vec<(String, Origin, Manifest)> = Vec::new();
+    let mut next = Some((config.theme.clone(), None::<String>));
+    while let Some((name, required_by)) = next.take() {
+        let Some(origin) = find(site, &name) else {
+            return Err(unknown_theme(&name, required_by, config_text));
+        };
+        let manifest = read_manifest(site, &name, &origin)?;
+        if let Some(parent) = &manifest.extends {
+            if chain.len() >= MAX_EXTENDS
+                || chain.iter().any(|(n, ..)| n == parent)
+                || *parent == name
+            {
+                let file = manifest_origin(site, &name, &origin);
+                let message = format!("theme \"{name}\" extends \"{parent}\", which makes a loop or a chain deeper than {MAX_EXTENDS}");
+                return Err(Diagnostic::error("theme", file, message));
+            }
+            next = Some((parent.clone(), Some(manifest_origin(site, &name, &origin))));
+        }
+        chain.push((name, origin, manifest));
+    }
+    Ok(chain)
+}
+
+/// No theme of that name: at `theme:` in site.yaml, or at the top of the
+/// `theme.yaml` whose `extends` names it.
+fn unknown_theme(name: &str, required_by: Option<String>, config_text: &str) -> Diagnostic {
+    let names = builtin_names();
+    let message = format!(
+        "unknown theme \"{name}\"{}",
+        suggestion(name, names.iter().copied())
+    );
+    let hint = format!(
+        "built-in themes: {}; or put your own in themes/{name}/",
+        names.join(", ")
+    );
+    let diagnostic = match &required_by {
+        None => Diagnostic::error("unknown-theme", CONFIG_FILE, message)
+            .at_pos(Source::new(config_text, CONFIG_FILE, 1).locate(&["theme"])),
+        Some(file) => Diagnostic::error("unknown-theme", file, message).at(1, 1),
+    };
+    diagnostic.with_hint(hint)
 }
 
 fn find(site: &Path, name: &str) -> Option<Origin> {

@@ -268,43 +268,55 @@ fn find_variants(
     for (control_index, control) in controls {
         let experiment = control.meta.experiment.as_ref().expect("filtered");
         for variant in &experiment.variants {
-            let wanted = crate::base::url::normalize(&variant.file.value);
-            let error = |message: String, hint: &str| {
-                Diagnostic::error("invalid-variant", &control.file, message)
-                    .at_pos(variant.file.pos)
-                    .with_hint(hint)
-            };
-            let Some(&file) = by_path.get(wanted) else {
-                let known = by_path.keys().map(String::as_str);
-                let message = format!(
-                    "variant \"{}\" names `{}`, which does not exist{}",
-                    variant.id,
-                    variant.file.value,
-                    crate::base::diagnostics::suggestion(wanted, known)
-                );
-                diagnostics.push(error(message, "the path is relative to `content/`; create the file with the front matter keys that differ from this page"));
-                continue;
-            };
-            if file == control_index {
-                let message = format!("variant \"{}\" is this page itself", variant.id);
-                diagnostics.push(error(message, "a variant is another file"));
-                continue;
+            match claim_variant(&by_path, (control_index, control), variant, &mut claimed) {
+                Ok(file) => found.push((file, control_index, variant.id.clone())),
+                Err(error) => diagnostics.push(error),
             }
-            if let Some(first) = claimed.insert(file, control) {
-                let message = format!(
-                    "`{}` is already a variant of {}",
-                    variant.file.value, first.file
-                );
-                diagnostics.push(error(
-                    message,
-                    "each variant file belongs to one experiment",
-                ));
-                continue;
-            }
-            found.push((file, control_index, variant.id.clone()));
         }
     }
     found
+}
+
+/// The index of the file `variant` names, now claimed by `control`; an
+/// error when no file has that path, it is the control itself, or another
+/// experiment claimed it first.
+fn claim_variant<'a>(
+    by_path: &HashMap<String, usize>,
+    (control_index, control): (usize, &'a Page),
+    variant: &experiment::VariantSpec,
+    claimed: &mut HashMap<usize, &'a Page>,
+) -> Result<usize, Diagnostic> {
+    let wanted = crate::base::url::normalize(&variant.file.value);
+    let error = |message: String, hint: &str| {
+        Diagnostic::error("invalid-variant", &control.file, message)
+            .at_pos(variant.file.pos)
+            .with_hint(hint)
+    };
+    let Some(&file) = by_path.get(wanted) else {
+        let known = by_path.keys().map(String::as_str);
+        let message = format!(
+            "variant \"{}\" names `{}`, which does not exist{}",
+            variant.id,
+            variant.file.value,
+            crate::base::diagnostics::suggestion(wanted, known)
+        );
+        return Err(error(message, "the path is relative to `content/`; create the file with the front matter keys that differ from this page"));
+    };
+    if file == control_index {
+        let message = format!("variant \"{}\" is this page itself", variant.id);
+        return Err(error(message, "a variant is another file"));
+    }
+    if let Some(first) = claimed.insert(file, control) {
+        let message = format!(
+            "`{}` is already a variant of {}",
+            variant.file.value, first.file
+        );
+        return Err(error(
+            message,
+            "each variant file belongs to one experiment",
+        ));
+    }
+    Ok(file)
 }
 
 /// Loads a variant file: its front matter over its control's, its body

@@ -5,7 +5,7 @@
 
 use crate::base::diagnostics::{Diagnostic, Pos};
 use crate::base::yaml::Choice;
-use crate::input::config::{Config, Deploy, CONFIG_FILE};
+use crate::input::config::{Config, Deploy, Provider, CONFIG_FILE};
 use crate::page::content::Page;
 use crate::page::front_matter::FormSpec;
 
@@ -16,9 +16,9 @@ pub(crate) fn resolve_action(
     config: &Config,
     page: &Page,
     spec: &FormSpec,
-) -> Result<(String, Option<String>), Diagnostic> {
+) -> Result<(Provider, Option<String>), Diagnostic> {
     let provider = provider(config, spec);
-    if provider == "netlify" {
+    if provider == Provider::Netlify {
         return Ok((provider, None));
     }
     let pos = spec.action.as_ref().and_then(|a| a.pos).or(spec.pos);
@@ -31,7 +31,7 @@ pub(crate) fn resolve_action(
         .or_else(|| config.forms.action.clone())
         .map(|a| decode_entities(&a));
     let Some(action) = action else {
-        let message = format!("the {provider} form needs an `action` URL");
+        let message = format!("the {} form needs an `action` URL", provider.name());
         let hint = "set `action:` under `form:`, or `forms.action` in site.yaml";
         return Err(
             Diagnostic::error("missing-form-action", &page.file, message)
@@ -40,7 +40,7 @@ pub(crate) fn resolve_action(
         );
     };
     check_action(&action, page, pos)?;
-    if provider == "mailchimp" && mailchimp_list(&action).is_none() {
+    if provider == Provider::Mailchimp && mailchimp_list(&action).is_none() {
         let message = format!("\"{action}\" is not a Mailchimp signup URL");
         let hint = "copy the form's action from Mailchimp's embedded form code (Audience → Signup forms → Embedded forms): https://….list-manage.com/subscribe/post?u=…&id=…";
         return Err(
@@ -53,11 +53,8 @@ pub(crate) fn resolve_action(
 }
 
 /// The provider of a form: the page's, else the site's, else Netlify.
-pub(crate) fn provider(config: &Config, spec: &FormSpec) -> String {
-    spec.provider
-        .clone()
-        .or_else(|| config.forms.provider.clone())
-        .unwrap_or_else(|| "netlify".into())
+pub(crate) fn provider(config: &Config, spec: &FormSpec) -> Provider {
+    spec.provider.or(config.forms.provider).unwrap_or_default()
 }
 
 /// Netlify Forms are collected by Netlify's hosting: the form posts to the
@@ -66,7 +63,7 @@ pub(crate) fn provider(config: &Config, spec: &FormSpec) -> String {
 /// names no host. Said at the line that picks the provider, or at
 /// `deploy` when the provider is the default.
 pub(crate) fn host_check(config: &Config, page: &Page, spec: &FormSpec) -> Option<Diagnostic> {
-    if provider(config, spec) != "netlify" || config.deploy == Deploy::Netlify {
+    if provider(config, spec) != Provider::Netlify || config.deploy == Deploy::Netlify {
         return None;
     }
     let (file, pos, key) = if spec.provider.is_some() {

@@ -9,9 +9,9 @@
 //! the right line.
 
 use crate::base::diagnostics::{suggestion, Diagnostic, Pos};
-use crate::base::yaml::{Fields, Located, Source};
+use crate::base::yaml::{Choice, Fields, Located, Source};
 use crate::base::yaml::{Mapping, Value};
-use crate::input::config::{self, Config, PROVIDERS};
+use crate::input::config::{self, Config, Provider};
 use crate::page::checkout::{self, Checkout};
 use crate::page::experiment::{self, Experiment};
 use serde::{Deserialize, Serialize};
@@ -47,16 +47,40 @@ const FORM_KEYS: &[&str] = &[
     "mailchimp",
 ];
 const FIELD_KEYS: &[&str] = &["name", "type", "label", "required"];
-const FIELD_TYPES: &[&str] = &[
-    "text", "email", "tel", "url", "number", "textarea", "checkbox", "hidden",
-];
+
+/// The `type` of a form field: the HTML input type, or a `textarea`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum FieldType {
+    Text,
+    Email,
+    Tel,
+    Url,
+    Number,
+    Textarea,
+    Checkbox,
+    Hidden,
+}
+
+impl Choice for FieldType {
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("text", FieldType::Text),
+        ("email", FieldType::Email),
+        ("tel", FieldType::Tel),
+        ("url", FieldType::Url),
+        ("number", FieldType::Number),
+        ("textarea", FieldType::Textarea),
+        ("checkbox", FieldType::Checkbox),
+        ("hidden", FieldType::Hidden),
+    ];
+}
 
 /// One visible field of an opt-in form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct FormField {
     pub name: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: FieldType,
     pub label: Option<String>,
     pub required: bool,
 }
@@ -68,7 +92,7 @@ pub(crate) struct FormSpec {
     pub submit: Option<String>,
     pub thank_you: Option<Located<String>>,
     pub consent: Option<String>,
-    pub provider: Option<String>,
+    pub provider: Option<Provider>,
     /// Where `provider` is written, for errors about the provider.
     pub provider_pos: Option<Pos>,
     pub action: Option<Located<String>>,
@@ -431,17 +455,18 @@ fn read_image(fields: &mut Fields) -> Option<Located<String>> {
     None
 }
 
-fn read_provider(form: &mut Fields) -> Option<String> {
+fn read_provider(form: &mut Fields) -> Option<Provider> {
     let provider: String = form.get("provider", "a form provider")?;
-    if PROVIDERS.contains(&provider.as_str()) {
-        return Some(provider);
+    if let Some(known) = Provider::from_name(&provider) {
+        return Some(known);
     }
+    let names = Provider::names();
     let message = format!(
         "unknown form provider \"{provider}\"{}",
-        suggestion(&provider, PROVIDERS.iter().copied())
+        suggestion(&provider, names.iter().copied())
     );
     form.error("invalid-value", "provider", message).hint =
-        Some(format!("choose one of: {}", PROVIDERS.join(", ")));
+        Some(format!("choose one of: {}", names.join(", ")));
     None
 }
 
@@ -461,8 +486,8 @@ fn read_form_fields(form: &mut Fields) -> Vec<FormField> {
     for item in items {
         let field = match read_form_field(item) {
             Ok(field) => field,
-            Err((code, message)) => {
-                form.error(code, "fields", message);
+            Err((code, message, hint)) => {
+                form.error(code, "fields", message).hint = hint;
                 continue;
             }
         };
@@ -475,8 +500,9 @@ fn read_form_fields(form: &mut Fields) -> Vec<FormField> {
 }
 
 /// One entry of `fields:`: a name, or `{ name, type, label, required }`
-/// over the defaults that name implies. The error is a code and a message.
-fn read_form_field(item: &Value) -> Result<FormField, (&'static str, String)> {
+/// over the defaults that name implies. The error is a code, a message
+/// and a hint.
+fn read_form_field(item: &Value) -> Result<FormField, FieldError> {
     #[derive(Deserialize)]
     struct RawField {
         name: String,
@@ -490,7 +516,7 @@ fn read_form_field(item: &Value) -> Result<FormField, (&'static str, String)> {
         Value::Mapping(map) => map,
         _ => {
             let message = "each form field is a name or `{ name, type, label, required }`";
-            return Err(("invalid-value", message.into()));
+            return Err(("invalid-value", message.into(), None));
         }
     };
     let unknown = (map.keys().filter_map(Value::as_str)).find(|k| !FIELD_KEYS.contains(k));
@@ -499,15 +525,17 @@ fn read_form_field(item: &Value) -> Result<FormField, (&'static str, String)> {
             "unknown key `{key}` in a form field{}",
             suggestion(key, FIELD_KEYS.iter().copied())
         );
-        return Err(("unknown-key", message));
+        return Err(("unknown-key", message, None));
     }
     let Ok(raw) = crate::base::yaml::from_value::<RawField>(item.clone()) else {
         let message =
             "a form field needs at least `name:`, with optional `type`, `label` and `required`";
-        return Err(("invalid-value", message.into()));
+        return Err(("invalid-value", message.into(), None));
     };
     let mut field = FormField::from_name(&raw.name);
-    field.kind = raw.kind.unwrap_or(field.kind);
+    if let Some(kind) = raw.kind {
+        field.kind = field_type(&raw.name, &kind)?;
+    }
     field.label = raw.label.or(field.label);
     field.required = raw.required.unwrap_or(field.required);
     Ok(field)
@@ -519,22 +547,7 @@ fn check_form_field(
     earlier: &[FormField],
 ) -> Result<(), (String, Option<String>)> {
     if !is_field_name(&field.name) {
-        let message = format!(
-            "form field name \"{}\" must be letters, digits, `_` or `-`",
-            field.name
-        );
-        return Err((message, None));
-    }
-    if !FIELD_TYPES.contains(&field.kind.as_str()) {
-        let message = format!(
-            "unknown field type \"{}\"{}",
-            field.kind,
-            suggestion(&field.kind, FIELD_TYPES.iter().copied())
-        );
-        return Err((
-            message,
-            Some(format!("field types: {}", FIELD_TYPES.join(", "))),
-        ));
+        return Err((name_error(&field.name), None));
     }
     if earlier.iter().any(|f| f.name == field.name) {
         return Err((
@@ -543,6 +556,31 @@ fn check_form_field(
         ));
     }
     Ok(())
+}
+
+/// A form field's error: its code, message and hint.
+type FieldError = (&'static str, String, Option<String>);
+
+/// The type a field's `type:` names. A bad name of the field is the error
+/// that comes first, as it did when types were checked after names.
+fn field_type(name: &str, kind: &str) -> Result<FieldType, FieldError> {
+    if let Some(known) = FieldType::from_name(kind) {
+        return Ok(known);
+    }
+    if !is_field_name(name) {
+        return Err(("invalid-value", name_error(name), None));
+    }
+    let names = FieldType::names();
+    let message = format!(
+        "unknown field type \"{kind}\"{}",
+        suggestion(kind, names.iter().copied())
+    );
+    let hint = format!("field types: {}", names.join(", "));
+    Err(("invalid-value", message, Some(hint)))
+}
+
+fn name_error(name: &str) -> String {
+    format!("form field name \"{name}\" must be letters, digits, `_` or `-`")
 }
 
 fn is_field_name(name: &str) -> bool {
@@ -556,15 +594,15 @@ impl FormField {
     /// A field from its name alone, with the type and requirement a marketer expects.
     pub(crate) fn from_name(name: &str) -> FormField {
         let (kind, required) = match name {
-            "email" => ("email", true),
-            "phone" | "tel" => ("tel", false),
-            "website" | "url" => ("url", false),
-            "message" => ("textarea", false),
-            _ => ("text", false),
+            "email" => (FieldType::Email, true),
+            "phone" | "tel" => (FieldType::Tel, false),
+            "website" | "url" => (FieldType::Url, false),
+            "message" => (FieldType::Textarea, false),
+            _ => (FieldType::Text, false),
         };
         FormField {
             name: name.to_string(),
-            kind: kind.to_string(),
+            kind,
             label: None,
             required,
         }
@@ -692,7 +730,7 @@ mod tests {
         assert_eq!(page.next.as_ref().unwrap().pos, Some(Pos::new(7, 7)));
         let form = page.form.unwrap();
         assert_eq!(form.fields.len(), 3);
-        assert_eq!(form.fields[1].kind, "email");
+        assert_eq!(form.fields[1].kind, FieldType::Email);
         assert!(form.fields[1].required);
         assert!(form.fields[2].required);
         assert_eq!(form.thank_you.unwrap().pos, Some(Pos::new(10, 14)));

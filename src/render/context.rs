@@ -14,6 +14,7 @@
 //! | `theme` | the theme's name, title, description and options: [`ThemeContext`] |
 //! | `t` | the UI strings of the site's language (`t.skip_link`) |
 //! | `map` | only in `funnel.html`: the funnel map laid out: [`MapContext`] |
+//! | `dev` | only in pages `serve` renders, else none: [`DevContext`] |
 //!
 //! The funnel map page (`OUT/funnel/index.html`, unless `funnel_map: false`)
 //! is the theme's `funnel.html`, rendered with a `page` of layout `funnel`
@@ -34,6 +35,31 @@ use crate::render::experiments::ExperimentContext;
 use crate::render::forms::{self, FormContext};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// Where the dev server answers: the live-reload script, the form
+/// endpoint, and the hidden field that tells it a form's page. Served pages
+/// are rendered with these (see [`DevContext`]); built pages never are.
+pub(crate) const DEV_SCRIPT_PATH: &str = "/__funnelcake/live.js";
+pub(crate) const DEV_SUBMIT_PATH: &str = "/__funnelcake/submit";
+pub(crate) const DEV_PAGE_FIELD: &str = "__funnelcake_page";
+
+/// `dev` in templates: set only when `serve` renders, so a theme places the
+/// live-reload script and the preview bar itself (`{% if dev %}`) and no
+/// HTML is rewritten after rendering. In a build `dev` is none, so no built
+/// file can hold them.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DevContext {
+    /// The live-reload script's URL: `<script src="{{ dev.script }}"></script>`.
+    pub script: &'static str,
+}
+
+impl DevContext {
+    pub(crate) fn new() -> DevContext {
+        DevContext {
+            script: DEV_SCRIPT_PATH,
+        }
+    }
+}
 
 /// `site` in templates.
 #[derive(Debug, Serialize)]
@@ -233,14 +259,10 @@ pub(crate) fn page_context<'a>(
     let page = &funnel.pages[index];
     let meta = &page.meta;
     let experiment = crate::render::experiments::context(config, funnel, index);
-    // A variant is the control's funnel step: its form and canonical URL
-    // are the control's.
-    let step = (page.variant.as_ref()).and_then(|v| funnel.page(&v.control));
-    let step = step.unwrap_or(page);
+    let step = step_of(funnel, index);
     let form = form_context(config, strings, funnel, index, step, experiment.as_ref())?;
     let price = price_context(strings, meta);
     let canonical = config.permalink(&step.path);
-    let permalink = config.permalink(&page.path);
     let own_image = page_image(config, page);
     let expired = is_expired(meta);
     let json_ld = price
@@ -248,8 +270,7 @@ pub(crate) fn page_context<'a>(
         .map(|price| product_json_ld(meta, price, &canonical, own_image.as_deref(), expired));
     let tracking = (config.analytics.enabled()).then(|| {
         let mut data = tracking_json(
-            step,
-            page,
+            (step, page),
             experiment.as_ref(),
             price.as_ref(),
             form.is_some(),
@@ -265,7 +286,7 @@ pub(crate) fn page_context<'a>(
         url: config.href(&page.path),
         json_ld,
         image: own_image.or_else(|| site_image(config)),
-        permalink,
+        permalink: config.permalink(&page.path),
         canonical,
         path: &page.path,
         source: &page.file,
@@ -280,9 +301,7 @@ pub(crate) fn page_context<'a>(
         checkout: checkout_context(config, funnel, index, step, experiment.as_ref()),
         decline: (funnel.link_target(index, LinkKind::Decline))
             .map(|i| page_ref(config, &funnel.pages[i])),
-        incoming: (funnel.incoming[index].iter())
-            .map(|&i| page_ref(config, &funnel.pages[i]))
-            .collect(),
+        incoming: page_refs(config, funnel, &funnel.incoming[index]),
         price,
         date: meta.date.as_deref(),
         date_text: meta.date.as_deref().and_then(|d| strings.date(d)),
@@ -296,6 +315,22 @@ pub(crate) fn page_context<'a>(
         experiment,
         tracking,
     })
+}
+
+/// The funnel step page `index` is: the page itself, or for an A/B variant
+/// its control, whose form and canonical URL the variant shares.
+fn step_of(funnel: &Funnel, index: usize) -> &Page {
+    let page = &funnel.pages[index];
+    (page.variant.as_ref())
+        .and_then(|v| funnel.page(&v.control))
+        .unwrap_or(page)
+}
+
+/// The pages at `indexes`, as templates see them.
+fn page_refs(config: &Config, funnel: &Funnel, indexes: &[usize]) -> Vec<PageRef> {
+    (indexes.iter())
+        .map(|&i| page_ref(config, &funnel.pages[i]))
+        .collect()
 }
 
 /// The page's `price` with its text in the site's language.
@@ -346,6 +381,21 @@ fn checkout_context(
     })
 }
 
+/// The opt-in form of page `index` as its template sees it, for the dev
+/// server to check what a submission of it holds.
+pub(crate) fn page_form(
+    config: &Config,
+    strings: &Strings,
+    funnel: &Funnel,
+    index: usize,
+) -> Option<FormContext> {
+    let experiment = crate::render::experiments::context(config, funnel, index);
+    let step = step_of(funnel, index);
+    form_context(config, strings, funnel, index, step, experiment.as_ref())
+        .ok()
+        .flatten()
+}
+
 /// The page's opt-in form, when it has one whose thank-you page resolved.
 fn form_context(
     config: &Config,
@@ -367,7 +417,17 @@ fn form_context(
         path: &step.path,
         experiment,
     };
-    forms::build(config, strings, step, spec, (&urls.0, &urls.1)).map(Some)
+    let mut form = forms::build(config, strings, step, spec, (&urls.0, &urls.1))?;
+    if config.dev {
+        // The dev server records the form and goes on to the thank-you page.
+        form.action = DEV_SUBMIT_PATH.to_string();
+        form.hidden.push(forms::HiddenField {
+            name: DEV_PAGE_FIELD.to_string(),
+            value: page.path.clone(),
+            utm: None,
+        });
+    }
+    Ok(Some(form))
 }
 
 /// The page's own `image` as an absolute URL: a file beside the page is
@@ -391,9 +451,9 @@ fn offer_ref(config: &Config, strings: &Strings, id: Option<&str>) -> Option<Off
 /// The page's part of the analytics events: the funnel step
 /// (`funnel_step_view`), the item on offer (`view_item`), and whether its
 /// form is a lead (`generate_lead`) or a trial sign-up (`sign_up`).
+/// `pages` are the funnel step and the page itself (a variant of it, or the same).
 fn tracking_json(
-    step: &Page,
-    page: &Page,
+    (step, page): (&Page, &Page),
     experiment: Option<&crate::render::experiments::ExperimentContext>,
     price: Option<&PriceContext>,
     form: bool,

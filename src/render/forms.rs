@@ -6,11 +6,11 @@
 //! the visitor on to the thank-you page. The form works with JavaScript off.
 
 use crate::base::diagnostics::Diagnostic;
-use crate::input::config::{Config, Mailchimp};
+use crate::input::config::{Config, Mailchimp, Provider};
 use crate::input::i18n::Strings;
 use crate::page::content::Page;
 use crate::page::form::{mailchimp_list, resolve_action};
-use crate::page::front_matter::FormSpec;
+use crate::page::front_matter::{FieldType, FormSpec};
 use crate::render::experiments::ExperimentContext;
 use serde::Serialize;
 
@@ -29,7 +29,7 @@ pub(crate) struct FieldContext {
     /// The `id` of the input, unique on the page, for the `<label for>`.
     pub id: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: FieldType,
     pub label: String,
     pub required: bool,
     pub autocomplete: Option<&'static str>,
@@ -49,7 +49,7 @@ pub(crate) struct HiddenField {
 /// Everything a theme needs to render an opt-in form.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct FormContext {
-    pub provider: String,
+    pub provider: Provider,
     /// Unique form name (the page path), used by Netlify.
     pub name: String,
     pub action: String,
@@ -95,7 +95,7 @@ pub(crate) fn build(
     let mechanism = Mechanism::new(
         config,
         spec,
-        (&provider, action.as_deref().unwrap_or_default()),
+        (provider, action.as_deref().unwrap_or_default()),
         &name,
         funnel_fields(&step),
         thank_you_permalink,
@@ -110,7 +110,7 @@ pub(crate) fn build(
         fields: spec
             .fields
             .iter()
-            .map(|f| field_context(f, &provider, strings))
+            .map(|f| field_context(f, provider, strings))
             .collect(),
         submit: spec
             .submit
@@ -149,7 +149,7 @@ impl Mechanism {
     fn new(
         config: &Config,
         spec: &FormSpec,
-        provider: (&str, &str),
+        provider: (Provider, &str),
         name: &str,
         mut hidden: Vec<HiddenField>,
         thank_you_permalink: &str,
@@ -158,16 +158,16 @@ impl Mechanism {
         let mut honeypot = "company_website".to_string();
         let mut consent_field = ("consent".to_string(), "yes".to_string());
         match provider.0 {
-            "netlify" => {
+            Provider::Netlify => {
                 attributes.push(field("data-netlify", "true"));
                 attributes.push(field("data-netlify-honeypot", &honeypot));
                 hidden.insert(0, field("form-name", name));
             }
-            "formspree" => {
+            Provider::Formspree => {
                 honeypot = "_gotcha".into();
                 hidden.push(field("_next", thank_you_permalink));
             }
-            "mailchimp" => {
+            Provider::Mailchimp => {
                 let (u, id) = mailchimp_list(provider.1).unwrap_or_default();
                 honeypot = format!("b_{u}_{id}");
                 let settings = match &spec.mailchimp {
@@ -179,11 +179,11 @@ impl Mechanism {
                     consent_field = (format!("gdpr[{id}]"), "Y".into());
                 }
             }
-            "kit" => {
+            Provider::Kit => {
                 hidden = hidden.into_iter().map(kit_hidden).collect();
                 consent_field.0 = "fields[consent]".into();
             }
-            _ => hidden.push(field("redirect", thank_you_permalink)),
+            Provider::Custom => hidden.push(field("redirect", thank_you_permalink)),
         }
         Mechanism {
             hidden,
@@ -258,7 +258,7 @@ fn funnel_fields(step: &Step) -> Vec<HiddenField> {
 
 fn field_context(
     spec: &crate::page::front_matter::FormField,
-    provider: &str,
+    provider: Provider,
     strings: &Strings,
 ) -> FieldContext {
     let (label, autocomplete) = match spec.name.as_str() {
@@ -288,7 +288,7 @@ fn field_context(
     FieldContext {
         name: provider_field_name(provider, &spec.name),
         id: format!("field-{}", spec.name),
-        kind: spec.kind.clone(),
+        kind: spec.kind,
         label,
         required: spec.required,
         autocomplete,
@@ -296,17 +296,17 @@ fn field_context(
 }
 
 /// The field names each provider expects for the common fields.
-fn provider_field_name(provider: &str, name: &str) -> String {
+fn provider_field_name(provider: Provider, name: &str) -> String {
     let mapped = match (provider, name) {
-        ("mailchimp", "email") => "EMAIL",
-        ("mailchimp", "name" | "first_name") => "FNAME",
-        ("mailchimp", "last_name") => "LNAME",
-        ("mailchimp", "phone") => "PHONE",
-        ("kit", "email") => "email_address",
-        ("kit", "name" | "first_name") => "fields[first_name]",
+        (Provider::Mailchimp, "email") => "EMAIL",
+        (Provider::Mailchimp, "name" | "first_name") => "FNAME",
+        (Provider::Mailchimp, "last_name") => "LNAME",
+        (Provider::Mailchimp, "phone") => "PHONE",
+        (Provider::Kit, "email") => "email_address",
+        (Provider::Kit, "name" | "first_name") => "fields[first_name]",
         // Kit drops every other top-level name; custom fields post as
         // `fields[KEY]`.
-        ("kit", other) => return format!("fields[{other}]"),
+        (Provider::Kit, other) => return format!("fields[{other}]"),
         _ => name,
     };
     mapped.to_string()
@@ -360,8 +360,14 @@ mod tests {
         assert_eq!(form_name("/"), "home");
         assert_eq!(form_name("/guides/roasting/"), "guides-roasting");
         assert_eq!(humanize("favourite_bean"), "Favourite bean");
-        assert_eq!(provider_field_name("kit", "name"), "fields[first_name]");
-        assert_eq!(provider_field_name("kit", "last_name"), "fields[last_name]");
-        assert_eq!(provider_field_name("kit", "email"), "email_address");
+        assert_eq!(
+            provider_field_name(Provider::Kit, "name"),
+            "fields[first_name]"
+        );
+        assert_eq!(
+            provider_field_name(Provider::Kit, "last_name"),
+            "fields[last_name]"
+        );
+        assert_eq!(provider_field_name(Provider::Kit, "email"), "email_address");
     }
 }

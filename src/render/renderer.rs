@@ -52,6 +52,8 @@ pub(crate) struct Globals<'a> {
     pub journey: Vec<StageContext>,
     pub data: &'a Value,
     pub css: &'a BTreeMap<String, String>,
+    /// Only when rendering for the dev server: see [`crate::render::context::DevContext`].
+    pub dev: Option<crate::render::context::DevContext>,
 }
 
 impl Renderer {
@@ -94,6 +96,7 @@ impl Renderer {
         global.insert("journey", &globals.journey);
         global.insert("data", globals.data);
         global.insert("css", globals.css);
+        global.insert("dev", &globals.dev);
         global.insert(
             "theme",
             &ThemeContext {

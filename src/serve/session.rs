@@ -18,10 +18,11 @@
 //! from the files, so the next good build has every change.
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics};
-use crate::funnel::LinkKind;
+use crate::funnel::{Funnel, LinkKind};
 use crate::input::theme;
 use crate::page::content::{self, Page, CONTENT_DIR};
 use crate::render::assets;
+use crate::render::forms::FormContext;
 use crate::site::{self, BuildOptions, Prepared};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -107,6 +108,15 @@ impl Session {
         let from = funnel.index_at(path)?;
         let to = funnel.link_target(from, crate::funnel::LinkKind::Form)?;
         Some(prepared.config.href(&funnel.pages[to].path))
+    }
+
+    /// The opt-in form of the page at `path`, as rendered.
+    pub(crate) fn form(&self, path: &str) -> Option<FormContext> {
+        let prepared = self.prepared.as_ref()?;
+        let funnel = &prepared.funnel;
+        let index = funnel.index_at(path)?;
+        let strings = prepared.renderer.strings();
+        crate::render::context::page_form(&prepared.config, strings, funnel, index)
     }
 
     /// Brings the build up to date with `changed` (absolute or site-relative
@@ -225,50 +235,9 @@ impl Session {
     /// Some pages' Markdown changed. `None` when the change adds, removes or
     /// moves a page, which needs a whole build.
     fn rebuild_pages(&mut self, changed: &[&PathBuf]) -> Result<Option<Rebuilt>, Diagnostics> {
-        let site = self.options.site.clone();
-        let content_dir = site.join(CONTENT_DIR);
-        let prepared = self.prepared.as_ref().expect("a build to update");
-        let mut pages = prepared.funnel.pages.clone();
-        let mut touched = Vec::new();
-        let mut errors = Diagnostics::new();
-        for relative in changed {
-            let path = site.join(relative);
-            let content_path = relative
-                .strip_prefix(CONTENT_DIR)
-                .unwrap_or(relative)
-                .to_string_lossy()
-                .replace('\\', "/");
-            let Some(index) = prepared.funnel.index_of(&content_path) else {
-                return Ok(None);
-            };
-            if !path.is_file() {
-                return Ok(None);
-            }
-            // Variants take their control's front matter: an experiment's
-            // pages are rebuilt together.
-            let old = &pages[index];
-            if old.variant.is_some() || old.meta.experiment.is_some() {
-                return Ok(None);
-            }
-            match content::load_page(&site, &content_dir, &path, &prepared.config) {
-                Ok(page) => {
-                    if page.path != pages[index].path
-                        || (page.meta.draft && !self.options.drafts)
-                        || page.meta.experiment.is_some()
-                    {
-                        return Ok(None);
-                    }
-                    pages[index] = Arc::new(page);
-                    touched.push(index);
-                }
-                Err(page_errors) => errors.extend(page_errors),
-            }
-        }
-        if errors.has_errors() {
-            errors.sort();
-            return Err(errors);
-        }
-
+        let Some((pages, touched)) = self.reread_pages(changed)? else {
+            return Ok(None);
+        };
         let old = self.prepared.take().expect("a build to update");
         let journey_changed = touched
             .iter()
@@ -296,30 +265,12 @@ impl Session {
                 return Err(errors);
             }
         };
-
-        // Pages to render again: the edited ones, and those whose links or
-        // incoming links changed; all of them if the journey changed.
-        let funnel = &prepared.funnel;
-        let targets: Option<BTreeSet<usize>> = if journey_changed {
-            None
-        } else {
-            let mut set: BTreeSet<usize> = touched.iter().copied().collect();
-            // A success page reports the price of the offer whose checkout leads there.
-            set.extend((touched.iter()).filter_map(|&i| funnel.link_target(i, LinkKind::Checkout)));
-            for i in 0..funnel.pages.len() {
-                if funnel.links[i] != old_funnel.links[i]
-                    || funnel.incoming[i] != old_funnel.incoming[i]
-                {
-                    set.insert(i);
-                }
-            }
-            Some(set)
-        };
+        let targets = (!journey_changed).then(|| relinked(&touched, &prepared.funnel, &old_funnel));
         let others_changed = journey_changed
-            || funnel.links != old_funnel.links
+            || prepared.funnel.links != old_funnel.links
             || touched
                 .iter()
-                .any(|&i| map_ref(&old_funnel.pages[i]) != map_ref(&funnel.pages[i]));
+                .any(|&i| map_ref(&old_funnel.pages[i]) != map_ref(&prepared.funnel.pages[i]));
         let files = match render_files(&prepared, targets.as_ref().map(|t| (t, others_changed))) {
             Ok(files) => files,
             Err(errors) => {
@@ -327,23 +278,83 @@ impl Session {
                 let renderer = kept.take().unwrap_or(renderer);
                 self.prepared =
                     site::link(inputs, old_funnel.pages.clone(), Some(renderer), None).ok();
-                if changed_while_building(&errors) {
-                    // Another page was saved since it was read.
-                    return Ok(None);
-                }
-                return Err(errors);
+                // Another page was saved since it was read: start over.
+                return if changed_while_building(&errors) {
+                    Ok(None)
+                } else {
+                    Err(errors)
+                };
             }
         };
-        let pages = targets.as_ref().map_or(funnel.pages.len(), BTreeSet::len);
+        Ok(Some(self.take_pages(prepared, files, targets)))
+    }
+
+    /// The pages with the `changed` files read again, and the indexes of
+    /// those read; `None` when a change needs a whole build (a page added,
+    /// removed, moved, drafted, or part of an experiment).
+    fn reread_pages(&self, changed: &[&PathBuf]) -> Result<Option<Reread>, Diagnostics> {
+        let site = self.options.site.as_path();
+        let content_dir = site.join(CONTENT_DIR);
+        let prepared = self.prepared.as_ref().expect("a build to update");
+        let mut pages = prepared.funnel.pages.clone();
+        let mut touched = Vec::new();
+        let mut errors = Diagnostics::new();
+        for relative in changed {
+            let path = site.join(relative);
+            let content_path = relative
+                .strip_prefix(CONTENT_DIR)
+                .unwrap_or(relative)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let Some(index) = prepared.funnel.index_of(&content_path) else {
+                return Ok(None);
+            };
+            // Variants take their control's front matter: an experiment's
+            // pages are rebuilt together.
+            let old = &pages[index];
+            if !path.is_file() || old.variant.is_some() || old.meta.experiment.is_some() {
+                return Ok(None);
+            }
+            match content::load_page(site, &content_dir, &path, &prepared.config) {
+                Ok(page) => {
+                    if page.path != pages[index].path
+                        || (page.meta.draft && !self.options.drafts)
+                        || page.meta.experiment.is_some()
+                    {
+                        return Ok(None);
+                    }
+                    pages[index] = Arc::new(page);
+                    touched.push(index);
+                }
+                Err(page_errors) => errors.extend(page_errors),
+            }
+        }
+        if errors.has_errors() {
+            errors.sort();
+            return Err(errors);
+        }
+        Ok(Some((pages, touched)))
+    }
+
+    /// Keeps the rendered `files` of a page rebuild and the new build.
+    fn take_pages(
+        &mut self,
+        prepared: Prepared,
+        files: Vec<(String, Vec<u8>)>,
+        targets: Option<BTreeSet<usize>>,
+    ) -> Rebuilt {
+        let pages = targets
+            .as_ref()
+            .map_or(prepared.funnel.pages.len(), BTreeSet::len);
         let warnings = prepared.diagnostics.clone();
         let changed = self.replace_files(files, targets.is_none());
         self.prepared = Some(prepared);
-        Ok(Some(Rebuilt {
+        Rebuilt {
             changed,
             pages,
             css_only: false,
             warnings,
-        }))
+        }
     }
 
     /// Puts new files in; with `complete`, files not among them go.
@@ -372,6 +383,23 @@ impl Session {
         changed.sort();
         changed
     }
+}
+
+/// Every page, with the edited ones read again, and the indexes of those.
+type Reread = (Vec<Arc<Page>>, Vec<usize>);
+
+/// Pages to render again after an edit that kept the journey: the edited
+/// ones, and those whose links or incoming links changed.
+fn relinked(touched: &[usize], funnel: &Funnel, old: &Funnel) -> BTreeSet<usize> {
+    let mut set: BTreeSet<usize> = touched.iter().copied().collect();
+    // A success page reports the price of the offer whose checkout leads there.
+    set.extend((touched.iter()).filter_map(|&i| funnel.link_target(i, LinkKind::Checkout)));
+    for i in 0..funnel.pages.len() {
+        if funnel.links[i] != old.links[i] || funnel.incoming[i] != old.incoming[i] {
+            set.insert(i);
+        }
+    }
+    set
 }
 
 /// True when a page file changed between reading and rendering.

@@ -760,3 +760,19 @@ fn a_broken_privacy_page_is_one_error_not_two() {
         "`forms.privacy_url: /privacy/` names the broken page: no second error"
     );
 }
+
+#[test]
+fn a_missing_parent_and_template_cycles_are_errors_at_their_tag() {
+    assert_eq!(
+        build_errors("template-missing-parent"),
+        "error: templates/landing.html:3:1: extends \"nowhere.html\", which is not a template of the theme or the site\n  = help: name a template of templates/ (or of the theme), or create it"
+    );
+    assert_eq!(
+        build_errors("template-cycle-extends"),
+        "error: templates/landing.html:1:1: landing.html extends itself: landing.html → loop.html → landing.html\n  = help: a base template must not extend the templates built on it"
+    );
+    assert_eq!(
+        build_errors("template-cycle-include"),
+        "error: templates/_a.html:2:1: _a.html includes itself: _a.html → _b.html → _a.html\n  = help: break the loop: a template cannot include itself, directly or through another"
+    );
+}

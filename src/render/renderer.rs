@@ -56,10 +56,17 @@ pub(crate) struct Globals<'a> {
 
 impl Renderer {
     pub(crate) fn new(theme: &Theme, globals: &Globals) -> Result<Renderer, Diagnostics> {
-        let templates: Vec<(&str, String)> = theme
-            .layer("templates")
-            .map(|(name, file)| (name, String::from_utf8_lossy(&file.bytes).into_owned()))
-            .collect();
+        let mut templates: Vec<(&str, String)> = Vec::new();
+        let mut not_text = Diagnostics::new();
+        for (name, file) in theme.layer("templates") {
+            match crate::base::text::utf8(&file.bytes, &file.origin) {
+                Ok(text) => templates.push((name, text.to_string())),
+                Err(e) => not_text.push(e),
+            }
+        }
+        if not_text.has_errors() {
+            return Err(not_text);
+        }
         let origins: HashMap<String, String> = theme
             .layer("templates")
             .map(|(name, file)| (name.to_string(), file.origin.clone()))

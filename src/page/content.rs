@@ -495,6 +495,27 @@ fn page_from_parts(
     ))
 }
 
+/// How to part two pages with one URL; a variant may not set `slug:`, its
+/// URL is its control's URL and its id.
+fn duplicate_hint(a: &Page, b: &Page) -> String {
+    let (variant, other) = match (&a.variant, &b.variant) {
+        (Some(v), None) => (v, b),
+        (None, Some(v)) => (v, a),
+        (Some(v), Some(_)) => {
+            let message = format!(
+                "change the variant id \"{}\" in the `experiment:` of content/{}",
+                v.id, v.control
+            );
+            return message;
+        }
+        (None, None) => return "give one of them another `slug:` or rename the file".into(),
+    };
+    format!(
+        "give {} another `slug:` or rename it, or change the variant id \"{}\" in the `experiment:` of content/{}",
+        other.file, variant.id, variant.control
+    )
+}
+
 fn check_duplicate_urls(pages: &[Arc<Page>], diagnostics: &mut Diagnostics) {
     let mut seen: HashMap<&str, &Page> = HashMap::with_capacity(pages.len());
     let mut sorted: Vec<&Page> = pages.iter().map(|p| &**p).collect();
@@ -507,7 +528,7 @@ fn check_duplicate_urls(pages: &[Arc<Page>], diagnostics: &mut Diagnostics) {
             );
             let diagnostic = Diagnostic::error("duplicate-url", &page.file, message)
                 .at(1, 1)
-                .with_hint("give one of them another `slug:` or rename the file");
+                .with_hint(duplicate_hint(first, page));
             diagnostics.push(diagnostic);
             seen.insert(&first.path, first);
         }

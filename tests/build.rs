@@ -806,3 +806,45 @@ fn unknown_form_providers_and_field_types() {
         ]
     );
 }
+
+#[test]
+fn a_missing_parent_and_template_cycles_are_errors_at_their_tag() {
+    assert_eq!(
+        build_errors("template-missing-parent"),
+        "error: templates/landing.html:3:1: extends \"nowhere.html\", which is not a template of the theme or the site\n  = help: name a template of templates/ (or of the theme), or create it"
+    );
+    assert_eq!(
+        build_errors("template-cycle-extends"),
+        "error: templates/landing.html:1:1: landing.html extends itself: landing.html → loop.html → landing.html\n  = help: a base template must not extend the templates built on it"
+    );
+    assert_eq!(
+        build_errors("template-cycle-include"),
+        "error: templates/_a.html:2:1: _a.html includes itself: _a.html → _b.html → _a.html\n  = help: break the loop: a template cannot include itself, directly or through another"
+    );
+}
+
+/// The errors of `check` on `site` after writing `bytes` to `file`.
+fn errors_after_writing(file: &str, bytes: &[u8]) -> Vec<String> {
+    let (_dir, site) = support::copy_fixture("components");
+    let path = site.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    lines(&funnelcake::check(&BuildOptions::new(&site)))
+}
+
+#[test]
+fn templates_strings_and_css_that_are_not_utf8_are_errors_at_the_first_bad_byte() {
+    let hint = "\n  = help: save the file with the UTF-8 encoding (most editors offer it under \"Save with encoding\")";
+    assert_eq!(
+        errors_after_writing("templates/_extra.html", b"<p>\n<b>caf\xe9</b>\n"),
+        [format!("error: templates/_extra.html:2:7: the file is not UTF-8 text: byte 0xE9 at offset 10 is not valid UTF-8{hint}")]
+    );
+    assert_eq!(
+        errors_after_writing("i18n/en.yaml", b"skip_link: \"Saltar al contenido\"\ncta: \"Compr\xe1\"\n"),
+        [format!("error: i18n/en.yaml:2:12: the file is not UTF-8 text: byte 0xE1 at offset 44 is not valid UTF-8{hint}")]
+    );
+    assert_eq!(
+        errors_after_writing("css/main.css", b"/* \xa9 2026 */\nbody { color: red }\n"),
+        [format!("error: css/main.css:1:4: the file is not UTF-8 text: byte 0xA9 at offset 3 is not valid UTF-8{hint}")]
+    );
+}

@@ -711,3 +711,53 @@ fn a_layout_without_the_assignment_script_is_an_error() {
         .iter()
         .any(|e| e.starts_with("error: content/guide-b.md: the layout")));
 }
+
+/// The errors of `check` on a copy of the experiment fixture after `edit`.
+fn errors_after(edit: impl FnOnce(&std::path::Path)) -> Vec<String> {
+    let (_dir, site) = support::copy_fixture("experiment");
+    edit(&site);
+    support::lines(&funnelcake::check(&funnelcake::BuildOptions::new(&site)))
+}
+
+#[test]
+fn an_inherited_fields_error_is_at_the_controls_line_naming_the_variant() {
+    let errors = errors_after(|site| {
+        let guide = site.join("content/guide.md");
+        let text = std::fs::read_to_string(&guide).unwrap();
+        std::fs::write(
+            &guide,
+            text.replace("layout: optin\n", "layout: optin\nnext: nope.md\n"),
+        )
+        .unwrap();
+    });
+    assert_eq!(
+        errors,
+        ["error: content/guide.md:7:7: `next` points at \"nope.md\", which is not a page (also in content/guide-b.md, a variant that inherits it)\n  = help: content paths are relative to content/, like `offers/starter-kit.md`"]
+    );
+}
+
+#[test]
+fn a_url_clash_with_a_variant_suggests_what_can_change() {
+    let errors = errors_after(|site| {
+        std::fs::create_dir_all(site.join("content/guide")).unwrap();
+        std::fs::write(site.join("content/guide/b.md"), "---\ntitle: Clash\n---\n").unwrap();
+    });
+    assert_eq!(
+        errors,
+        ["error: content/guide/b.md:1:1: content/guide-b.md and content/guide/b.md both have the URL /guide/b/\n  = help: give content/guide/b.md another `slug:` or rename it, or change the variant id \"b\" in the `experiment:` of content/guide.md"]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_backslash_file_name_clash_names_both_files() {
+    let errors = errors_after(|site| {
+        std::fs::create_dir_all(site.join("content/a")).unwrap();
+        std::fs::write(site.join("content/a\\b.md"), "---\ntitle: X\n---\n").unwrap();
+        std::fs::write(site.join("content/a/b.md"), "---\ntitle: Y\n---\n").unwrap();
+    });
+    assert_eq!(
+        errors,
+        ["error: content/a\\b.md:1:1: content/a/b.md and content/a\\b.md both have the URL /a/b/\n  = help: give one of them another `slug:` or rename the file"]
+    );
+}

@@ -726,3 +726,35 @@ fn example_site_opt_in_works_end_to_end_with_the_custom_provider() {
         Duration::from_secs(10),
     );
 }
+
+#[test]
+fn an_unserved_preset_stage_says_how_to_drop_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path();
+    std::fs::create_dir_all(site.join("content")).unwrap();
+    std::fs::write(
+        site.join("site.yaml"),
+        "title: T\nbase_url: https://t.example\njourney: classic\ndeploy: netlify\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("content/index.md"),
+        "---\ntitle: Home\ndescription: D.\nstage: awareness\noffer: content\nnext: buy.md\n---\nHi\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("content/buy.md"),
+        "---\ntitle: Buy\ndescription: D.\nstage: purchase\noffer: core\n---\nBuy\n",
+    )
+    .unwrap();
+    let diagnostics = funnelcake::check(&BuildOptions::new(site));
+    let lines = support::lines(&diagnostics);
+    let interest = lines
+        .iter()
+        .find(|l| l.contains("journey stage \"interest\""))
+        .unwrap_or_else(|| panic!("no warning for the unserved preset stage: {lines:#?}"));
+    assert_eq!(
+        interest,
+        "warning: site.yaml:3:1: journey stage \"interest\" has no page (a gap in the funnel)\n  = help: add a page with `stage: interest`, or drop the stage: write `journey:` out as a list of the preset's stages without it (see the README, site.yaml)"
+    );
+}

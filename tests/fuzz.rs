@@ -7,7 +7,8 @@
 //! (far beyond any linear cost for a site this size; a detector of
 //! blow-ups, not a timing test).
 //!
-//! `FUZZ_CASES` (default 300) and `FUZZ_SEED` set the run. Every input that
+//! `FUZZ_CASES` (default 300) and `FUZZ_SEED` set the run; it prints the
+//! seed and the number of cases run (`-- --nocapture` to see them). Every input that
 //! ever broke it is kept under `tests/fixtures/fuzz-corpus/NAME/` (the file
 //! `BASE` names the example site; the other files replace its files) and is
 //! replayed first; a failing case is written to `target/fuzz-failures/`.
@@ -311,7 +312,13 @@ fn mutated_example_sites_never_panic_or_blow_up() {
     let cases = env_number("FUZZ_CASES", 300);
     let seed = env_number("FUZZ_SEED", 0x5eed);
     let mut failures = Vec::new();
+    // Printed (visible with `--nocapture`) so a long run shows how far it
+    // got and can be repeated.
+    eprintln!("fuzz: seed {seed}, {cases} cases");
     for n in 0..cases {
+        if n > 0 && n % 1000 == 0 {
+            eprintln!("fuzz: {n} cases run, {} broke", failures.len());
+        }
         let mut rng = Rng(seed ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d));
         let case = generate(&mut rng);
         if let Err(e) = run(&case) {
@@ -323,9 +330,13 @@ fn mutated_example_sites_never_panic_or_blow_up() {
             ));
         }
     }
+    eprintln!(
+        "fuzz: ran {cases} cases with seed {seed}, {} broke",
+        failures.len()
+    );
     assert!(
         failures.is_empty(),
-        "{} of {cases} cases broke:\n{}",
+        "{} of {cases} cases (seed {seed}) broke:\n{}",
         failures.len(),
         failures.join("\n")
     );

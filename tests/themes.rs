@@ -165,3 +165,8 @@ fn the_accent_picks_dark_or_light_text_by_its_luminance() {
         assert!(page.contains(&style), "{theme} {accent}: {style}");
     }
 }
+
+#[test]
+fn a_malformed_call_hides_none_of_its_files_other_calls() {
+    insta::assert_snapshot!(build_errors("component-recovery"));
+}

@@ -227,7 +227,13 @@ impl FromIterator<Diagnostic> for Diagnostics {
 /// Formats `path` relative to `site` with `/` separators, for messages.
 pub(crate) fn display_path(site: &Path, path: &Path) -> String {
     let rel: PathBuf = path.strip_prefix(site).unwrap_or(path).to_path_buf();
-    let text = rel.to_string_lossy().replace('\\', "/");
+    // Joined by component, not by replacing `\\`: on Unix a backslash is a
+    // character of a file name (`a\\b.md`), not a separator.
+    let text = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
     if text.is_empty() {
         ".".to_string()
     } else {

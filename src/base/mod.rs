@@ -6,5 +6,6 @@ pub(crate) mod date;
 pub(crate) mod diagnostics;
 pub(crate) mod fs;
 pub(crate) mod html;
+pub(crate) mod text;
 pub(crate) mod url;
 pub(crate) mod yaml;

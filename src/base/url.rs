@@ -60,7 +60,9 @@ pub(crate) fn normalize(content_path: &str) -> &str {
 /// `/a/b/`, `a/index.md` is `/a/`; `slug` replaces the last segment.
 pub(crate) fn url_path(content_path: &str, slug: Option<&str>) -> Result<String, String> {
     let without_ext = content_path.strip_suffix(".md").unwrap_or(content_path);
-    let mut segments: Vec<&str> = without_ext.split('/').collect();
+    // A `\\` in a file name (possible on Unix) parts URL segments as on
+    // Windows, so the URL is the same on every system.
+    let mut segments: Vec<&str> = without_ext.split(['/', '\\']).collect();
     if segments.last() == Some(&"index") {
         segments.pop();
     }

@@ -61,13 +61,20 @@ fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {
             "journey stage \"{}\" has no page (a gap in the funnel)",
             stage.id
         );
-        let hint = format!(
-            "add a page with `stage: {}`, or remove the stage from `journey:`",
-            stage.id
-        );
+        let pos = stage_position(journey.config_text, &stage.id);
+        // A preset's stages are not written in site.yaml: at most the
+        // `journey:` line is (column 1), and there is no line to remove.
+        let hint = if pos.is_none_or(|p| p.column == 1) {
+            format!("add a page with `stage: {}`, or drop the stage: write `journey:` out as a list of the preset's stages without it (see the README, site.yaml)", stage.id)
+        } else {
+            format!(
+                "add a page with `stage: {}`, or remove the stage from `journey:`",
+                stage.id
+            )
+        };
         warnings.push(
             Diagnostic::warning("unserved-stage", CONFIG_FILE, message)
-                .at_pos(stage_position(journey.config_text, &stage.id))
+                .at_pos(pos)
                 .with_hint(hint),
         );
     }

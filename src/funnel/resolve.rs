@@ -159,6 +159,7 @@ pub(crate) fn relink(
     funnel.incoming = incoming(&links);
     funnel.links = links;
     funnel.link_warnings = link_warnings;
+    let diagnostics = fold_inherited(&funnel.pages, diagnostics);
     (funnel, diagnostics)
 }
 
@@ -183,6 +184,53 @@ fn incoming(links: &[Vec<Link>]) -> Vec<Vec<usize>> {
     incoming
         .into_iter()
         .map(|s| s.into_iter().collect())
+        .collect()
+}
+
+/// A variant inherits the fields it does not set from its control, and an
+/// inherited field's error has no line in the variant's file: the same
+/// error is reported at the control's line, where the user can fix it.
+/// Such an error is folded into the control's, which names the variant.
+fn fold_inherited(pages: &[Arc<Page>], diagnostics: Diagnostics) -> Diagnostics {
+    let control_file: HashMap<&str, &str> = pages
+        .iter()
+        .filter_map(|p| Some((p.file.as_str(), p.variant.as_ref()?.control.as_str())))
+        .filter_map(|(file, control)| {
+            let control = pages.iter().find(|p| p.content_path == control)?;
+            Some((file, control.file.as_str()))
+        })
+        .collect();
+    if control_file.is_empty() {
+        return diagnostics;
+    }
+    let mut items: Vec<Diagnostic> = diagnostics.into_iter().collect();
+    let mut inheritors: Vec<Vec<String>> = vec![Vec::new(); items.len()];
+    let mut keep = vec![true; items.len()];
+    for (i, d) in items.iter().enumerate().filter(|(_, d)| d.line.is_none()) {
+        let Some(control) = control_file.get(d.file.as_str()) else {
+            continue;
+        };
+        let same = items.iter().position(|c| {
+            c.file == *control && c.code == d.code && c.message == d.message && c.line.is_some()
+        });
+        if let Some(c) = same {
+            inheritors[c].push(d.file.clone());
+            keep[i] = false;
+        }
+    }
+    for (item, files) in items.iter_mut().zip(&inheritors) {
+        if !files.is_empty() {
+            let files = files.join(", ");
+            item.message = format!(
+                "{} (also in {files}, a variant that inherits it)",
+                item.message
+            );
+        }
+    }
+    items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(d, keep)| keep.then_some(d))
         .collect()
 }
 

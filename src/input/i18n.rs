@@ -62,8 +62,14 @@ impl Strings {
                 if !file_lang.eq_ignore_ascii_case(lang) {
                     continue;
                 }
-                let text = String::from_utf8_lossy(&file.bytes);
-                match Source::new(&text, &file.origin, 1).parse_mapping("a strings file") {
+                let text = match crate::base::text::utf8(&file.bytes, &file.origin) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        errors.push(e);
+                        continue;
+                    }
+                };
+                match Source::new(text, &file.origin, 1).parse_mapping("a strings file") {
                     Ok(map) => merged.extend(map),
                     Err(e) => errors.push(e),
                 }

@@ -225,10 +225,9 @@ fn read_manifest(site: &Path, name: &str, origin: &Origin) -> Result<Manifest, D
             if !path.is_file() {
                 None
             } else {
-                Some(
-                    fs::read_to_string(&path)
-                        .map_err(|e| Diagnostic::error("io", &file, e.to_string()))?,
-                )
+                let bytes =
+                    fs::read(&path).map_err(|e| Diagnostic::error("io", &file, e.to_string()))?;
+                Some(crate::base::text::utf8(&bytes, &file)?.to_string())
             }
         }
         Origin::Builtin(dir) => dir

@@ -77,8 +77,23 @@ pub(crate) fn parse(
     body_line: usize,
     file: &str,
 ) -> Result<Option<Parsed>, Vec<Diagnostic>> {
+    match parse_partial(body, body_line, file) {
+        (parsed, errors) if errors.is_empty() => Ok(parsed),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// [`parse`], keeping the well-formed calls of a body that also has
+/// malformed ones, so their own checks still run: every call error of a
+/// file is reported in one run. A malformed call is left out of the calls
+/// (its text stays in the body).
+pub(crate) fn parse_partial(
+    body: &str,
+    body_line: usize,
+    file: &str,
+) -> (Option<Parsed>, Vec<Diagnostic>) {
     if !has_call(body) {
-        return Ok(None);
+        return (None, Vec::new());
     }
     let lines = LineIndex::new(body, body_line);
     let code = code_ranges(body);
@@ -154,9 +169,6 @@ pub(crate) fn parse(
         let hint = format!("end its body with `{{% </{name}> %}}`, or write `{{{{<{name} ... />}}}}` if it has no body");
         parser.error(start, message, Some(hint));
     }
-    if !parser.errors.is_empty() {
-        return Err(parser.errors);
-    }
     let mut text = String::with_capacity(body.len());
     let mut last = 0;
     for (range, marker) in &markers {
@@ -165,7 +177,7 @@ pub(crate) fn parse(
         last = range.end;
     }
     text.push_str(&body[last..]);
-    Ok(Some(Parsed { text, calls, links }))
+    (Some(Parsed { text, calls, links }), parser.errors)
 }
 
 /// Quick test before any parsing: most pages call no component.
@@ -502,6 +514,13 @@ impl<'a> CallParser<'a> {
         let end_at = skip_space_lines(body, at);
         let rest = &body[end_at..];
         if !rest.starts_with(close[0]) {
+            // Where the end belongs: after the last argument, not where
+            // the next text (often the next call) starts.
+            let end_at = if rest.is_empty() || next_opening(body, end_at) == Some(end_at) {
+                at
+            } else {
+                end_at
+            };
             let expected = format!("{}{}", close[0], close[1]);
             let hint = match kind {
                 TagKind::SelfClosing => {
@@ -547,6 +566,11 @@ impl<'a> CallParser<'a> {
                     Some("keep the tag's arguments together, one per line if you like".into()),
                 );
                 return None;
+            }
+            // A tag left unended before the next call: stop here, so the
+            // error is at this tag and the next call is parsed on its own.
+            if next_opening(body, next) == Some(next) {
+                return Some(at);
             }
             at = next;
             let rest = &body[at..];
@@ -674,7 +698,11 @@ impl<'a> CallParser<'a> {
                     None => break,
                 },
                 c if c == quote => return Some((text, at + 1 + i + 1)),
-                '\n' if self.body[at + 1 + i + 1..].starts_with('\n') => break,
+                '\n' if self.body[at + 1 + i + 1..].starts_with('\n')
+                    || starts_call(self.body, at + 1 + i + 1) =>
+                {
+                    break
+                }
                 c => text.push(c),
             }
         }
@@ -705,6 +733,8 @@ impl<'a> CallParser<'a> {
                 continue;
             }
             match c {
+                // A value does not run on into the next call.
+                '\n' if starts_call(body, at + i + 1) => break,
                 '"' | '\'' => quote = Some(c),
                 '{' | '[' => depth += 1,
                 '}' | ']' => {
@@ -723,6 +753,12 @@ impl<'a> CallParser<'a> {
         );
         None
     }
+}
+
+/// True when a call opens at `at`, after spaces.
+fn starts_call(body: &str, at: usize) -> bool {
+    let start = skip_spaces(body, at);
+    next_opening(body, start) == Some(start)
 }
 
 fn skip_spaces(body: &str, at: usize) -> usize {

@@ -188,7 +188,7 @@ pub(crate) fn load(
         } else {
             let loaded = load_variant(site, &content_dir, &files[file], config, &control, &id);
             Some(match loaded {
-                Ok(page) => (Some(Arc::new(page)), Vec::new()),
+                Ok((page, errors)) => (Some(Arc::new(page)), errors),
                 Err(errors) => (None, errors),
             })
         };
@@ -328,7 +328,7 @@ fn load_variant(
     config: &Config,
     control: &Page,
     id: &str,
-) -> Result<Page, Vec<Diagnostic>> {
+) -> Result<(Page, Vec<Diagnostic>), Vec<Diagnostic>> {
     let file = display_path(site, path);
     let text = read_text(path, &file)?;
     let control_text = read_text(&control.body.path, &control.file)?;
@@ -346,22 +346,25 @@ fn load_variant(
     });
     let path_of_variant = experiment::variant_path(&control.path, id);
     if split.body.trim().is_empty() {
-        return Ok(Page {
-            file,
-            content_path: display_path(content_dir, path),
-            path: path_of_variant,
-            meta,
-            body: control.body.clone(),
-            body_line: control.body_line,
-            scan: control.scan.clone(),
-            calls: control.calls.clone(),
-            variant,
-        });
+        return Ok((
+            Page {
+                file,
+                content_path: display_path(content_dir, path),
+                path: path_of_variant,
+                meta,
+                body: control.body.clone(),
+                body_line: control.body_line,
+                scan: control.scan.clone(),
+                calls: control.calls.clone(),
+                variant,
+            },
+            Vec::new(),
+        ));
     }
-    let mut page = page_from_parts(file, content_dir, path, &text, &split, meta)?;
+    let (mut page, call_errors) = page_from_parts(file, content_dir, path, &text, &split, meta)?;
     page.path = path_of_variant;
     page.variant = variant;
-    Ok(page)
+    Ok((page, call_errors))
 }
 
 fn markdown_files(site: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Diagnostics> {
@@ -436,7 +439,10 @@ fn load_page_partial(
         Err(errors) => return (None, errors),
     };
     match page_from_parts(file, content_dir, path, &text, &split, meta) {
-        Ok(page) => (Some(page), errors),
+        Ok((page, call_errors)) => {
+            errors.extend(call_errors);
+            (Some(page), errors)
+        }
         Err(more) => {
             errors.extend(more);
             (None, errors)
@@ -445,7 +451,8 @@ fn load_page_partial(
 }
 
 /// A page from its file's text and its front matter: its URL, and its body
-/// scanned for links, headings and component calls.
+/// scanned for links, headings and component calls; with the errors of its
+/// malformed calls, which leave the page's other calls in it to be checked.
 fn page_from_parts(
     file: String,
     content_dir: &Path,
@@ -453,7 +460,7 @@ fn page_from_parts(
     text: &str,
     split: &front_matter::Split,
     meta: FrontMatter,
-) -> Result<Page, Vec<Diagnostic>> {
+) -> Result<(Page, Vec<Diagnostic>), Vec<Diagnostic>> {
     let content_path = display_path(content_dir, path);
     let url = url_path(&content_path, meta.slug.as_deref()).map_err(|message| {
         vec![Diagnostic::error("invalid-slug", &file, message)
@@ -469,7 +476,8 @@ fn page_from_parts(
             .at(pos.line, pos.column)
             .with_hint("a page nests a few `>` or list levels at most")]);
     }
-    let (scan, calls) = match components::parse(split.body, split.body_line, &file)? {
+    let (parsed, call_errors) = components::parse_partial(split.body, split.body_line, &file);
+    let (scan, calls) = match parsed {
         Some(parsed) => {
             let mut scan = markdown::scan(&parsed.text, split.body_line);
             scan.links.extend(parsed.links);
@@ -483,17 +491,41 @@ fn page_from_parts(
         hash: xxh3_64(split.body.as_bytes()),
         path: path.to_path_buf(),
     };
-    Ok(Page {
-        file,
-        content_path,
-        path: url,
-        meta,
-        body,
-        body_line: split.body_line,
-        scan,
-        calls,
-        variant: None,
-    })
+    Ok((
+        Page {
+            file,
+            content_path,
+            path: url,
+            meta,
+            body,
+            body_line: split.body_line,
+            scan,
+            calls,
+            variant: None,
+        },
+        call_errors,
+    ))
+}
+
+/// How to part two pages with one URL; a variant may not set `slug:`, its
+/// URL is its control's URL and its id.
+fn duplicate_hint(a: &Page, b: &Page) -> String {
+    let (variant, other) = match (&a.variant, &b.variant) {
+        (Some(v), None) => (v, b),
+        (None, Some(v)) => (v, a),
+        (Some(v), Some(_)) => {
+            let message = format!(
+                "change the variant id \"{}\" in the `experiment:` of content/{}",
+                v.id, v.control
+            );
+            return message;
+        }
+        (None, None) => return "give one of them another `slug:` or rename the file".into(),
+    };
+    format!(
+        "give {} another `slug:` or rename it, or change the variant id \"{}\" in the `experiment:` of content/{}",
+        other.file, variant.id, variant.control
+    )
 }
 
 fn check_duplicate_urls(pages: &[Arc<Page>], diagnostics: &mut Diagnostics) {
@@ -508,7 +540,7 @@ fn check_duplicate_urls(pages: &[Arc<Page>], diagnostics: &mut Diagnostics) {
             );
             let diagnostic = Diagnostic::error("duplicate-url", &page.file, message)
                 .at(1, 1)
-                .with_hint("give one of them another `slug:` or rename the file");
+                .with_hint(duplicate_hint(first, page));
             diagnostics.push(diagnostic);
             seen.insert(&first.path, first);
         }

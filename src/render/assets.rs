@@ -45,7 +45,7 @@ pub(crate) fn targets() -> Targets {
 /// `hashed` puts a content hash in each name (`css/main.1a2b3c4d.css`);
 /// the dev server turns it off so a CSS edit leaves the pages unchanged.
 pub(crate) fn build(theme: &Theme, base_path: &str, hashed: bool) -> Result<Css, Diagnostics> {
-    let provider = MemoryFiles::new(theme);
+    let provider = MemoryFiles::new(theme)?;
     let mut css = Css::default();
     let mut diagnostics = Diagnostics::new();
     let entries = theme
@@ -124,18 +124,23 @@ struct MemoryFiles {
 }
 
 impl MemoryFiles {
-    fn new(theme: &Theme) -> Self {
-        let files = theme
-            .layer("css")
-            .map(|(name, file)| {
-                let text = String::from_utf8_lossy(&file.bytes).into_owned();
-                (
-                    PathBuf::from("/css").join(name),
-                    (text, file.origin.clone()),
-                )
-            })
-            .collect();
-        MemoryFiles { files }
+    /// Every CSS file is UTF-8 text, or each one that is not is an error.
+    fn new(theme: &Theme) -> Result<Self, Diagnostics> {
+        let mut files = BTreeMap::new();
+        let mut errors = Diagnostics::new();
+        for (name, file) in theme.layer("css") {
+            match crate::base::text::utf8(&file.bytes, &file.origin) {
+                Ok(text) => {
+                    let entry = (text.to_string(), file.origin.clone());
+                    files.insert(PathBuf::from("/css").join(name), entry);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.has_errors() {
+            return Err(errors);
+        }
+        Ok(MemoryFiles { files })
     }
 
     fn origin(&self, path: &Path) -> String {

@@ -58,10 +58,17 @@ pub(crate) struct Globals<'a> {
 
 impl Renderer {
     pub(crate) fn new(theme: &Theme, globals: &Globals) -> Result<Renderer, Diagnostics> {
-        let templates: Vec<(&str, String)> = theme
-            .layer("templates")
-            .map(|(name, file)| (name, String::from_utf8_lossy(&file.bytes).into_owned()))
-            .collect();
+        let mut templates: Vec<(&str, String)> = Vec::new();
+        let mut not_text = Diagnostics::new();
+        for (name, file) in theme.layer("templates") {
+            match crate::base::text::utf8(&file.bytes, &file.origin) {
+                Ok(text) => templates.push((name, text.to_string())),
+                Err(e) => not_text.push(e),
+            }
+        }
+        if not_text.has_errors() {
+            return Err(not_text);
+        }
         let origins: HashMap<String, String> = theme
             .layer("templates")
             .map(|(name, file)| (name.to_string(), file.origin.clone()))
@@ -529,9 +536,62 @@ fn all_template_errors(
         }
     }
     if diagnostics.is_empty() {
-        diagnostics.push(template_error(&first, origins));
+        let mut diagnostic = template_error(&first, origins);
+        if let Some((line, column)) = link_tag(templates, &first) {
+            diagnostic = diagnostic.at(line, column);
+        }
+        diagnostics.push(diagnostic);
     }
     diagnostics
+}
+
+/// Where the `extends` or `include` tag behind a missing parent or a cycle
+/// sits in its template, as tera reports neither's line.
+fn link_tag(templates: &[(&str, String)], error: &tera::Error) -> Option<(usize, usize)> {
+    let (name, keyword, target) = match error.kind() {
+        ErrorKind::MissingParent { current, parent } => (current, "extends", parent),
+        ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => (tpl, "extends", inheritance_chain.first()?),
+        ErrorKind::CircularInclude { tpl, include_chain } => {
+            (tpl, "include", include_chain.get(1)?)
+        }
+        _ => return None,
+    };
+    let (_, text) = templates.iter().find(|(n, _)| n == name)?;
+    let offset = find_tag(text, keyword, target)?;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    Some((line, column))
+}
+
+/// Offset of the first `{% keyword "target" %}` tag (any quote, any `-`
+/// whitespace control) in `text`.
+fn find_tag(text: &str, keyword: &str, target: &str) -> Option<usize> {
+    let mut at = 0;
+    while let Some(i) = text[at..].find("{%") {
+        let start = at + i;
+        let inner = text[start + 2..].trim_start_matches('-').trim_start();
+        let end = inner.find("%}").unwrap_or(inner.len());
+        let tag = &inner[..end];
+        if let Some(rest) = tag.strip_prefix(keyword) {
+            let rest = rest.trim_start();
+            let quoted = |q: char| {
+                rest.strip_prefix(q)
+                    .is_some_and(|r| r.starts_with(target) && r[target.len()..].starts_with(q))
+            };
+            if quoted('"') || quoted('\'') {
+                return Some(start);
+            }
+        }
+        at = start + 2;
+    }
+    None
 }
 
 fn template_error(error: &tera::Error, origins: &HashMap<String, String>) -> Diagnostic {
@@ -555,6 +615,22 @@ fn template_error(error: &tera::Error, origins: &HashMap<String, String>) -> Dia
             let message =
                 format!("extends \"{parent}\", which is not a template of the theme or the site");
             Diagnostic::error("template", origin(current), message)
+                .with_hint("name a template of templates/ (or of the theme), or create it")
+        }
+        ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => {
+            let chain = inheritance_chain.join(" → ");
+            let message = format!("{tpl} extends itself: {tpl} → {chain}");
+            Diagnostic::error("template", origin(tpl), message)
+                .with_hint("a base template must not extend the templates built on it")
+        }
+        ErrorKind::CircularInclude { include_chain, tpl } => {
+            let message = format!("{tpl} includes itself: {}", include_chain.join(" → "));
+            Diagnostic::error("template", origin(tpl), message).with_hint(
+                "break the loop: a template cannot include itself, directly or through another",
+            )
         }
         ErrorKind::TemplateNotFound(name) => Diagnostic::error(
             "template",

@@ -45,14 +45,29 @@ pub fn scope_of(relative: &Path) -> Scope {
     match parts.as_slice() {
         ["site.yaml"] => Scope::Everything,
         [CONTENT_DIR, .., last] if last.ends_with(".md") => Scope::Content,
-        // A folder moved in or out (or deleted) reports only itself.
-        [CONTENT_DIR, .., last] if !last.contains('.') => Scope::Content,
+        // A folder moved in or out (or deleted) reports only itself, and
+        // may have a dot in its name (`v1.2`): only a known kind of file
+        // beside the pages is left out. When unsure, the content is read
+        // again, which is never stale.
+        [CONTENT_DIR, .., last] if !is_known_file(last) => Scope::Content,
         [CONTENT_DIR, ..] => Scope::None,
         ["css", ..] | ["themes", _, "css", ..] => Scope::Css,
         ["static", ..] | ["themes", _, "static", ..] => Scope::Static,
         ["templates", ..] | ["data", ..] | ["themes", ..] => Scope::Everything,
         _ => Scope::None,
     }
+}
+
+/// A name with the extension of a file that sits beside pages and is not
+/// one (an image, a download), so not a folder of pages.
+fn is_known_file(name: &str) -> bool {
+    const FILES: &[&str] = &[
+        "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "pdf", "txt", "zip", "mp4",
+        "webm", "mp3", "ogg", "wav", "csv", "json", "yaml", "yml", "toml", "html", "css", "js",
+        "woff", "woff2", "swp", "tmp", "bak",
+    ];
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| FILES.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// The outcome of a rebuild, for the terminal and the browsers.
@@ -561,6 +576,10 @@ mod tests {
         assert_eq!(scope_of(Path::new("content/a/b.md")), Scope::Content);
         assert_eq!(scope_of(Path::new("content/a/photo.jpg")), Scope::None);
         assert_eq!(scope_of(Path::new("content/a")), Scope::Content);
+        // A folder with a dot in its name, moved or deleted whole.
+        assert_eq!(scope_of(Path::new("content/v1.2")), Scope::Content);
+        assert_eq!(scope_of(Path::new("content/docs/v2.0")), Scope::Content);
+        assert_eq!(scope_of(Path::new("content/a/photo.JPG")), Scope::None);
         assert_eq!(scope_of(Path::new("css/main.css")), Scope::Css);
         assert_eq!(scope_of(Path::new("themes/x/css/_a.css")), Scope::Css);
         assert_eq!(scope_of(Path::new("static/img/a.png")), Scope::Static);

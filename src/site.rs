@@ -20,10 +20,12 @@ use crate::page::components;
 use crate::page::content::{self, Page};
 use crate::page::markdown;
 use crate::render::assets::{self, Css};
+use crate::render::cards::{self, Cards};
 use crate::render::context::{self, PageContext};
 use crate::render::map::FunnelMap;
 use crate::render::renderer::{Globals, Renderer, MAP_TEMPLATE};
 use crate::render::sitemap;
+use crate::render::OutputFile;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
@@ -68,6 +70,8 @@ pub struct BuildReport {
     pub out: PathBuf,
     /// Warnings only: a build with errors returns `Err`.
     pub diagnostics: Diagnostics,
+    /// Social cards drawn by this build; the others came from the cache.
+    pub cards_drawn: usize,
 }
 
 /// Builds the site into OUT. With any error, OUT is left as it was.
@@ -96,6 +100,7 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
                 files,
                 out,
                 diagnostics: prepared.diagnostics,
+                cards_drawn: prepared.cards.drawn(),
             })
         }
         Err(errors) => {
@@ -108,7 +113,9 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 /// Validates everything `build` validates and renders every page, writing
 /// nothing; returns every error and warning.
 pub fn check(options: &BuildOptions) -> Diagnostics {
-    let result = prepare_for(options, "check").and_then(|prepared| {
+    let result = prepare_for(options, "check").and_then(|mut prepared| {
+        // `check` writes nothing: each card's SVG is read, none is drawn.
+        prepared.cards = Cards::new(None, false);
         prepared.render_all(|_, _, _| Ok(()))?;
         Ok(prepared.diagnostics)
     });
@@ -138,6 +145,7 @@ pub(crate) struct Prepared {
     pub(crate) funnel: Funnel,
     pub(crate) renderer: Renderer,
     pub(crate) css: Css,
+    pub(crate) cards: Cards,
     /// Warnings only.
     pub(crate) diagnostics: Diagnostics,
 }
@@ -190,6 +198,7 @@ pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         css,
         drafts: content.drafts,
         broken: content.broken,
+        cards: Cards::new(Some(site.join(cards::CACHE_DIR)), true),
     };
     let linked = link(inputs, content.pages, None, None);
     match linked {
@@ -215,6 +224,7 @@ pub(crate) struct Inputs {
     /// Content paths of files that are not pages because of their own
     /// errors (see [`content::Loaded::broken`]).
     pub(crate) broken: Vec<String>,
+    pub(crate) cards: Cards,
 }
 
 /// Resolves the pages into a funnel, checks the journey and readies the
@@ -279,6 +289,7 @@ pub(crate) fn link(
         funnel,
         renderer,
         css: inputs.css,
+        cards: inputs.cards,
         diagnostics: sorted(diagnostics),
     })
 }
@@ -294,6 +305,7 @@ impl Prepared {
             css: self.css,
             drafts: self.drafts,
             broken: Vec::new(),
+            cards: self.cards,
         };
         (inputs, self.funnel, self.renderer)
     }
@@ -466,10 +478,17 @@ impl Prepared {
         let render_pages = || -> Vec<Result<T, Diagnostic>> {
             (0..self.funnel.pages.len())
                 .into_par_iter()
-                .map(|i| {
+                .flat_map_iter(|i| {
                     let page = &self.funnel.pages[i];
-                    let html = self.render_page(i)?;
-                    emit(page.output_file(), html.into_bytes(), &page.file)
+                    let (html, card) = match self.render_page(i) {
+                        Ok(rendered) => (rendered.html, rendered.card),
+                        Err(error) => return vec![Err(error)],
+                    };
+                    let mut results = vec![emit(page.output_file(), html.into_bytes(), &page.file)];
+                    if let Some(card) = card {
+                        results.push(emit(card.path, card.bytes, &page.file));
+                    }
+                    results
                 })
                 .collect()
         };
@@ -481,7 +500,8 @@ impl Prepared {
         collect_results(results)
     }
 
-    pub(crate) fn render_page(&self, index: usize) -> Result<String, Diagnostic> {
+    /// Renders page `index`: its HTML, and its social card when it gets one.
+    pub(crate) fn render_page(&self, index: usize) -> Result<RenderedPage, Diagnostic> {
         let page = &self.funnel.pages[index];
         let resolve = |path: &str| self.funnel.page(path).map(|p| self.config.href(&p.path));
         let content = markdown::render(&page.read_body()?, &resolve);
@@ -492,6 +512,8 @@ impl Prepared {
             index,
             String::new(),
         )?;
+        // Before the body goes in: the card template never needs it.
+        let card = self.social_card(index, &mut context)?;
         context.content = if page.calls.is_empty() {
             content
         } else {
@@ -525,7 +547,38 @@ impl Prepared {
                 );
             }
         }
-        Ok(html)
+        Ok(RenderedPage { html, card })
+    }
+
+    /// The page's social card, when it needs one: an indexable page with
+    /// no image of its own and no site `image`, in a theme with
+    /// `social.svg`, unless `social_cards: false`. Sets the page's `image`
+    /// and `card` to it.
+    fn social_card(
+        &self,
+        index: usize,
+        context: &mut PageContext,
+    ) -> Result<Option<OutputFile>, Diagnostic> {
+        let page = &self.funnel.pages[index];
+        if !self.config.social_cards
+            || context.image.is_some()
+            || page.is_noindex()
+            || !self.renderer.has_template(cards::TEMPLATE)
+        {
+            return Ok(None);
+        }
+        let svg = self.renderer.render_card(context)?;
+        let key = cards::key(&svg);
+        let path = cards::file_path(&page.path, key);
+        context.image = Some(self.config.permalink(&format!("/{path}")));
+        context.card = Some(context::CardContext {
+            width: cards::WIDTH,
+            height: cards::HEIGHT,
+            alt: format!("{} · {}", page.meta.title, self.config.title),
+        });
+        let origin = self.renderer.origin(cards::TEMPLATE);
+        let bytes = self.cards.png(&svg, key, &origin)?;
+        Ok(bytes.map(|bytes| OutputFile { path, bytes }))
     }
 
     /// Makes every output file that is not a page and hands each to `emit`
@@ -657,6 +710,7 @@ impl Prepared {
             draft: false,
             noindex: true,
             image: context::site_image(&self.config),
+            card: None,
             json_ld: None,
             extra: &EMPTY,
             components: Vec::new(),
@@ -664,6 +718,13 @@ impl Prepared {
             tracking: None,
         }
     }
+}
+
+/// A rendered page: its HTML, and the PNG of its social card when it has
+/// one and the run draws cards.
+pub(crate) struct RenderedPage {
+    pub(crate) html: String,
+    pub(crate) card: Option<OutputFile>,
 }
 
 /// The values, or every error (template errors counted once).

@@ -210,7 +210,8 @@ fn a_build_removes_only_the_files_the_previous_build_wrote() {
         ..BuildOptions::new(&site)
     })
     .unwrap();
-    assert_eq!(report.files.removed, 2);
+    // The page, its stage's sitemap and its social card.
+    assert_eq!(report.files.removed, 3);
     assert!(!out.join("offers/class/index.html").exists());
     assert!(
         !out.join("sitemaps/ascend.xml").exists(),
@@ -686,11 +687,13 @@ fn every_page_has_a_social_image_and_locale() {
         kit["image"],
         "https://fixture.example/offers/starter-kit/kit.png"
     );
-    // Without an image, a summary card and no og:image.
-    let (_dir, out) = build_ok("full");
+    // Without an image, the card funnelcake draws (tests/cards.rs).
+    let (_dir, site) = support::copy_fixture("full");
+    let out = build_site(&site, site.join("public"));
     let home = read(&out, "index.html");
-    assert!(home.contains(r#"<meta name="twitter:card" content="summary">"#));
-    assert!(!home.contains("og:image"));
+    assert!(home.contains(r#"<meta name="twitter:card" content="summary_large_image">"#));
+    assert!(home
+        .contains(r#"<meta property="og:image" content="https://fixture.example/social/index."#));
     // The locale follows the site's language.
     let (_dir, out) = build_ok("rtl");
     assert!(read(&out, "index.html").contains(r#"<meta property="og:locale" content="fa_IR">"#));

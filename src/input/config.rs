@@ -90,6 +90,7 @@ const KNOWN_KEYS: &[&str] = &[
     "deploy",
     "experiments",
     "image",
+    "social_cards",
     "extra",
 ];
 
@@ -312,6 +313,9 @@ pub(crate) struct Config {
     pub image: Option<String>,
     #[serde(skip)]
     pub image_pos: Option<Pos>,
+    /// `social_cards:`: draw a share card for each indexable page that has
+    /// no `image` of its own and no site `image` (default true).
+    pub social_cards: bool,
     /// Where A/B visitors are assigned: `script` (in the page) or
     /// `cloudflare` (at the edge, with the page script as a fallback).
     pub experiments_adapter: Adapter,
@@ -418,6 +422,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         deploy_pos,
         image,
         image_pos,
+        social_cards: fields.get("social_cards", "true or false").unwrap_or(true),
         experiments_adapter,
         extra: checked_extra(&mut fields),
         language,

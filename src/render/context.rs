@@ -154,6 +154,15 @@ pub(crate) struct PriceContext {
     pub text: String,
 }
 
+/// `page.card`: the page's drawn social card.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CardContext {
+    pub width: u32,
+    pub height: u32,
+    /// What the card shows, for `og:image:alt`: the title and the site's.
+    pub alt: String,
+}
+
 /// `page` in templates.
 #[derive(Debug, Serialize)]
 pub(crate) struct PageContext<'a> {
@@ -200,6 +209,9 @@ pub(crate) struct PageContext<'a> {
     /// The social image (`og:image`), an absolute URL: the page's
     /// `image`, else the site's.
     pub image: Option<String>,
+    /// Set when `image` is the card funnelcake drew for the page (see
+    /// `social.svg`): its size and the text it shows, for `og:image:*`.
+    pub card: Option<CardContext>,
     /// JSON-LD `Product` whose `offers` is the page's `Offer`, for pages
     /// with a price, safe to put in a `<script>`.
     pub json_ld: Option<String>,
@@ -286,6 +298,7 @@ pub(crate) fn page_context<'a>(
         url: config.href(&page.path),
         json_ld,
         image: own_image.or_else(|| site_image(config)),
+        card: None,
         permalink: config.permalink(&page.path),
         canonical,
         path: &page.path,

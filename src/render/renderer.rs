@@ -16,6 +16,7 @@ use crate::input::theme::Theme;
 use crate::page::components::{self, ArgValue, Call};
 use crate::page::content::Page;
 use crate::page::markdown;
+use crate::render::cards;
 use crate::render::context::{PageContext, SiteContext, StageContext};
 use crate::render::map::MapContext;
 use serde::Serialize;
@@ -94,6 +95,9 @@ impl Renderer {
                 ))
             })
         });
+        register_card_filters(&mut tera);
+        // A social card is XML: text in it is escaped like in a page.
+        tera.autoescape_on([".html", ".htm", ".xml", ".svg"]);
         if let Err(first) = tera.add_raw_templates(templates.iter().map(|(n, t)| (*n, t.as_str())))
         {
             return Err(all_template_errors(&templates, first, &origins));
@@ -155,6 +159,20 @@ impl Renderer {
         self.tera
             .render(template, &context)
             .map_err(|e| self.error(&e, file))
+    }
+
+    /// Renders the theme's social card template (`social.svg`) for `page`.
+    pub(crate) fn render_card(&self, page: &PageContext) -> Result<String, Diagnostic> {
+        let mut context = Context::new();
+        context.insert("page", page);
+        self.tera
+            .render(cards::TEMPLATE, &context)
+            .map_err(|e| self.error(&e, page.source))
+    }
+
+    /// The file a template came from, for messages.
+    pub(crate) fn origin(&self, name: &str) -> String {
+        (self.origins.get(name).cloned()).unwrap_or_else(|| format!("templates/{name}"))
     }
 
     /// Renders the funnel map page: `funnel.html` with `page` and `map`.
@@ -321,6 +339,17 @@ impl Renderer {
             .at_pos(page.meta.layout.pos)
             .with_hint(hint)
     }
+}
+
+/// `wrap_lines(width, size, max)`: a title split into the lines of a
+/// social card (see [`cards::wrap`]); SVG text does not wrap by itself.
+fn register_card_filters(tera: &mut Tera) {
+    tera.register_filter("wrap_lines", |value: &str, kwargs: Kwargs, _: &State| {
+        let width = kwargs.get::<f64>("width")?.unwrap_or(1040.0);
+        let size = kwargs.get::<f64>("size")?.unwrap_or(64.0);
+        let max = kwargs.get::<i64>("max")?.unwrap_or(3).clamp(1, 20);
+        Ok::<_, tera::Error>(cards::wrap(value, width as f32, size as f32, max as usize))
+    });
 }
 
 /// An argument of a call, with spreads expanded and data looked up.

@@ -467,9 +467,16 @@ fn render_files(
     };
     let mut results: Vec<Result<(String, Vec<u8>), Diagnostic>> = pages
         .par_iter()
-        .map(|&i| {
-            let html = prepared.render_page(i)?;
-            Ok((prepared.funnel.pages[i].output_file(), html.into_bytes()))
+        .flat_map_iter(|&i| match prepared.render_page(i) {
+            Ok(rendered) => {
+                let page = (
+                    prepared.funnel.pages[i].output_file(),
+                    rendered.html.into_bytes(),
+                );
+                let card = rendered.card.map(|card| Ok((card.path, card.bytes)));
+                std::iter::once(Ok(page)).chain(card).collect::<Vec<_>>()
+            }
+            Err(error) => vec![Err(error)],
         })
         .collect();
     if others {

@@ -1,0 +1,335 @@
+//! Social cards: the share image (`og:image`) funnelcake draws for an
+//! indexable page that has no image of its own and no site `image`.
+//!
+//! The theme's `social.svg` is a Tera template, rendered with the page's
+//! context like a layout; the SVG is drawn with `resvg` into a 1200×630
+//! PNG. Text is set only in the fonts compiled into the binary (Noto Sans
+//! for Latin, Greek and Cyrillic, Noto Sans Arabic for Persian and Arabic),
+//! never in the machine's fonts, so a card has the same bytes everywhere.
+//!
+//! A card's file name carries a hash of its SVG text and of [`ENGINE`]:
+//! the same SVG always draws the same PNG, so the hash names the PNG's
+//! content before it is drawn. Drawn cards are kept in
+//! `SITE/.funnelcake/cache/cards/HASH.png`, so a rebuild draws only the
+//! cards whose SVG changed.
+
+use crate::base::diagnostics::Diagnostic;
+use resvg::tiny_skia::{Color, Pixmap, Transform};
+use resvg::usvg::{self, fontdb};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, MetadataProvider};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+
+/// The theme template a card is drawn from.
+pub(crate) const TEMPLATE: &str = "social.svg";
+/// The size of every card, the one Open Graph and X recommend.
+pub(crate) const WIDTH: u32 = 1200;
+pub(crate) const HEIGHT: u32 = 630;
+/// Everything besides the SVG text that decides a card's pixels; part of
+/// its hash, so a new renderer, font or encoder never reuses an old card.
+const ENGINE: &str = "resvg 0.49.0; noto 20201225; png fast rgb; 1";
+/// Where drawn cards are kept, relative to the site folder.
+pub(crate) const CACHE_DIR: &str = ".funnelcake/cache/cards";
+
+/// The embedded fonts: (family, bold, bytes).
+const FONTS: &[(&str, bool, &[u8])] = &[
+    (
+        "Noto Sans",
+        false,
+        include_bytes!("../../assets/fonts/NotoSans-Regular.ttf"),
+    ),
+    (
+        "Noto Sans",
+        true,
+        include_bytes!("../../assets/fonts/NotoSans-Bold.ttf"),
+    ),
+    (
+        "Noto Sans Arabic",
+        false,
+        include_bytes!("../../assets/fonts/NotoSansArabic-Regular.ttf"),
+    ),
+    (
+        "Noto Sans Arabic",
+        true,
+        include_bytes!("../../assets/fonts/NotoSansArabic-Bold.ttf"),
+    ),
+];
+
+/// The font database every card is drawn with, made once per process.
+static FONT_DB: LazyLock<Arc<fontdb::Database>> = LazyLock::new(|| {
+    let mut db = fontdb::Database::new();
+    for (_, _, bytes) in FONTS {
+        db.load_font_source(fontdb::Source::Binary(Arc::new(*bytes)));
+    }
+    // Generic families (`sans-serif`, `serif`) name an embedded font too.
+    db.set_sans_serif_family("Noto Sans");
+    db.set_serif_family("Noto Sans");
+    db.set_monospace_family("Noto Sans");
+    db.set_cursive_family("Noto Sans");
+    db.set_fantasy_family("Noto Sans");
+    Arc::new(db)
+});
+
+/// Draws cards (or, for `check`, only parses them) and keeps them in the
+/// cache folder; counts the cards it drew.
+#[derive(Debug, Default)]
+pub(crate) struct Cards {
+    cache: Option<PathBuf>,
+    draw: bool,
+    drawn: AtomicUsize,
+}
+
+impl Cards {
+    /// `draw` false parses each card's SVG (to report its errors) and draws
+    /// nothing; `cache` is the folder of drawn cards, if there is one.
+    pub(crate) fn new(cache: Option<PathBuf>, draw: bool) -> Cards {
+        Cards {
+            cache,
+            draw,
+            drawn: AtomicUsize::new(0),
+        }
+    }
+
+    /// How many cards were drawn (not taken from the cache).
+    pub(crate) fn drawn(&self) -> usize {
+        self.drawn.load(Ordering::Relaxed)
+    }
+
+    /// The PNG of the card `svg` (whose [`key`] is `key`): from the cache,
+    /// or drawn; `None` when this run draws nothing. `origin` names the
+    /// template in messages.
+    pub(crate) fn png(
+        &self,
+        svg: &str,
+        key: u64,
+        origin: &str,
+    ) -> Result<Option<Vec<u8>>, Diagnostic> {
+        let cached = self
+            .cache
+            .as_ref()
+            .map(|dir| dir.join(format!("{key:016x}.png")));
+        if !self.draw {
+            parse(svg).map_err(|e| svg_error(&e, origin))?;
+            return Ok(None);
+        }
+        if let Some(bytes) = cached.as_deref().and_then(read_cached) {
+            return Ok(Some(bytes));
+        }
+        let bytes = draw(svg).map_err(|e| svg_error(&e, origin))?;
+        self.drawn.fetch_add(1, Ordering::Relaxed);
+        if let Some(path) = cached {
+            // A cache that cannot be written only makes the next build slower.
+            let _ = write_atomic(&path, &bytes);
+        }
+        Ok(Some(bytes))
+    }
+}
+
+/// The hash of a card: of its SVG text and of [`ENGINE`].
+pub(crate) fn key(svg: &str) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(ENGINE.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(svg.as_bytes());
+    hasher.digest()
+}
+
+/// Where the card of the page at `path` (`/offers/kit/`) is written,
+/// relative to OUT: `social/offers/kit.HASH8.png`, `social/index.HASH8.png`
+/// for the home page.
+pub(crate) fn file_path(path: &str, key: u64) -> String {
+    let name = path.trim_matches('/');
+    let name = if name.is_empty() { "index" } else { name };
+    format!("social/{name}.{:08x}.png", key >> 32)
+}
+
+/// A cached card, when it is there and looks like a PNG (a build that was
+/// killed while writing leaves at most a temporary file).
+fn read_cached(path: &Path) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(path).ok()?;
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n").then_some(bytes)
+}
+
+/// Writes `bytes` to `path` through a temporary file and one rename, so a
+/// reader never sees half a card.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let unique = format!(
+        ".{name}.{}.{:?}.tmp",
+        std::process::id(),
+        std::thread::current().id()
+    );
+    let temporary = dir.join(unique.replace(['(', ')'], ""));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}
+
+fn options() -> usvg::Options<'static> {
+    usvg::Options {
+        font_family: "Noto Sans".into(),
+        fontdb: Arc::clone(&FONT_DB),
+        // A card reads nothing from disk: only images inlined as data URLs.
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: usvg::ImageHrefResolver::default_data_resolver(),
+            resolve_string: Box::new(|_, _| None),
+        },
+        ..usvg::Options::default()
+    }
+}
+
+fn parse(svg: &str) -> Result<usvg::Tree, usvg::Error> {
+    usvg::Tree::from_str(svg, &options())
+}
+
+/// Draws `svg`, scaled to 1200×630, over white, into a PNG.
+pub(crate) fn draw(svg: &str) -> Result<Vec<u8>, usvg::Error> {
+    let tree = parse(svg)?;
+    let mut pixmap = Pixmap::new(WIDTH, HEIGHT).expect("a card's size is not zero");
+    // Opaque, so the PNG needs no alpha channel.
+    pixmap.fill(Color::WHITE);
+    let size = tree.size();
+    let scale = Transform::from_scale(WIDTH as f32 / size.width(), HEIGHT as f32 / size.height());
+    resvg::render(&tree, scale, &mut pixmap.as_mut());
+    Ok(encode(&pixmap))
+}
+
+/// RGB PNG with the encoder's fast setting: about as small as its default
+/// for flat artwork like a card, and several times quicker.
+fn encode(pixmap: &Pixmap) -> Vec<u8> {
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let mut bytes = Vec::with_capacity(rgb.len() / 8);
+    let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().expect("writing into memory");
+    writer.write_image_data(&rgb).expect("writing into memory");
+    writer.finish().expect("writing into memory");
+    bytes
+}
+
+/// The error for a card whose SVG cannot be read, at the template.
+fn svg_error(error: &usvg::Error, origin: &str) -> Diagnostic {
+    let (message, line) = match error {
+        usvg::Error::ParsingFailed(e) => (format!("the social card is not valid SVG: {e}"), None),
+        usvg::Error::InvalidSize => (
+            "the social card's <svg> needs a width and height or a viewBox".to_string(),
+            Some(1),
+        ),
+        other => (format!("the social card cannot be drawn: {other}"), None),
+    };
+    let diagnostic = Diagnostic::error("social-card", origin, message).with_hint(
+        "social.svg must render to a well-formed SVG document; check the markup around the error",
+    );
+    match line {
+        Some(line) => diagnostic.at(line, 1),
+        None => diagnostic,
+    }
+}
+
+/// Splits `text` into lines no wider than `width` pixels at `size` pixels
+/// in the bold face (a long word gets a line of its own); past `max_lines`
+/// the last line ends with `…`. For the `wrap_lines` filter of `social.svg`:
+/// SVG text does not wrap by itself.
+pub(crate) fn wrap(text: &str, width: f32, size: f32, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if current.is_empty() || text_width(&candidate, size) <= width {
+            current = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut current, word.to_string()));
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    if lines.len() > max_lines.max(1) {
+        lines.truncate(max_lines.max(1));
+        let last = lines.last_mut().expect("at least one line");
+        while !last.is_empty() && text_width(&format!("{last} …"), size) > width {
+            last.pop();
+        }
+        *last = format!("{} …", last.trim_end());
+    }
+    lines
+}
+
+/// The width of `text` in pixels at `size` in the bold faces: each
+/// character's advance in the first font that has it (no kerning or
+/// shaping, close enough to break lines).
+fn text_width(text: &str, size: f32) -> f32 {
+    static BOLD: LazyLock<Vec<FontRef<'static>>> = LazyLock::new(|| {
+        FONTS
+            .iter()
+            .filter(|(_, bold, _)| *bold)
+            .filter_map(|(_, _, bytes)| FontRef::new(bytes).ok())
+            .collect()
+    });
+    let size = Size::new(size);
+    text.chars()
+        .map(|c| {
+            BOLD.iter()
+                .find_map(|font| {
+                    let glyph = font.charmap().map(c)?;
+                    font.glyph_metrics(size, LocationRef::default())
+                        .advance_width(glyph)
+                })
+                .unwrap_or(size.ppem().unwrap_or(0.0) * 0.6)
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_paths() {
+        assert_eq!(
+            file_path("/", 0x1234_5678_9abc_def0),
+            "social/index.12345678.png"
+        );
+        assert_eq!(
+            file_path("/offers/kit/", 0xff << 32),
+            "social/offers/kit.000000ff.png"
+        );
+    }
+
+    #[test]
+    fn wraps_by_width_and_ends_with_an_ellipsis() {
+        let title = "Roast your own coffee at home in ten minutes a week";
+        let lines = wrap(title, 500.0, 64.0, 3);
+        assert!(lines.len() > 1 && lines.len() <= 3, "{lines:?}");
+        assert!(
+            lines.iter().all(|l| text_width(l, 64.0) <= 500.0),
+            "{lines:?}"
+        );
+        let short = wrap(title, 300.0, 64.0, 2);
+        assert_eq!(short.len(), 2);
+        assert!(short[1].ends_with(" …"), "{short:?}");
+        assert_eq!(wrap("Καφές", 1000.0, 64.0, 3), ["Καφές"]);
+        assert!(text_width("قهوه", 64.0) > 40.0);
+    }
+
+    #[test]
+    fn keys_change_with_the_svg() {
+        assert_ne!(key("<svg/>"), key("<svg />"));
+        assert_eq!(key("<svg/>"), key("<svg/>"));
+    }
+}

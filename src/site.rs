@@ -652,6 +652,7 @@ impl Prepared {
             expires: None,
             expires_text: None,
             expired: false,
+            evergreen: None,
             draft: false,
             noindex: true,
             image: context::site_image(&self.config),

@@ -168,6 +168,8 @@ pub(crate) struct PageContext<'a> {
     pub expires_text: Option<String>,
     /// True when `expires` was before the day of the build.
     pub expired: bool,
+    /// The per-visitor deadline of `expires: { after_first_visit }`.
+    pub evergreen: Option<EvergreenContext>,
     pub draft: bool,
     /// True when search engines are told not to index the page.
     pub noindex: bool,
@@ -289,6 +291,7 @@ pub(crate) fn page_context<'a>(
         expires: meta.expires.as_ref().map(|e| e.value.as_str()),
         expires_text: meta.expires.as_ref().and_then(|e| strings.date(&e.value)),
         expired,
+        evergreen: evergreen_context(config, funnel, step, meta),
         draft: meta.draft,
         noindex: page.is_noindex(),
         extra: &meta.extra,
@@ -343,6 +346,37 @@ fn checkout_context(
         email_param: dynamic.email,
         utm_param: dynamic.utm,
         success: config.permalink(&funnel.pages[success].path),
+    })
+}
+
+/// An evergreen deadline, kept per funnel page: the cookie is named after
+/// the control's path, so an A/B variant shares its control's deadline,
+/// and two offers keep two deadlines.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct EvergreenContext {
+    /// The offer's length from the first visit, in seconds.
+    pub seconds: u64,
+    /// The first-party cookie that keeps the visitor's deadline.
+    pub cookie: String,
+    /// Where a visitor past their deadline is sent.
+    pub then: Option<PageRef>,
+}
+
+fn evergreen_context(
+    config: &Config,
+    funnel: &Funnel,
+    step: &Page,
+    meta: &FrontMatter,
+) -> Option<EvergreenContext> {
+    let evergreen = meta.evergreen.as_ref()?;
+    let then = (evergreen.then.as_ref()).and_then(|then| funnel.index_of(&then.value));
+    Some(EvergreenContext {
+        seconds: evergreen.seconds,
+        cookie: format!(
+            "funnelcake_deadline_{}",
+            crate::page::checkout::reference_id(&step.path, None)
+        ),
+        then: then.map(|i| page_ref(config, &funnel.pages[i])),
     })
 }
 

@@ -425,7 +425,11 @@ fn needs_front_matter(
             "the `form` component places the page's form, and this page has no `form:`",
             "add `form:` with `fields` and `thank_you` to the front matter",
         )),
-        "countdown" if page.meta.expires.is_none() && !args.iter().any(|a| a.name == "until") => {
+        "countdown"
+            if page.meta.expires.is_none()
+                && page.meta.evergreen.is_none()
+                && !args.iter().any(|a| a.name == "until") =>
+        {
             Some((
                 "the `countdown` component needs a date: `until=\"2026-12-01\"` or `expires:` in the front matter",
                 "add `until=\"YYYY-MM-DD\"` to the call",

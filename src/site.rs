@@ -635,6 +635,7 @@ impl Prepared {
             permalink: self.config.permalink(path),
             canonical: self.config.permalink(path),
             path,
+            step_path: path,
             source,
             layout,
             content: String::new(),

@@ -251,3 +251,88 @@ fn the_launch_theme_and_a_site_without_analytics_keep_the_plain_button() {
     assert!(!kit.contains("funnel events"), "no analytics, no events");
     assert!(!read(&out, "welcome/kit/index.html").contains("purchase"));
 }
+
+#[test]
+fn an_upsell_shows_its_no_thanks_link_without_a_checkout() {
+    let (_dir, out) = build_ok("plan-checkout");
+    let grinder = read(&out, "offers/grinder/index.html");
+    assert!(
+        grinder.contains("<p class=\"cta\"><a class=\"button\" href=\"/welcome/grinder/\">Yes, add the grinder</a>\n<a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>"),
+        "beside the next step's button"
+    );
+    let scale = read(&out, "offers/scale/index.html");
+    assert!(
+        scale.contains("<p class=\"cta\"><a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>"),
+        "on its own when the upsell has neither checkout nor next"
+    );
+}
+
+#[test]
+fn a_pricing_plan_takes_a_checkout_of_its_own_with_the_pages_attribution() {
+    let (_dir, out) = build_ok("plan-checkout");
+    let html = read(&out, "index.html");
+    let plans: Vec<&str> = html
+        .lines()
+        .filter(|l| l.starts_with("<p class=\"plan-cta\">"))
+        .collect();
+    assert_eq!(
+        plans,
+        [
+            "<p class=\"plan-cta\"><a class=\"button button-checkout button-secondary\" href=\"https://buy.stripe.com/test_monthly?client_reference_id=home\" data-checkout=\"stripe\" data-checkout-email=\"prefilled_email\" data-checkout-utm=\"{}\" data-checkout-plan=\"Monthly\">Choose Monthly</a></p>",
+            "<p class=\"plan-cta\"><a class=\"button button-checkout\" href=\"https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F\" data-checkout=\"lemonsqueezy\" data-checkout-email=\"checkout[email]\" data-checkout-utm=\"checkout[custom][{}]\" data-checkout-plan=\"Yearly\">Choose Yearly</a></p>",
+            "<p class=\"plan-cta\"><a class=\"button button-secondary\" href=\"/offers/grinder/\">Choose Sampler</a></p>",
+        ]
+    );
+    assert!(html.contains("/* funnelcake: the opt-in e-mail and first-touch UTM values into the checkout link, on the click */"));
+}
+
+#[test]
+fn a_plans_checkout_is_checked_like_the_front_matters() {
+    let errors = build_errors("plan-checkout-errors");
+    let lines: Vec<&str> = errors.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(
+        lines,
+        [
+            "error: content/index.md:6:30: unknown checkout provider \"strip\" (did you mean \"stripe\"?)",
+            "error: content/index.md:8:30: checkout URL \"http://buy.stripe.com/test_b\" is not an https: URL",
+            "error: content/index.md:10:30: \"https://buy.stripe.com/test_c\" is not a paddle checkout link",
+            "error: content/index.md:12:30: `checkout` needs `provider` and `url`, both text",
+            "error: content/index.md:14:30: `checkout` of a component takes `provider` and `url`, not `success`",
+        ]
+    );
+    let json = funnelcake::check(&BuildOptions::new(fixture("plan-checkout-errors")));
+    let codes: Vec<&str> = json.errors().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "invalid-value",
+            "invalid-checkout-url",
+            "invalid-checkout-url",
+            "invalid-value",
+            "invalid-value"
+        ]
+    );
+}
+
+#[test]
+fn a_plans_button_gets_the_email_on_the_click_and_sends_begin_checkout_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("plan-checkout"), dir.path());
+    let mut browser = Browser::launch();
+    browser.navigate(&format!("{}/", server.url));
+    // A choice made keeps the consent banner off the plans.
+    browser.eval("localStorage.setItem('funnelcake_consent', 'denied')");
+    browser.eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
+    browser.navigate(&format!("{}/", server.url));
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click("a[data-checkout-plan=Yearly]");
+    let href = browser.eval("document.querySelector('a[data-checkout-plan=Yearly]').href");
+    assert_eq!(
+        href.as_str().unwrap(),
+        "https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F&checkout%5Bemail%5D=ada%40example.com"
+    );
+    let event = browser.eval(
+        "JSON.stringify(dataLayer.filter(e => e.event === 'begin_checkout').map(e => [e.value, e.items[0].item_id, e.items[0].item_name]))",
+    );
+    assert_eq!(event.as_str().unwrap(), "[[null,\"/\",\"Yearly\"]]");
+}

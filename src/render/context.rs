@@ -142,6 +142,10 @@ pub(crate) struct PageContext<'a> {
     pub canonical: String,
     /// Site-relative path as written on disk (`/offers/kit/`).
     pub path: &'a str,
+    /// The funnel step's path: the control's for an A/B variant (what a
+    /// component's checkout link reports as the funnel page).
+    #[serde(skip)]
+    pub step_path: &'a str,
     /// Source file relative to the site (`content/offers/kit.md`).
     pub source: &'a str,
     pub layout: &'a str,
@@ -270,6 +274,7 @@ pub(crate) fn page_context<'a>(
         permalink,
         canonical,
         path: &page.path,
+        step_path: &step.path,
         source: &page.file,
         layout: &meta.layout.value,
         content,

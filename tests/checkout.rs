@@ -8,8 +8,11 @@ mod support;
 
 use funnelcake::BuildOptions;
 use std::path::Path;
+use std::time::Duration;
 use support::browser::Browser;
-use support::{build_and_serve, build_errors, build_ok, fixture, read};
+use support::{
+    build_and_serve, build_errors, build_ok, build_site, copy_fixture, edit_file, fixture, read,
+};
 
 /// Every buy button of a built page, as written.
 fn buttons(out: &Path, page: &str) -> Vec<String> {
@@ -335,4 +338,119 @@ fn a_plans_button_gets_the_email_on_the_click_and_sends_begin_checkout_with_its_
         "JSON.stringify(dataLayer.filter(e => e.event === 'begin_checkout').map(e => [e.value, e.items[0].item_id, e.items[0].item_name]))",
     );
     assert_eq!(event.as_str().unwrap(), "[[null,\"/\",\"Yearly\"]]");
+}
+
+#[test]
+fn the_overlay_is_marked_only_on_lemon_squeezy_buttons_and_waits_for_consent_with_analytics() {
+    let (_dir, out) = build_ok("overlay");
+    let club = buttons(&out, "club");
+    assert!(
+        club[0].ends_with(" data-checkout-overlay data-checkout-consent>Buy now</a>"),
+        "{}",
+        club[0]
+    );
+    assert!(!buttons(&out, "stripe")[0].contains("data-checkout-overlay"));
+    // Nothing of the provider's is loaded with the page.
+    assert!(!read(&out, "club/index.html").contains("<script src=\"https://app.lemonsqueezy.com"));
+    // Without analytics there is no consent to wait for; without the switch, no overlay.
+    let (dir, site) = copy_fixture("overlay");
+    edit_file(&site.join("site.yaml"), |s| {
+        s.replace("analytics:\n  ga4: G-TEST1234\n", "")
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    assert!(buttons(&out, "club")[0].ends_with("\" data-checkout-overlay>Buy now</a>"));
+    edit_file(&site.join("site.yaml"), |s| {
+        s.replace("checkout_overlay: true\n", "")
+    });
+    let out = build_site(&site, dir.path().join("out2"));
+    assert!(!buttons(&out, "club")[0].contains("data-checkout-overlay"));
+}
+
+#[test]
+fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("overlay"), dir.path());
+    let mut browser = Browser::launch();
+    // Every request to Lemon Squeezy stops here, so the test sees it and
+    // answers lemon.js with a stand-in that records what it is asked to open.
+    browser.call(
+        "Fetch.enable",
+        serde_json::json!({ "patterns": [{ "urlPattern": "*lemonsqueezy.com*" }] }),
+    );
+    browser.navigate(&format!("{}/club/", server.url));
+    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
+    browser.eval(followed);
+    browser.click("a[data-checkout]");
+    assert_eq!(
+        browser.eval("window.__followed"),
+        serde_json::json!([true]),
+        "before consent the plain link is followed"
+    );
+    assert!(
+        browser.take_events("Fetch.requestPaused").is_empty(),
+        "no request to the provider before consent"
+    );
+
+    browser.click("#consent button[data-consent=granted]");
+    browser.eval("window.__followed = []");
+    assert!(
+        browser.take_events("Fetch.requestPaused").is_empty(),
+        "consent alone loads nothing"
+    );
+    browser.click("a[data-checkout]");
+    let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://app.lemonsqueezy.com/js/lemon.js"
+    );
+    let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
+    browser.call(
+        "Fetch.fulfillRequest",
+        serde_json::json!({
+            "requestId": paused["params"]["requestId"],
+            "responseCode": 200,
+            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
+            "body": base64(stand_in.as_bytes()),
+        }),
+    );
+    browser.wait_until(
+        "typeof window.__opened === 'string'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("window.__opened"),
+        "https://brew.lemonsqueezy.com/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Fclub%2F&embed=1"
+    );
+    assert_eq!(
+        browser.eval("window.__followed"),
+        serde_json::json!([false]),
+        "the overlay opens instead of the link"
+    );
+}
+
+/// Standard base64, as the DevTools protocol takes a response body.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_pads_as_the_protocol_expects() {
+    assert_eq!(base64(b"Man"), "TWFu");
+    assert_eq!(base64(b"Ma"), "TWE=");
+    assert_eq!(base64(b"M"), "TQ==");
 }

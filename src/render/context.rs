@@ -53,6 +53,12 @@ pub(crate) struct SiteContext<'a> {
     /// consent banner.
     pub privacy_url: Option<&'a str>,
     pub funnel_map: bool,
+    /// `checkout_overlay:` in site.yaml: Lemon Squeezy buttons open the
+    /// provider's overlay.
+    pub checkout_overlay: bool,
+    /// True when the overlay's script waits for analytics consent (the
+    /// site sets a tool that needs it).
+    pub checkout_overlay_consent: bool,
     /// The default social image (`image:` in site.yaml) as an absolute URL.
     pub image: Option<String>,
     /// The Open Graph locale of `language` (`en_US`, `fa_IR`, `el_GR`).
@@ -618,6 +624,8 @@ pub(crate) fn site_context(config: &Config) -> SiteContext<'_> {
         },
         privacy_url: config.forms.privacy_href.as_deref(),
         funnel_map: config.funnel_map,
+        checkout_overlay: config.checkout_overlay,
+        checkout_overlay_consent: config.checkout_overlay && config.analytics.needs_consent(),
         image: site_image(config),
         locale: og_locale(&config.language),
         extra: &config.extra,

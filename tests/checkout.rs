@@ -8,8 +8,11 @@ mod support;
 
 use funnelcake::BuildOptions;
 use std::path::Path;
+use std::time::Duration;
 use support::browser::Browser;
-use support::{build_and_serve, build_errors, build_ok, fixture, read};
+use support::{
+    build_and_serve, build_errors, build_ok, build_site, copy_fixture, edit_file, fixture, read,
+};
 
 /// Every buy button of a built page, as written.
 fn buttons(out: &Path, page: &str) -> Vec<String> {
@@ -250,4 +253,204 @@ fn the_launch_theme_and_a_site_without_analytics_keep_the_plain_button() {
     assert!(kit.contains("the opt-in e-mail and first-touch UTM values into the checkout link"));
     assert!(!kit.contains("funnel events"), "no analytics, no events");
     assert!(!read(&out, "welcome/kit/index.html").contains("purchase"));
+}
+
+#[test]
+fn an_upsell_shows_its_no_thanks_link_without_a_checkout() {
+    let (_dir, out) = build_ok("plan-checkout");
+    let grinder = read(&out, "offers/grinder/index.html");
+    assert!(
+        grinder.contains("<p class=\"cta\"><a class=\"button\" href=\"/welcome/grinder/\">Yes, add the grinder</a>\n<a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>"),
+        "beside the next step's button"
+    );
+    let scale = read(&out, "offers/scale/index.html");
+    assert!(
+        scale.contains("<p class=\"cta\"><a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>"),
+        "on its own when the upsell has neither checkout nor next"
+    );
+}
+
+#[test]
+fn a_pricing_plan_takes_a_checkout_of_its_own_with_the_pages_attribution() {
+    let (_dir, out) = build_ok("plan-checkout");
+    let html = read(&out, "index.html");
+    let plans: Vec<&str> = html
+        .lines()
+        .filter(|l| l.starts_with("<p class=\"plan-cta\">"))
+        .collect();
+    assert_eq!(
+        plans,
+        [
+            "<p class=\"plan-cta\"><a class=\"button button-checkout button-secondary\" href=\"https://buy.stripe.com/test_monthly?client_reference_id=home\" data-checkout=\"stripe\" data-checkout-email=\"prefilled_email\" data-checkout-utm=\"{}\" data-checkout-plan=\"Monthly\">Choose Monthly</a></p>",
+            "<p class=\"plan-cta\"><a class=\"button button-checkout\" href=\"https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F\" data-checkout=\"lemonsqueezy\" data-checkout-email=\"checkout[email]\" data-checkout-utm=\"checkout[custom][{}]\" data-checkout-plan=\"Yearly\">Choose Yearly</a></p>",
+            "<p class=\"plan-cta\"><a class=\"button button-secondary\" href=\"/offers/grinder/\">Choose Sampler</a></p>",
+        ]
+    );
+    assert!(html.contains("/* funnelcake: the opt-in e-mail and first-touch UTM values into the checkout link, on the click */"));
+}
+
+#[test]
+fn a_plans_checkout_is_checked_like_the_front_matters() {
+    let errors = build_errors("plan-checkout-errors");
+    let lines: Vec<&str> = errors.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(
+        lines,
+        [
+            "error: content/index.md:6:30: unknown checkout provider \"strip\" (did you mean \"stripe\"?)",
+            "error: content/index.md:8:30: checkout URL \"http://buy.stripe.com/test_b\" is not an https: URL",
+            "error: content/index.md:10:30: \"https://buy.stripe.com/test_c\" is not a paddle checkout link",
+            "error: content/index.md:12:30: `checkout` needs `provider` and `url`, both text",
+            "error: content/index.md:14:30: `checkout` of a component takes `provider` and `url`, not `success`",
+        ]
+    );
+    let json = funnelcake::check(&BuildOptions::new(fixture("plan-checkout-errors")));
+    let codes: Vec<&str> = json.errors().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "invalid-value",
+            "invalid-checkout-url",
+            "invalid-checkout-url",
+            "invalid-value",
+            "invalid-value"
+        ]
+    );
+}
+
+#[test]
+fn a_plans_button_gets_the_email_on_the_click_and_sends_begin_checkout_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("plan-checkout"), dir.path());
+    let mut browser = Browser::launch();
+    browser.navigate(&format!("{}/", server.url));
+    // A choice made keeps the consent banner off the plans.
+    browser.eval("localStorage.setItem('funnelcake_consent', 'denied')");
+    browser.eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
+    browser.navigate(&format!("{}/", server.url));
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click("a[data-checkout-plan=Yearly]");
+    let href = browser.eval("document.querySelector('a[data-checkout-plan=Yearly]').href");
+    assert_eq!(
+        href.as_str().unwrap(),
+        "https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F&checkout%5Bemail%5D=ada%40example.com"
+    );
+    let event = browser.eval(
+        "JSON.stringify(dataLayer.filter(e => e.event === 'begin_checkout').map(e => [e.value, e.items[0].item_id, e.items[0].item_name]))",
+    );
+    assert_eq!(event.as_str().unwrap(), "[[null,\"/\",\"Yearly\"]]");
+}
+
+#[test]
+fn the_overlay_is_marked_only_on_lemon_squeezy_buttons_and_waits_for_consent_with_analytics() {
+    let (_dir, out) = build_ok("overlay");
+    let club = buttons(&out, "club");
+    assert!(
+        club[0].ends_with(" data-checkout-overlay data-checkout-consent>Buy now</a>"),
+        "{}",
+        club[0]
+    );
+    assert!(!buttons(&out, "stripe")[0].contains("data-checkout-overlay"));
+    // Nothing of the provider's is loaded with the page.
+    assert!(!read(&out, "club/index.html").contains("<script src=\"https://app.lemonsqueezy.com"));
+    // Without analytics there is no consent to wait for; without the switch, no overlay.
+    let (dir, site) = copy_fixture("overlay");
+    edit_file(&site.join("site.yaml"), |s| {
+        s.replace("analytics:\n  ga4: G-TEST1234\n", "")
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    assert!(buttons(&out, "club")[0].ends_with("\" data-checkout-overlay>Buy now</a>"));
+    edit_file(&site.join("site.yaml"), |s| {
+        s.replace("checkout_overlay: true\n", "")
+    });
+    let out = build_site(&site, dir.path().join("out2"));
+    assert!(!buttons(&out, "club")[0].contains("data-checkout-overlay"));
+}
+
+#[test]
+fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("overlay"), dir.path());
+    let mut browser = Browser::launch();
+    // Every request to Lemon Squeezy stops here, so the test sees it and
+    // answers lemon.js with a stand-in that records what it is asked to open.
+    browser.call(
+        "Fetch.enable",
+        serde_json::json!({ "patterns": [{ "urlPattern": "*lemonsqueezy.com*" }] }),
+    );
+    browser.navigate(&format!("{}/club/", server.url));
+    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
+    browser.eval(followed);
+    browser.click("a[data-checkout]");
+    assert_eq!(
+        browser.eval("window.__followed"),
+        serde_json::json!([true]),
+        "before consent the plain link is followed"
+    );
+    assert!(
+        browser.take_events("Fetch.requestPaused").is_empty(),
+        "no request to the provider before consent"
+    );
+
+    browser.click("#consent button[data-consent=granted]");
+    browser.eval("window.__followed = []");
+    assert!(
+        browser.take_events("Fetch.requestPaused").is_empty(),
+        "consent alone loads nothing"
+    );
+    browser.click("a[data-checkout]");
+    let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://app.lemonsqueezy.com/js/lemon.js"
+    );
+    let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
+    browser.call(
+        "Fetch.fulfillRequest",
+        serde_json::json!({
+            "requestId": paused["params"]["requestId"],
+            "responseCode": 200,
+            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
+            "body": base64(stand_in.as_bytes()),
+        }),
+    );
+    browser.wait_until(
+        "typeof window.__opened === 'string'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("window.__opened"),
+        "https://brew.lemonsqueezy.com/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Fclub%2F&embed=1"
+    );
+    assert_eq!(
+        browser.eval("window.__followed"),
+        serde_json::json!([false]),
+        "the overlay opens instead of the link"
+    );
+}
+
+/// Standard base64, as the DevTools protocol takes a response body.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_pads_as_the_protocol_expects() {
+    assert_eq!(base64(b"Man"), "TWFu");
+    assert_eq!(base64(b"Ma"), "TWE=");
+    assert_eq!(base64(b"M"), "TQ==");
 }

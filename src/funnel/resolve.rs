@@ -284,6 +284,13 @@ impl Resolver<'_> {
                 page.meta.checkout.as_ref().map(|c| &c.success),
             ),
             (LinkKind::Decline, "decline", page.meta.decline.as_ref()),
+            // Where an evergreen offer sends a visitor past their deadline:
+            // a plain link on the map.
+            (
+                LinkKind::Link,
+                "expires.then",
+                (page.meta.evergreen.as_ref()).and_then(|e| e.then.as_ref()),
+            ),
         ];
         for (kind, field, target) in offer_links {
             let Some(target) = target else { continue };

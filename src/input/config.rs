@@ -87,6 +87,7 @@ const KNOWN_KEYS: &[&str] = &[
     "forms",
     "analytics",
     "funnel_map",
+    "checkout_overlay",
     "deploy",
     "experiments",
     "image",
@@ -303,6 +304,9 @@ pub(crate) struct Config {
     pub forms: FormDefaults,
     pub analytics: Analytics,
     pub funnel_map: bool,
+    /// Open Lemon Squeezy checkouts in the provider's overlay, loading its
+    /// script on the click (the plain link stays the fallback).
+    pub checkout_overlay: bool,
     pub deploy: Deploy,
     /// Where `deploy` is written, if it is.
     #[serde(skip)]
@@ -418,6 +422,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         forms,
         analytics,
         funnel_map: fields.get("funnel_map", "true or false").unwrap_or(true),
+        checkout_overlay: (fields.get("checkout_overlay", "true or false")).unwrap_or(false),
         deploy,
         deploy_pos,
         image,

@@ -7,7 +7,7 @@
 //! stage resolves it like `next`.
 
 use crate::base::diagnostics::suggestion;
-use crate::base::yaml::{Fields, Located};
+use crate::base::yaml::{describe, Fields, Located, Value};
 use serde::Serialize;
 
 /// The providers `checkout.provider` takes, as written.
@@ -130,6 +130,34 @@ impl Provider {
     }
 }
 
+/// A buy button's link as templates see it (a pricing `plan`'s
+/// `checkout`): what the page's own checkout gives them, less the label
+/// and success page.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ButtonLink {
+    pub provider: &'static str,
+    pub href: String,
+    pub email_param: Option<&'static str>,
+    pub utm_param: Option<&'static str>,
+}
+
+/// The button link of `url` at funnel page `page` (the control's path)
+/// and A/B `arm`, with the attribution `provider` keeps.
+pub(crate) fn button_link(
+    provider: Provider,
+    url: &str,
+    page: &str,
+    arm: Option<&str>,
+) -> ButtonLink {
+    let dynamic = provider.dynamic();
+    ButtonLink {
+        provider: provider.id(),
+        href: href(url, &provider.static_params(page, arm)),
+        email_param: dynamic.email,
+        utm_param: dynamic.utm,
+    }
+}
+
 /// Stripe's `client_reference_id`: letters, digits, `-` and `_`, at most
 /// 200 characters, or Stripe drops it. The page path's segments are joined
 /// by `_` and the arm follows after `__` (`offers_tasting-kit__b`).
@@ -197,38 +225,105 @@ pub(crate) fn read(fields: &mut Fields) -> Option<Checkout> {
 fn read_provider(checkout: &mut Fields) -> Option<Provider> {
     let hint = format!("add `provider:`, one of {}", CHECKOUT_PROVIDERS.join(", "));
     let id = checkout.required_string("provider", &hint)?;
-    if let Some(provider) = Provider::parse(&id) {
-        return Some(provider);
+    match parse_provider(&id) {
+        Ok(provider) => Some(provider),
+        Err(problem) => {
+            checkout
+                .error(problem.code, "provider", problem.message)
+                .hint = Some(problem.hint);
+            None
+        }
     }
-    let message = format!(
-        "unknown checkout provider \"{id}\"{}",
-        suggestion(&id, CHECKOUT_PROVIDERS.iter().copied())
-    );
-    checkout.error("invalid-value", "provider", message).hint = Some(format!(
-        "choose one of: {}; `link` takes any https checkout URL",
-        CHECKOUT_PROVIDERS.join(", ")
-    ));
-    None
 }
 
 fn read_url(checkout: &mut Fields, provider: Provider) -> Option<String> {
     let hint = "add `url:`, the checkout link from the provider's dashboard";
     let url = checkout.required_string("url", hint)?;
+    match check_url(provider, &url) {
+        Ok(()) => Some(url),
+        Err(problem) => {
+            checkout.error(problem.code, "url", problem.message).hint = Some(problem.hint);
+            None
+        }
+    }
+}
+
+/// Why a provider or checkout URL cannot be used: the error's code,
+/// message and hint, wherever it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub code: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+fn parse_provider(id: &str) -> Result<Provider, Problem> {
+    Provider::parse(id).ok_or_else(|| Problem {
+        code: "invalid-value",
+        message: format!(
+            "unknown checkout provider \"{id}\"{}",
+            suggestion(id, CHECKOUT_PROVIDERS.iter().copied())
+        ),
+        hint: format!(
+            "choose one of: {}; `link` takes any https checkout URL",
+            CHECKOUT_PROVIDERS.join(", ")
+        ),
+    })
+}
+
+/// Whether `url` is an `https:` link of one of `provider`'s forms.
+fn check_url(provider: Provider, url: &str) -> Result<(), Problem> {
     let Some(rest) = url.strip_prefix("https://") else {
-        let message = format!("checkout URL \"{url}\" is not an https: URL");
-        checkout.error("invalid-checkout-url", "url", message).hint =
-            Some("a checkout takes payments only over https; copy the link from the provider's dashboard".into());
-        return None;
+        return Err(Problem {
+            code: "invalid-checkout-url",
+            message: format!("checkout URL \"{url}\" is not an https: URL"),
+            hint: "a checkout takes payments only over https; copy the link from the provider's dashboard".into(),
+        });
     };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (host, path) = rest.split_at(end);
     let path = path.split(['?', '#']).next().unwrap_or_default();
     if provider.accepts(&host.to_ascii_lowercase(), path) {
-        return Some(url);
+        return Ok(());
     }
-    let message = format!("\"{url}\" is not a {} checkout link", provider.id());
-    checkout.error("invalid-checkout-url", "url", message).hint = Some(provider.forms().into());
-    None
+    Err(Problem {
+        code: "invalid-checkout-url",
+        message: format!("\"{url}\" is not a {} checkout link", provider.id()),
+        hint: provider.forms().into(),
+    })
+}
+
+/// A checkout given to a component (a pricing `plan`'s
+/// `checkout={{provider: stripe, url: ...}}`), checked like the front
+/// matter's: the provider and the link, with no success page of its own
+/// (that is set in the provider).
+pub(crate) fn from_arg(value: &Value) -> Result<(Provider, String), Problem> {
+    let shape = |message: String| Problem {
+        code: "invalid-value",
+        message,
+        hint: "write `checkout={{provider: stripe, url: https://buy.stripe.com/...}}`".into(),
+    };
+    let Value::Mapping(map) = value else {
+        return Err(shape(format!(
+            "`checkout` must be a map, not {}",
+            describe(value)
+        )));
+    };
+    if let Some(key) = (map.keys()).find(|k| !matches!(k.as_str(), Some("provider" | "url"))) {
+        return Err(shape(format!(
+            "`checkout` of a component takes `provider` and `url`, not `{}`",
+            key.as_str().unwrap_or("?")
+        )));
+    }
+    let text = |key: &str| map.get(key).and_then(Value::as_str);
+    let (Some(id), Some(url)) = (text("provider"), text("url")) else {
+        return Err(shape(
+            "`checkout` needs `provider` and `url`, both text".into(),
+        ));
+    };
+    let provider = parse_provider(id)?;
+    check_url(provider, url)?;
+    Ok((provider, url.to_string()))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! starts; [`parse`] reads every field of SPEC.md and checks what can be
 //! checked against the config alone (stage, offer, slug, price, dates).
 //! Fields that point at other pages (`next`, `form.thank_you`,
-//! `checkout.success`, `decline`) and `layout`
+//! `checkout.success`, `decline`, `expires.then`) and `layout`
 //! keep their position, so the funnel and render stages can report them at
 //! the right line.
 
@@ -13,6 +13,7 @@ use crate::base::yaml::{Choice, Fields, Located, Source};
 use crate::base::yaml::{Mapping, Value};
 use crate::input::config::{self, Config, Provider};
 use crate::page::checkout::{self, Checkout};
+use crate::page::evergreen::{self, Evergreen};
 use crate::page::experiment::{self, Experiment};
 use serde::{Deserialize, Serialize};
 
@@ -150,6 +151,9 @@ pub(crate) struct FrontMatter {
     pub price: Option<Price>,
     pub date: Option<String>,
     pub expires: Option<Located<String>>,
+    /// `expires: { after_first_visit: 72h }`: a deadline per visitor
+    /// instead of a date (then `expires` is `None`).
+    pub evergreen: Option<Evergreen>,
     pub draft: bool,
     pub noindex: Option<bool>,
     pub experiment: Option<Experiment>,
@@ -316,10 +320,8 @@ fn read(
         form: read_form(&mut fields),
         price: read_price(&mut fields),
         date: read_date(&mut fields, "date"),
-        expires: {
-            let pos = fields.pos("expires");
-            read_date(&mut fields, "expires").map(|value| Located { value, pos })
-        },
+        expires: read_expires(&mut fields),
+        evergreen: evergreen_expires(&mut fields),
         draft: fields.get("draft", "true or false").unwrap_or(false),
         noindex: fields.get("noindex", "true or false"),
         experiment: experiment::read(&mut fields),
@@ -669,6 +671,22 @@ const ISO_4217: &[&str] = &[
     "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR", "XOF", "XPD",
     "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG",
 ];
+
+/// `expires:` as a date; the mapping form is [`evergreen_expires`].
+fn read_expires(fields: &mut Fields) -> Option<Located<String>> {
+    if matches!(fields.raw("expires"), Some(Value::Mapping(_))) {
+        return None;
+    }
+    let pos = fields.pos("expires");
+    read_date(fields, "expires").map(|value| Located { value, pos })
+}
+
+fn evergreen_expires(fields: &mut Fields) -> Option<Evergreen> {
+    if !matches!(fields.raw("expires"), Some(Value::Mapping(_))) {
+        return None;
+    }
+    evergreen::read(fields)
+}
 
 fn read_date(fields: &mut Fields, key: &'static str) -> Option<String> {
     let value: String = fields.get(key, "a date such as `2026-11-01` or `2026-12-01T00:00:00Z`")?;

@@ -5,6 +5,7 @@
 pub(crate) mod checkout;
 pub(crate) mod components;
 pub(crate) mod content;
+pub(crate) mod evergreen;
 pub(crate) mod experiment;
 pub(crate) mod form;
 pub(crate) mod front_matter;

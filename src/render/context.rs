@@ -79,6 +79,12 @@ pub(crate) struct SiteContext<'a> {
     /// consent banner.
     pub privacy_url: Option<&'a str>,
     pub funnel_map: bool,
+    /// `checkout_overlay:` in site.yaml: Lemon Squeezy buttons open the
+    /// provider's overlay.
+    pub checkout_overlay: bool,
+    /// True when the overlay's script waits for analytics consent (the
+    /// site sets a tool that needs it).
+    pub checkout_overlay_consent: bool,
     /// The default social image (`image:` in site.yaml) as an absolute URL.
     pub image: Option<String>,
     /// The Open Graph locale of `language` (`en_US`, `fa_IR`, `el_GR`).
@@ -177,6 +183,10 @@ pub(crate) struct PageContext<'a> {
     pub canonical: String,
     /// Site-relative path as written on disk (`/offers/kit/`).
     pub path: &'a str,
+    /// The funnel step's path: the control's for an A/B variant (what a
+    /// component's checkout link reports as the funnel page).
+    #[serde(skip)]
+    pub step_path: &'a str,
     /// Source file relative to the site (`content/offers/kit.md`).
     pub source: &'a str,
     pub layout: &'a str,
@@ -203,6 +213,8 @@ pub(crate) struct PageContext<'a> {
     pub expires_text: Option<String>,
     /// True when `expires` was before the day of the build.
     pub expired: bool,
+    /// The per-visitor deadline of `expires: { after_first_visit }`.
+    pub evergreen: Option<EvergreenContext>,
     pub draft: bool,
     /// True when search engines are told not to index the page.
     pub noindex: bool,
@@ -302,6 +314,7 @@ pub(crate) fn page_context<'a>(
         permalink: config.permalink(&page.path),
         canonical,
         path: &page.path,
+        step_path: &step.path,
         source: &page.file,
         layout: &meta.layout.value,
         content,
@@ -321,6 +334,7 @@ pub(crate) fn page_context<'a>(
         expires: meta.expires.as_ref().map(|e| e.value.as_str()),
         expires_text: meta.expires.as_ref().and_then(|e| strings.date(&e.value)),
         expired,
+        evergreen: evergreen_context(config, funnel, step, meta),
         draft: meta.draft,
         noindex: page.is_noindex(),
         extra: &meta.extra,
@@ -407,6 +421,37 @@ pub(crate) fn page_form(
     form_context(config, strings, funnel, index, step, experiment.as_ref())
         .ok()
         .flatten()
+}
+
+/// An evergreen deadline, kept per funnel page: the cookie is named after
+/// the control's path, so an A/B variant shares its control's deadline,
+/// and two offers keep two deadlines.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct EvergreenContext {
+    /// The offer's length from the first visit, in seconds.
+    pub seconds: u64,
+    /// The first-party cookie that keeps the visitor's deadline.
+    pub cookie: String,
+    /// Where a visitor past their deadline is sent.
+    pub then: Option<PageRef>,
+}
+
+fn evergreen_context(
+    config: &Config,
+    funnel: &Funnel,
+    step: &Page,
+    meta: &FrontMatter,
+) -> Option<EvergreenContext> {
+    let evergreen = meta.evergreen.as_ref()?;
+    let then = (evergreen.then.as_ref()).and_then(|then| funnel.index_of(&then.value));
+    Some(EvergreenContext {
+        seconds: evergreen.seconds,
+        cookie: format!(
+            "funnelcake_deadline_{}",
+            crate::page::checkout::reference_id(&step.path, None)
+        ),
+        then: then.map(|i| page_ref(config, &funnel.pages[i])),
+    })
 }
 
 /// The page's opt-in form, when it has one whose thank-you page resolved.
@@ -652,6 +697,8 @@ pub(crate) fn site_context(config: &Config) -> SiteContext<'_> {
         },
         privacy_url: config.forms.privacy_href.as_deref(),
         funnel_map: config.funnel_map,
+        checkout_overlay: config.checkout_overlay,
+        checkout_overlay_consent: config.checkout_overlay && config.analytics.needs_consent(),
         image: site_image(config),
         locale: og_locale(&config.language),
         extra: &config.extra,

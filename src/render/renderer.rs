@@ -278,6 +278,16 @@ impl Renderer {
             for arg in &args {
                 errors.extend(check_arg_value(call, arg).map(|m| error(arg.pos, m)));
             }
+            for arg in args.iter().filter(|a| a.name == "checkout") {
+                if let Err(problem) = crate::page::checkout::from_arg(&arg.value) {
+                    let diagnostic = Diagnostic::error(problem.code, &page.file, problem.message);
+                    errors.push(
+                        diagnostic
+                            .at(arg.pos.line, arg.pos.column)
+                            .with_hint(problem.hint),
+                    );
+                }
+            }
             if let Some(message) = needs_front_matter(call, page, &args) {
                 errors.push(error(call.pos, message.0.to_string()).with_hint(message.1));
             }
@@ -307,6 +317,9 @@ impl Renderer {
         let mut context = Context::new();
         for mut arg in args {
             resolve_links(&mut arg.value, resolve);
+            if arg.name == "checkout" {
+                arg.value = checkout_arg(&arg.value, page);
+            }
             context.insert(arg.name, &arg.value);
         }
         let mut implicits = Context::new();
@@ -350,6 +363,18 @@ fn register_card_filters(tera: &mut Tera) {
         let max = kwargs.get::<i64>("max")?.unwrap_or(3).clamp(1, 20);
         Ok::<_, tera::Error>(cards::wrap(value, width as f32, size as f32, max as usize))
     });
+}
+
+/// A component's `checkout` argument (checked by [`Renderer::check_calls`])
+/// as the link its button takes: the provider's link with the funnel
+/// page's attribution, as the page's own checkout gets it.
+fn checkout_arg(value: &Value, page: &PageContext) -> Value {
+    let Ok((provider, url)) = crate::page::checkout::from_arg(value) else {
+        return value.clone();
+    };
+    let arm = page.experiment.as_ref().map(|e| e.variant.as_str());
+    let link = crate::page::checkout::button_link(provider, &url, page.step_path, arm);
+    serde_yaml::to_value(link).unwrap_or(Value::Null)
 }
 
 /// An argument of a call, with spreads expanded and data looked up.
@@ -464,7 +489,11 @@ fn needs_front_matter(
             "the `form` component places the page's form, and this page has no `form:`",
             "add `form:` with `fields` and `thank_you` to the front matter",
         )),
-        "countdown" if page.meta.expires.is_none() && !args.iter().any(|a| a.name == "until") => {
+        "countdown"
+            if page.meta.expires.is_none()
+                && page.meta.evergreen.is_none()
+                && !args.iter().any(|a| a.name == "until") =>
+        {
             Some((
                 "the `countdown` component needs a date: `until=\"2026-12-01\"` or `expires:` in the front matter",
                 "add `until=\"YYYY-MM-DD\"` to the call",

@@ -281,6 +281,17 @@ impl Browser {
         }
     }
 
+    /// Takes the events named `method` received so far (without waiting
+    /// for more), leaving the others.
+    pub(crate) fn take_events(&mut self, method: &str) -> Vec<Value> {
+        self.eval("0"); // a round trip: what the page sent before is in
+        let (taken, kept) = std::mem::take(&mut self.events)
+            .into_iter()
+            .partition(|e| e["method"] == method);
+        self.events = kept;
+        taken
+    }
+
     /// The URL of the page now shown.
     pub(crate) fn url(&mut self) -> String {
         let history = self.call("Page.getNavigationHistory", json!({}));

@@ -31,6 +31,7 @@ const KNOWN_KEYS: &[&str] = &[
     "noindex",
     "experiment",
     "image",
+    "image_alt",
     "extra",
 ];
 const FORM_KEYS: &[&str] = &[
@@ -128,6 +129,9 @@ pub(crate) struct FrontMatter {
     /// The social image (`og:image`): a path under `static/`
     /// (`/images/x.jpg`), checked when the build knows the files.
     pub image: Option<Located<String>>,
+    /// The alt text of `image`: `None` when not written (a `missing-alt`
+    /// warning), `""` for a decorative image.
+    pub image_alt: Option<String>,
     pub extra: Value,
 }
 
@@ -292,6 +296,7 @@ fn read(
         noindex: fields.get("noindex", "true or false"),
         experiment: experiment::read(&mut fields),
         image: read_image(&mut fields),
+        image_alt: fields.get("image_alt", "text"),
         extra: config::read_extra(&mut fields, "extra"),
     };
     (front, fields.errors)

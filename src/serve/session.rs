@@ -45,12 +45,26 @@ pub fn scope_of(relative: &Path) -> Scope {
         [CONTENT_DIR, .., last] if last.ends_with(".md") => Scope::Content,
         // A folder moved in or out (or deleted) reports only itself.
         [CONTENT_DIR, .., last] if !last.contains('.') => Scope::Content,
+        // An image may be on any page, processed into new file names.
+        [CONTENT_DIR, .., last] if is_image(last) => Scope::Everything,
         [CONTENT_DIR, ..] => Scope::None,
         ["css", ..] | ["themes", _, "css", ..] => Scope::Css,
+        ["static", .., last] | ["themes", _, "static", .., last] if is_image(last) => {
+            Scope::Everything
+        }
         ["static", ..] | ["themes", _, "static", ..] => Scope::Static,
         ["templates", ..] | ["data", ..] | ["themes", ..] => Scope::Everything,
         _ => Scope::None,
     }
+}
+
+/// A file name the image pipeline reads.
+fn is_image(name: &str) -> bool {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(
+        extension.as_deref(),
+        Some("jpg" | "jpeg" | "png" | "webp" | "gif" | "svg")
+    )
 }
 
 /// The outcome of a rebuild, for the terminal and the browsers.
@@ -416,6 +430,11 @@ fn render_files(
             Ok((prepared.funnel.pages[i].output_file(), html.into_bytes()))
         })
         .collect();
+    // Images a re-rendered page now uses (the others are served already).
+    match prepared.image_files(|path, bytes| Ok((path, bytes))) {
+        Ok(files) => results.extend(files),
+        Err(e) => results.push(Err(e)),
+    }
     if others {
         match prepared.other_files(|path, bytes, _| Ok((path, bytes))) {
             Ok(files) => results.extend(files),
@@ -492,11 +511,16 @@ mod tests {
     fn scopes_of_paths() {
         assert_eq!(scope_of(Path::new("site.yaml")), Scope::Everything);
         assert_eq!(scope_of(Path::new("content/a/b.md")), Scope::Content);
-        assert_eq!(scope_of(Path::new("content/a/photo.jpg")), Scope::None);
+        assert_eq!(
+            scope_of(Path::new("content/a/photo.JPG")),
+            Scope::Everything
+        );
+        assert_eq!(scope_of(Path::new("content/a/notes.txt")), Scope::None);
         assert_eq!(scope_of(Path::new("content/a")), Scope::Content);
         assert_eq!(scope_of(Path::new("css/main.css")), Scope::Css);
         assert_eq!(scope_of(Path::new("themes/x/css/_a.css")), Scope::Css);
-        assert_eq!(scope_of(Path::new("static/img/a.png")), Scope::Static);
+        assert_eq!(scope_of(Path::new("static/img/a.png")), Scope::Everything);
+        assert_eq!(scope_of(Path::new("static/robots.txt")), Scope::Static);
         assert_eq!(
             scope_of(Path::new("templates/base.html")),
             Scope::Everything

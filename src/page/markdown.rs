@@ -461,7 +461,7 @@ mod tests {
             found,
             [
                 ("a.jpg", Some("Lotte weighing"), Pos::new(5, 1)),
-                ("b.jpg", None, Pos::new(5, 29)),
+                ("b.jpg", None, Pos::new(5, 28)),
                 ("c.jpg", Some(""), Pos::new(6, 1)),
                 ("/i/d.png", Some("x"), Pos::new(6, 15)),
             ]

@@ -380,7 +380,9 @@ fn missing_images(config: &Config, theme: &Theme, pages: &[Arc<Page>]) -> Diagno
             });
         for arg in image_args {
             if let components::ArgValue::Literal(Value::String(source)) = &arg.value {
-                if !found_at(source) {
+                // A `javascript:` or `data:` value is its own error.
+                let code = crate::base::url::unsafe_scheme(source).is_some();
+                if !code && !found_at(source) {
                     found.push(missing_image(&page.file, source, Some(arg.pos)));
                 }
             }

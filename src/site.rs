@@ -22,6 +22,8 @@ use crate::page::markdown;
 use crate::render::assets::{self, Css};
 use crate::render::cards::{self, Cards};
 use crate::render::context::{self, PageContext};
+use crate::render::images::markup::{self, Hero, Placement};
+use crate::render::images::{Images, Processed};
 use crate::render::map::FunnelMap;
 use crate::render::renderer::{Globals, Renderer, MAP_TEMPLATE};
 use crate::render::sitemap;
@@ -72,6 +74,8 @@ pub struct BuildReport {
     pub diagnostics: Diagnostics,
     /// Social cards drawn by this build; the others came from the cache.
     pub cards_drawn: usize,
+    /// Image variants encoded by this build: 0 when every one was cached.
+    pub images_encoded: usize,
 }
 
 /// Builds the site into OUT. With any error, OUT is left as it was.
@@ -99,6 +103,7 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
                 pages: prepared.funnel.pages.len(),
                 files,
                 out,
+                images_encoded: prepared.images.encoded(),
                 diagnostics: prepared.diagnostics,
                 cards_drawn: prepared.cards.drawn(),
             })
@@ -116,6 +121,8 @@ pub fn check(options: &BuildOptions) -> Diagnostics {
     let result = prepare_for(options, "check").and_then(|mut prepared| {
         // `check` writes nothing: each card's SVG is read, none is drawn.
         prepared.cards = Cards::new(None, false);
+        // `check` reads every image's header but encodes nothing.
+        prepared.images.without_encoding();
         prepared.render_all(|_, _, _| Ok(()))?;
         Ok(prepared.diagnostics)
     });
@@ -146,6 +153,7 @@ pub(crate) struct Prepared {
     pub(crate) renderer: Renderer,
     pub(crate) css: Css,
     pub(crate) cards: Cards,
+    pub(crate) images: Arc<Images>,
     /// Warnings only.
     pub(crate) diagnostics: Diagnostics,
 }
@@ -190,12 +198,14 @@ pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
             return Err(sorted(errors));
         }
     };
+    let images = Arc::new(Images::new(site, config.images.clone()));
     let inputs = Inputs {
         config,
         config_text,
         theme,
         data,
         css,
+        images,
         drafts: content.drafts,
         broken: content.broken,
         cards: Cards::new(Some(site.join(cards::CACHE_DIR)), true),
@@ -220,6 +230,8 @@ pub(crate) struct Inputs {
     pub(crate) theme: Theme,
     pub(crate) data: Value,
     pub(crate) css: Css,
+    /// The image service, kept across the dev server's rebuilds.
+    pub(crate) images: Arc<Images>,
     pub(crate) drafts: Vec<String>,
     /// Content paths of files that are not pages because of their own
     /// errors (see [`content::Loaded::broken`]).
@@ -290,6 +302,7 @@ pub(crate) fn link(
         renderer,
         css: inputs.css,
         cards: inputs.cards,
+        images: inputs.images,
         diagnostics: sorted(diagnostics),
     })
 }
@@ -303,6 +316,7 @@ impl Prepared {
             theme: self.theme,
             data: self.data,
             css: self.css,
+            images: self.images,
             drafts: self.drafts,
             broken: Vec::new(),
             cards: self.cards,
@@ -323,6 +337,7 @@ fn ready_renderer(
         Some(renderer) => renderer,
         None => {
             let made = make_renderer(
+                &inputs.images,
                 &inputs.config,
                 &inputs.theme,
                 funnel,
@@ -342,43 +357,120 @@ fn ready_renderer(
     Some(renderer)
 }
 
-/// Social images (`image:` in site.yaml and in front matter) must be files
-/// of `static/`: a missing one would give every link preview a broken image.
+/// Images must exist: `image:` in site.yaml (a file of `static/`), a
+/// page's `image` and its Markdown images (beside the page, or `/...` from
+/// `static/`). An image without alt text is a warning (`missing-alt`).
 fn missing_images(config: &Config, theme: &Theme, pages: &[Arc<Page>]) -> Diagnostics {
     let files: std::collections::HashSet<&str> = theme.layer("static").map(|(p, _)| p).collect();
     let exists = |path: &str| files.contains(path.trim_start_matches('/'));
-    let error = |file: &str, path: &str, pos| {
-        let (message, hint) = if path.starts_with('/') {
-            let message = format!("image \"{path}\" is not a file of static/");
-            (
-                message,
-                format!("put the file at static{path}, or correct the path"),
-            )
-        } else {
-            let message = format!("image \"{path}\" is not a file beside the page");
-            (message, format!("put {path} in the page's folder, or write `/images/...` for a file under static/"))
-        };
-        Diagnostic::error("missing-image", file, message)
-            .at_pos(pos)
-            .with_hint(hint)
-    };
-    let mut errors = Diagnostics::new();
+    let mut found = Diagnostics::new();
     if let Some(path) = config.image.as_deref().filter(|p| !exists(p)) {
-        errors.push(error(CONFIG_FILE, path, config.image_pos));
+        found.push(missing_image(CONFIG_FILE, path, config.image_pos));
     }
     for page in pages {
-        let Some(image) = &page.meta.image else {
-            continue;
+        let found_at = |dest: &str| match locate_image(page, dest) {
+            ImageAt::Remote => true,
+            ImageAt::Static(path) => exists(&path),
+            ImageAt::Beside(path, _) => path.is_file(),
         };
-        let found = match page.local_image() {
-            Some((source, _)) => source.is_file(),
-            None => exists(&image.value),
-        };
-        if !found {
-            errors.push(error(&page.file, &image.value, image.pos));
+        if let Some(image) = &page.meta.image {
+            if !found_at(&image.value) {
+                found.push(missing_image(&page.file, &image.value, image.pos));
+            } else if page.meta.image_alt.is_none() {
+                found.push(missing_alt(
+                    &page.file,
+                    &image.value,
+                    image.pos,
+                    "image_alt: …",
+                ));
+            }
+        }
+        let image_args = (page.calls.iter())
+            .flat_map(|call| &call.args)
+            .filter(|arg| {
+                let name = arg.name.as_deref().unwrap_or("");
+                crate::render::renderer::IMAGE_ARGS.contains(&name)
+            });
+        for arg in image_args {
+            if let components::ArgValue::Literal(Value::String(source)) = &arg.value {
+                // A `javascript:` or `data:` value is its own error.
+                let code = crate::base::url::unsafe_scheme(source).is_some();
+                if !code && !found_at(source) {
+                    found.push(missing_image(&page.file, source, Some(arg.pos)));
+                }
+            }
+        }
+        for image in &page.scan.images {
+            if !found_at(&image.dest) {
+                found.push(missing_image(&page.file, &image.dest, Some(image.pos)));
+            } else if image.alt.is_none() {
+                found.push(missing_alt(
+                    &page.file,
+                    &image.dest,
+                    Some(image.pos),
+                    "![…](…)",
+                ));
+            }
         }
     }
-    errors
+    found
+}
+
+fn missing_image(file: &str, path: &str, pos: Option<crate::base::diagnostics::Pos>) -> Diagnostic {
+    let (message, hint) = if path.starts_with('/') {
+        let message = format!("image \"{path}\" is not a file of static/");
+        (
+            message,
+            format!("put the file at static{path}, or correct the path"),
+        )
+    } else {
+        let message = format!("image \"{path}\" is not a file beside the page");
+        (
+            message,
+            format!(
+                "put {path} in the page's folder, or write `/images/...` for a file under static/"
+            ),
+        )
+    };
+    Diagnostic::error("missing-image", file, message)
+        .at_pos(pos)
+        .with_hint(hint)
+}
+
+fn missing_alt(
+    file: &str,
+    path: &str,
+    pos: Option<crate::base::diagnostics::Pos>,
+    how: &str,
+) -> Diagnostic {
+    let message = format!("image \"{path}\" has no alt text");
+    let hint = format!("describe the image for people who cannot see it (`{how}`), or write an empty alt text (`\"\"`) if it is only decoration");
+    Diagnostic::warning("missing-alt", file, message)
+        .at_pos(pos)
+        .with_hint(hint)
+}
+
+/// Where an image that a page names is.
+enum ImageAt {
+    /// A web address (`https://…`, `//…`, `data:`), left as written.
+    Remote,
+    /// A file of `static/` (of the site or its theme), by its path there.
+    Static(String),
+    /// A file beside the page: where it is, and the path messages show.
+    Beside(PathBuf, String),
+}
+
+fn locate_image(page: &Page, dest: &str) -> ImageAt {
+    if dest.contains("://") || dest.starts_with("//") || dest.starts_with("data:") {
+        return ImageAt::Remote;
+    }
+    if let Some(path) = dest.strip_prefix('/') {
+        return ImageAt::Static(path.to_string());
+    }
+    let folder = page.body.path.parent().unwrap_or(Path::new(""));
+    let shown = Path::new(&page.file).parent().unwrap_or(Path::new(""));
+    let shown = shown.join(dest).to_string_lossy().replace('\\', "/");
+    ImageAt::Beside(folder.join(dest), shown)
 }
 
 fn collect<T>(result: Result<T, Diagnostics>, errors: &mut Diagnostics) -> Option<T> {
@@ -440,6 +532,7 @@ fn other_outputs(theme: &Theme, css: &Css, config: &Config) -> OtherOutputs {
 }
 
 fn make_renderer(
+    images: &Arc<Images>,
     config: &Config,
     theme: &Theme,
     funnel: &Funnel,
@@ -454,6 +547,7 @@ fn make_renderer(
         data,
         css: &css.urls,
         dev: config.dev.then(context::DevContext::new),
+        images: Arc::clone(images),
     };
     let renderer = Renderer::new(theme, &globals)?;
     let missing: Diagnostics = funnel
@@ -497,30 +591,140 @@ impl Prepared {
         // (the map of 100,000 pages is over 100 MB).
         let (mut results, others) = rayon::join(render_pages, || self.other_files(&emit));
         results.extend(others.map_err(|e| Diagnostics::from_iter([e]))?);
+        // The pages asked for their images while rendering.
+        let images = self.image_files(|path, bytes| emit(path, bytes, "images"));
+        results.extend(images.map_err(|e| Diagnostics::from_iter([e]))?);
         collect_results(results)
+    }
+
+    /// Hands every image variant the rendered pages use to `emit`.
+    pub(crate) fn image_files<T>(
+        &self,
+        mut emit: impl FnMut(String, Vec<u8>) -> T,
+    ) -> Result<Vec<T>, Diagnostic> {
+        let files = self.images.files();
+        let files = files.map_err(|e| Diagnostic::error("io", ".funnelcake/cache", e))?;
+        Ok(files.into_iter().map(|(p, b)| emit(p, b)).collect())
+    }
+
+    /// The image `dest` that `page` names, processed; `None` for a web
+    /// address. A file that cannot be read or decoded is an error at
+    /// `pos` of the page, naming the image.
+    fn image(
+        &self,
+        page: &Page,
+        dest: &str,
+        pos: Option<crate::base::diagnostics::Pos>,
+    ) -> Result<Option<Arc<Processed>>, Diagnostic> {
+        let (id, read) = match locate_image(page, dest) {
+            ImageAt::Remote => return Ok(None),
+            ImageAt::Static(path) => {
+                let file = (self.theme.layer("static")).find(|(p, _)| *p == path);
+                let bytes = file.map(|(_, f)| f.bytes.to_vec());
+                (
+                    format!("static/{path}"),
+                    bytes.ok_or_else(|| "no such file".to_string()),
+                )
+            }
+            ImageAt::Beside(path, shown) => (shown, fs::read(&path).map_err(|e| e.to_string())),
+        };
+        let name = Path::new(&id)
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let result = read.and_then(|bytes| self.images.get(&name, bytes));
+        result.map(Some).map_err(|reason| {
+            let message = format!("image \"{id}\" cannot be used: {reason}");
+            Diagnostic::error("invalid-image", &page.file, message)
+                .at_pos(pos)
+                .with_hint("save it again as a JPEG, PNG, WebP, GIF or SVG file")
+        })
+    }
+
+    /// The page's `image` as its hero, with the site path of its share
+    /// (Open Graph) variant when the image is beside the page (a file of
+    /// `static/` is published as it is, and previews keep linking it).
+    fn hero(&self, page: &Page) -> Result<Option<(Hero, Option<String>)>, Diagnostic> {
+        let Some(image) = &page.meta.image else {
+            return Ok(None);
+        };
+        let Some(processed) = self.image(page, &image.value, image.pos)? else {
+            return Ok(None);
+        };
+        let alt = page.meta.image_alt.as_deref().unwrap_or("");
+        let href = |path: &str| self.config.href(path);
+        let hero = Hero::new(&processed, &href, alt);
+        let beside = !image.value.starts_with('/');
+        Ok(Some((hero, beside.then(|| processed.share().path.clone()))))
+    }
+
+    /// The body's HTML with each image as a `<picture>`; the first is the
+    /// page's main image when the page has no hero.
+    fn render_body(
+        &self,
+        page: &Page,
+        body: &str,
+        has_hero: bool,
+        resolve: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, Diagnostic> {
+        let href = |path: &str| self.config.href(path);
+        let mut priority = !has_hero;
+        let mut failure = None;
+        let mut image = |dest: &str, alt: &str| {
+            let pos = (page.scan.images.iter())
+                .find(|i| i.dest == dest)
+                .map(|i| i.pos);
+            match self.image(page, dest, pos) {
+                Ok(processed) => processed.map(|processed| {
+                    let place = Placement {
+                        alt,
+                        priority: std::mem::take(&mut priority),
+                        ..Placement::default()
+                    };
+                    markup::picture(&processed, &href, &place)
+                }),
+                Err(error) => {
+                    failure.get_or_insert(error);
+                    None
+                }
+            }
+        };
+        let html = markdown::render_with_images(body, resolve, &mut image);
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(html),
+        }
     }
 
     /// Renders page `index`: its HTML, and its social card when it gets one.
     pub(crate) fn render_page(&self, index: usize) -> Result<RenderedPage, Diagnostic> {
         let page = &self.funnel.pages[index];
         let resolve = |path: &str| self.funnel.page(path).map(|p| self.config.href(&p.path));
-        let content = markdown::render(&page.read_body()?, &resolve);
+        let hero = self.hero(page)?;
+        let content = self.render_body(page, &page.read_body()?, hero.is_some(), &resolve)?;
         let mut context = context::page_context(
             &self.config,
             self.renderer.strings(),
             &self.funnel,
             index,
             String::new(),
+            hero.as_ref().and_then(|(_, share)| share.as_deref()),
         )?;
         // Before the body goes in: the card template never needs it.
         let card = self.social_card(index, &mut context)?;
+        context.hero = hero.map(|(hero, _)| hero);
         context.content = if page.calls.is_empty() {
             content
         } else {
+            let image = |source: &str, pos| {
+                let processed = self.image(page, source, Some(pos))?;
+                Ok(processed.map(|p| self.config.href(&p.largest().path)))
+            };
             let mut render_call = |i: usize, body: Option<&str>| {
                 let call = &page.calls[i];
                 self.renderer
-                    .render_call(call, body, &context, &self.data, &resolve)
+                    .render_call(call, body, &context, &self.data, &resolve, &image)
             };
             components::expand(&content, &page.calls, &mut render_call).map_err(|mut errors| {
                 let mut first = errors.swap_remove(0);
@@ -601,14 +805,6 @@ impl Prepared {
         };
         for (path, file) in self.theme.layer("static") {
             emit(path.to_string(), file.bytes.to_vec(), &file.origin);
-        }
-        // Images beside a page are copied into the page's own folder.
-        for page in &self.funnel.pages {
-            if let Some((source, path)) = page.local_image() {
-                let bytes = fs::read(&source)
-                    .map_err(|e| Diagnostic::error("io", &page.file, e.to_string()))?;
-                emit(path.trim_start_matches('/').to_string(), bytes, &page.file);
-            }
         }
         for file in &self.css.files {
             emit(file.path.clone(), file.bytes.clone(), "css");
@@ -713,6 +909,7 @@ impl Prepared {
             noindex: true,
             image: context::site_image(&self.config),
             card: None,
+            hero: None,
             json_ld: None,
             extra: &EMPTY,
             components: Vec::new(),

@@ -657,13 +657,26 @@ fn every_page_has_a_social_image_and_locale() {
     support::edit_file(&site.join("site.yaml"), |config| {
         format!("{config}image: /img/logo.svg\n")
     });
-    // The kit's image is beside its page, and copied into the page's folder.
-    std::fs::write(site.join("content/offers/kit.png"), b"png").unwrap();
+    // The kit's image is beside its page: previews get its PNG fallback
+    // at the first width of 1200 px or more.
+    image::RgbImage::new(1500, 20)
+        .save(site.join("content/offers/kit.png"))
+        .unwrap();
     support::edit_file(&site.join("content/offers/kit.md"), |page| {
-        page.replace("slug: starter-kit", "slug: starter-kit\nimage: kit.png")
+        page.replace(
+            "slug: starter-kit",
+            "slug: starter-kit\nimage: kit.png\nimage_alt: The kit",
+        )
     });
     let out = build_site(&site, dir.path().join("out"));
-    assert_eq!(read(&out, "offers/starter-kit/kit.png"), "png");
+    let shared: Vec<String> = std::fs::read_dir(out.join("img"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|name| name.starts_with("kit.1440.") && name.ends_with(".png"))
+        .collect();
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    let shared = format!("/img/{}", shared[0]);
+    assert!(!out.join("offers/starter-kit/kit.png").exists());
     let tags = |page: &str, image: &str| {
         let html = read(&out, page);
         for tag in [
@@ -678,15 +691,9 @@ fn every_page_has_a_social_image_and_locale() {
     tags("index.html", "/img/logo.svg");
     tags("404.html", "/img/logo.svg");
     tags("funnel/index.html", "/img/logo.svg");
-    tags(
-        "offers/starter-kit/index.html",
-        "/offers/starter-kit/kit.png",
-    );
+    tags("offers/starter-kit/index.html", &shared);
     let kit = json_ld(&read(&out, "offers/starter-kit/index.html"));
-    assert_eq!(
-        kit["image"],
-        "https://fixture.example/offers/starter-kit/kit.png"
-    );
+    assert_eq!(kit["image"], format!("https://fixture.example{shared}"));
     // Without an image, the card funnelcake draws (tests/cards.rs).
     let (_dir, site) = support::copy_fixture("full");
     let out = build_site(&site, site.join("public"));

@@ -92,6 +92,7 @@ const KNOWN_KEYS: &[&str] = &[
     "experiments",
     "image",
     "social_cards",
+    "images",
     "extra",
 ];
 
@@ -123,6 +124,40 @@ const ANALYTICS_KEYS: &[&str] = &[
 /// may rename them under `analytics.events`.
 pub(crate) const EVENTS: &[&str] = &["funnel_step_view", "generate_lead", "sign_up", "view_item"];
 const EXPERIMENTS_KEYS: &[&str] = &["adapter"];
+const IMAGES_KEYS: &[&str] = &["widths", "formats", "quality"];
+
+/// A format responsive images are encoded in, besides the original's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ImageFormat {
+    Avif,
+    Webp,
+}
+
+impl Choice for ImageFormat {
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("avif", ImageFormat::Avif), ("webp", ImageFormat::Webp)];
+}
+
+/// `images:` in site.yaml: how every raster image is resized and encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ImageSettings {
+    /// Target widths in pixels, ascending, without duplicates.
+    pub widths: Vec<u32>,
+    /// Extra formats, in the order `<source>` elements list them.
+    pub formats: Vec<ImageFormat>,
+    /// 1 to 100, for every lossy encoder.
+    pub quality: u8,
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        ImageSettings {
+            widths: vec![480, 960, 1440, 1920],
+            formats: vec![ImageFormat::Avif, ImageFormat::Webp],
+            quality: 75,
+        }
+    }
+}
 const RTL_LANGUAGES: &[&str] = &["ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "ckb", "dv"];
 
 const VALUE_JOURNEY: &[(&str, &str)] = &[
@@ -320,6 +355,9 @@ pub(crate) struct Config {
     /// `social_cards:`: draw a share card for each indexable page that has
     /// no `image` of its own and no site `image` (default true).
     pub social_cards: bool,
+    /// `images:`, the responsive image settings.
+    #[serde(skip)]
+    pub images: ImageSettings,
     /// Where A/B visitors are assigned: `script` (in the page) or
     /// `cloudflare` (at the edge, with the page script as a fallback).
     pub experiments_adapter: Adapter,
@@ -408,6 +446,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
     let image_pos = fields.pos("image");
     let image = read_image(&mut fields);
     let experiments_adapter = read_experiments(&mut fields);
+    let images = read_images(&mut fields);
     let config = Config {
         title: title.unwrap_or_default(),
         base_url: base_url.unwrap_or_else(|| "https://example.com".into()),
@@ -428,6 +467,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         image,
         image_pos,
         social_cards: fields.get("social_cards", "true or false").unwrap_or(true),
+        images,
         experiments_adapter,
         extra: checked_extra(&mut fields),
         language,
@@ -832,6 +872,70 @@ fn read_experiments(fields: &mut Fields) -> Adapter {
     adapter.flatten().unwrap_or_default()
 }
 
+/// `images:`; a bad value is an error at its line and the default stands.
+fn read_images(fields: &mut Fields) -> ImageSettings {
+    let shape = "such as `{ widths: [480, 960], formats: [avif, webp], quality: 75 }`";
+    let read = |images: &mut Fields| {
+        let mut settings = ImageSettings::default();
+        if let Some(widths) = read_widths(images) {
+            settings.widths = widths;
+        }
+        if let Some(formats) = read_formats(images) {
+            settings.formats = formats;
+        }
+        let quality: Option<u32> = images.get("quality", "a whole number from 1 to 100");
+        match quality {
+            Some(q @ 1..=100) => settings.quality = q as u8,
+            Some(q) => {
+                let message = format!("`images.quality` must be from 1 to 100, found {q}");
+                images.error("invalid-value", "quality", message).hint =
+                    Some("75 is a good balance of size and quality".into());
+            }
+            None => {}
+        }
+        settings
+    };
+    fields
+        .section("images", shape, IMAGES_KEYS, read)
+        .unwrap_or_default()
+}
+
+fn read_widths(images: &mut Fields) -> Option<Vec<u32>> {
+    let mut widths: Vec<u32> =
+        images.get("widths", "a list of widths in pixels, such as `[480, 960]`")?;
+    if widths.is_empty() || widths.contains(&0) || widths.iter().any(|w| *w > 16384) {
+        let message = "`images.widths` must list widths from 1 to 16384 pixels";
+        images.error("invalid-value", "widths", message).hint =
+            Some("for example `widths: [480, 960, 1440, 1920]`".into());
+        return None;
+    }
+    widths.sort_unstable();
+    widths.dedup();
+    Some(widths)
+}
+
+fn read_formats(images: &mut Fields) -> Option<Vec<ImageFormat>> {
+    let names: Vec<String> = images.get("formats", "a list of formats, such as `[avif, webp]`")?;
+    let mut formats = Vec::new();
+    for name in names {
+        match ImageFormat::from_name(&name) {
+            Some(format) if !formats.contains(&format) => formats.push(format),
+            Some(_) => {}
+            None => {
+                let choices = ImageFormat::names();
+                let message = format!(
+                    "unknown image format \"{name}\"{}",
+                    suggestion(&name, choices.iter().copied())
+                );
+                let hint = "choose from avif and webp; the original format (JPEG or PNG) is always the fallback";
+                images.error("invalid-value", "formats", message).hint = Some(hint.into());
+                return None;
+            }
+        }
+    }
+    Some(formats)
+}
+
 /// `extra`, whose `footer_links` the built-in themes link from every
 /// page: a `javascript:` or `data:` URL there is an error.
 fn checked_extra(fields: &mut Fields) -> Value {
@@ -939,6 +1043,27 @@ mod tests {
             }
         );
         assert_eq!(custom.offer("masterclass").unwrap().title, "Masterclass");
+    }
+
+    #[test]
+    fn images_settings_and_their_errors() {
+        let config = parse("title: a\nbase_url: https://a.b\n").unwrap();
+        assert_eq!(config.images, ImageSettings::default());
+        let text = "title: a\nbase_url: https://a.b\nimages:\n  widths: [960, 480, 960]\n  formats: [webp]\n  quality: 80\n";
+        let config = parse(text).unwrap();
+        assert_eq!(config.images.widths, [480, 960]);
+        assert_eq!(config.images.formats, [ImageFormat::Webp]);
+        assert_eq!(config.images.quality, 80);
+        let text = "title: a\nbase_url: https://a.b\nimages:\n  widths: [0, 480]\n  formats: [avif, jxl]\n  quality: 101\n";
+        let errs = errors(text);
+        assert_eq!(
+            errs,
+            [
+                "error: site.yaml:4:11: `images.widths` must list widths from 1 to 16384 pixels\n  = help: for example `widths: [480, 960, 1440, 1920]`",
+                "error: site.yaml:5:12: unknown image format \"jxl\"\n  = help: choose from avif and webp; the original format (JPEG or PNG) is always the fallback",
+                "error: site.yaml:6:12: `images.quality` must be from 1 to 100, found 101\n  = help: 75 is a good balance of size and quality",
+            ]
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ const KNOWN_KEYS: &[&str] = &[
     "image",
     "checkout",
     "decline",
+    "image_alt",
     "extra",
 ];
 const FORM_KEYS: &[&str] = &[
@@ -164,6 +165,9 @@ pub(crate) struct FrontMatter {
     pub checkout: Option<Checkout>,
     /// On an upsell: the "no thanks" page (a content path).
     pub decline: Option<Located<String>>,
+    /// The alt text of `image`: `None` when not written (a `missing-alt`
+    /// warning), `""` for a decorative image.
+    pub image_alt: Option<String>,
     pub extra: Value,
 }
 
@@ -328,6 +332,7 @@ fn read(
         image: read_image(&mut fields),
         checkout: checkout::read(&mut fields),
         decline: read_located(&mut fields, "decline"),
+        image_alt: fields.get("image_alt", "text"),
         extra: config::read_extra(&mut fields, "extra"),
     };
     (front, fields.errors)

@@ -58,6 +58,20 @@ pub(crate) struct Scan {
     pub headings: Vec<String>,
     /// Internal links: `@/` content links and root-relative URLs.
     pub links: Vec<BodyLink>,
+    /// Images (`![alt](src)`), in document order.
+    pub images: Vec<BodyImage>,
+}
+
+/// An image in a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BodyImage {
+    /// The source as written: `hero.jpg`, `/images/x.jpg`, `https://…`.
+    pub dest: String,
+    /// The alt text; `None` when there is none (`![](x.jpg)`), `""` when it
+    /// is explicitly empty (`![](x.jpg "")`), a decorative image.
+    pub alt: Option<String>,
+    /// Where the image is in the page's file.
+    pub pos: Pos,
 }
 
 /// An internal link found in a body.
@@ -116,8 +130,32 @@ pub(crate) fn scan(body: &str, body_line: usize) -> Scan {
     let mut lines: Option<LineIndex> = None;
     let mut ids = HeadingIds::default();
     let mut heading: Option<(Option<String>, String)> = None;
+    let mut image: Option<(BodyImage, String)> = None;
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if let Some((_, alt)) = image.as_mut() {
+            match &event {
+                Event::Text(t) | Event::Code(t) => alt.push_str(t),
+                Event::End(TagEnd::Image) => {
+                    let (mut found, alt) = image.take().expect("matched Some");
+                    if !alt.is_empty() {
+                        found.alt = Some(alt);
+                    }
+                    scan.images.push(found);
+                }
+                _ => {}
+            }
+        }
         match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let lines = lines.get_or_insert_with(|| LineIndex::new(body, body_line));
+                let decorative = explicitly_empty_title(&body[range.clone()]);
+                let found = BodyImage {
+                    dest: dest_url.to_string(),
+                    alt: decorative.then(String::new),
+                    pos: lines.position(range.start),
+                };
+                image = Some((found, String::new()));
+            }
             Event::Start(Tag::Heading { id, .. }) => {
                 heading = Some((id.map(|i| i.to_string()), String::new()))
             }
@@ -144,6 +182,14 @@ pub(crate) fn scan(body: &str, body_line: usize) -> Scan {
     scan
 }
 
+/// Whether an image written `![](x.jpg "")` (or `''`, or `()`) says its
+/// alt text is empty on purpose: pulldown-cmark gives an empty title and
+/// no title alike, so the source text tells.
+fn explicitly_empty_title(source: &str) -> bool {
+    let inner = source.trim_end().strip_suffix(')').map(str::trim_end);
+    inner.is_some_and(|i| i.ends_with("\"\"") || i.ends_with("''") || i.ends_with("()"))
+}
+
 fn is_internal(dest: &str) -> bool {
     dest.starts_with("@/") || (dest.starts_with('/') && !dest.starts_with("//"))
 }
@@ -151,11 +197,23 @@ fn is_internal(dest: &str) -> bool {
 /// Renders a body to HTML. `resolve` turns the path part of an `@/` link
 /// into a URL; links it cannot resolve were reported by the funnel stage and
 /// are left as written.
+#[cfg(test)]
 pub(crate) fn render(body: &str, resolve: &dyn Fn(&str) -> Option<String>) -> String {
+    render_with_images(body, resolve, &mut |_, _| None)
+}
+
+/// [`render`], with each image given to `image` (source as written, alt
+/// text), which returns its HTML, or `None` to leave it as Markdown makes it.
+pub(crate) fn render_with_images(
+    body: &str,
+    resolve: &dyn Fn(&str) -> Option<String>,
+    image: &mut dyn FnMut(&str, &str) -> Option<String>,
+) -> String {
     let mut html = String::with_capacity(body.len() * 3 / 2);
     let mut ids = HeadingIds::default();
     let mut pending: Option<PendingHeading> = None;
     let events = Parser::new_ext(body, options()).map(|event| rewrite_link(event, resolve));
+    let events = replace_images(events, image);
     let mut out: Vec<Event> = Vec::new();
     for event in events {
         match (&mut pending, event) {
@@ -186,6 +244,42 @@ pub(crate) fn render(body: &str, resolve: &dyn Fn(&str) -> Option<String>) -> St
     }
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     html
+}
+
+/// The events with each image replaced by the HTML `image` gives for it.
+fn replace_images<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+    image: &mut dyn FnMut(&str, &str) -> Option<String>,
+) -> Vec<Event<'a>> {
+    let mut out = Vec::new();
+    // The image being read: its events, and its alt text so far.
+    let mut open: Option<(Vec<Event<'a>>, String)> = None;
+    for event in events {
+        let Some((held, alt)) = open.as_mut() else {
+            if matches!(event, Event::Start(Tag::Image { .. })) {
+                open = Some((vec![event], String::new()));
+            } else {
+                out.push(event);
+            }
+            continue;
+        };
+        if let Event::Text(t) | Event::Code(t) = &event {
+            alt.push_str(t);
+        }
+        let end = matches!(event, Event::End(TagEnd::Image));
+        held.push(event);
+        if end {
+            let (held, alt) = open.take().expect("matched Some");
+            let Event::Start(Tag::Image { dest_url, .. }) = &held[0] else {
+                unreachable!("an image starts with its tag");
+            };
+            match image(dest_url, &alt) {
+                Some(html) => out.push(Event::InlineHtml(html.into())),
+                None => out.extend(held),
+            }
+        }
+    }
+    out
 }
 
 fn rewrite_link<'a>(event: Event<'a>, resolve: &dyn Fn(&str) -> Option<String>) -> Event<'a> {
@@ -352,6 +446,31 @@ mod tests {
         assert!(html.contains("<del>old</del>"));
         assert!(html.contains("“smart”"));
         assert!(html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn scans_images_with_their_alt_text() {
+        let body =
+            "Intro\n\n![Lotte *weighing*](a.jpg) ![](b.jpg)\n![](c.jpg \"\") ![x](/i/d.png)\n";
+        let images = scan(body, 3).images;
+        let found: Vec<(&str, Option<&str>, Pos)> = images
+            .iter()
+            .map(|i| (i.dest.as_str(), i.alt.as_deref(), i.pos))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("a.jpg", Some("Lotte weighing"), Pos::new(5, 1)),
+                ("b.jpg", None, Pos::new(5, 28)),
+                ("c.jpg", Some(""), Pos::new(6, 1)),
+                ("/i/d.png", Some("x"), Pos::new(6, 15)),
+            ]
+        );
+        let html = render_with_images(body, &|_| None, &mut |src, alt| {
+            (src != "b.jpg").then(|| format!("<p-{src}|{alt}>"))
+        });
+        assert!(html.contains("<p-a.jpg|Lotte weighing>"), "{html}");
+        assert!(html.contains("<img src=\"b.jpg\" alt=\"\""), "{html}");
     }
 
     #[test]

@@ -224,6 +224,10 @@ pub(crate) struct PageContext<'a> {
     /// Set when `image` is the card funnelcake drew for the page (see
     /// `social.svg`): its size and the text it shows, for `og:image:*`.
     pub card: Option<CardContext>,
+    /// The page's `image` as a responsive hero, for the layout to place:
+    /// `src`, `srcset`, `sizes`, `sources` (`type`, `srcset`), `width`,
+    /// `height`, `alt`, and the whole `picture` HTML.
+    pub hero: Option<crate::render::images::markup::Hero>,
     /// JSON-LD `Product` whose `offers` is the page's `Offer`, for pages
     /// with a price, safe to put in a `<script>`.
     pub json_ld: Option<String>,
@@ -272,13 +276,15 @@ pub(crate) fn journey(config: &Config, strings: &Strings, funnel: &Funnel) -> Ve
         .collect()
 }
 
-/// Builds the context of page `index`; `content` is its rendered body.
+/// Builds the context of page `index`; `content` is its rendered body,
+/// `share` the site path of the processed `image` for link previews.
 pub(crate) fn page_context<'a>(
     config: &'a Config,
     strings: &Strings,
     funnel: &'a Funnel,
     index: usize,
     content: String,
+    share: Option<&str>,
 ) -> Result<PageContext<'a>, Diagnostic> {
     let page = &funnel.pages[index];
     let meta = &page.meta;
@@ -287,7 +293,11 @@ pub(crate) fn page_context<'a>(
     let form = form_context(config, strings, funnel, index, step, experiment.as_ref())?;
     let price = price_context(strings, meta);
     let canonical = config.permalink(&step.path);
-    let own_image = page_image(config, page);
+    let permalink = config.permalink(&page.path);
+    let own_image = match share {
+        Some(path) => Some(config.permalink(path)),
+        None => page_image(config, page),
+    };
     let expired = is_expired(meta);
     let json_ld = price
         .as_ref()
@@ -311,7 +321,8 @@ pub(crate) fn page_context<'a>(
         json_ld,
         image: own_image.or_else(|| site_image(config)),
         card: None,
-        permalink: config.permalink(&page.path),
+        hero: None,
+        permalink,
         canonical,
         path: &page.path,
         step_path: &step.path,

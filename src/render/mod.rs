@@ -8,6 +8,7 @@ pub(crate) mod context;
 pub(crate) mod deploy;
 pub(crate) mod experiments;
 pub(crate) mod forms;
+pub(crate) mod images;
 pub(crate) mod map;
 pub(crate) mod renderer;
 pub(crate) mod sitemap;

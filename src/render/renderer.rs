@@ -18,6 +18,8 @@ use crate::page::content::Page;
 use crate::page::markdown;
 use crate::render::cards;
 use crate::render::context::{PageContext, SiteContext, StageContext};
+use crate::render::images::markup::{self, Placement};
+use crate::render::images::Images;
 use crate::render::map::MapContext;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -27,6 +29,54 @@ use tera::{Context, ErrorKind, Kwargs, State, Tera};
 /// The template of the funnel map page; a theme without it gets the
 /// standalone page of [`crate::render::map::FunnelMap::to_html`].
 pub(crate) const MAP_TEMPLATE: &str = "funnel.html";
+
+/// The `image(path, alt, sizes, class, priority)` function: the
+/// `<picture>` of an image from `static/` (the site's or the theme's), as
+/// a Markdown image gets it.
+fn image_function(
+    theme: &Theme,
+    images: Arc<Images>,
+    base_path: &str,
+) -> impl Fn(Kwargs, &State) -> tera::TeraResult<tera::Value> + Send + Sync + 'static {
+    let files: HashMap<String, Vec<u8>> = theme
+        .layer("static")
+        .map(|(path, file)| (path.to_string(), file.bytes.to_vec()))
+        .collect();
+    let base_path = base_path.to_string();
+    move |args: Kwargs, _: &State| {
+        let path: &str = args.must_get("path")?;
+        let alt: &str = args.get("alt")?.unwrap_or("");
+        let place = Placement {
+            alt,
+            sizes: args.get("sizes")?,
+            class: args.get("class")?,
+            priority: args.get("priority")?.unwrap_or(false),
+        };
+        let bytes = (path.strip_prefix('/'))
+            .and_then(|key| files.get(key))
+            .ok_or_else(|| {
+                tera::Error::message(format!(
+                    "image \"{path}\" is not a file of static/ (write it from the site's root, such as `/images/logo.png`)"
+                ))
+            })?;
+        let stem = path.rsplit('/').next().unwrap_or(path);
+        let stem = stem.rsplit_once('.').map_or(stem, |(stem, _)| stem);
+        let processed = images.get(stem, bytes.clone()).map_err(|reason| {
+            tera::Error::message(format!("image \"{path}\" cannot be used: {reason}"))
+        })?;
+        let href = |p: &str| crate::base::url::href(&base_path, p);
+        Ok(tera::Value::safe_string(&markup::picture(
+            &processed, &href, &place,
+        )))
+    }
+}
+
+/// Turns an image argument (its value and position) into the URL of the
+/// processed file; `None` leaves a web address as it is.
+pub(crate) type ImageArg<'a> = dyn Fn(&str, Pos) -> Result<Option<String>, Diagnostic> + 'a;
+
+/// Component arguments that name an image, processed like a Markdown image.
+pub(crate) const IMAGE_ARGS: &[&str] = &["photo", "poster", "logo"];
 
 /// The theme's templates, ready to render pages.
 pub(crate) struct Renderer {
@@ -55,6 +105,8 @@ pub(crate) struct Globals<'a> {
     pub css: &'a BTreeMap<String, String>,
     /// Only when rendering for the dev server: see [`crate::render::context::DevContext`].
     pub dev: Option<crate::render::context::DevContext>,
+    /// The build's images, for the `image()` function.
+    pub images: Arc<Images>,
 }
 
 impl Renderer {
@@ -98,6 +150,10 @@ impl Renderer {
         register_card_filters(&mut tera);
         // A social card is XML: text in it is escaped like in a page.
         tera.autoescape_on([".html", ".htm", ".xml", ".svg"]);
+        tera.register_function(
+            "image",
+            image_function(theme, Arc::clone(&globals.images), globals.site.base_path),
+        );
         if let Err(first) = tera.add_raw_templates(templates.iter().map(|(n, t)| (*n, t.as_str())))
         {
             return Err(all_template_errors(&templates, first, &origins));
@@ -310,6 +366,7 @@ impl Renderer {
         page: &PageContext,
         data: &Value,
         resolve: &dyn Fn(&str) -> Option<String>,
+        image: &ImageArg,
     ) -> Result<String, Diagnostic> {
         let args = call_args(call, data).map_err(|(pos, message)| {
             Diagnostic::error("component", page.source, message).at(pos.line, pos.column)
@@ -319,6 +376,15 @@ impl Renderer {
             resolve_links(&mut arg.value, resolve);
             if arg.name == "checkout" {
                 arg.value = checkout_arg(&arg.value, page);
+            }
+            // An image argument names the processed file (its fallback at
+            // the widest size) instead of the source.
+            if let (true, Value::String(source)) =
+                (IMAGE_ARGS.contains(&arg.name.as_str()), &arg.value)
+            {
+                if let Some(url) = image(source, arg.pos)? {
+                    arg.value = Value::String(url);
+                }
             }
             context.insert(arg.name, &arg.value);
         }

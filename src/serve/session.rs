@@ -50,8 +50,13 @@ pub fn scope_of(relative: &Path) -> Scope {
         // beside the pages is left out. When unsure, the content is read
         // again, which is never stale.
         [CONTENT_DIR, .., last] if !is_known_file(last) => Scope::Content,
+        // An image may be on any page, processed into new file names.
+        [CONTENT_DIR, .., last] if is_image(last) => Scope::Everything,
         [CONTENT_DIR, ..] => Scope::None,
         ["css", ..] | ["themes", _, "css", ..] => Scope::Css,
+        ["static", .., last] | ["themes", _, "static", .., last] if is_image(last) => {
+            Scope::Everything
+        }
         ["static", ..] | ["themes", _, "static", ..] => Scope::Static,
         ["templates", ..] | ["data", ..] | ["themes", ..] => Scope::Everything,
         _ => Scope::None,
@@ -68,6 +73,15 @@ fn is_known_file(name: &str) -> bool {
     ];
     name.rsplit_once('.')
         .is_some_and(|(_, ext)| FILES.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+/// A file name the image pipeline reads.
+fn is_image(name: &str) -> bool {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(
+        extension.as_deref(),
+        Some("jpg" | "jpeg" | "png" | "webp" | "gif" | "svg")
+    )
 }
 
 /// The outcome of a rebuild, for the terminal and the browsers.
@@ -479,6 +493,11 @@ fn render_files(
             Err(error) => vec![Err(error)],
         })
         .collect();
+    // Images a re-rendered page now uses (the others are served already).
+    match prepared.image_files(|path, bytes| Ok((path, bytes))) {
+        Ok(files) => results.extend(files),
+        Err(e) => results.push(Err(e)),
+    }
     if others {
         match prepared.other_files(|path, bytes, _| Ok((path, bytes))) {
             Ok(files) => results.extend(files),
@@ -581,15 +600,19 @@ mod tests {
     fn scopes_of_paths() {
         assert_eq!(scope_of(Path::new("site.yaml")), Scope::Everything);
         assert_eq!(scope_of(Path::new("content/a/b.md")), Scope::Content);
-        assert_eq!(scope_of(Path::new("content/a/photo.jpg")), Scope::None);
+        assert_eq!(
+            scope_of(Path::new("content/a/photo.JPG")),
+            Scope::Everything
+        );
+        assert_eq!(scope_of(Path::new("content/a/notes.txt")), Scope::None);
         assert_eq!(scope_of(Path::new("content/a")), Scope::Content);
         // A folder with a dot in its name, moved or deleted whole.
         assert_eq!(scope_of(Path::new("content/v1.2")), Scope::Content);
         assert_eq!(scope_of(Path::new("content/docs/v2.0")), Scope::Content);
-        assert_eq!(scope_of(Path::new("content/a/photo.JPG")), Scope::None);
         assert_eq!(scope_of(Path::new("css/main.css")), Scope::Css);
         assert_eq!(scope_of(Path::new("themes/x/css/_a.css")), Scope::Css);
-        assert_eq!(scope_of(Path::new("static/img/a.png")), Scope::Static);
+        assert_eq!(scope_of(Path::new("static/img/a.png")), Scope::Everything);
+        assert_eq!(scope_of(Path::new("static/robots.txt")), Scope::Static);
         assert_eq!(
             scope_of(Path::new("templates/base.html")),
             Scope::Everything

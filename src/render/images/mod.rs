@@ -1,0 +1,372 @@
+//! Responsive images: every raster image a page names (front matter
+//! `image`, a Markdown image, a component's `photo`, `poster` or `logo`) is
+//! decoded once, resized to the configured widths and encoded in each
+//! configured format plus its own (JPEG or PNG, the fallback), into
+//! content-hashed names under `img/`. GIF and SVG are copied as they are,
+//! under a content-hashed name too.
+//!
+//! [`Images`] is the build's image service: render code asks it for a
+//! source, from any thread, and each source is processed once per build.
+//! Encoded variants live in the cache ([`cache`]), so a rebuild with
+//! unchanged images neither decodes nor encodes; after the pages are
+//! rendered, [`Images::files`] gives every variant to write.
+
+mod cache;
+mod decode;
+mod encode;
+pub(crate) mod markup;
+
+use crate::input::config::{ImageFormat, ImageSettings};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A format of an output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum OutFormat {
+    Avif,
+    Webp,
+    Jpeg,
+    Png,
+    Gif,
+    Svg,
+}
+
+impl OutFormat {
+    pub(crate) fn extension(self) -> &'static str {
+        match self {
+            OutFormat::Avif => "avif",
+            OutFormat::Webp => "webp",
+            OutFormat::Jpeg => "jpg",
+            OutFormat::Png => "png",
+            OutFormat::Gif => "gif",
+            OutFormat::Svg => "svg",
+        }
+    }
+
+    pub(crate) fn mime(self) -> &'static str {
+        match self {
+            OutFormat::Avif => "image/avif",
+            OutFormat::Webp => "image/webp",
+            OutFormat::Jpeg => "image/jpeg",
+            OutFormat::Png => "image/png",
+            OutFormat::Gif => "image/gif",
+            OutFormat::Svg => "image/svg+xml",
+        }
+    }
+
+    fn from_setting(format: ImageFormat) -> Self {
+        match format {
+            ImageFormat::Avif => OutFormat::Avif,
+            ImageFormat::Webp => OutFormat::Webp,
+        }
+    }
+}
+
+/// One output file of a source image.
+#[derive(Debug, Clone)]
+pub(crate) struct Variant {
+    pub format: OutFormat,
+    pub width: u32,
+    pub height: u32,
+    /// Site path, e.g. `/img/hero.960.1a2b3c4d.avif`.
+    pub path: String,
+    data: Data,
+}
+
+/// Where a variant's bytes are.
+#[derive(Debug, Clone)]
+enum Data {
+    /// In the cache.
+    Cached(PathBuf),
+    /// In memory (a pass-through file, or the cache could not be written).
+    Bytes(Arc<Vec<u8>>),
+    /// Nowhere: `check` does not encode.
+    Unmade,
+}
+
+/// A source image, processed.
+#[derive(Debug)]
+pub(crate) struct Processed {
+    /// The format `<img src>` uses: JPEG, PNG, or a GIF or SVG as it is.
+    pub fallback: OutFormat,
+    /// Narrowest first; for each width, the formats in `<source>` order,
+    /// then the fallback.
+    pub variants: Vec<Variant>,
+}
+
+impl Processed {
+    /// The variants in `format`, narrowest first.
+    pub(crate) fn of(&self, format: OutFormat) -> impl Iterator<Item = &Variant> {
+        self.variants.iter().filter(move |v| v.format == format)
+    }
+
+    /// The widest fallback variant, which `<img src>` names.
+    pub(crate) fn largest(&self) -> &Variant {
+        self.of(self.fallback)
+            .last()
+            .expect("every image has a fallback")
+    }
+
+    /// The fallback for link previews: the narrowest at least 1200 px wide
+    /// (what Open Graph asks for), else the widest.
+    pub(crate) fn share(&self) -> &Variant {
+        self.of(self.fallback)
+            .find(|v| v.width >= 1200)
+            .unwrap_or_else(|| self.largest())
+    }
+}
+
+type Slot = Arc<OnceLock<Result<Arc<Processed>, String>>>;
+
+/// The build's image service (see the module documentation).
+pub(crate) struct Images {
+    settings: ImageSettings,
+    cache: PathBuf,
+    /// Off for `check`: sources are read, nothing is encoded.
+    encode: AtomicBool,
+    /// Variants encoded by this service (not found in the cache).
+    encoded: AtomicUsize,
+    slots: Mutex<BTreeMap<String, Slot>>,
+}
+
+impl Images {
+    pub(crate) fn new(site: &Path, settings: ImageSettings) -> Self {
+        Images {
+            settings,
+            cache: cache::folder(site),
+            encode: AtomicBool::new(true),
+            encoded: AtomicUsize::new(0),
+            slots: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// From now on, read headers only and encode nothing (for `check`).
+    pub(crate) fn without_encoding(&self) {
+        self.encode.store(false, Ordering::Relaxed);
+    }
+
+    /// How many variants were encoded (not found in the cache).
+    pub(crate) fn encoded(&self) -> usize {
+        self.encoded.load(Ordering::Relaxed)
+    }
+
+    /// The processed image of `bytes`, whose file stem is `name` (for
+    /// output names). Each distinct source is processed once, however many
+    /// pages and threads ask; the error is a sentence about the file.
+    pub(crate) fn get(&self, name: &str, bytes: Vec<u8>) -> Result<Arc<Processed>, String> {
+        let name = slug(name);
+        let source = cache::key(&[cache::ENGINE.as_bytes(), &bytes]);
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = slots.entry(format!("{source}/{name}")).or_default();
+            slot.clone()
+        };
+        // Other threads asking for the same source wait here.
+        slot.get_or_init(|| self.process(&bytes, &name, &source).map(Arc::new))
+            .clone()
+    }
+
+    /// Every variant of every image processed so far: (path relative to
+    /// OUT, bytes), sorted by path.
+    pub(crate) fn files(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let mut files = BTreeMap::new();
+        for processed in slots.values().filter_map(|s| s.get()?.as_ref().ok()) {
+            for variant in &processed.variants {
+                let bytes = match &variant.data {
+                    Data::Cached(path) => std::fs::read(path).map_err(|e| {
+                        format!("cannot read the image cache {}: {e}", path.display())
+                    })?,
+                    Data::Bytes(bytes) => bytes.to_vec(),
+                    Data::Unmade => continue,
+                };
+                files.insert(variant.path.trim_start_matches('/').to_string(), bytes);
+            }
+        }
+        Ok(files.into_iter().collect())
+    }
+
+    fn process(&self, bytes: &[u8], name: &str, source: &str) -> Result<Processed, String> {
+        let Some(format) = decode::raster_format(bytes) else {
+            return pass_through(bytes, name, source);
+        };
+        let (width, height, alpha) = self.dimensions(bytes, source)?;
+        let fallback = if alpha || format == image::ImageFormat::Png {
+            OutFormat::Png
+        } else {
+            OutFormat::Jpeg
+        };
+        let mut formats: Vec<OutFormat> = (self.settings.formats.iter())
+            .map(|f| OutFormat::from_setting(*f))
+            .collect();
+        formats.push(fallback);
+        let mut variants = Vec::new();
+        for target in select_widths(&self.settings.widths, width) {
+            let target_height = encode::scaled_height(width, height, target);
+            for &format in &formats {
+                let key = self.variant_key(source, target, format);
+                variants.push(Variant {
+                    format,
+                    width: target,
+                    height: target_height,
+                    path: format!("/img/{name}.{target}.{}.{}", &key[..8], format.extension()),
+                    data: Data::Cached(self.cache.join(format!("{key}.{}", format.extension()))),
+                });
+            }
+        }
+        if self.encode.load(Ordering::Relaxed) {
+            self.make_missing(bytes, &mut variants)?;
+        } else {
+            variants.iter_mut().for_each(|v| v.data = Data::Unmade);
+        }
+        Ok(Processed { fallback, variants })
+    }
+
+    fn variant_key(&self, source: &str, width: u32, format: OutFormat) -> String {
+        cache::key(&[
+            cache::ENGINE.as_bytes(),
+            source.as_bytes(),
+            &width.to_le_bytes(),
+            format.extension().as_bytes(),
+            &[self.settings.quality],
+        ])
+    }
+
+    /// Upright width, height and alpha: from the cache, else the header.
+    fn dimensions(&self, bytes: &[u8], source: &str) -> Result<(u32, u32, bool), String> {
+        let path = self.cache.join(format!("{source}.size"));
+        if let Some(found) = cache::read(&path).and_then(|t| cache::parse_dimensions(&t)) {
+            return Ok(found);
+        }
+        let header = decode::header(bytes)?;
+        if header.width == 0 || header.height == 0 {
+            return Err("the image has no pixels".into());
+        }
+        let text = cache::dimensions_text(header.width, header.height, header.alpha);
+        if self.encode.load(Ordering::Relaxed) {
+            cache::write(&path, text.as_bytes());
+        }
+        Ok((header.width, header.height, header.alpha))
+    }
+
+    /// Encodes the variants the cache does not have, decoding the source
+    /// once and resizing it once per width, in parallel.
+    fn make_missing(&self, bytes: &[u8], variants: &mut [Variant]) -> Result<(), String> {
+        let missing = |v: &Variant| matches!(&v.data, Data::Cached(p) if !p.is_file());
+        if !variants.iter().any(missing) {
+            return Ok(());
+        }
+        let pixels = decode::decode(bytes)?;
+        let mut by_width: BTreeMap<u32, Vec<&mut Variant>> = BTreeMap::new();
+        for variant in variants.iter_mut().filter(|v| missing(v)) {
+            by_width.entry(variant.width).or_default().push(variant);
+        }
+        let quality = self.settings.quality;
+        by_width
+            .into_par_iter()
+            .try_for_each(|(width, group)| -> Result<(), String> {
+                let resized = encode::resize(&pixels, width)?;
+                group.into_par_iter().try_for_each(|variant| {
+                    let encoded = encode::encode(&resized, variant.format, quality)?;
+                    self.encoded.fetch_add(1, Ordering::Relaxed);
+                    if let Data::Cached(path) = &variant.data {
+                        cache::write(path, &encoded);
+                        if !path.is_file() {
+                            variant.data = Data::Bytes(Arc::new(encoded));
+                        }
+                    }
+                    Ok(())
+                })
+            })
+    }
+}
+
+/// A GIF or SVG, copied as it is under a content-hashed name.
+fn pass_through(bytes: &[u8], name: &str, source: &str) -> Result<Processed, String> {
+    let (format, width, height) =
+        if matches!(image::guess_format(bytes), Ok(image::ImageFormat::Gif)) {
+            let header = decode::header(bytes)?;
+            (OutFormat::Gif, header.width, header.height)
+        } else if looks_like_svg(bytes) {
+            (OutFormat::Svg, 0, 0)
+        } else {
+            return Err("it is not a JPEG, PNG, WebP, GIF or SVG image".into());
+        };
+    let variant = Variant {
+        format,
+        width,
+        height,
+        path: format!("/img/{name}.{}.{}", &source[..8], format.extension()),
+        data: Data::Bytes(Arc::new(bytes.to_vec())),
+    };
+    Ok(Processed {
+        fallback: format,
+        variants: vec![variant],
+    })
+}
+
+fn looks_like_svg(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]);
+    head.contains("<svg")
+}
+
+/// The widths an image `original` pixels wide is resized to: each
+/// configured width not larger than it, or its own width when it is
+/// narrower than all of them (never enlarged).
+pub(crate) fn select_widths(widths: &[u32], original: u32) -> Vec<u32> {
+    let mut chosen: Vec<u32> = widths.iter().copied().filter(|w| *w <= original).collect();
+    if chosen.is_empty() {
+        chosen.push(original);
+    }
+    chosen
+}
+
+/// A file stem as a URL-safe name: letters and digits of any script kept,
+/// lowercased; anything else becomes `-`.
+fn slug(stem: &str) -> String {
+    let mut out = String::new();
+    for c in stem.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-');
+    if out.is_empty() {
+        "image".into()
+    } else {
+        out.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_not_larger_than_the_original() {
+        let widths = [480, 960, 1440, 1920];
+        assert_eq!(select_widths(&widths, 4000), vec![480, 960, 1440, 1920]);
+        assert_eq!(select_widths(&widths, 1440), vec![480, 960, 1440]);
+        assert_eq!(select_widths(&widths, 1000), vec![480, 960]);
+        assert_eq!(select_widths(&widths, 300), vec![300]);
+    }
+
+    #[test]
+    fn heights_keep_proportions() {
+        assert_eq!(encode::scaled_height(4000, 3000, 480), 360);
+        assert_eq!(encode::scaled_height(3, 2, 1), 1);
+        assert_eq!(encode::scaled_height(1000, 1, 10), 1);
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Guide Hero"), "guide-hero");
+        assert_eq!(slug("راهنما"), "راهنما");
+        assert_eq!(slug("..."), "image");
+    }
+}

@@ -1,0 +1,298 @@
+//! The image pipeline on the `images` fixture: every path form (beside the
+//! page, in a page folder, under static/, a web address), the `<picture>`
+//! markup, the hero, orientation, stripped metadata, the errors and
+//! warnings, the cache and determinism.
+
+mod support;
+
+use funnelcake::BuildOptions;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use support::{copy_fixture, edit_file, lines, read};
+
+/// Builds `site` into `out`; the report's warnings as text, and how many
+/// image variants the build encoded.
+fn build(site: &Path, out: &Path) -> (Vec<String>, usize) {
+    let options = BuildOptions {
+        out: Some(out.to_path_buf()),
+        ..BuildOptions::new(site)
+    };
+    match funnelcake::build(&options) {
+        Ok(report) => (lines(&report.diagnostics), report.images_encoded),
+        Err(errors) => panic!("should build:\n{}", lines(&errors).join("\n")),
+    }
+}
+
+fn build_errors(site: &Path, out: &Path) -> Vec<String> {
+    let options = BuildOptions {
+        out: Some(out.to_path_buf()),
+        ..BuildOptions::new(site)
+    };
+    let errors = funnelcake::build(&options).expect_err("the build should fail");
+    lines(&errors)
+}
+
+/// Every file under `out/img/`, by name.
+fn image_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(out.join("img")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().to_string();
+        files.insert(name, std::fs::read(entry.path()).unwrap());
+    }
+    files
+}
+
+/// The one file of `files` whose name starts with `prefix` and ends with `suffix`.
+fn one<'a>(
+    files: &'a BTreeMap<String, Vec<u8>>,
+    prefix: &str,
+    suffix: &str,
+) -> (&'a str, &'a [u8]) {
+    let found: Vec<_> = files
+        .iter()
+        .filter(|(name, _)| name.starts_with(prefix) && name.ends_with(suffix))
+        .collect();
+    assert_eq!(found.len(), 1, "{prefix}*{suffix} in {:?}", files.keys());
+    (found[0].0, found[0].1)
+}
+
+fn built() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, site) = copy_fixture("images");
+    let out = dir.path().join("out");
+    build(&site, &out);
+    (dir, site, out)
+}
+
+#[test]
+fn images_become_pictures_with_every_size_and_format() {
+    let (_dir, _site, out) = built();
+    let files = image_files(&out);
+    let guide = read(&out, "guide/index.html");
+    // A page folder's `img/chart.png` (200 px wide, with alpha): three
+    // widths, AVIF and WebP, PNG as the fallback; the first image of a page
+    // without a hero is its main image.
+    let (avif40, _) = one(&files, "chart.40.", ".avif");
+    let (avif80, _) = one(&files, "chart.80.", ".avif");
+    let (avif160, _) = one(&files, "chart.160.", ".avif");
+    let (webp40, _) = one(&files, "chart.40.", ".webp");
+    let (webp80, _) = one(&files, "chart.80.", ".webp");
+    let (webp160, _) = one(&files, "chart.160.", ".webp");
+    let (png40, _) = one(&files, "chart.40.", ".png");
+    let (png80, _) = one(&files, "chart.80.", ".png");
+    let (png160, _) = one(&files, "chart.160.", ".png");
+    let sizes = "(min-width: 60rem) 60rem, 100vw";
+    let chart = format!(
+        "<picture><source type=\"image/avif\" srcset=\"/img/{avif40} 40w, /img/{avif80} 80w, /img/{avif160} 160w\" sizes=\"{sizes}\"><source type=\"image/webp\" srcset=\"/img/{webp40} 40w, /img/{webp80} 80w, /img/{webp160} 160w\" sizes=\"{sizes}\"><img src=\"/img/{png160}\" srcset=\"/img/{png40} 40w, /img/{png80} 80w, /img/{png160} 160w\" sizes=\"{sizes}\" width=\"160\" height=\"80\" alt=\"Half yellow chart\" fetchpriority=\"high\" decoding=\"async\"></picture>"
+    );
+    assert!(guide.contains(&chart), "{guide}");
+    // `step.jpg` beside the page folder's index.md, narrower than every
+    // width: one size, its own; lazy, since it is not the first.
+    let (step, _) = one(&files, "step.30.", ".jpg");
+    assert!(
+        guide.contains(&format!("<img src=\"/img/{step}\" srcset=\"/img/{step} 30w\" sizes=\"{sizes}\" width=\"30\" height=\"20\" alt=\"\" loading=\"lazy\" decoding=\"async\"></picture>")),
+        "{guide}"
+    );
+    // A web address is left as Markdown writes it.
+    assert!(
+        guide.contains("<img src=\"https://cdn.example.com/x.jpg\" alt=\"Remote\" />"),
+        "{guide}"
+    );
+    assert_eq!(files.keys().filter(|n| n.starts_with("chart.")).count(), 9);
+}
+
+#[test]
+fn static_images_gif_and_svg_and_the_hero() {
+    let (_dir, _site, out) = built();
+    let files = image_files(&out);
+    let home = read(&out, "index.html");
+    // GIF and SVG are copied as they are, under a content-hashed name.
+    let (gif, gif_bytes) = one(&files, "anim.", ".gif");
+    let source = std::fs::read(support::fixture("images").join("content/anim.gif")).unwrap();
+    assert_eq!(gif_bytes, &source[..]);
+    assert!(home.contains(&format!("<img src=\"/img/{gif}\" width=\"16\" height=\"8\" alt=\"A moving dot\" loading=\"lazy\" decoding=\"async\">")), "{home}");
+    let (svg, _) = one(&files, "logo.", ".svg");
+    assert!(
+        home.contains(&format!(
+            "<img src=\"/img/{svg}\" alt=\"\" loading=\"lazy\" decoding=\"async\">"
+        )),
+        "{home}"
+    );
+    // `/images/photo.jpg` from static/ (50 px): one width under 50.
+    let (photo, _) = one(&files, "photo.40.", ".jpg");
+    assert!(
+        home.contains(&format!(
+            "<img src=\"/img/{photo}\" srcset=\"/img/{photo} 40w\""
+        )),
+        "{home}"
+    );
+    assert!(
+        home.contains("width=\"40\" height=\"40\" alt=\"Grey square\" loading=\"lazy\""),
+        "{home}"
+    );
+    // The hero (front matter `image`) is the page's main image, placed by
+    // the layout from `page.hero`; body images are then all lazy.
+    let (hero, _) = one(&files, "hero.40.", ".jpg");
+    assert!(
+        home.contains(&format!("data-src=\"/img/{hero}\" data-size=\"40x80\"")),
+        "{home}"
+    );
+    assert!(home.contains(&format!("<img src=\"/img/{hero}\" srcset=\"/img/{hero} 40w\" sizes=\"(min-width: 60rem) 60rem, 100vw\" width=\"40\" height=\"80\" alt=\"Red over blue\" fetchpriority=\"high\" decoding=\"async\"></picture>")), "{home}");
+    assert_eq!(home.matches("fetchpriority").count(), 1, "{home}");
+    // A theme's `image()` function gives the same markup.
+    let (avif, _) = one(&files, "photo.40.", ".avif");
+    let (webp, _) = one(&files, "photo.40.", ".webp");
+    assert!(home.contains(&format!("<footer><picture><source type=\"image/avif\" srcset=\"/img/{avif} 40w\" sizes=\"50vw\"><source type=\"image/webp\" srcset=\"/img/{webp} 40w\" sizes=\"50vw\"><img src=\"/img/{photo}\" srcset=\"/img/{photo} 40w\" sizes=\"50vw\" width=\"40\" height=\"40\" alt=\"Grey &amp; square\" class=\"logo\" loading=\"lazy\" decoding=\"async\"></picture></footer>")), "{home}");
+    // Link previews get the processed fallback, not the camera original.
+    assert!(
+        home.contains(&format!("content=\"https://fixture.example/img/{hero}\"")),
+        "{home}"
+    );
+    assert!(!out.join("hero.jpg").exists());
+}
+
+#[test]
+fn orientation_is_applied_and_metadata_dropped() {
+    let (_dir, _site, out) = built();
+    let files = image_files(&out);
+    let (_, jpeg) = one(&files, "hero.40.", ".jpg");
+    // Stored 120x60 with red on the left, EXIF orientation 6: upright it
+    // is 60x120 with red on top, so 40x80 here.
+    let image = image::load_from_memory(jpeg).unwrap().into_rgb8();
+    assert_eq!(image.dimensions(), (40, 80));
+    let top = image.get_pixel(20, 10);
+    let bottom = image.get_pixel(20, 70);
+    assert!(top[0] > 150 && top[2] < 100, "top {top:?}");
+    assert!(bottom[2] > 150 && bottom[0] < 100, "bottom {bottom:?}");
+    for (name, bytes) in files.iter().filter(|(n, _)| n.starts_with("hero.")) {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains("Exif"), "{name} has EXIF");
+        assert!(
+            !text.contains("SECRET-CAMERA-NOTE"),
+            "{name} has the camera's text"
+        );
+    }
+}
+
+#[test]
+fn missing_alt_is_a_warning_and_an_empty_alt_is_decorative() {
+    let (dir, site) = copy_fixture("images");
+    let (warnings, _) = build(&site, &dir.path().join("out"));
+    let alt: Vec<&String> = warnings.iter().filter(|w| w.contains("alt text")).collect();
+    assert_eq!(
+        alt,
+        ["warning: content/guide/index.md:8:1: image \"step.jpg\" has no alt text\n  = help: describe the image for people who cannot see it (`![…](…)`), or write an empty alt text (`\"\"`) if it is only decoration"],
+        "{warnings:?}"
+    );
+    edit_file(&site.join("content/index.md"), |t| {
+        t.replace("image_alt: Red over blue\n", "")
+    });
+    let (warnings, _) = build(&site, &dir.path().join("out"));
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w
+                .starts_with("warning: content/index.md:4:8: image \"hero.jpg\" has no alt text")),
+        "{warnings:?}"
+    );
+    edit_file(&site.join("content/index.md"), |t| {
+        t.replace("image: hero.jpg\n", "image: hero.jpg\nimage_alt: \"\"\n")
+    });
+    let (warnings, _) = build(&site, &dir.path().join("out"));
+    assert!(
+        !warnings.iter().any(|w| w.contains("hero.jpg")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn a_missing_image_is_an_error_at_its_line_in_build_and_check() {
+    let (dir, site) = copy_fixture("images");
+    edit_file(&site.join("content/guide/index.md"), |t| {
+        t.replace("![](step.jpg)", "Text ![Gone](gone.png)")
+    });
+    edit_file(&site.join("content/index.md"), |t| {
+        t.replace("/images/photo.jpg", "/images/nope.jpg")
+    });
+    let expected = [
+        "error: content/guide/index.md:8:6: image \"gone.png\" is not a file beside the page\n  = help: put gone.png in the page's folder, or write `/images/...` for a file under static/",
+        "error: content/index.md:13:1: image \"/images/nope.jpg\" is not a file of static/\n  = help: put the file at static/images/nope.jpg, or correct the path",
+    ];
+    assert_eq!(build_errors(&site, &dir.path().join("out")), expected);
+    let checked = funnelcake::check(&BuildOptions::new(&site));
+    let errors: Vec<String> = checked
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(errors, expected);
+}
+
+#[test]
+fn a_corrupt_image_is_an_error_naming_it() {
+    let (dir, site) = copy_fixture("images");
+    std::fs::write(
+        site.join("content/guide/step.jpg"),
+        b"\xff\xd8\xff\xe0 not really a JPEG",
+    )
+    .unwrap();
+    let errors = build_errors(&site, &dir.path().join("out"));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "error: content/guide/index.md:8:1: image \"content/guide/step.jpg\" cannot be used: "
+        ),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn check_encodes_nothing() {
+    let (_dir, site) = copy_fixture("images");
+    let checked = funnelcake::check(&BuildOptions::new(&site));
+    assert!(!checked.has_errors(), "{:?}", lines(&checked));
+    let cache = site.join(".funnelcake/cache/images");
+    let encoded = std::fs::read_dir(&cache)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| !e.file_name().to_string_lossy().ends_with(".size"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(encoded, 0);
+}
+
+#[test]
+fn the_cache_makes_a_rebuild_encode_nothing_and_a_change_invalidates_it() {
+    let (dir, site) = copy_fixture("images");
+    let first = dir.path().join("first");
+    let (_, encoded) = build(&site, &first);
+    // chart 3 widths x 3 formats, step 1 x 3, photo 1 x 3, hero 1 x 3.
+    assert_eq!(encoded, 18);
+    let cached = dir.path().join("cached");
+    let (_, encoded) = build(&site, &cached);
+    assert_eq!(encoded, 0);
+    assert_eq!(image_files(&first), image_files(&cached));
+    // Without the cache, the same bytes again: encoding is deterministic.
+    std::fs::remove_dir_all(site.join(".funnelcake/cache")).unwrap();
+    let fresh = dir.path().join("fresh");
+    let (_, encoded) = build(&site, &fresh);
+    assert_eq!(encoded, 18);
+    assert_eq!(image_files(&first), image_files(&fresh));
+    // A changed source is encoded again, under new names.
+    let old = image_files(&fresh);
+    let (old_step, _) = one(&old, "step.30.", ".jpg");
+    let pixels = image::RgbImage::from_pixel(30, 20, image::Rgb([200, 10, 10]));
+    pixels.save(site.join("content/guide/step.jpg")).unwrap();
+    let (_, encoded) = build(&site, &fresh);
+    assert_eq!(encoded, 3);
+    let new = image_files(&fresh);
+    let (new_step, _) = one(&new, "step.30.", ".jpg");
+    assert_ne!(old_step, new_step);
+    // A changed setting is encoded again too.
+    edit_file(&site.join("site.yaml"), |t| {
+        t.replace("quality: 60", "quality: 61")
+    });
+    let (_, encoded) = build(&site, &fresh);
+    assert_eq!(encoded, 18);
+}

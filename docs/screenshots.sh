@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Screenshots of the example site for the README: landing, opt-in, thank-you
+# Screenshots of the example site for the README: landing, opt-in, tripwire, thank-you
 # and funnel-map pages, in both built-in themes, at phone and desktop size.
 # Needs Chromium (apt-get install -y chromium). Run from anywhere:
 #   docs/screenshots.sh
@@ -13,6 +13,7 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 pages=(
     "landing:/"
     "optin:/guides/roasting-guide/?variant=a"
+    "tripwire:/offers/tasting-kit/"
     "thankyou:/guides/roasting-guide-thanks/"
     "funnel-map:/funnel/"
 )

@@ -32,7 +32,8 @@ pub(crate) const MAP_TEMPLATE: &str = "funnel.html";
 
 /// The `image(path, alt, sizes, class, priority)` function: the
 /// `<picture>` of an image from `static/` (the site's or the theme's), as
-/// a Markdown image gets it.
+/// a Markdown image gets it; or of a component's image argument, whose
+/// value is already the URL of its processed file.
 fn image_function(
     theme: &Theme,
     images: Arc<Images>,
@@ -52,23 +53,39 @@ fn image_function(
             class: args.get("class")?,
             priority: args.get("priority")?.unwrap_or(false),
         };
-        let bytes = (path.strip_prefix('/'))
-            .and_then(|key| files.get(key))
-            .ok_or_else(|| {
-                tera::Error::message(format!(
-                    "image \"{path}\" is not a file of static/ (write it from the site's root, such as `/images/logo.png`)"
-                ))
-            })?;
-        let stem = path.rsplit('/').next().unwrap_or(path);
-        let stem = stem.rsplit_once('.').map_or(stem, |(stem, _)| stem);
-        let processed = images.get(stem, bytes.clone()).map_err(|reason| {
-            tera::Error::message(format!("image \"{path}\" cannot be used: {reason}"))
-        })?;
+        let processed = match path
+            .strip_prefix(base_path.as_str())
+            .and_then(|p| images.at(p))
+        {
+            Some(processed) => processed,
+            None => static_image(&images, &files, path)?,
+        };
         let href = |p: &str| crate::base::url::href(&base_path, p);
         Ok(tera::Value::safe_string(&markup::picture(
             &processed, &href, &place,
         )))
     }
+}
+
+/// The processed image of `path`, a file of `static/` written from the
+/// site's root.
+fn static_image(
+    images: &Images,
+    files: &HashMap<String, Vec<u8>>,
+    path: &str,
+) -> tera::TeraResult<Arc<crate::render::images::Processed>> {
+    let bytes = (path.strip_prefix('/'))
+        .and_then(|key| files.get(key))
+        .ok_or_else(|| {
+            tera::Error::message(format!(
+                "image \"{path}\" is not a file of static/ (write it from the site's root, such as `/images/logo.png`)"
+            ))
+        })?;
+    let stem = path.rsplit('/').next().unwrap_or(path);
+    let stem = stem.rsplit_once('.').map_or(stem, |(stem, _)| stem);
+    images.get(stem, bytes.clone()).map_err(|reason| {
+        tera::Error::message(format!("image \"{path}\" cannot be used: {reason}"))
+    })
 }
 
 /// Turns an image argument (its value and position) into the URL of the

@@ -130,6 +130,10 @@ pub(crate) struct Images {
     /// Variants encoded by this service (not found in the cache).
     encoded: AtomicUsize,
     slots: Mutex<BTreeMap<String, Slot>>,
+    /// Each processed image by the site path of its widest fallback, the
+    /// URL a component's image argument becomes, so a template can turn
+    /// that URL back into a `<picture>` (see [`Images::at`]).
+    by_path: Mutex<BTreeMap<String, Arc<Processed>>>,
 }
 
 impl Images {
@@ -140,6 +144,7 @@ impl Images {
             encode: AtomicBool::new(true),
             encoded: AtomicUsize::new(0),
             slots: Mutex::new(BTreeMap::new()),
+            by_path: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -165,8 +170,21 @@ impl Images {
             slot.clone()
         };
         // Other threads asking for the same source wait here.
-        slot.get_or_init(|| self.process(&bytes, &name, &source).map(Arc::new))
-            .clone()
+        let processed = slot
+            .get_or_init(|| self.process(&bytes, &name, &source).map(Arc::new))
+            .clone()?;
+        let mut by_path = self.by_path.lock().unwrap_or_else(|e| e.into_inner());
+        let url = crate::base::url::href("", &processed.largest().path);
+        by_path.insert(url, Arc::clone(&processed));
+        Ok(processed)
+    }
+
+    /// The image processed so far whose widest fallback is at `path`, a
+    /// site path as links write it (percent-encoded), such as
+    /// `/img/cup.480.1a2b3c4d.jpg`.
+    pub(crate) fn at(&self, path: &str) -> Option<Arc<Processed>> {
+        let by_path = self.by_path.lock().unwrap_or_else(|e| e.into_inner());
+        by_path.get(path).cloned()
     }
 
     /// Every variant of every image processed so far: (path relative to

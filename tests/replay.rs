@@ -123,8 +123,18 @@ fn replay(seed: u64, steps: usize) {
     let first = oracle.expect(&site);
     let context = || format!("seed {seed}, step 0 (the first build)");
     compare(&session, Ok(&started.warnings), &first, &oracle, &context);
+    // Steps in a row whose build failed, and in all.
+    let (mut failing, mut failed) = (0, 0);
     for step in 1..=steps {
-        let edit = editor.edit();
+        // Edits that delete pages or break files add up: after a few
+        // failed steps in a row the user reverts everything, so that most
+        // steps start from a site that builds and exercise the rebuild of
+        // a part rather than a whole build.
+        let edit = if failing >= 4 {
+            editor.revert_all()
+        } else {
+            editor.edit()
+        };
         editor.history.push(format!("{step}: {}", edit.what));
         let paths: Vec<PathBuf> = edit.paths.into_iter().filter(|p| watched(p)).collect();
         let result = session.rebuild(&paths);
@@ -137,7 +147,10 @@ fn replay(seed: u64, steps: usize) {
         };
         let warnings = result.as_ref().map(|r| &r.warnings);
         compare(&session, warnings, &expected, &oracle, &context);
+        failing = if expected.is_err() { failing + 1 } else { 0 };
+        failed += usize::from(expected.is_err());
     }
+    println!("replay: seed {seed}: {steps} steps, {failed} with errors");
 }
 
 /// A path the watcher passes on to the session (see `serve/watch.rs`).
@@ -362,6 +375,36 @@ impl Editor {
                 return edit;
             }
         }
+    }
+
+    /// Puts every file back as in the example site, as `git checkout .`
+    /// would: each file that differs is reported.
+    fn revert_all(&mut self) -> Edit {
+        let original = example_site();
+        let mut files = tree(&original);
+        files.extend(tree(&self.site));
+        let mut paths = Vec::new();
+        for file in files {
+            let (from, to) = (original.join(&file), self.site.join(&file));
+            let before = std::fs::read(&from).ok();
+            if before == std::fs::read(&to).ok() {
+                continue;
+            }
+            match before {
+                Some(bytes) => {
+                    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                    std::fs::write(&to, bytes).unwrap();
+                }
+                None => std::fs::remove_file(&to).unwrap(),
+            }
+            paths.push(file);
+        }
+        self.broken.clear();
+        self.moved_out.clear();
+        std::fs::remove_dir_all(&self.aside).unwrap();
+        std::fs::create_dir_all(&self.aside).unwrap();
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        Edit::new(format!("revert all ({} files)", paths.len()), &refs)
     }
 
     /// The Markdown files under `content/`, site-relative, sorted.
@@ -650,7 +693,12 @@ impl Editor {
             ));
         }
         let folder = self.pick_folder()?;
-        std::fs::rename(self.site.join(&folder), self.aside.join(flat(&folder))).unwrap();
+        let aside = self.aside.join(flat(&folder));
+        if aside.exists() {
+            // A folder of that name is out already.
+            return None;
+        }
+        std::fs::rename(self.site.join(&folder), aside).unwrap();
         self.broken.retain(|(p, _)| !p.starts_with(&folder));
         self.moved_out.push(folder.clone());
         Some(Edit::new(
@@ -690,6 +738,17 @@ impl Editor {
             Edit::new("data/faq.yaml: a question", &[&file])
         })
     }
+}
+
+/// The files of a site, site-relative, but its `.funnelcake/` cache.
+fn tree(site: &Path) -> BTreeSet<PathBuf> {
+    walkdir::WalkDir::new(site)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(site).unwrap().to_path_buf())
+        .filter(|p| !p.starts_with(".funnelcake"))
+        .collect()
 }
 
 /// `content/guides/a.md` → `guides/a.md`, as `next` and `@/` links name it.

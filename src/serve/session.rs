@@ -22,6 +22,7 @@ use crate::funnel::{Funnel, LinkKind};
 use crate::input::theme;
 use crate::page::content::{self, Page, CONTENT_DIR};
 use crate::render::assets;
+use crate::render::cards;
 use crate::render::forms::FormContext;
 use crate::site::{self, BuildOptions, Prepared};
 use std::collections::{BTreeSet, HashMap};
@@ -376,7 +377,15 @@ impl Session {
             .as_ref()
             .map_or(prepared.funnel.pages.len(), BTreeSet::len);
         let warnings = prepared.diagnostics.clone();
-        let changed = self.replace_files(files, targets.is_none());
+        let mut changed = Vec::new();
+        if let Some(targets) = &targets {
+            for path in stale_cards(&self.files, &prepared, targets, &files) {
+                self.files.remove(&path);
+                changed.push(path);
+            }
+        }
+        changed.extend(self.replace_files(files, targets.is_none()));
+        changed.sort();
         self.prepared = Some(prepared);
         Rebuilt {
             changed,
@@ -429,6 +438,33 @@ fn relinked(touched: &[usize], funnel: &Funnel, old: &Funnel) -> BTreeSet<usize>
         }
     }
     set
+}
+
+/// The social cards of the re-rendered `pages` that the new `files` no
+/// longer hold: a card's name carries its hash, so a new title or
+/// description (or `noindex`) leaves the old card behind otherwise.
+fn stale_cards(
+    served: &HashMap<String, Arc<Vec<u8>>>,
+    prepared: &Prepared,
+    pages: &BTreeSet<usize>,
+    files: &[(String, Vec<u8>)],
+) -> Vec<String> {
+    let fresh: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    // `social/offers/kit.` + 8 hex digits + `.png`.
+    let prefixes: Vec<String> = (pages.iter())
+        .map(|&i| cards::file_path(&prepared.funnel.pages[i].path, 0))
+        .map(|p| p.trim_end_matches("00000000.png").to_string())
+        .collect();
+    let is_card_of = |path: &str, prefix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(".png"))
+            .is_some_and(|hash| hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    (served.keys())
+        .filter(|path| !fresh.contains(path.as_str()))
+        .filter(|path| prefixes.iter().any(|prefix| is_card_of(path, prefix)))
+        .cloned()
+        .collect()
 }
 
 /// True when a page file changed between reading and rendering.

@@ -539,7 +539,7 @@ fn make_renderer(
     data: &Value,
     css: &Css,
 ) -> Result<Renderer, Diagnostics> {
-    let strings = Strings::load(theme, &config.language).map_err(sorted)?;
+    let strings = Strings::load(theme, &config.language, config.calendar).map_err(sorted)?;
     let globals = Globals {
         site: context::site_context(config),
         journey: context::journey(config, &strings, funnel),

@@ -116,6 +116,72 @@ fn strings_dates_and_options_follow_the_language_and_the_site() {
 }
 
 #[test]
+fn a_persian_calendar_site_writes_solar_hijri_dates_in_persian_digits() {
+    let (_dir, out) = build_ok("calendar-fa");
+    let home = read(&out, "index.html");
+    for expected in [
+        // date: 2026-03-21 is Nowruz, 1 Farvardin 1405.
+        r#"<dd id="date">۱ فروردین ۱۴۰۵</dd>"#,
+        r#"<dd id="expires">۲۹ اسفند ۱۴۰۵</dd>"#,
+        r#"<dd id="localdate">۱۰ آذر ۱۴۰۵</dd>"#,
+        // The countdown's deadline text; the machine-readable date stays ISO.
+        r#"<time datetime="2027-03-21">۱ فروردین ۱۴۰۶</time>"#,
+        r#"data-until="2027-03-21""#,
+    ] {
+        assert!(home.contains(expected), "{expected} in {home}");
+    }
+    assert!(!home.contains("مارس"), "no Gregorian month name: {home}");
+}
+
+#[test]
+fn a_persian_site_keeps_gregorian_dates_unless_it_asks() {
+    let (dir, site) = support::copy_fixture("calendar-fa");
+    support::edit_file(&site.join("site.yaml"), |c| {
+        c.replace("calendar: persian\n", "")
+    });
+    let out = support::build_site(&site, dir.path().join("out"));
+    let home = read(&out, "index.html");
+    assert!(
+        home.contains(r#"<dd id="date">۲۱ مارس ۲۰۲۶</dd>"#),
+        "{home}"
+    );
+}
+
+#[test]
+fn the_persian_example_sells_its_tripwire_through_a_stripe_link_in_persian() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site-fa");
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::build_site(&example, dir.path().join("out"));
+    let kit = read(&out, "جعبه-آشنایی/index.html");
+    assert!(
+        kit.contains(r#"href="https://buy.stripe.com/test_8wM5lq?client_reference_id="#),
+        "{kit}"
+    );
+    assert!(kit.contains(">سفارش و پرداخت جعبهٔ آشنایی<"), "{kit}");
+    assert!(
+        !kit.contains("<form"),
+        "the tripwire takes no order by form"
+    );
+    // Its deadline in the Solar Hijri calendar: the end of Esfand 1405.
+    assert!(
+        kit.contains(r#"<time datetime="2027-03-20T20:30:00Z">۲۹ اسفند ۱۴۰۵</time>"#),
+        "{kit}"
+    );
+}
+
+#[test]
+fn an_unknown_calendar_is_an_error_at_its_line() {
+    let (_dir, site) = support::copy_fixture("calendar-fa");
+    support::edit_file(&site.join("site.yaml"), |c| {
+        c.replace("calendar: persian", "calendar: jalali")
+    });
+    assert_eq!(
+        errors_of(&site),
+        "error: site.yaml:4:11: unknown calendar \"jalali\"\n  = help: choose one of: gregorian, persian"
+    );
+}
+
+#[test]
 fn an_unknown_theme_option_is_an_error_with_a_suggestion() {
     let (_dir, site) = support::copy_fixture("greek");
     support::edit_file(&site.join("site.yaml"), |config| {

@@ -1,9 +1,51 @@
 //! Dates as the build needs them, in one small module: today in UTC, days
 //! since 1970 as a calendar date, checking a front-matter date or time, and
-//! the day of one. No time-zone database is needed: the build only compares
-//! and writes out days.
+//! the day of one, in the site's calendar. No time-zone database is needed:
+//! the build only compares and writes out days.
 
+use crate::base::yaml::Choice;
+use icu_calendar::cal::Persian;
+use icu_calendar::Date;
+use serde::Serialize;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The calendar a site's dates are written in (`calendar:` in site.yaml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Calendar {
+    #[default]
+    Gregorian,
+    /// The Solar Hijri calendar of Iran and Afghanistan.
+    Persian,
+}
+
+impl Choice for Calendar {
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("gregorian", Calendar::Gregorian),
+        ("persian", Calendar::Persian),
+    ];
+}
+
+impl Calendar {
+    /// A Gregorian day as (year, month 1-12, day) in this calendar. The
+    /// conversion is icu_calendar's, so the build carries no hand-written
+    /// leap-year rules of its own.
+    pub(crate) fn day(self, (year, month, day): (u32, u32, u32)) -> Option<(i32, u32, u32)> {
+        match self {
+            Calendar::Gregorian => Some((year as i32, month, day)),
+            Calendar::Persian => {
+                let iso =
+                    Date::try_new_iso(i32::try_from(year).ok()?, month as u8, day as u8).ok()?;
+                let date = iso.to_calendar(Persian);
+                Some((
+                    date.era_year().year,
+                    u32::from(date.month().ordinal),
+                    u32::from(date.day_of_month().0),
+                ))
+            }
+        }
+    }
+}
 
 /// Today's date in UTC as `YYYY-MM-DD`.
 pub(crate) fn today() -> String {
@@ -105,6 +147,21 @@ mod tests {
         assert_eq!(civil_from_days(19_723), (2024, 1, 1));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(today().len(), 10);
+    }
+
+    #[test]
+    fn persian_days() {
+        let persian = |d| Calendar::Persian.day(d).unwrap();
+        // Nowruz: the first day of Farvardin falls on the March equinox.
+        assert_eq!(persian((2026, 3, 21)), (1405, 1, 1));
+        assert_eq!(persian((2026, 3, 20)), (1404, 12, 29));
+        assert_eq!(persian((2025, 3, 21)), (1404, 1, 1));
+        // 1403 is a leap year: Esfand has 30 days.
+        assert_eq!(persian((2025, 3, 20)), (1403, 12, 30));
+        assert_eq!(persian((2026, 12, 1)), (1405, 9, 10));
+        assert_eq!(persian((1979, 2, 11)), (1357, 11, 22));
+        assert_eq!(Calendar::Gregorian.day((2026, 3, 21)), Some((2026, 3, 21)));
+        assert_eq!(Calendar::Persian.day((2026, 2, 31)), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! ordered list of [`Stage`]s, and the site's offer types are added to the
 //! defaults of DOMAIN.md.
 
+use crate::base::date::Calendar;
 use crate::base::diagnostics::{suggestion, Diagnostics, Pos};
 use crate::base::yaml::Value;
 use crate::base::yaml::{Choice, Fields, Source};
@@ -80,6 +81,7 @@ const KNOWN_KEYS: &[&str] = &[
     "description",
     "language",
     "direction",
+    "calendar",
     "theme",
     "theme_options",
     "journey",
@@ -330,6 +332,8 @@ pub(crate) struct Config {
     pub description: Option<String>,
     pub language: String,
     pub direction: Direction,
+    /// The calendar dates are written in (`calendar:`), Gregorian unless set.
+    pub calendar: Calendar,
     pub theme: String,
     /// Values for the theme's options (`theme.yaml` `options:`), checked
     /// against them when the theme loads.
@@ -452,6 +456,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         base_url: base_url.unwrap_or_else(|| "https://example.com".into()),
         description: fields.get("description", "text"),
         direction,
+        calendar: read_enum(&mut fields, "calendar").unwrap_or_default(),
         theme: fields
             .get("theme", "a theme name")
             .unwrap_or_else(|| "starter".into()),
@@ -1073,6 +1078,19 @@ mod tests {
         let forced =
             parse("title: a\nbase_url: https://a.b\nlanguage: fa\ndirection: ltr\n").unwrap();
         assert_eq!(forced.direction, Direction::Ltr);
+    }
+
+    #[test]
+    fn calendar_is_gregorian_unless_set() {
+        let fa = parse("title: a\nbase_url: https://a.b\nlanguage: fa\n").unwrap();
+        assert_eq!(fa.calendar, Calendar::Gregorian);
+        let persian =
+            parse("title: a\nbase_url: https://a.b\nlanguage: fa\ncalendar: persian\n").unwrap();
+        assert_eq!(persian.calendar, Calendar::Persian);
+        assert_eq!(
+            errors("title: a\nbase_url: https://a.b\ncalendar: persain\n"),
+            ["error: site.yaml:3:11: unknown calendar \"persain\" (did you mean \"persian\"?)\n  = help: choose one of: gregorian, persian"]
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! UI strings in the site's language: form labels, "step 3 of 8", the
-//! countdown, the 404 text, month names and digits.
+//! countdown, the 404 text, month names and digits, and dates in the
+//! site's calendar (`months`, or `persian_months` for `calendar: persian`).
 //!
 //! A theme ships `i18n/LANG.yaml` files (the built-in themes ship `en`, `fa`
 //! and `el`); a site's own `i18n/LANG.yaml` overrides any key of them. For
@@ -9,6 +10,7 @@
 //! result as `t` (`{{ t.skip_link }}`), plus the filters `localdate` and
 //! `localnum`.
 
+use crate::base::date::Calendar;
 use crate::base::diagnostics::Diagnostics;
 use crate::base::yaml::Source;
 use crate::base::yaml::{Mapping, Value};
@@ -19,6 +21,7 @@ use crate::input::theme::Theme;
 pub(crate) struct Strings {
     values: Value,
     digits: Option<Vec<char>>,
+    calendar: Calendar,
 }
 
 impl Strings {
@@ -43,7 +46,11 @@ impl Strings {
     }
 
     /// Merges the theme's and the site's string files for `language`.
-    pub(crate) fn load(theme: &Theme, language: &str) -> Result<Strings, Diagnostics> {
+    pub(crate) fn load(
+        theme: &Theme,
+        language: &str,
+        calendar: Calendar,
+    ) -> Result<Strings, Diagnostics> {
         let mut chain = vec!["en".to_string()];
         let base = language
             .split(['-', '_'])
@@ -86,6 +93,7 @@ impl Strings {
         Ok(Strings {
             values: Value::Mapping(merged),
             digits,
+            calendar,
         })
     }
 
@@ -95,6 +103,7 @@ impl Strings {
         Strings {
             values: Value::Mapping(Mapping::new()),
             digits: None,
+            calendar: Calendar::Gregorian,
         }
     }
 
@@ -170,18 +179,24 @@ impl Strings {
         self.digits(&fill(&format, &[("symbol", symbol), ("amount", number)]))
     }
 
-    /// `2026-12-01` (or an RFC 3339 time) as a date in the language:
-    /// `1 December 2026`, `۱ دسامبر ۲۰۲۶`, `1 Δεκεμβρίου 2026`.
+    /// `2026-12-01` (or an RFC 3339 time) as a date in the language and
+    /// the site's calendar: `1 December 2026`, `۱ دسامبر ۲۰۲۶`,
+    /// `1 Δεκεμβρίου 2026`, or with `calendar: persian` `۱۰ آذر ۱۴۰۵`.
     pub(crate) fn date(&self, iso: &str) -> Option<String> {
-        let (year, month, day) = crate::base::date::parse_day(iso)?;
+        let (year, month, day) = self.calendar.day(crate::base::date::parse_day(iso)?)?;
+        let index = month as usize - 1;
+        let (key, fallback) = match self.calendar {
+            Calendar::Gregorian => ("months", ENGLISH_MONTHS),
+            Calendar::Persian => ("persian_months", PERSIAN_MONTHS_LATIN),
+        };
         let month_name = self
             .values
-            .get("months")
+            .get(key)
             .and_then(Value::as_sequence)
-            .and_then(|m| m.get(month as usize - 1))
+            .and_then(|m| m.get(index))
             .and_then(Value::as_str)
             .map(str::to_string)
-            .unwrap_or_else(|| ENGLISH_MONTHS[month as usize - 1].to_string());
+            .unwrap_or_else(|| fallback[index].to_string());
         let text = self.format(
             "date_format",
             "{day} {month} {year}",
@@ -231,6 +246,23 @@ const ENGLISH_MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// The Solar Hijri months as English writes them, for a language whose
+/// strings have no `persian_months`.
+const PERSIAN_MONTHS_LATIN: [&str; 12] = [
+    "Farvardin",
+    "Ordibehesht",
+    "Khordad",
+    "Tir",
+    "Mordad",
+    "Shahrivar",
+    "Mehr",
+    "Aban",
+    "Azar",
+    "Dey",
+    "Bahman",
+    "Esfand",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,14 +298,30 @@ mod tests {
             ("fa", "submit: ارسال\ndigits: \"۰۱۲۳۴۵۶۷۸۹\"\nmonths: [ژانویه, فوریه, مارس, آوریل, مه, ژوئن, ژوئیه, اوت, سپتامبر, اکتبر, نوامبر, دسامبر]\n"),
             ("fa", "submit: بفرست\n"),
         ]);
-        let fa = Strings::load(&t, "fa-IR").unwrap();
+        let fa = Strings::load(&t, "fa-IR", Calendar::Gregorian).unwrap();
         assert_eq!(fa.get("submit"), Some("بفرست"));
         let step = fa.format("step", "", &[("index", "3".into()), ("total", "8".into())]);
         assert_eq!(fa.digits(&step), "Step ۳ of ۸");
         assert_eq!(fa.date("2026-12-01T00:00:00Z").unwrap(), "۱ دسامبر ۲۰۲۶");
-        let en = Strings::load(&t, "en").unwrap();
+        let en = Strings::load(&t, "en", Calendar::Gregorian).unwrap();
         assert_eq!(en.date("2026-02-09").unwrap(), "9 February 2026");
         assert_eq!(en.date("not a date"), None);
+    }
+
+    #[test]
+    fn persian_calendar_dates() {
+        let t = theme(&[
+            ("en", "step: \"Step {index} of {total}\"\n"),
+            ("fa", "digits: \"۰۱۲۳۴۵۶۷۸۹\"\npersian_months: [فروردین, اردیبهشت, خرداد, تیر, مرداد, شهریور, مهر, آبان, آذر, دی, بهمن, اسفند]\n"),
+        ]);
+        let fa = Strings::load(&t, "fa", Calendar::Persian).unwrap();
+        assert_eq!(fa.date("2026-03-21").unwrap(), "۱ فروردین ۱۴۰۵");
+        assert_eq!(fa.date("2026-12-01T00:00:00Z").unwrap(), "۱۰ آذر ۱۴۰۵");
+        assert_eq!(fa.date("2026-03-20").unwrap(), "۲۹ اسفند ۱۴۰۴");
+        // A language without Persian month names writes them in Latin letters.
+        let en = Strings::load(&t, "en", Calendar::Persian).unwrap();
+        assert_eq!(en.date("2026-03-21").unwrap(), "1 Farvardin 1405");
+        assert_eq!(en.date("2026-02-30"), None);
     }
 
     #[test]
@@ -286,16 +334,16 @@ mod tests {
             ("fa", "thousands: \"٬\"\ndecimal: \"٫\"\nprice_format: \"{amount} {symbol}\"\ncurrency_IRR: ریال\ndigits: \"۰۱۲۳۴۵۶۷۸۹\"\n"),
             ("el", "thousands: \".\"\ndecimal: \",\"\nprice_format: \"{amount} {symbol}\"\n"),
         ]);
-        let fa = Strings::load(&t, "fa").unwrap();
+        let fa = Strings::load(&t, "fa", Calendar::Gregorian).unwrap();
         assert_eq!(fa.price(8_900_000.0, "IRR"), "۸٬۹۰۰٬۰۰۰ ریال");
-        let el = Strings::load(&t, "el").unwrap();
+        let el = Strings::load(&t, "el", Calendar::Gregorian).unwrap();
         assert_eq!(el.price(1234.5, "EUR"), "1.234,50 €");
     }
 
     #[test]
     fn a_broken_file_is_an_error_at_the_file() {
         let t = theme(&[("en", "submit: [\n")]);
-        let errors = Strings::load(&t, "en").unwrap_err();
+        let errors = Strings::load(&t, "en", Calendar::Gregorian).unwrap_err();
         assert_eq!(
             errors.iter().next().unwrap().to_string(),
             "error: i18n/en.yaml:2:1: invalid YAML: did not find expected node content"

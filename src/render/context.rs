@@ -24,7 +24,7 @@
 
 use crate::base::diagnostics::Diagnostic;
 use crate::base::html::script_json;
-use crate::base::yaml::Value;
+use crate::base::yaml::{Choice, Value};
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::Config;
 use crate::input::i18n::Strings;
@@ -73,6 +73,8 @@ pub(crate) struct SiteContext<'a> {
     pub language: &'a str,
     /// `ltr` or `rtl`.
     pub direction: &'static str,
+    /// `gregorian` or `persian`, as site.yaml's `calendar`.
+    pub calendar: &'static str,
     pub theme: &'a str,
     pub analytics: AnalyticsContext<'a>,
     /// The privacy page's href (`forms.privacy_url`), for forms and the
@@ -695,6 +697,7 @@ pub(crate) fn site_context(config: &Config) -> SiteContext<'_> {
         base_path: config.base_path(),
         language: &config.language,
         direction: config.direction.as_str(),
+        calendar: config.calendar.name(),
         theme: &config.theme,
         analytics: AnalyticsContext {
             gtm: analytics.gtm.as_deref(),

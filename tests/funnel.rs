@@ -371,7 +371,7 @@ fn funnel_map_page_is_a_theme_layout_with_columns_cards_arrows_gaps_and_dead_end
             .unwrap();
         assert!(
             board.starts_with(
-                "--map-w:1448px;--map-h:368px;--map-col:232px;--map-card:124px;--map-top:64px\""
+                "--map-w:1237px;--map-h:372px;--map-col:213px;--map-card:124px;--map-top:64px\""
             ),
             "{board}"
         );
@@ -449,10 +449,20 @@ fn a_theme_without_a_funnel_layout_gets_the_standalone_map() {
     let html = read(&out, "funnel/index.html");
     assert!(html.starts_with("<!doctype html>\n<html lang=\"en\" dir=\"ltr\">"));
     assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
-    assert!(html.contains("<h1>Funnel map: Own theme</h1>"), "{html}");
-    assert!(html.contains("<style>"), "its own CSS");
-    assert!(html.contains("<path class=\"next\""), "{html}");
-    assert!(html.contains("<span class=\"tag warn\">dead end</span>"));
+    assert!(html.contains("<title>Funnel map · Own theme</title>"));
+    assert!(
+        html.contains(r#"<h1 id="map-title">Funnel map</h1>"#),
+        "{html}"
+    );
+    // The same board as the built-in themes draw, with its CSS inlined:
+    // no request leaves the page.
+    assert!(html.contains("<style>") && html.contains(".map-board {"));
+    assert!(!html.contains("<link rel=\"stylesheet\""), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains(r#"<svg class="map-arrows""#), "{html}");
+    assert!(html.contains(r#"<path class="map-next""#), "{html}");
+    assert!(html.contains(r#"<span class="map-tag map-warn">dead end</span>"#));
+    assert!(html.contains(r#"<ul class="map-legend" aria-label="Legend">"#));
     assert!(!html.contains("favicon"), "the theme has no favicon");
     // A theme that extends a built-in one inherits its funnel layout.
     let (_dir, out) = build_ok("greek");

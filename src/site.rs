@@ -138,7 +138,8 @@ pub fn funnel_text(
     colour: bool,
 ) -> Result<(String, Diagnostics), Diagnostics> {
     let prepared = prepare_for(options, "funnel")?;
-    let text = FunnelMap::new(&prepared.config, &prepared.funnel).to_text(colour);
+    let strings = prepared.renderer.strings();
+    let text = FunnelMap::new(&prepared.config, &prepared.funnel, strings).to_text(colour);
     Ok((text, prepared.diagnostics))
 }
 
@@ -816,7 +817,7 @@ impl Prepared {
         for file in crate::render::deploy::files(&self.config, &self.funnel.pages, &css_paths) {
             emit(file.path, file.bytes, "deploy");
         }
-        let map = FunnelMap::new(&self.config, &self.funnel);
+        let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings());
         let json = map.to_json().into_bytes();
         emit("funnel.json".into(), json, "funnel.json");
         let manifest =

@@ -101,6 +101,9 @@ pub(crate) struct CardContext<'a> {
     /// The offer type's title in the site's language.
     pub offer: Option<String>,
     pub layout: &'a str,
+    /// The layout's badge in the site's language (`map_layout_ID` in the
+    /// strings), or its id for a layout the strings do not name.
+    pub layout_title: String,
     pub draft: bool,
     pub noindex: bool,
     /// True for a page with a stage and no way onward.
@@ -146,6 +149,8 @@ pub(crate) struct ArrowContext {
 pub(crate) struct FunnelMap<'a> {
     config: &'a Config,
     funnel: &'a Funnel,
+    /// The UI strings of the site's language, for stage and offer titles.
+    strings: &'a Strings,
     /// One column per stage in journey order, then "other pages" when any
     /// page has no stage: (id, title, page indexes in URL order).
     columns: Vec<Column<'a>>,
@@ -156,18 +161,19 @@ pub(crate) struct FunnelMap<'a> {
 
 struct Column<'a> {
     id: Option<&'a str>,
-    title: &'a str,
+    /// In the site's language.
+    title: String,
     pages: Vec<usize>,
 }
 
 impl<'a> FunnelMap<'a> {
-    pub(crate) fn new(config: &'a Config, funnel: &'a Funnel) -> Self {
+    pub(crate) fn new(config: &'a Config, funnel: &'a Funnel, strings: &'a Strings) -> Self {
         let mut columns: Vec<Column> = config
             .journey
             .iter()
             .map(|stage| Column {
                 id: Some(stage.id.as_str()),
-                title: stage.title.as_str(),
+                title: strings.stage_title(stage),
                 pages: Vec::new(),
             })
             .collect();
@@ -190,7 +196,10 @@ impl<'a> FunnelMap<'a> {
         if !others.is_empty() {
             columns.push(Column {
                 id: None,
-                title: "Other pages",
+                title: strings
+                    .get("map_other_pages")
+                    .unwrap_or("Other pages")
+                    .into(),
                 pages: others,
             });
         }
@@ -208,6 +217,7 @@ impl<'a> FunnelMap<'a> {
         FunnelMap {
             config,
             funnel,
+            strings,
             columns,
             links,
         }
@@ -252,9 +262,16 @@ impl<'a> FunnelMap<'a> {
         self.page(index).meta.stage.is_some() && self.links(index).is_empty()
     }
 
-    fn offer_title(&self, page: &Page) -> Option<&'a str> {
+    /// The page's offer type's title in the site's language.
+    fn offer_title(&self, page: &Page) -> Option<String> {
         let offer = self.config.offer(page.meta.offer.as_deref()?)?;
-        Some(offer.title.as_str())
+        Some(self.strings.offer_title(offer))
+    }
+
+    /// The page's stage's title in the site's language.
+    fn stage_title(&self, page: &Page) -> Option<String> {
+        let stage = self.config.stage_index(page.meta.stage.as_deref()?)?;
+        Some(self.columns[stage].title.clone())
     }
 
     /// `funnel.json`, in the schema of SPEC.md.
@@ -282,7 +299,7 @@ impl<'a> FunnelMap<'a> {
     fn stage_json(&self, column: &Column<'a>) -> Option<StageJson<'a>> {
         Some(StageJson {
             id: column.id?,
-            title: column.title,
+            title: column.title.clone(),
             pages: column
                 .pages
                 .iter()
@@ -298,7 +315,9 @@ impl<'a> FunnelMap<'a> {
             source: &page.file,
             title: &page.meta.title,
             stage: page.meta.stage.as_deref(),
+            stage_title: self.stage_title(page),
             offer: page.meta.offer.as_deref(),
+            offer_title: self.offer_title(page),
             layout: &page.meta.layout.value,
             indexable: !page.is_noindex() && !page.meta.draft,
             links: self.links_json(index),
@@ -367,7 +386,7 @@ impl<'a> FunnelMap<'a> {
         for (n, column) in self.columns.iter().enumerate() {
             let heading = match column.id {
                 Some(id) => format!("{}. {} ({id})", n + 1, column.title),
-                None => column.title.to_string(),
+                None => column.title.clone(),
             };
             let _ = writeln!(out, "\n{}", paint.on("1;36", &heading));
             if column.pages.is_empty() {
@@ -389,7 +408,7 @@ impl<'a> FunnelMap<'a> {
     fn page_text(&self, i: usize, paint: Paint, out: &mut String) {
         let page = self.page(i);
         let mut about = vec![page.meta.layout.value.clone()];
-        about.extend(self.offer_title(page).map(String::from));
+        about.extend(self.offer_title(page));
         let _ = writeln!(
             out,
             "  {} {}  {}",
@@ -516,7 +535,7 @@ impl<'a> FunnelMap<'a> {
             cards: drawn
                 .iter()
                 .enumerate()
-                .map(|(r, &i)| self.card(i, offers, layout, Layout::row_y(r)))
+                .map(|(r, &i)| self.card(i, (strings, offers), layout, Layout::row_y(r)))
                 .collect(),
         }
     }
@@ -524,7 +543,7 @@ impl<'a> FunnelMap<'a> {
     fn card(
         &self,
         index: usize,
-        offers: &HashMap<&str, String>,
+        (strings, offers): (&Strings, &HashMap<&str, String>),
         layout: &Layout,
         y: usize,
     ) -> CardContext<'a> {
@@ -541,6 +560,10 @@ impl<'a> FunnelMap<'a> {
                 .and_then(|id| offers.get(id))
                 .cloned(),
             layout: &page.meta.layout.value,
+            layout_title: strings
+                .get(&format!("map_layout_{}", page.meta.layout.value))
+                .unwrap_or(&page.meta.layout.value)
+                .to_string(),
             draft: page.meta.draft,
             noindex: page.is_noindex(),
             dead_end: self.is_dead_end(index),
@@ -638,7 +661,8 @@ struct SiteJson<'a> {
 #[derive(Serialize)]
 struct StageJson<'a> {
     id: &'a str,
-    title: &'a str,
+    /// In the site's language.
+    title: String,
     pages: Vec<&'a str>,
 }
 
@@ -648,7 +672,10 @@ struct PageJson<'a> {
     source: &'a str,
     title: &'a str,
     stage: Option<&'a str>,
+    /// The stage's and the offer type's titles in the site's language.
+    stage_title: Option<String>,
     offer: Option<&'a str>,
+    offer_title: Option<String>,
     layout: &'a str,
     indexable: bool,
     links: Vec<LinkJson<'a>>,
@@ -716,8 +743,8 @@ mod tests {
             std::fs::write(site.join(format!("content/{name}.md")), page).unwrap();
         }
         let prepared = crate::site::prepare(&crate::site::BuildOptions::new(site)).unwrap();
-        let map = FunnelMap::new(&prepared.config, &prepared.funnel);
         let strings = prepared.renderer.strings();
+        let map = FunnelMap::new(&prepared.config, &prepared.funnel, strings);
 
         let whole = map.context(strings);
         assert_eq!((whole.hidden, whole.columns[0].cards.len()), (0, 3));
@@ -768,8 +795,9 @@ mod tests {
 
     fn assert_arrows_go_around_cards(site: &std::path::Path, min_arrows: usize) {
         let prepared = crate::site::prepare(&crate::site::BuildOptions::new(site)).unwrap();
-        let map = FunnelMap::new(&prepared.config, &prepared.funnel);
-        let context = map.context(prepared.renderer.strings());
+        let strings = prepared.renderer.strings();
+        let map = FunnelMap::new(&prepared.config, &prepared.funnel, strings);
+        let context = map.context(strings);
         assert!(
             context.arrows.len() >= min_arrows,
             "{}",

@@ -25,7 +25,7 @@ use crate::render::context::{self, PageContext};
 use crate::render::images::markup::{self, Hero, Placement};
 use crate::render::images::{Images, Processed};
 use crate::render::map::FunnelMap;
-use crate::render::renderer::{Globals, Renderer, MAP_TEMPLATE};
+use crate::render::renderer::{Globals, Renderer};
 use crate::render::sitemap;
 use crate::render::OutputFile;
 use rayon::prelude::*;
@@ -138,7 +138,8 @@ pub fn funnel_text(
     colour: bool,
 ) -> Result<(String, Diagnostics), Diagnostics> {
     let prepared = prepare_for(options, "funnel")?;
-    let text = FunnelMap::new(&prepared.config, &prepared.funnel).to_text(colour);
+    let strings = prepared.renderer.strings();
+    let text = FunnelMap::new(&prepared.config, &prepared.funnel, strings).to_text(colour);
     Ok((text, prepared.diagnostics))
 }
 
@@ -816,7 +817,7 @@ impl Prepared {
         for file in crate::render::deploy::files(&self.config, &self.funnel.pages, &css_paths) {
             emit(file.path, file.bytes, "deploy");
         }
-        let map = FunnelMap::new(&self.config, &self.funnel);
+        let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings());
         let json = map.to_json().into_bytes();
         emit("funnel.json".into(), json, "funnel.json");
         let manifest =
@@ -851,22 +852,21 @@ impl Prepared {
         self.renderer.render("404.html", &context, "404.html")
     }
 
-    /// The funnel map page: the theme's `funnel.html`, or funnelcake's own
-    /// standalone page for a theme without one (a site-local theme that
-    /// extends no built-in theme), so such themes keep working.
+    /// The funnel map page: the theme's `funnel.html`, or for a theme
+    /// without one the built-in standalone page (see `input::theme`), which
+    /// links the site's favicon when the theme has one (a page without one
+    /// makes browsers ask for `/favicon.ico`).
     fn render_map(&self, map: &FunnelMap) -> Result<String, Diagnostic> {
-        if !self.renderer.has_template(MAP_TEMPLATE) {
-            let icon = self
-                .theme
-                .layer("static")
-                .any(|(path, _)| path == "favicon.svg")
-                .then(|| format!("{}/favicon.svg", self.config.base_path()));
-            return Ok(map.to_html(icon.as_deref()));
-        }
+        let icon = self
+            .theme
+            .layer("static")
+            .any(|(path, _)| path == "favicon.svg")
+            .then(|| format!("{}/favicon.svg", self.config.base_path()));
         let strings = self.renderer.strings();
         let title = strings.get("funnel_map").unwrap_or("Funnel map");
         let page = self.synthetic_page(title, "/funnel/", MAP_FILE, "funnel");
-        self.renderer.render_map(&page, &map.context(strings))
+        self.renderer
+            .render_map(&page, &map.context(strings), icon.as_deref())
     }
 
     /// The context of a page that no Markdown file makes (404, the map):

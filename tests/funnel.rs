@@ -235,8 +235,10 @@ fn funnel_json_follows_the_schema_with_every_link_kind() {
             "layout",
             "links",
             "offer",
+            "offer_title",
             "source",
             "stage",
+            "stage_title",
             "title",
             "url",
         ];
@@ -336,7 +338,7 @@ fn funnel_map_page_is_a_theme_layout_with_columns_cards_arrows_gaps_and_dead_end
         // Cards: title, path, layout; the thank-you page's badge.
         has(r#"<h3><a href="/early/">Still thinking?</a></h3>"#);
         has(r#"<p class="map-path"><code>/early/</code></p>"#);
-        has(r#"<span class="map-tag">optin</span>"#);
+        has(r#"<span class="map-tag">opt-in</span>"#);
         // Each link is an arrow, told apart by its line and head, and is
         // listed on its card for screen readers, phones and print.
         let arrows = html.split(r#"<svg class="map-arrows""#).nth(1).unwrap();
@@ -371,7 +373,7 @@ fn funnel_map_page_is_a_theme_layout_with_columns_cards_arrows_gaps_and_dead_end
             .unwrap();
         assert!(
             board.starts_with(
-                "--map-w:1448px;--map-h:368px;--map-col:232px;--map-card:124px;--map-top:64px\""
+                "--map-w:1237px;--map-h:372px;--map-col:213px;--map-card:124px;--map-top:64px\""
             ),
             "{board}"
         );
@@ -449,10 +451,20 @@ fn a_theme_without_a_funnel_layout_gets_the_standalone_map() {
     let html = read(&out, "funnel/index.html");
     assert!(html.starts_with("<!doctype html>\n<html lang=\"en\" dir=\"ltr\">"));
     assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
-    assert!(html.contains("<h1>Funnel map: Own theme</h1>"), "{html}");
-    assert!(html.contains("<style>"), "its own CSS");
-    assert!(html.contains("<path class=\"next\""), "{html}");
-    assert!(html.contains("<span class=\"tag warn\">dead end</span>"));
+    assert!(html.contains("<title>Funnel map · Own theme</title>"));
+    assert!(
+        html.contains(r#"<h1 id="map-title">Funnel map</h1>"#),
+        "{html}"
+    );
+    // The same board as the built-in themes draw, with its CSS inlined:
+    // no request leaves the page.
+    assert!(html.contains("<style>") && html.contains(".map-board {"));
+    assert!(!html.contains("<link rel=\"stylesheet\""), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains(r#"<svg class="map-arrows""#), "{html}");
+    assert!(html.contains(r#"<path class="map-next""#), "{html}");
+    assert!(html.contains(r#"<span class="map-tag map-warn">dead end</span>"#));
+    assert!(html.contains(r#"<ul class="map-legend" aria-label="Legend">"#));
     assert!(!html.contains("favicon"), "the theme has no favicon");
     // A theme that extends a built-in one inherits its funnel layout.
     let (_dir, out) = build_ok("greek");
@@ -757,4 +769,49 @@ fn an_unserved_preset_stage_says_how_to_drop_it() {
         interest,
         "warning: site.yaml:3:1: journey stage \"interest\" has no page (a gap in the funnel)\n  = help: add a page with `stage: interest`, or drop the stage: write `journey:` out as a list of the preset's stages without it (see the README, site.yaml)"
     );
+}
+
+#[test]
+fn map_badges_are_translated_on_persian_and_greek_sites() {
+    let (_dir, out) = build_ok("map-fa");
+    let html = read(&out, "funnel/index.html");
+    for badge in ["فرود", "عضویت", "سپاس", "بیرون از جست‌وجو"] {
+        let tag = format!(r#"<span class="map-tag">{badge}</span>"#);
+        assert!(html.contains(&tag), "{tag}\n{html}");
+    }
+    for english in [">landing<", ">optin<", ">thankyou<", ">noindex<"] {
+        assert!(!html.contains(english), "{english}");
+    }
+    let (_dir, out) = build_ok("map-eight");
+    let html = read(&out, "funnel/index.html");
+    for badge in ["προσγείωση", "εγγραφή", "ευχαριστώ", "εκτός ευρετηρίου"]
+    {
+        let tag = format!(r#"<span class="map-tag">{badge}</span>"#);
+        assert!(html.contains(&tag), "{tag}\n{html}");
+    }
+    assert!(html
+        .contains(r#"<span class="map-tag map-ab">τεστ A/B guide-headline: a 50% · b 50%</span>"#));
+    assert!(html.contains(r#"<ul class="map-legend" aria-label="Υπόμνημα">"#));
+}
+
+#[test]
+fn funnel_text_and_json_use_the_translated_stage_and_offer_titles() {
+    let options = BuildOptions::new(fixture("map-eight"));
+    let (text, _) = funnelcake::funnel_text(&options, false).unwrap();
+    assert!(text.contains("\n1. Επίγνωση (aware)\n"), "{text}");
+    assert!(text.contains("[optin, Δωρεάν υλικό]"), "{text}");
+    let (_dir, out) = build_ok("map-eight");
+    let json: Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
+    assert_eq!(json["stages"][0]["id"], "aware");
+    assert_eq!(json["stages"][0]["title"], "Επίγνωση");
+    let guide = json["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["url"] == "/guide/")
+        .unwrap();
+    assert_eq!(guide["stage"], "engage");
+    assert_eq!(guide["stage_title"], "Αλληλεπίδραση");
+    assert_eq!(guide["offer"], "lead_magnet");
+    assert_eq!(guide["offer_title"], "Δωρεάν υλικό");
 }

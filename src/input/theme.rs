@@ -126,6 +126,9 @@ pub(crate) fn load(site: &Path, config: &Config, config_text: &str) -> Result<Th
         }
         types.extend(manifest.option_types.clone());
     }
+    if !files.contains_key(MAP_FALLBACK_FOR) {
+        add_map_fallback(&mut files, &mut strings);
+    }
     let mut own = BTreeMap::new();
     for layer in LAYERS {
         read_folder(site, &site.join(layer), layer, &mut own, &mut diagnostics);
@@ -423,6 +426,46 @@ fn add_builtin(theme: &'static Dir, name: &str, files: &mut BTreeMap<String, The
                     },
                 );
             }
+        }
+    }
+}
+
+/// The template a theme draws its funnel map with.
+const MAP_FALLBACK_FOR: &str = "templates/funnel.html";
+
+/// The standalone map page for a theme without `funnel.html` (a site-local
+/// theme that extends no built-in one). It draws the board with starter's
+/// map partials, strings and board CSS, so there is one drawing of the
+/// map, not a second one for such themes.
+const MAP_FALLBACK: &str = include_str!("map_fallback.html");
+
+/// Adds [`MAP_FALLBACK`] as `funnel.html`, with what it needs from starter
+/// that the theme lacks: the `_map_*` partials, the board CSS as the
+/// template `_map_board.css`, and starter's strings under the theme's own.
+fn add_map_fallback(
+    files: &mut BTreeMap<String, ThemeFile>,
+    strings: &mut Vec<(String, ThemeFile)>,
+) {
+    let builtin = |bytes: &'static [u8], origin: &str| ThemeFile {
+        bytes: Cow::Borrowed(bytes),
+        origin: format!("{origin} (built-in)"),
+    };
+    let fallback = builtin(MAP_FALLBACK.as_bytes(), "the standalone funnel map");
+    files.insert(MAP_FALLBACK_FOR.to_string(), fallback);
+    let starter = BUILTIN.get_dir("starter").expect("starter is built in");
+    let mut starter_files = BTreeMap::new();
+    add_builtin(starter, "starter", &mut starter_files);
+    for (key, file) in starter_files {
+        let name = key.rsplit('/').next().unwrap_or(&key).to_string();
+        if key.starts_with("templates/_map_") {
+            files.entry(key).or_insert(file);
+        } else if key == "css/_map-board.css" {
+            files.insert("templates/_map_board.css".to_string(), file);
+        } else if let Some(language) = key
+            .strip_prefix("i18n/")
+            .and_then(|_| name.strip_suffix(".yaml"))
+        {
+            strings.insert(0, (language.to_string(), file));
         }
     }
 }

@@ -12,14 +12,16 @@
 //! drawn, so the template only prints); a theme without that template gets
 //! the standalone page of [`FunnelMap::to_html`].
 
-use crate::base::html::escape;
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::Config;
 use crate::input::i18n::Strings;
 use crate::page::content::Page;
+use layout::{Layout, CARD_H, HEAD_H};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt::Write;
+
+mod layout;
 
 /// `map` in the theme's `funnel.html`: the funnel map as a board of
 /// columns (stages) and cards (pages) with arrows (links) between them.
@@ -99,6 +101,9 @@ pub(crate) struct CardContext<'a> {
     /// The offer type's title in the site's language.
     pub offer: Option<String>,
     pub layout: &'a str,
+    /// The layout's badge in the site's language (`map_layout_ID` in the
+    /// strings), or its id for a layout the strings do not name.
+    pub layout_title: String,
     pub draft: bool,
     pub noindex: bool,
     /// True for a page with a stage and no way onward.
@@ -127,18 +132,25 @@ pub(crate) struct LinkContext<'a> {
 /// An entry of `map.arrows`.
 #[derive(Debug, Serialize)]
 pub(crate) struct ArrowContext {
+    /// The `id`s of the cards it leaves and reaches.
+    pub from: usize,
+    pub to: usize,
     /// `form`, `next` or `link`.
     pub kind: LinkKind,
     /// True when the link goes back to an earlier stage.
     pub back: bool,
-    /// The SVG path data, from the side of one card to the side of the other.
-    pub d: String,
+    /// `d`: the SVG path data, from the side of one card to the side of
+    /// the other, in straight segments around the cards.
+    #[serde(rename = "d", serialize_with = "layout::serialize_path")]
+    pub points: layout::Polyline,
 }
 
 /// The journey with its pages, ready to print.
 pub(crate) struct FunnelMap<'a> {
     config: &'a Config,
     funnel: &'a Funnel,
+    /// The UI strings of the site's language, for stage and offer titles.
+    strings: &'a Strings,
     /// One column per stage in journey order, then "other pages" when any
     /// page has no stage: (id, title, page indexes in URL order).
     columns: Vec<Column<'a>>,
@@ -149,18 +161,19 @@ pub(crate) struct FunnelMap<'a> {
 
 struct Column<'a> {
     id: Option<&'a str>,
-    title: &'a str,
+    /// In the site's language.
+    title: String,
     pages: Vec<usize>,
 }
 
 impl<'a> FunnelMap<'a> {
-    pub(crate) fn new(config: &'a Config, funnel: &'a Funnel) -> Self {
+    pub(crate) fn new(config: &'a Config, funnel: &'a Funnel, strings: &'a Strings) -> Self {
         let mut columns: Vec<Column> = config
             .journey
             .iter()
             .map(|stage| Column {
                 id: Some(stage.id.as_str()),
-                title: stage.title.as_str(),
+                title: strings.stage_title(stage),
                 pages: Vec::new(),
             })
             .collect();
@@ -183,7 +196,10 @@ impl<'a> FunnelMap<'a> {
         if !others.is_empty() {
             columns.push(Column {
                 id: None,
-                title: "Other pages",
+                title: strings
+                    .get("map_other_pages")
+                    .unwrap_or("Other pages")
+                    .into(),
                 pages: others,
             });
         }
@@ -201,6 +217,7 @@ impl<'a> FunnelMap<'a> {
         FunnelMap {
             config,
             funnel,
+            strings,
             columns,
             links,
         }
@@ -245,9 +262,16 @@ impl<'a> FunnelMap<'a> {
         self.page(index).meta.stage.is_some() && self.links(index).is_empty()
     }
 
-    fn offer_title(&self, page: &Page) -> Option<&'a str> {
+    /// The page's offer type's title in the site's language.
+    fn offer_title(&self, page: &Page) -> Option<String> {
         let offer = self.config.offer(page.meta.offer.as_deref()?)?;
-        Some(offer.title.as_str())
+        Some(self.strings.offer_title(offer))
+    }
+
+    /// The page's stage's title in the site's language.
+    fn stage_title(&self, page: &Page) -> Option<String> {
+        let stage = self.config.stage_index(page.meta.stage.as_deref()?)?;
+        Some(self.columns[stage].title.clone())
     }
 
     /// `funnel.json`, in the schema of SPEC.md.
@@ -275,7 +299,7 @@ impl<'a> FunnelMap<'a> {
     fn stage_json(&self, column: &Column<'a>) -> Option<StageJson<'a>> {
         Some(StageJson {
             id: column.id?,
-            title: column.title,
+            title: column.title.clone(),
             pages: column
                 .pages
                 .iter()
@@ -291,7 +315,9 @@ impl<'a> FunnelMap<'a> {
             source: &page.file,
             title: &page.meta.title,
             stage: page.meta.stage.as_deref(),
+            stage_title: self.stage_title(page),
             offer: page.meta.offer.as_deref(),
+            offer_title: self.offer_title(page),
             layout: &page.meta.layout.value,
             indexable: !page.is_noindex() && !page.meta.draft,
             links: self.links_json(index),
@@ -360,7 +386,7 @@ impl<'a> FunnelMap<'a> {
         for (n, column) in self.columns.iter().enumerate() {
             let heading = match column.id {
                 Some(id) => format!("{}. {} ({id})", n + 1, column.title),
-                None => column.title.to_string(),
+                None => column.title.clone(),
             };
             let _ = writeln!(out, "\n{}", paint.on("1;36", &heading));
             if column.pages.is_empty() {
@@ -382,7 +408,7 @@ impl<'a> FunnelMap<'a> {
     fn page_text(&self, i: usize, paint: Paint, out: &mut String) {
         let page = self.page(i);
         let mut about = vec![page.meta.layout.value.clone()];
-        about.extend(self.offer_title(page).map(String::from));
+        about.extend(self.offer_title(page));
         let _ = writeln!(
             out,
             "  {} {}  {}",
@@ -451,7 +477,8 @@ impl<'a> FunnelMap<'a> {
     }
 
     fn context_limited(&self, strings: &Strings, limit: usize) -> MapContext<'a> {
-        let layout = Layout::new(&self.columns, self.funnel.pages.len(), limit);
+        let pages: Vec<Vec<usize>> = self.columns.iter().map(|c| c.pages.clone()).collect();
+        let layout = Layout::new(&pages, self.funnel.pages.len(), limit);
         let offers: HashMap<&str, String> = self
             .config
             .offers
@@ -461,10 +488,7 @@ impl<'a> FunnelMap<'a> {
         let columns = (0..self.columns.len())
             .map(|c| self.column(c, strings, &offers, &layout))
             .collect();
-        let mut arrows = Vec::new();
-        self.arrows(&layout, |kind, back, d| {
-            arrows.push(ArrowContext { kind, back, d })
-        });
+        let arrows = self.arrows(&layout);
         let hidden = self
             .columns
             .iter()
@@ -480,7 +504,7 @@ impl<'a> FunnelMap<'a> {
             board: Board {
                 width: layout.width,
                 height: layout.height,
-                column_width: COL_W,
+                column_width: layout.col_w,
                 card_height: CARD_H,
                 top: HEAD_H,
             },
@@ -504,14 +528,14 @@ impl<'a> FunnelMap<'a> {
             title: stage.map(|s| strings.stage_title(&self.config.journey[s])),
             index: stage.map(|s| s + 1),
             gap: column.id.is_some() && column.pages.is_empty(),
-            x: Layout::column_x(c),
+            x: layout.column_x(c),
             pages: column.pages.len(),
             more: column.pages.len() - drawn.len(),
             more_y: Layout::row_y(drawn.len()),
             cards: drawn
                 .iter()
                 .enumerate()
-                .map(|(r, &i)| self.card(i, offers, layout, Layout::row_y(r)))
+                .map(|(r, &i)| self.card(i, (strings, offers), layout, Layout::row_y(r)))
                 .collect(),
         }
     }
@@ -519,7 +543,7 @@ impl<'a> FunnelMap<'a> {
     fn card(
         &self,
         index: usize,
-        offers: &HashMap<&str, String>,
+        (strings, offers): (&Strings, &HashMap<&str, String>),
         layout: &Layout,
         y: usize,
     ) -> CardContext<'a> {
@@ -536,6 +560,10 @@ impl<'a> FunnelMap<'a> {
                 .and_then(|id| offers.get(id))
                 .cloned(),
             layout: &page.meta.layout.value,
+            layout_title: strings
+                .get(&format!("map_layout_{}", page.meta.layout.value))
+                .unwrap_or(&page.meta.layout.value)
+                .to_string(),
             draft: page.meta.draft,
             noindex: page.is_noindex(),
             dead_end: self.is_dead_end(index),
@@ -554,178 +582,35 @@ impl<'a> FunnelMap<'a> {
         }
     }
 
-    /// `funnel/index.html` for a theme without `funnel.html`: the same
-    /// board as a standalone page with its own CSS. No script, no external
-    /// request; on a narrow screen and in print the columns stack and the
-    /// links are listed on each card. `icon` is the site's favicon URL, if
-    /// it has one (a page without one makes browsers ask for `/favicon.ico`).
-    pub(crate) fn to_html(&self, icon: Option<&str>) -> String {
-        let layout = Layout::new(&self.columns, self.funnel.pages.len(), usize::MAX);
-        let mut html = String::with_capacity(4096 + self.funnel.pages.len() * 600);
-        let config = self.config;
-        let _ = write!(
-            html,
-            "<!doctype html>\n<html lang=\"{}\" dir=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <meta name=\"robots\" content=\"noindex\">\n<title>Funnel map · {}</title>\n{}<style>{MAP_CSS}</style>\n</head>\n<body>\n",
-            escape(&config.language),
-            config.direction.as_str(),
-            escape(&config.title),
-            icon.map(|href| format!("<link rel=\"icon\" href=\"{}\" type=\"image/svg+xml\">\n", escape(href)))
-                .unwrap_or_default()
-        );
-        let _ = write!(
-            html,
-            "<header>\n<h1>Funnel map: {}</h1>\n<p>{} stages · {} pages · {} · {}</p>\n\
-             <ul class=\"legend\" aria-label=\"Legend\"><li><span class=\"key next\"></span>next step</li>\
-             <li><span class=\"key form\"></span>form → thank-you page</li><li><span class=\"key link\"></span>link in the text</li>\
-             <li><span class=\"key checkout\"></span>checkout → success page</li><li><span class=\"key decline\"></span>\"no thanks\" (decline)</li></ul>\n</header>\n\
-             <main>\n<div class=\"board\" style=\"width:{}px;height:{}px\">\n",
-            escape(&config.title),
-            config.journey.len(),
-            self.page_count(),
-            plural(self.gaps(), "gap", "gaps"),
-            plural(self.dead_ends(), "dead end", "dead ends"),
-            layout.width,
-            layout.height,
-        );
-        self.write_arrows(&mut html, &layout);
-        for (c, column) in self.columns.iter().enumerate() {
-            let x = Layout::column_x(c);
-            let class = if column.id.is_none() { " other" } else { "" };
-            let _ = write!(
-                html,
-                "<section class=\"stage{class}\" aria-labelledby=\"stage-{c}\">\n\
-                 <h2 id=\"stage-{c}\" style=\"inset-inline-start:{x}px\">",
-            );
-            if column.id.is_some() {
-                let _ = write!(html, "<span class=\"n\">{}</span> ", c + 1);
-            }
-            let _ = writeln!(
-                html,
-                "{} <span class=\"count\">{}</span></h2>",
-                escape(column.title),
-                plural(column.pages.len(), "page", "pages")
-            );
-            if column.pages.is_empty() {
-                let y = Layout::row_y(0);
-                let _ = writeln!(
-                    html,
-                    "<p class=\"card gap\" style=\"inset-inline-start:{x}px;top:{y}px\"><strong>Gap</strong> no page serves this stage</p>"
-                );
-            }
-            for (r, &i) in column.pages.iter().enumerate() {
-                self.write_card(&mut html, i, x, Layout::row_y(r));
-            }
-            html.push_str("</section>\n");
-        }
-        html.push_str("</div>\n</main>\n</body>\n</html>\n");
-        html
-    }
-    fn write_card(&self, html: &mut String, index: usize, x: usize, y: usize) {
-        let page = self.page(index);
-        let dead_end = self.is_dead_end(index);
-        let class = if dead_end { "card dead-end" } else { "card" };
-        let _ = write!(
-            html,
-            "<article class=\"{class}\" id=\"p{index}\" style=\"inset-inline-start:{x}px;top:{y}px\">\n\
-             <h3><a href=\"{}\">{}</a></h3>\n<p class=\"meta\"><code>{}</code></p>\n<p class=\"tags\">",
-            escape(&self.config.href(&page.path)),
-            escape(&page.meta.title),
-            escape(&page.path),
-        );
-        if let Some(offer) = self.offer_title(page) {
-            let _ = write!(html, "<span class=\"tag offer\">{}</span>", escape(offer));
-        }
-        let _ = write!(
-            html,
-            "<span class=\"tag\">{}</span>",
-            escape(&page.meta.layout.value)
-        );
-        if page.is_noindex() {
-            html.push_str("<span class=\"tag\">noindex</span>");
-        }
-        if dead_end {
-            html.push_str("<span class=\"tag warn\">dead end</span>");
-        }
-        if let Some(summary) = self.experiment_summary(index) {
-            let _ = write!(html, "<span class=\"tag\">A/B {}</span>", escape(&summary));
-        }
-        html.push_str("</p>\n");
-        let links = self.links(index);
-        if !links.is_empty() {
-            html.push_str("<ul class=\"leads\">");
-            for &(to, kind) in links {
-                let _ = write!(
-                    html,
-                    "<li>→ <a href=\"#p{to}\">{}</a> ({})</li>",
-                    escape(&self.page(to).meta.title),
-                    kind_name(kind)
-                );
-            }
-            html.push_str("</ul>\n");
-        }
-        html.push_str("</article>\n");
-    }
-
-    /// The arrows of the standalone page, in inline SVG.
-    fn write_arrows(&self, html: &mut String, layout: &Layout) {
-        let _ = write!(
-            html,
-            "<svg class=\"arrows\" aria-hidden=\"true\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\n\
-             <defs>{}</defs>\n",
-            ["next", "form", "link", "checkout", "decline"]
-                .map(|k| format!("<marker id=\"arrow-{k}\" class=\"{k}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker>"))
-                .concat(),
-            w = layout.width,
-            h = layout.height,
-        );
-        self.arrows(layout, |kind, back, d| {
-            let name = kind_name(kind);
-            let back = if back { " back" } else { "" };
-            let _ = writeln!(
-                html,
-                "<path class=\"{name}{back}\" d=\"{d}\" marker-end=\"url(#arrow-{name})\"/>"
-            );
-        });
-        html.push_str("</svg>\n");
-    }
-
-    /// One SVG path per link, from the side of one card to the other, each
-    /// handed to `draw` with its kind and whether it goes back to an earlier
-    /// stage. Links between the same two pages run side by side; links from
-    /// or to a page the board does not draw are left out.
-    fn arrows(&self, layout: &Layout, mut draw: impl FnMut(LinkKind, bool, String)) {
+    /// One arrow per link between drawn cards, routed around the cards
+    /// (see [`Layout::route`]), each with its kind and whether it goes
+    /// back to an earlier stage.
+    fn arrows(&self, layout: &Layout) -> Vec<ArrowContext> {
+        let mut links = Vec::new();
+        let mut kinds = Vec::new();
         for (from, cell) in layout.cells.iter().enumerate() {
-            let Some((c1, r1)) = *cell else { continue };
-            let links = self.links(from);
-            let mut lanes: HashMap<usize, (usize, usize)> = HashMap::new();
-            for &(to, _) in links {
-                lanes.entry(to).or_default().1 += 1;
-            }
-            for &(to, kind) in links {
-                let lane = lanes.get_mut(&to).expect("counted above");
-                let (nth, same) = *lane;
-                lane.0 += 1;
-                let shift = (nth * 12) as isize - ((same - 1) * 6) as isize;
-                let Some((c2, r2)) = layout.cells[to] else {
-                    continue;
-                };
-                let d = Layout::arrow((c1, r1), (c2, r2), shift);
-                draw(kind, c2 < c1, d);
+            let Some(a) = *cell else { continue };
+            for &(to, kind) in self.links(from) {
+                if let Some(b) = layout.cells[to] {
+                    links.push((a, b));
+                    kinds.push((from, to, kind, b.0 < a.0));
+                }
             }
         }
+        let routes = layout.route(&links);
+        kinds
+            .into_iter()
+            .zip(routes)
+            .map(|((from, to, kind, back), points)| ArrowContext {
+                from,
+                to,
+                kind,
+                back,
+                points,
+            })
+            .collect()
     }
 }
-
-/// Keep in step with `inline-size` of `.card` and `.stage h2` in MAP_CSS;
-/// themes get them as `map.board`.
-const COL_W: usize = 232;
-const GAP_X: usize = 64;
-const CARD_H: usize = 124;
-const GAP_Y: usize = 20;
-const HEAD_H: usize = 64;
-const PAD: usize = 16;
 
 /// The most cards a column of the theme's map page draws. A stage with
 /// more pages shows its first ones (by URL) and how many more it has:
@@ -733,70 +618,6 @@ const PAD: usize = 16;
 /// arrows, and drawing 100,000 pages through a template would slow a big
 /// build down. `funnel.json` and `funnelcake funnel` list every page.
 pub(crate) const COLUMN_LIMIT: usize = 2_000;
-
-/// Where the board puts things, in CSS pixels.
-struct Layout {
-    width: usize,
-    height: usize,
-    /// The most cards a column draws.
-    limit: usize,
-    /// By page index: the (column, row) of its card, or none for a page
-    /// past its column's limit.
-    cells: Vec<Option<(usize, usize)>>,
-}
-
-impl Layout {
-    /// Draws at most `limit` cards a column, plus a row saying how many
-    /// more there are.
-    fn new(columns: &[Column], pages: usize, limit: usize) -> Self {
-        let mut cells = vec![None; pages];
-        let mut rows = 1;
-        for (c, column) in columns.iter().enumerate() {
-            for (r, &i) in column.pages.iter().take(limit).enumerate() {
-                cells[i] = Some((c, r));
-            }
-            let more = usize::from(column.pages.len() > limit);
-            rows = rows.max(column.pages.len().min(limit) + more);
-        }
-        let n = columns.len().max(1);
-        Layout {
-            width: 2 * PAD + n * COL_W + (n - 1) * GAP_X,
-            height: HEAD_H + rows * (CARD_H + GAP_Y) + PAD,
-            limit,
-            cells,
-        }
-    }
-
-    fn column_x(column: usize) -> usize {
-        PAD + column * (COL_W + GAP_X)
-    }
-
-    fn row_y(row: usize) -> usize {
-        HEAD_H + row * (CARD_H + GAP_Y)
-    }
-
-    /// SVG path data of an arrow between two cells, `shift` pixels off
-    /// the middle of the cards: forward from the end side of one card to
-    /// the start side of the other, a loop on the end side within a
-    /// column, and back from start side to end side.
-    fn arrow(from: (usize, usize), to: (usize, usize), shift: isize) -> String {
-        let middle = |row| (Layout::row_y(row) + CARD_H / 2) as isize + shift;
-        let ((c1, r1), (c2, r2)) = (from, to);
-        let (x1, y1) = (Layout::column_x(c1), middle(r1));
-        let (x2, y2) = (Layout::column_x(c2), middle(r2));
-        if c2 > c1 {
-            let (sx, ex) = (x1 + COL_W, x2);
-            let bend = (ex - sx) / 2;
-            format!("M{sx} {y1}C{} {y1} {} {y2} {ex} {y2}", sx + bend, ex - bend)
-        } else if c2 == c1 {
-            let sx = x1 + COL_W;
-            format!("M{sx} {y1}C{} {y1} {} {y2} {sx} {y2}", sx + 36, sx + 36)
-        } else {
-            let (sx, ex) = (x1, x2 + COL_W);
-            format!("M{sx} {y1}C{} {y1} {} {y2} {ex} {y2}", sx - 28, ex + 28)
-        }
-    }
-}
 
 fn kind_name(kind: LinkKind) -> &'static str {
     match kind {
@@ -807,51 +628,6 @@ fn kind_name(kind: LinkKind) -> &'static str {
         LinkKind::Decline => "decline",
     }
 }
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-const MAP_CSS: &str = "\
-:root{color-scheme:light dark;--bg:#f6f5f2;--card:#fff;--ink:#1d1d1f;--muted:#55555c;--line:#d3d0c8;--next:#1d4ed8;--form:#b4235a;--link:#6b6b73;--checkout:#047857;--decline:#9a3412;--warn:#8a4b00;--warn-bg:#fff3d6}\
-@media (prefers-color-scheme:dark){:root{--bg:#18181b;--card:#232327;--ink:#f2f2f3;--muted:#b4b4bb;--line:#3f3f46;--next:#8ab4ff;--form:#ff8fb8;--link:#a1a1aa;--checkout:#6ee7b7;--decline:#fdba74;--warn:#ffcf70;--warn-bg:#3a2a05}}\
-*{box-sizing:border-box}\
-body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",\"Noto Sans\",\"Vazirmatn\",Tahoma,sans-serif}\
-header{padding:1rem 1rem 0}h1{font-size:1.4rem;margin:0 0 .25rem}header p{margin:0;color:var(--muted)}\
-.legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;padding:0;margin:.5rem 0 0;color:var(--muted);font-size:.875rem}\
-.key{display:inline-block;inline-size:1.5rem;block-size:0;border-block-start:3px solid;vertical-align:middle;margin-inline-end:.35rem}\
-.key.next{border-color:var(--next)}.key.form{border-color:var(--form)}.key.link{border-color:var(--link);border-block-start-style:dashed}\
-.key.checkout{border-color:var(--checkout);border-block-start-width:5px;border-block-start-style:double}.key.decline{border-color:var(--decline);border-block-start-style:dotted}\
-main{overflow-x:auto;padding-block-end:1rem}\
-.board{position:relative;margin:0}\
-.stage h2{position:absolute;top:16px;inline-size:232px;margin:0;font-size:1rem;padding-block-end:.35rem;border-block-end:2px solid var(--line)}\
-.stage h2 .n{display:inline-block;min-inline-size:1.5rem;text-align:center;border-radius:1rem;background:var(--ink);color:var(--bg);font-size:.8rem}\
-.count{color:var(--muted);font-weight:400;font-size:.8rem}\
-.card{position:absolute;inline-size:232px;block-size:124px;margin:0;padding:.5rem .65rem;background:var(--card);border:1px solid var(--line);border-radius:.5rem;overflow:hidden}\
-.card h3{margin:0;font-size:.95rem;line-height:1.3;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}\
-.card a{color:inherit}.meta{margin:.2rem 0;font-size:.75rem;color:var(--muted);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}\
-.tags{margin:0;display:flex;flex-wrap:wrap;gap:.25rem}.tag{font-size:.7rem;padding:0 .4rem;border:1px solid var(--line);border-radius:1rem;color:var(--muted)}\
-.tag.offer{color:var(--ink)}.tag.warn,.gap strong{color:var(--warn);background:var(--warn-bg);border-color:var(--warn)}\
-.dead-end{border-color:var(--warn);border-width:2px}\
-.gap{border-style:dashed;border-color:var(--warn);color:var(--warn);display:flex;flex-direction:column;justify-content:center;align-items:center;text-align:center}\
-.gap strong{padding:0 .5rem;border-radius:1rem;margin-block-end:.25rem}\
-.leads{position:absolute;inline-size:1px;block-size:1px;overflow:hidden;clip-path:inset(50%)}\
-.arrows{position:absolute;inset:0;pointer-events:none}\
-[dir=rtl] .arrows{transform:scaleX(-1)}\
-.arrows path{fill:none;stroke-width:2}.arrows marker path{stroke:none}\
-path.next,marker.next path{stroke:var(--next);fill:var(--next)}.arrows path.next{fill:none}\
-path.form,marker.form path{stroke:var(--form);fill:var(--form)}.arrows path.form{fill:none}\
-path.link,marker.link path{stroke:var(--link);fill:var(--link)}.arrows path.link{fill:none;stroke-dasharray:5 4}\
-path.checkout,marker.checkout path{stroke:var(--checkout);fill:var(--checkout)}.arrows path.checkout{fill:none;stroke-width:3.5}\
-path.decline,marker.decline path{stroke:var(--decline);fill:var(--decline)}.arrows path.decline{fill:none;stroke-dasharray:1 4;stroke-linecap:round}\
-.arrows path.back{stroke-width:2.5}\
-@media (max-width:760px),print{\
-.board{inline-size:auto!important;block-size:auto!important;padding:0 1rem}\
-.arrows{display:none}\
-.stage h2,.card{position:static;inline-size:auto;block-size:auto}\
-.stage h2{margin:1.25rem 0 .5rem}.card{margin-block-end:.5rem}\
-.leads{position:static;inline-size:auto;block-size:auto;clip-path:none;margin:.35rem 0 0;padding:0;list-style:none;font-size:.85rem}}\
-@media print{body{background:#fff;color:#000}main{overflow:visible}.card{break-inside:avoid}}";
 
 /// ANSI colour for the terminal, or plain text.
 #[derive(Clone, Copy)]
@@ -885,7 +661,8 @@ struct SiteJson<'a> {
 #[derive(Serialize)]
 struct StageJson<'a> {
     id: &'a str,
-    title: &'a str,
+    /// In the site's language.
+    title: String,
     pages: Vec<&'a str>,
 }
 
@@ -895,7 +672,10 @@ struct PageJson<'a> {
     source: &'a str,
     title: &'a str,
     stage: Option<&'a str>,
+    /// The stage's and the offer type's titles in the site's language.
+    stage_title: Option<String>,
     offer: Option<&'a str>,
+    offer_title: Option<String>,
     layout: &'a str,
     indexable: bool,
     links: Vec<LinkJson<'a>>,
@@ -963,8 +743,8 @@ mod tests {
             std::fs::write(site.join(format!("content/{name}.md")), page).unwrap();
         }
         let prepared = crate::site::prepare(&crate::site::BuildOptions::new(site)).unwrap();
-        let map = FunnelMap::new(&prepared.config, &prepared.funnel);
         let strings = prepared.renderer.strings();
+        let map = FunnelMap::new(&prepared.config, &prepared.funnel, strings);
 
         let whole = map.context(strings);
         assert_eq!((whole.hidden, whole.columns[0].cards.len()), (0, 3));
@@ -981,6 +761,81 @@ mod tests {
         assert_eq!(limited.arrows.len(), 1);
         assert_eq!(limited.arrows[0].kind, LinkKind::Next);
         // Two cards and the line saying how many more.
-        assert_eq!(limited.board.height, HEAD_H + 3 * (CARD_H + GAP_Y) + PAD);
+        assert_eq!(
+            limited.board.height,
+            HEAD_H + 3 * (CARD_H + layout::GAP_Y) + layout::PAD
+        );
+    }
+
+    /// The cards' rectangles on the board, by card id, and the rectangles
+    /// of the gap and "more" boxes, which are cards too.
+    fn rectangles(map: &MapContext) -> (HashMap<usize, layout::Rect>, Vec<layout::Rect>) {
+        let (w, h) = (map.board.column_width, map.board.card_height);
+        let at = |x, y| layout::Rect { x, y, w, h };
+        let mut cards = HashMap::new();
+        let mut boxes = Vec::new();
+        for column in &map.columns {
+            for card in &column.cards {
+                cards.insert(card.id, at(column.x, card.y));
+            }
+            if column.gap {
+                boxes.push(at(column.x, map.board.top));
+            }
+            if column.more > 0 {
+                boxes.push(at(column.x, column.more_y));
+            }
+        }
+        (cards, boxes)
+    }
+
+    /// True when `point` lies on the start or end side of `rect`.
+    fn on_side((x, y): (usize, usize), rect: layout::Rect) -> bool {
+        (x == rect.x || x == rect.x + rect.w) && y > rect.y && y < rect.y + rect.h
+    }
+
+    fn assert_arrows_go_around_cards(site: &std::path::Path, min_arrows: usize) {
+        let prepared = crate::site::prepare(&crate::site::BuildOptions::new(site)).unwrap();
+        let strings = prepared.renderer.strings();
+        let map = FunnelMap::new(&prepared.config, &prepared.funnel, strings);
+        let context = map.context(strings);
+        assert!(
+            context.arrows.len() >= min_arrows,
+            "{}",
+            context.arrows.len()
+        );
+        assert!(context.arrows.iter().any(|a| a.back), "a back link");
+        let (cards, boxes) = rectangles(&context);
+        let all: Vec<layout::Rect> = cards.values().copied().chain(boxes).collect();
+        for arrow in &context.arrows {
+            let points = &arrow.points;
+            let (first, last) = (points[0], points[points.len() - 1]);
+            assert!(
+                on_side(first, cards[&arrow.from]),
+                "{arrow:?} leaves its card"
+            );
+            assert!(
+                on_side(last, cards[&arrow.to]),
+                "{arrow:?} reaches its card"
+            );
+            for pair in points.windows(2) {
+                assert!(
+                    pair[0].0 == pair[1].0 || pair[0].1 == pair[1].1,
+                    "{arrow:?}"
+                );
+                for rect in &all {
+                    assert!(
+                        !layout::tests::crosses(pair[0], pair[1], *rect),
+                        "{arrow:?} crosses {rect:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_arrow_crosses_a_card_on_the_example_site_or_an_eight_stage_journey() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert_arrows_go_around_cards(&root.join("example-site"), 9);
+        assert_arrows_go_around_cards(&root.join("tests/fixtures/map-eight"), 14);
     }
 }

@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tera::{Context, ErrorKind, Kwargs, State, Tera};
 
-/// The template of the funnel map page; a theme without it gets the
-/// standalone page of [`crate::render::map::FunnelMap::to_html`].
+/// The template of the funnel map page; a theme without it gets a
+/// built-in standalone one (see `input::theme`).
 pub(crate) const MAP_TEMPLATE: &str = "funnel.html";
 
 /// The `image(path, alt, sizes, class, priority)` function: the
@@ -253,10 +253,12 @@ impl Renderer {
         &self,
         page: &PageContext,
         map: &MapContext,
+        icon: Option<&str>,
     ) -> Result<String, Diagnostic> {
         let mut context = Context::new();
         context.insert("page", page);
         context.insert("map", map);
+        context.insert("icon", &icon);
         self.tera
             .render(MAP_TEMPLATE, &context)
             .map_err(|e| self.error(&e, page.source))

@@ -1,0 +1,283 @@
+//! Where the funnel map puts its cards and how its arrows run: a layered
+//! layout. Stages are columns, pages are cards in rows, and arrows are
+//! routed orthogonally through the free space only: the vertical channels
+//! between columns and the horizontal corridors between rows. So no arrow
+//! ever crosses a card, a back link or a link that skips stages included,
+//! and every arrow starts on the side of its own card.
+//!
+//! Sizes are CSS pixels, `x` from the start of the line; a right-to-left
+//! page mirrors the board in CSS.
+
+use std::collections::HashMap;
+
+/// The widest a column gets, on a journey with few stages.
+pub(crate) const MAX_COL_W: usize = 232;
+/// The narrowest: past it, a long journey scrolls sideways.
+pub(crate) const MIN_COL_W: usize = 120;
+/// The width the board tries to stay within: a 1280 px laptop screen less
+/// its scrollbar and a margin.
+pub(crate) const FIT_W: usize = 1240;
+/// The channel between two columns, where vertical arrow segments run.
+pub(crate) const GAP_X: usize = 32;
+pub(crate) const CARD_H: usize = 124;
+/// The corridor between two rows, where arrows cross columns.
+pub(crate) const GAP_Y: usize = 24;
+/// The headings' height above the first card.
+pub(crate) const HEAD_H: usize = 64;
+pub(crate) const PAD: usize = 12;
+/// Keeps a lane off the cards beside its channel or corridor.
+const MARGIN: usize = 4;
+
+/// A card's rectangle on the board.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Rect {
+    pub x: usize,
+    pub y: usize,
+    pub w: usize,
+    pub h: usize,
+}
+
+/// Where the board puts things.
+pub(crate) struct Layout {
+    pub width: usize,
+    pub height: usize,
+    /// The width of every column and card.
+    pub col_w: usize,
+    /// The most cards a column draws.
+    pub limit: usize,
+    /// By page index: the (column, row) of its card, or none for a page
+    /// past its column's limit.
+    pub cells: Vec<Option<(usize, usize)>>,
+}
+
+/// One arrow as a list of points, each segment horizontal or vertical.
+pub(crate) type Polyline = Vec<(usize, usize)>;
+
+/// A card's place: (column, row).
+pub(crate) type Cell = (usize, usize);
+
+impl Layout {
+    /// Lays out `columns` (the page indexes of each) with at most `limit`
+    /// cards a column, plus a row saying how many more there are. Columns
+    /// narrow down to [`MIN_COL_W`] to fit [`FIT_W`]; the last channel
+    /// stays, for links within the last column.
+    pub(crate) fn new(columns: &[Vec<usize>], pages: usize, limit: usize) -> Self {
+        let mut cells = vec![None; pages];
+        let mut rows = 1;
+        for (c, column) in columns.iter().enumerate() {
+            for (r, &i) in column.iter().take(limit).enumerate() {
+                cells[i] = Some((c, r));
+            }
+            let more = usize::from(column.len() > limit);
+            rows = rows.max(column.len().min(limit) + more);
+        }
+        let n = columns.len().max(1);
+        let col_w = ((FIT_W - PAD) / n).saturating_sub(GAP_X);
+        let col_w = col_w.clamp(MIN_COL_W, MAX_COL_W);
+        Layout {
+            width: PAD + n * (col_w + GAP_X),
+            height: HEAD_H + rows * (CARD_H + GAP_Y) + PAD,
+            col_w,
+            limit,
+            cells,
+        }
+    }
+
+    pub(crate) fn column_x(&self, column: usize) -> usize {
+        PAD + column * (self.col_w + GAP_X)
+    }
+
+    pub(crate) fn row_y(row: usize) -> usize {
+        HEAD_H + row * (CARD_H + GAP_Y)
+    }
+
+    pub(crate) fn rect(&self, (column, row): (usize, usize)) -> Rect {
+        Rect {
+            x: self.column_x(column),
+            y: Layout::row_y(row),
+            w: self.col_w,
+            h: CARD_H,
+        }
+    }
+
+    /// The channel before column `c`: its start and width.
+    fn channel(&self, c: usize) -> (usize, usize) {
+        (self.column_x(c) - GAP_X, GAP_X)
+    }
+
+    /// The corridor below row `r`.
+    fn corridor(r: usize) -> (usize, usize) {
+        (Layout::row_y(r) + CARD_H, GAP_Y)
+    }
+
+    /// The arrows of `links` (from cell, to cell), in order. Links share
+    /// the sides of cards, channels and corridors by spreading evenly over
+    /// them, so the space they run through is never left.
+    pub(crate) fn route(&self, links: &[(Cell, Cell)]) -> Vec<Polyline> {
+        let routes: Vec<Route> = links.iter().map(|&(a, b)| Route::plan(a, b)).collect();
+        let mut slots = Slots::default();
+        for route in &routes {
+            slots.claim(route);
+        }
+        routes
+            .iter()
+            .map(|route| self.draw(route, &mut slots))
+            .collect()
+    }
+
+    fn draw(&self, route: &Route, slots: &mut Slots) -> Polyline {
+        let (from, to) = (self.rect(route.from), self.rect(route.to));
+        let side_x = |rect: Rect, end: bool| if end { rect.x + rect.w } else { rect.x };
+        let port = |slots: &mut Slots, cell, end, rect: Rect| {
+            rect.y + slots.take(Slot::Side(cell, end), rect.h)
+        };
+        let (x1, y1) = (
+            side_x(from, route.leave_end),
+            port(slots, route.from, route.leave_end, from),
+        );
+        let (x2, y2) = (
+            side_x(to, route.enter_end),
+            port(slots, route.to, route.enter_end, to),
+        );
+        let lane = |slots: &mut Slots, c| {
+            let (start, width) = self.channel(c);
+            start + slots.take(Slot::Channel(c), width)
+        };
+        let first = lane(slots, route.first);
+        let mut points = vec![(x1, y1), (first, y1)];
+        if let Some((row, last)) = route.corridor {
+            let (start, height) = Layout::corridor(row);
+            let y = start + slots.take(Slot::Corridor(row), height);
+            let last = lane(slots, last);
+            points.extend([(first, y), (last, y), (last, y2)]);
+        } else {
+            points.push((first, y2));
+        }
+        points.push((x2, y2));
+        points
+    }
+}
+
+/// How one link runs: out of which side of its card, through which
+/// channels and which corridor, into which side of the other card.
+struct Route {
+    from: (usize, usize),
+    to: (usize, usize),
+    /// True to leave from the end side of the card (forward and within a
+    /// column), false from the start side (back).
+    leave_end: bool,
+    enter_end: bool,
+    /// The channel next to the source card.
+    first: usize,
+    /// For a link that crosses columns: the corridor's row and the
+    /// channel next to the target card.
+    corridor: Option<(usize, usize)>,
+}
+
+impl Route {
+    fn plan(from: (usize, usize), to: (usize, usize)) -> Route {
+        let ((c1, r1), (c2, r2)) = (from, to);
+        // Channel k runs before column k: forward links leave into c1 + 1
+        // and enter from c2; back links leave into c1 and enter from c2 + 1.
+        let (leave_end, enter_end, first, last) = if c2 > c1 {
+            (true, false, c1 + 1, c2)
+        } else if c2 < c1 {
+            (false, true, c1, c2 + 1)
+        } else {
+            (true, true, c1 + 1, c1 + 1)
+        };
+        Route {
+            from,
+            to,
+            leave_end,
+            enter_end,
+            first,
+            corridor: (first != last).then_some((r1.min(r2), last)),
+        }
+    }
+}
+
+/// A place that arrows share.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Slot {
+    /// A side of the card at a cell: true for the end side.
+    Side((usize, usize), bool),
+    Channel(usize),
+    Corridor(usize),
+}
+
+/// How many arrows use each place, then which of them is next: the
+/// `i`-th of `n` sits at `(i + 1) / (n + 1)` of its span.
+#[derive(Default)]
+struct Slots {
+    counts: HashMap<Slot, (usize, usize)>,
+}
+
+impl Slots {
+    fn claim(&mut self, route: &Route) {
+        let mut add = |slot| self.counts.entry(slot).or_default().1 += 1;
+        add(Slot::Side(route.from, route.leave_end));
+        add(Slot::Side(route.to, route.enter_end));
+        add(Slot::Channel(route.first));
+        if let Some((row, last)) = route.corridor {
+            add(Slot::Corridor(row));
+            add(Slot::Channel(last));
+        }
+    }
+
+    /// The offset of the next arrow in `slot`, within a span of `size`.
+    fn take(&mut self, slot: Slot, size: usize) -> usize {
+        let (next, total) = self.counts.get_mut(&slot).expect("claimed first");
+        *next += 1;
+        let inner = size - 2 * MARGIN;
+        MARGIN + *next * inner / (*total + 1)
+    }
+}
+
+/// A polyline as SVG path data (`M10 20L30 20`), for `map.arrows`.
+pub(crate) fn serialize_path<S: serde::Serializer>(
+    points: &Polyline,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut d = String::new();
+    for (i, (x, y)) in points.iter().enumerate() {
+        let command = if i == 0 { "M" } else { "L" };
+        d.push_str(&format!("{command}{x} {y}"));
+    }
+    serializer.serialize_str(&d)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// True when the segment from `a` to `b` (horizontal or vertical)
+    /// passes through the inside of `rect`; touching its edge is not.
+    pub(crate) fn crosses(a: (usize, usize), b: (usize, usize), rect: Rect) -> bool {
+        let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
+        let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
+        x0 < rect.x + rect.w && x1 > rect.x && y0 < rect.y + rect.h && y1 > rect.y
+    }
+
+    #[test]
+    fn a_segment_along_an_edge_does_not_cross_but_one_through_does() {
+        let rect = Rect {
+            x: 10,
+            y: 10,
+            w: 10,
+            h: 10,
+        };
+        assert!(!crosses((20, 15), (30, 15), rect));
+        assert!(crosses((5, 15), (30, 15), rect));
+        assert!(crosses((15, 0), (15, 12), rect));
+    }
+
+    #[test]
+    fn columns_narrow_to_fit_a_laptop_and_then_scroll() {
+        let columns = |n| vec![Vec::new(); n];
+        assert_eq!(Layout::new(&columns(3), 0, 10).col_w, MAX_COL_W);
+        let eight = Layout::new(&columns(8), 0, 10);
+        assert!(eight.width <= FIT_W, "{}", eight.width);
+        assert_eq!(Layout::new(&columns(20), 0, 10).col_w, MIN_COL_W);
+    }
+}

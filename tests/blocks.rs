@@ -20,7 +20,7 @@ fn blocks_render_their_markup() {
     let home = read(&out, "index.html");
     has(
         &home,
-        "<section class=\"band band-dark\" id=\"how\">\n<h2 id=\"in-a-band\">In a band</h2>",
+        "<div class=\"band band-dark\" id=\"how\">\n<h2 id=\"in-a-band\">In a band</h2>",
     );
     has(
         &home,
@@ -117,7 +117,7 @@ fn blocks_in_a_persian_page_run_right_to_left_in_persian() {
     let (_dir, out) = build_ok("blocks-fa");
     let home = read(&out, "index.html");
     has(&home, "<html lang=\"fa\" dir=\"rtl\">");
-    has(&home, "<section class=\"band band-accent\">");
+    has(&home, "<div class=\"band band-accent\">");
     has(&home, "<li class=\"step-item\"><h3>انتخاب</h3>");
     has(
         &home,

@@ -14,9 +14,14 @@ use support::{
     build_and_serve, build_errors, build_ok, build_site, copy_fixture, edit_file, fixture, read,
 };
 
-/// Every buy button of a built page, as written.
+/// Every buy button of a built page, as written, but for the sticky bar
+/// on phones (which repeats the page's main one).
 fn buttons(out: &Path, page: &str) -> Vec<String> {
-    let html = read(out, &format!("{page}/index.html"));
+    let mut html = read(out, &format!("{page}/index.html"));
+    if let Some(start) = html.find("<div class=\"sticky-cta\"") {
+        let end = start + html[start..].find("</div>").unwrap();
+        html.replace_range(start..end, "");
+    }
     html.match_indices("<a class=\"button button-checkout\"")
         .map(|(at, _)| {
             let end = html[at..].find("</a>").unwrap() + 4;

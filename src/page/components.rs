@@ -43,6 +43,8 @@ pub(crate) struct Call {
     pub args: Vec<Arg>,
     /// True for `{% <name> %}...{% </name> %}`.
     pub has_body: bool,
+    /// The call whose body holds this one (its index in the page's calls).
+    pub parent: Option<usize>,
 }
 
 /// One argument of a call.
@@ -133,6 +135,7 @@ pub(crate) fn parse_partial(
                     pos: lines.position(found),
                     args: tag.args,
                     has_body: tag.kind == TagKind::Open,
+                    parent: open.last().map(|&(parent, _)| parent),
                 });
                 markers.push((found..tag.end, marker(&body[found..tag.end], "", index)));
                 if tag.kind == TagKind::Open {

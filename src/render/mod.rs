@@ -3,6 +3,7 @@
 //! the funnel map, sitemaps, host files and the CSS bundles.
 
 pub(crate) mod assets;
+pub(crate) mod blocks;
 pub(crate) mod cards;
 pub(crate) mod context;
 pub(crate) mod deploy;

@@ -279,7 +279,14 @@ impl Renderer {
         data: &Value,
         funnel: &Funnel,
     ) -> Vec<Diagnostic> {
-        let mut errors = Vec::new();
+        let mut errors: Vec<Diagnostic> = crate::render::blocks::check_nesting(&page.calls)
+            .into_iter()
+            .map(|(pos, message, hint)| {
+                Diagnostic::error("component", &page.file, message)
+                    .at(pos.line, pos.column)
+                    .with_hint(hint)
+            })
+            .collect();
         for call in &page.calls {
             let error = |pos: Pos, message: String| {
                 Diagnostic::error("component", &page.file, message).at(pos.line, pos.column)
@@ -536,6 +543,9 @@ fn check_arg_value(call: &Call, arg: &CallArg) -> Option<String> {
                 crate::base::yaml::describe(&arg.value)
             ));
         }
+    }
+    if let Some(message) = crate::render::blocks::check_value(&call.name, &arg.name, &arg.value) {
+        return Some(message);
     }
     let mut found = None;
     find_unsafe_url(&arg.name, &arg.value, &mut found);

@@ -25,9 +25,9 @@ fn an_evergreen_offer_has_no_date_in_its_html_or_json_ld() {
         "without JavaScript the countdown stays hidden"
     );
     assert!(kit.contains("<p class=\"countdown-deadline\" aria-live=\"polite\"></p>"));
-    assert!(kit.contains("<script data-cookie=\"funnelcake_deadline_offers_kit\" data-seconds=\"259200\" data-then=\"/offers/kit-expired/\" data-ended=\"This offer has ended.\">"));
+    assert!(kit.contains("<script data-cookie=\"funnelcake_deadline_offers_kit\" data-seconds=\"259200\" data-then=\"/offers/kit-expired/\" data-ended=\"This offer has ended.\" data-calendar=\"gregorian\">"));
     let mug = read(&out, "offers/mug/index.html");
-    assert!(mug.contains("<script data-cookie=\"funnelcake_deadline_offers_mug\" data-seconds=\"5400\" data-ended=\"This offer has ended.\">"));
+    assert!(mug.contains("<script data-cookie=\"funnelcake_deadline_offers_mug\" data-seconds=\"5400\" data-ended=\"This offer has ended.\" data-calendar=\"gregorian\">"));
     // `then` is a link of the funnel.
     let json: serde_json::Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
     let kit = (json["pages"].as_array().unwrap().iter())

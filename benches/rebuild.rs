@@ -9,38 +9,16 @@
 //! makes after its debounce), median and worst printed. A title edit,
 //! which every page sees through `journey`, is timed too.
 
+mod common;
+
 use funnelcake::serve::Session;
 use funnelcake::BuildOptions;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Instant;
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![1000, 10000]
-    } else {
-        sizes
-    };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let work = std::env::temp_dir().join("funnelcake-rebuild-bench");
-    for pages in sizes {
-        let site_root = work.join(format!("site{pages}"));
-        if !site_root.join("funnelcake").exists() {
-            let status = Command::new("python3")
-                .arg(root.join("benches/gen_site.py"))
-                .arg(pages.to_string())
-                .arg(&site_root)
-                .stdout(std::process::Stdio::null())
-                .status()
-                .expect("python3");
-            assert!(status.success());
-        }
-        let site = site_root.join("funnelcake");
-        bench(&site, pages);
+    for pages in common::sizes() {
+        bench(&common::site(pages), pages);
     }
 }
 
@@ -53,7 +31,7 @@ fn bench(site: &Path, pages: usize) {
     };
     let (mut session, _) = Session::start(options).expect("the site builds");
     let first = started.elapsed();
-    let page = first_page(site);
+    let page = common::first_page(site);
     let original = std::fs::read_to_string(&page).unwrap();
     let mut times = Vec::new();
     for n in 0..20 {
@@ -76,25 +54,13 @@ fn bench(site: &Path, pages: usize) {
     session
         .rebuild(std::slice::from_ref(&page))
         .expect("rebuild");
-    times.sort_by(f64::total_cmp);
+    let (median, worst) = common::median_and_worst(times);
     println!(
         "{pages:>7} pages  first build {:7.1} ms  text edit: median {:5.1} ms, worst {:5.1} ms  title edit: {:6.1} ms ({} pages)",
         first.as_secs_f64() * 1000.0,
-        times[times.len() / 2],
-        times[times.len() - 1],
+        median,
+        worst,
         title_ms,
         rebuilt.pages
     );
-}
-
-/// A page of the generated site that is not a section index.
-fn first_page(site: &Path) -> PathBuf {
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(site.join("content"))
-        .into_iter()
-        .flatten()
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
-        .collect();
-    files.sort();
-    files.swap_remove(0)
 }

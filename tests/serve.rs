@@ -296,6 +296,92 @@ fn browser_reloads_on_a_text_edit() {
     );
 }
 
+/// The head and first write of the event stream: `id` and `hello`, and any
+/// `build-error`.
+fn first_events(port: u16) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /__funnelcake/events HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    let mut buffer = [0u8; 4096];
+    while !text.contains("event: hello") || !text.ends_with("\n\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.push_str(&String::from_utf8_lossy(&buffer[..n])),
+        }
+    }
+    text
+}
+
+/// The `Server-Timing` header of a page's answer.
+fn server_timing(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let (head, _) = read_response(&mut stream);
+    let line = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("server-timing:"))
+        .unwrap_or_else(|| panic!("no Server-Timing in {head}"));
+    line.split_once(':').unwrap().1.trim().to_string()
+}
+
+#[test]
+fn pages_and_events_carry_the_rebuild_they_are_from() {
+    let dev = start();
+    assert_eq!(server_timing(dev.port, "/privacy/"), "funnelcake;desc=0");
+    assert!(first_events(dev.port).contains("id: 0\nevent: hello\n"));
+    let page = dev.site.join("content/privacy.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nA later word.\n")).unwrap();
+    wait_for("the edit to be served", || {
+        get(dev.port, "/privacy/").1.contains("A later word.")
+    });
+    assert_eq!(server_timing(dev.port, "/privacy/"), "funnelcake;desc=1");
+    assert!(first_events(dev.port).contains("id: 1\nevent: hello\n"));
+    // A save that changes nothing served is no new rebuild for the pages.
+    std::fs::write(dev.site.join("content/notes.txt"), "not a page").unwrap();
+    std::fs::write(&page, format!("{text}\nA later word.\n")).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(server_timing(dev.port, "/privacy/"), "funnelcake;desc=1");
+}
+
+#[test]
+fn a_page_whose_event_stream_missed_a_rebuild_reloads_when_it_connects() {
+    let dev = start();
+    let mut browser = Browser::launch();
+    browser.navigate(&format!("{}/privacy/", dev.url));
+    browser.wait_until(
+        "window.__funnelcakeEvents && window.__funnelcakeEvents.readyState === 1",
+        Duration::from_secs(10),
+    );
+    browser.eval("window.__marker = 1");
+    // The stream is closed (as if the page had not opened it yet) while a
+    // save is rebuilt; `bye` opens it again half a second later.
+    browser.eval("window.__funnelcakeEvents.dispatchEvent(new MessageEvent('bye'))");
+    let page = dev.site.join("content/privacy.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nSaved while nobody listened.\n")).unwrap();
+    browser.wait_until(
+        "document.body && document.body.innerText.includes('Saved while nobody listened.')",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("window.__marker === undefined"),
+        serde_json::json!(true),
+        "the page was reloaded"
+    );
+}
+
 #[test]
 fn browser_swaps_css_without_a_reload() {
     let dev = start();
@@ -606,27 +692,7 @@ fn the_overlay_is_left_to_right_with_persian_text_isolated() {
 /// The `build-error` event a page gets first when it connects to the
 /// event stream, or "" when the build is good.
 fn first_errors(port: u16) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET /__funnelcake/events HTTP/1.1\r\nHost: x\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    let mut buffer = [0u8; 4096];
-    // The first write holds the head, `hello` and any `build-error`.
-    while !text.contains("event: hello") || !text.ends_with("\n\n") {
-        let Ok(n) = stream.read(&mut buffer) else {
-            break;
-        };
-        if n == 0 {
-            break;
-        }
-        text.push_str(&String::from_utf8_lossy(&buffer[..n]));
-    }
+    let text = first_events(port);
     match text.find("event: build-error\n") {
         Some(at) => text[at..].to_string(),
         None => String::new(),

@@ -1,9 +1,18 @@
 // The dev server's live-reload client, placed in served pages only (never in
 // built files). It reloads on a rebuild that changed this page, swaps the
 // stylesheets after a CSS-only change, shows and clears the error overlay,
-// and reconnects after a server restart (a new boot id then reloads).
+// and reconnects after a server restart (a new boot id then reloads). Every
+// event carries the server's rebuild count as its id, and the page was
+// answered with the count it was built at (the Server-Timing header): when
+// the stream opens after a rebuild this page never heard of, it reloads.
 (function () {
-  var here = location.pathname, es;
+  var here = location.pathname, es, seen = builtAt();
+  function builtAt() {
+    var nav = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    var timing = nav && nav.serverTiming ? nav.serverTiming.filter(function (t) { return t.name === "funnelcake"; })[0] : null;
+    return timing ? timing.description : "";
+  }
+  function heard(e) { if (e.lastEventId) seen = e.lastEventId; }
   function overlay(text) {
     var o = document.getElementById("__funnelcake-overlay");
     if (!text) { if (o) o.remove(); return; }
@@ -31,16 +40,19 @@
   function connect() {
     es = window.__funnelcakeEvents = new EventSource("/__funnelcake/events");
     es.addEventListener("reload", function (e) {
+      heard(e);
       var urls = e.data.split(" ");
       // "*", this page, or any file that is not a page (an image, a script).
       if (urls.indexOf("*") >= 0 || urls.indexOf(here) >= 0 ||
           urls.some(function (x) { return !/\.html$|\/$/.test(x); })) location.reload();
     });
-    es.addEventListener("css", swapStylesheets);
-    es.addEventListener("build-error", function (e) { overlay(e.data); });
+    es.addEventListener("css", function (e) { heard(e); swapStylesheets(); });
+    es.addEventListener("build-error", function (e) { heard(e); overlay(e.data); });
     es.addEventListener("hello", function (e) {
-      if (window.__funnelcakeBoot && window.__funnelcakeBoot !== e.data) location.reload();
+      var restarted = window.__funnelcakeBoot && window.__funnelcakeBoot !== e.data;
+      var missed = seen && e.lastEventId && seen !== e.lastEventId;
       window.__funnelcakeBoot = e.data;
+      if (restarted || missed) location.reload();
     });
     es.addEventListener("bye", function () { es.close(); setTimeout(connect, 500); });
     es.onerror = function () { if (es.readyState === 2) setTimeout(connect, 1000); };

@@ -64,6 +64,12 @@ pub(crate) struct Build {
     pub(crate) warnings: Diagnostics,
     /// The errors of the last rebuild, as the overlay shows them.
     pub(crate) errors: Option<String>,
+    /// Counts the rebuilds that changed what is served. Every page is
+    /// answered with it (`Server-Timing: funnelcake;desc=N`) and every
+    /// event carries it as its SSE id, so a page whose event stream opened
+    /// after a rebuild it never heard of (a save within milliseconds of the
+    /// page loading) sees that on `hello` and reloads.
+    pub(crate) generation: u64,
 }
 
 impl DevServer {
@@ -153,6 +159,7 @@ fn first_build(options: &BuildOptions, log: &dyn Fn(String)) -> Build {
                 session: Some(session),
                 warnings: rebuilt.warnings.clone(),
                 errors: None,
+                generation: 0,
             }
         }
         Err(errors) => {
@@ -162,6 +169,7 @@ fn first_build(options: &BuildOptions, log: &dyn Fn(String)) -> Build {
                 session: None,
                 warnings: Diagnostics::new(),
                 errors: Some(diagnostics_html(&errors)),
+                generation: 0,
             }
         }
     }
@@ -210,15 +218,16 @@ fn handle(state: &State, request: Request) {
         return respond(request, text_response(400, "bad path"));
     };
     let build = state.build.read().unwrap_or_else(|e| e.into_inner());
+    let generation = build.generation;
     let Some(session) = build.session.as_ref() else {
         let page = error_page(build.errors.as_deref().unwrap_or(""));
         drop(build);
-        return respond(request, html_response(500, page));
+        return respond(request, page_response(500, page, generation));
     };
     let served = serve_file(session, &path);
     drop(build);
     match served {
-        Served::Html(status, html) => respond(request, html_response(status, html)),
+        Served::Html(status, html) => respond(request, page_response(status, html, generation)),
         Served::File(status, file, bytes) => respond(request, file_response(status, &file, bytes)),
         Served::Redirect(location) => respond(request, redirect(301, &location)),
         Served::NotFound => respond(request, text_response(404, "not found")),
@@ -338,6 +347,13 @@ pub(crate) fn html_response(status: u16, html: String) -> Response<std::io::Curs
         .with_header(no_cache())
 }
 
+/// A built page, telling the live-reload client which rebuild it is from.
+fn page_response(status: u16, html: String, generation: u64) -> Response<std::io::Cursor<Vec<u8>>> {
+    let timing = format!("funnelcake;desc={generation}");
+    let timing = Header::from_bytes("Server-Timing", timing).expect("valid header");
+    html_response(status, html).with_header(timing)
+}
+
 /// The live-reload client, served at [`DEV_SCRIPT_PATH`]; dev pages load
 /// it themselves (`dev.script` in the template context).
 const LIVE_SCRIPT: &str = include_str!("live.js");
@@ -371,13 +387,14 @@ fn events(state: &State, request: Request) {
         .push(tx);
     let mut writer = request.into_writer();
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n";
-    let hello = format!("retry: 500\nevent: hello\ndata: {}\n\n", state.boot);
-    let errors = state
-        .build
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .errors
-        .clone();
+    let (errors, generation) = {
+        let build = state.build.read().unwrap_or_else(|e| e.into_inner());
+        (build.errors.clone(), build.generation)
+    };
+    let hello = format!(
+        "retry: 500\nid: {generation}\nevent: hello\ndata: {}\n\n",
+        state.boot
+    );
     let mut first = format!("{head}{hello}");
     if let Some(errors) = errors {
         let data: String = errors.lines().map(|l| format!("data: {l}\n")).collect();

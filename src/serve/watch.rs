@@ -1,4 +1,4 @@
-//! File watching for `serve`: notify's debounced events become one rebuild
+//! File watching for `serve`: a burst of file events becomes one rebuild
 //! of what the changed files affect, and what changed goes to the open
 //! pages as Server-Sent Events (`reload` with the changed URLs, `css` for a
 //! stylesheet swap, `build-error` with the overlay's text).
@@ -6,35 +6,44 @@
 use crate::base::diagnostics::Diagnostics;
 use crate::base::html::escape;
 use crate::serve::server::State;
-use crate::serve::session::{scope_of, Scope, Session};
-use notify::RecursiveMode;
-use notify_debouncer_full::{new_debouncer, DebounceEventResult};
+use crate::serve::session::{scope_of, Rebuilt, Scope, Session};
+use notify::{RecursiveMode, Watcher as _};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The watcher; dropping it stops watching.
-pub(crate) type Watcher = notify_debouncer_full::Debouncer<
-    notify::RecommendedWatcher,
-    notify_debouncer_full::RecommendedCache,
->;
+pub(crate) type Watcher = notify::RecommendedWatcher;
 
-/// Watches the site folder; every debounced burst is one rebuild.
+/// How long the folder must be quiet after an event before the rebuild
+/// starts. A save is one to three events within a millisecond or two (a
+/// write, or a temporary file renamed over the page); waiting for quiet
+/// instead of a fixed delay puts the rebuild a few milliseconds after the
+/// save, not a debounce period later.
+const QUIET: Duration = Duration::from_millis(8);
+
+/// The longest a burst is gathered before it is built anyway (a `git
+/// checkout` or a copied folder keeps the events coming).
+const LONGEST_BURST: Duration = Duration::from_millis(250);
+
+type Event = notify::Result<notify::Event>;
+
+/// Watches the site folder; every burst of events is one rebuild.
 pub(crate) fn watch(site: &Path, state: Arc<State>) -> Result<Watcher, String> {
-    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
-    let mut debouncer = new_debouncer(Duration::from_millis(60), None, tx)
+    let (tx, rx) = mpsc::channel::<Event>();
+    let mut watcher = notify::recommended_watcher(tx)
         .map_err(|e| format!("cannot watch {}: {e}", site.display()))?;
-    debouncer
+    watcher
         .watch(site, RecursiveMode::Recursive)
         .map_err(|e| format!("cannot watch {}: {e}", site.display()))?;
     let site = site.to_path_buf();
     std::thread::spawn(move || rebuild_loop(&site, rx, state));
-    Ok(debouncer)
+    Ok(watcher)
 }
 
 /// The site-relative paths of a burst of events that the build reads.
-fn relevant_paths(site: &Path, events: &[notify_debouncer_full::DebouncedEvent]) -> Vec<PathBuf> {
+fn relevant_paths(site: &Path, events: &[notify::Event]) -> Vec<PathBuf> {
     let site_abs = crate::base::fs::absolute(site);
     let mut paths: Vec<PathBuf> = events
         .iter()
@@ -54,20 +63,30 @@ fn relevant_paths(site: &Path, events: &[notify_debouncer_full::DebouncedEvent])
     paths
 }
 
-fn rebuild_loop(site: &Path, events: Receiver<DebounceEventResult>, state: Arc<State>) {
-    while let Ok(result) = events.recv() {
-        let Ok(batch) = result else { continue };
-        let mut paths = relevant_paths(site, &batch);
-        // Events that arrived while rebuilding join this rebuild.
-        while let Ok(Ok(more)) = events.try_recv() {
-            paths.extend(relevant_paths(site, &more));
+/// The next burst: the first event, then every event that follows it until
+/// the folder has been quiet for [`QUIET`]. `None` when watching stopped.
+fn next_burst(events: &Receiver<Event>) -> Option<Vec<notify::Event>> {
+    let first = events.recv().ok()?;
+    let started = Instant::now();
+    let mut burst: Vec<notify::Event> = first.into_iter().collect();
+    while started.elapsed() < LONGEST_BURST {
+        match events.recv_timeout(QUIET) {
+            Ok(event) => burst.extend(event),
+            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Disconnected) => return None,
         }
-        paths.sort();
-        paths.dedup();
-        if paths.is_empty() {
-            continue;
+    }
+    Some(burst)
+}
+
+fn rebuild_loop(site: &Path, events: Receiver<Event>, state: Arc<State>) {
+    // Events that arrive while a rebuild runs wait in the channel and
+    // become the next burst, so no save is missed.
+    while let Some(burst) = next_burst(&events) {
+        let paths = relevant_paths(site, &burst);
+        if !paths.is_empty() {
+            rebuild(&state, &paths);
         }
-        rebuild(&state, &paths);
     }
 }
 
@@ -95,6 +114,10 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             if new_warnings {
                 build.warnings = rebuilt.warnings.clone();
             }
+            if was_broken || !rebuilt.changed.is_empty() {
+                build.generation += 1;
+            }
+            let id = format!("id: {}\n", build.generation);
             drop(build);
             (state.log)(format!(
                 "changed {what}: rebuilt in {ms} ms, {} pages rendered, {} files changed",
@@ -104,17 +127,9 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             if new_warnings {
                 log_diagnostics(&*state.log, &rebuilt.warnings);
             }
-            let event = if was_broken {
-                "event: reload\ndata: *\n\n".to_string()
-            } else if rebuilt.changed.is_empty() {
-                return;
-            } else if rebuilt.css_only {
-                format!("event: css\ndata: {}\n\n", rebuilt.changed.join(" "))
-            } else {
-                let urls: Vec<String> = rebuilt.changed.iter().map(|p| url_of_output(p)).collect();
-                format!("event: reload\ndata: {}\n\n", urls.join(" "))
-            };
-            broadcast(state, event);
+            if let Some(event) = event_for(was_broken, &rebuilt) {
+                broadcast(state, format!("{id}{event}"));
+            }
         }
         Err(errors) => {
             let text = diagnostics_html(&errors);
@@ -127,6 +142,23 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             let data: String = text.lines().map(|l| format!("data: {l}\n")).collect();
             broadcast(state, format!("event: build-error\n{data}\n"));
         }
+    }
+}
+
+/// What the open pages are told after a good rebuild, if anything.
+fn event_for(was_broken: bool, rebuilt: &Rebuilt) -> Option<String> {
+    if was_broken {
+        Some("event: reload\ndata: *\n\n".to_string())
+    } else if rebuilt.changed.is_empty() {
+        None
+    } else if rebuilt.css_only {
+        Some(format!(
+            "event: css\ndata: {}\n\n",
+            rebuilt.changed.join(" ")
+        ))
+    } else {
+        let urls: Vec<String> = rebuilt.changed.iter().map(|p| url_of_output(p)).collect();
+        Some(format!("event: reload\ndata: {}\n\n", urls.join(" ")))
     }
 }
 

@@ -116,7 +116,7 @@ fn funnel_json_and_the_map_show_checkout_and_decline_links() {
         serde_json::json!({
             "provider": "lemonsqueezy",
             "url": "https://brew.lemonsqueezy.com/checkout/buy/club-1",
-            "success_url": "https://checkout.example/welcome/club/"
+            "success_url": "https://checkout.example/welcome/club/?transaction_id=[order_id]"
         })
     );
     assert!(page("/welcome/kit/").get("checkout").is_none());
@@ -140,10 +140,10 @@ fn funnel_command_lists_each_success_url_to_set_in_the_provider() {
     let (text, _) =
         funnelcake::funnel_text(&BuildOptions::new(fixture("checkout")), false).unwrap();
     assert!(text.contains(
-        "  /offers/club/ Join the coffee club  [landing, Upsell]\n    → /welcome/club/ (checkout)\n    → /welcome/done/ (decline)\n    $ lemonsqueezy checkout; set its success URL in the provider: https://checkout.example/welcome/club/\n"
+        "  /offers/club/ Join the coffee club  [landing, Upsell]\n    → /welcome/club/ (checkout)\n    → /welcome/done/ (decline)\n    $ lemonsqueezy checkout; set its success URL in the provider: https://checkout.example/welcome/club/?transaction_id=[order_id]\n"
     ), "{text}");
     assert!(text.contains(
-        "    $ stripe checkout; set its success URL in the provider: https://checkout.example/welcome/kit/\n"
+        "    $ stripe checkout; set its success URL in the provider: https://checkout.example/welcome/kit/?transaction_id={CHECKOUT_SESSION_ID}\n"
     ));
 }
 
@@ -193,6 +193,60 @@ fn the_click_adds_email_and_utm_values_and_sends_begin_checkout_then_purchase() 
     assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
     // A page two checkouts lead to cannot tell which was bought.
     browser.navigate(&format!("{}/welcome/done/", server.url));
+    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
+}
+
+#[test]
+fn the_purchase_carries_the_arm_and_the_transaction_id_once_per_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("checkout-ab"), dir.path());
+    let mut browser = Browser::launch();
+    // A visitor in arm b of the price test buys there.
+    browser.navigate(&format!("{}/", server.url));
+    browser.eval("document.cookie = 'fc_exp_kit-price=b; path=/'");
+    browser.navigate(&format!("{}/offers/kit/", server.url));
+    browser.wait_until(
+        "location.pathname === '/offers/kit/b/' && document.readyState === 'complete'",
+        Duration::from_secs(10),
+    );
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click("a[data-checkout]");
+    // The click's record wins over a cookie that changed since.
+    browser.eval("document.cookie = 'fc_exp_kit-price=a; path=/'");
+    let purchases = "JSON.stringify(dataLayer.filter(e => e.event === 'purchase').map(e => [e.value, e.currency, e.variant, e.experiment, e.transaction_id || null, e.items[0].item_id]))";
+    let success = |query: &str| format!("{}/welcome/kit/{query}", server.url);
+    // Stripe fills in the session id the success URL asks for.
+    browser.navigate(&success("?transaction_id=cs_test_a1"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[7,"EUR","b","kit-price","cs_test_a1","/offers/kit/"]]"#,
+        "arm b's own price, its arm and the session id"
+    );
+    browser.navigate(&success("?transaction_id=cs_test_a1"));
+    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]", "a reload");
+    // A second purchase in the same visit is a new transaction.
+    browser.navigate(&success("?transaction_id=cs_test_a2"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[7,"EUR","b","kit-price","cs_test_a2","/offers/kit/"]]"#
+    );
+    // Without the click's record (another tab), the experiment's cookie
+    // gives the arm; a placeholder the provider left unfilled is no id.
+    browser.eval("sessionStorage.clear(); document.cookie = 'fc_exp_kit-price=b; path=/'");
+    browser.navigate(&success("?transaction_id=%7BCHECKOUT_SESSION_ID%7D"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[7,"EUR","b","kit-price",null,"/offers/kit/"]]"#
+    );
+    browser.navigate(&success(""));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        "[]",
+        "without an id, once per visit"
+    );
+    // The transaction ids outlive the visit.
+    browser.eval("sessionStorage.clear()");
+    browser.navigate(&success("?transaction_id=cs_test_a1"));
     assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
 }
 

@@ -400,14 +400,16 @@ fn a_plans_button_gets_the_email_on_the_click_and_sends_begin_checkout_with_its_
 }
 
 #[test]
-fn the_overlay_is_marked_only_on_lemon_squeezy_buttons_and_waits_for_consent_with_analytics() {
+fn the_overlay_is_marked_only_on_lemon_squeezy_and_gumroad_buttons_and_waits_for_consent_with_analytics(
+) {
     let (_dir, out) = build_ok("overlay");
-    let club = buttons(&out, "club");
-    assert!(
-        club[0].ends_with(" data-checkout-overlay data-checkout-consent>Buy now</a>"),
-        "{}",
-        club[0]
-    );
+    for page in ["club", "gumroad"] {
+        let button = &buttons(&out, page)[0];
+        assert!(
+            button.ends_with(" data-checkout-overlay data-checkout-consent>Buy now</a>"),
+            "{button}"
+        );
+    }
     assert!(!buttons(&out, "stripe")[0].contains("data-checkout-overlay"));
     // Nothing of the provider's is loaded with the page.
     assert!(!read(&out, "club/index.html").contains("<script src=\"https://app.lemonsqueezy.com"));
@@ -484,6 +486,82 @@ fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
         browser.eval("window.__followed"),
         serde_json::json!([false]),
         "the overlay opens instead of the link"
+    );
+}
+
+#[test]
+fn the_gumroad_overlay_loads_gumroad_js_only_on_a_click_after_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("overlay"), dir.path());
+    let mut browser = Browser::launch();
+    browser.call("Network.enable", serde_json::json!({}));
+    browser.call(
+        "Fetch.enable",
+        serde_json::json!({ "patterns": [{ "urlPattern": "*gumroad.com*" }] }),
+    );
+    browser.navigate(&format!("{}/gumroad/", server.url));
+    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
+    browser.eval(followed);
+    browser.click("a[data-checkout]");
+    assert_eq!(
+        browser.eval("window.__followed"),
+        serde_json::json!([true]),
+        "before consent the plain link is followed"
+    );
+    browser.click("#consent button[data-consent=granted]");
+    let elsewhere = |browser: &mut Browser| -> Vec<String> {
+        (browser.take_events("Network.requestWillBeSent").iter())
+            .filter_map(|e| e["params"]["request"]["url"].as_str().map(String::from))
+            .filter(|url| !url.starts_with(&server.url))
+            .collect()
+    };
+    assert_eq!(
+        elsewhere(&mut browser),
+        Vec::<String>::new(),
+        "no request off the site before the click, consent or not"
+    );
+
+    browser.eval("window.__followed = []");
+    browser.click("a[data-checkout]");
+    let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://gumroad.com/js/gumroad.js"
+    );
+    // A stand-in for gumroad.js as it behaves: it takes over the page's
+    // product links, marking each with its logo, and opens its overlay on
+    // their click; it has no call to open one.
+    let stand_in = "document.querySelectorAll('a[href*=\\'gumroad.com/l/\\']').forEach(function (a) { var logo = document.createElement('span'); logo.className = 'logo-full'; a.appendChild(logo); a.addEventListener('click', function (e) { e.preventDefault(); window.__opened = a.href }) })";
+    browser.call(
+        "Fetch.fulfillRequest",
+        serde_json::json!({
+            "requestId": paused["params"]["requestId"],
+            "responseCode": 200,
+            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
+            "body": base64(stand_in.as_bytes()),
+        }),
+    );
+    browser.wait_until(
+        "typeof window.__opened === 'string'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("window.__opened"),
+        "https://brew.gumroad.com/l/ebook?funnel_page=%2Fgumroad%2F"
+    );
+    assert_eq!(
+        browser.eval("window.__followed.every(f => !f)"),
+        true,
+        "the overlay opens instead of the link"
+    );
+    assert_eq!(
+        browser.eval("dataLayer.filter(e => e.event === 'begin_checkout').length"),
+        2,
+        "one begin_checkout per click of the visitor's, none for the replay"
+    );
+    assert!(
+        browser.take_events("Fetch.requestPaused").is_empty(),
+        "gumroad.js is asked for once"
     );
 }
 

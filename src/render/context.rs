@@ -82,7 +82,7 @@ pub(crate) struct SiteContext<'a> {
     /// consent banner.
     pub privacy_url: Option<&'a str>,
     pub funnel_map: bool,
-    /// `checkout_overlay:` in site.yaml: Lemon Squeezy buttons open the
+    /// `checkout_overlay:` in site.yaml: Lemon Squeezy and Gumroad buttons open the
     /// provider's overlay.
     pub checkout_overlay: bool,
     /// True when the overlay's script waits for analytics consent (the

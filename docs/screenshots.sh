@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Screenshots of the example site for the README: landing, opt-in, tripwire, thank-you
-# and funnel-map pages, in both built-in themes, at phone and desktop size.
+# Screenshots of the example site for the README: landing, opt-in, tripwire, upsell,
+# thank-you and funnel-map pages, in both built-in themes, at phone and desktop size.
 # Needs Chromium (apt-get install -y chromium). Run from anywhere:
 #   docs/screenshots.sh
 set -euo pipefail
@@ -10,10 +10,13 @@ bin=target/release/funnelcake
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+# name:path, or name:path:phone-height:desktop-height for a page whose offer
+# sits below the first screen (the upsell's plans and its "No thanks").
 pages=(
     "landing:/"
     "optin:/guides/roasting-guide/?variant=a"
     "tripwire:/offers/tasting-kit/"
+    "upsell:/offers/grinder/:2920:2480"
     "thankyou:/guides/roasting-guide-thanks/"
     "funnel-map:/funnel/"
 )
@@ -27,9 +30,8 @@ for theme in starter launch; do
     server=$!
     sleep 0.5
     for entry in "${pages[@]}"; do
-        name=${entry%%:*}
-        path=${entry#*:}
-        for size in phone:390,844 desktop:1366,900; do
+        IFS=: read -r name path phone_h desktop_h <<< "$entry"
+        for size in "phone:390,${phone_h:-844}" "desktop:1366,${desktop_h:-900}"; do
             label=${size%%:*}
             chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
                 --disable-background-networking --disable-component-update --disable-sync \

@@ -116,7 +116,7 @@ fn funnel_json_and_the_map_show_checkout_and_decline_links() {
         serde_json::json!({
             "provider": "lemonsqueezy",
             "url": "https://brew.lemonsqueezy.com/checkout/buy/club-1",
-            "success_url": "https://checkout.example/welcome/club/"
+            "success_url": "https://checkout.example/welcome/club/?transaction_id=[order_id]"
         })
     );
     assert!(page("/welcome/kit/").get("checkout").is_none());
@@ -140,10 +140,10 @@ fn funnel_command_lists_each_success_url_to_set_in_the_provider() {
     let (text, _) =
         funnelcake::funnel_text(&BuildOptions::new(fixture("checkout")), false).unwrap();
     assert!(text.contains(
-        "  /offers/club/ Join the coffee club  [landing, Upsell]\n    → /welcome/club/ (checkout)\n    → /welcome/done/ (decline)\n    $ lemonsqueezy checkout; set its success URL in the provider: https://checkout.example/welcome/club/\n"
+        "  /offers/club/ Join the coffee club  [landing, Upsell]\n    → /welcome/club/ (checkout)\n    → /welcome/done/ (decline)\n    $ lemonsqueezy checkout; set its success URL in the provider: https://checkout.example/welcome/club/?transaction_id=[order_id]\n"
     ), "{text}");
     assert!(text.contains(
-        "    $ stripe checkout; set its success URL in the provider: https://checkout.example/welcome/kit/\n"
+        "    $ stripe checkout; set its success URL in the provider: https://checkout.example/welcome/kit/?transaction_id={CHECKOUT_SESSION_ID}\n"
     ));
 }
 
@@ -193,6 +193,60 @@ fn the_click_adds_email_and_utm_values_and_sends_begin_checkout_then_purchase() 
     assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
     // A page two checkouts lead to cannot tell which was bought.
     browser.navigate(&format!("{}/welcome/done/", server.url));
+    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
+}
+
+#[test]
+fn the_purchase_carries_the_arm_and_the_transaction_id_once_per_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("checkout-ab"), dir.path());
+    let mut browser = Browser::launch();
+    // A visitor in arm b of the price test buys there.
+    browser.navigate(&format!("{}/", server.url));
+    browser.eval("document.cookie = 'fc_exp_kit-price=b; path=/'");
+    browser.navigate(&format!("{}/offers/kit/", server.url));
+    browser.wait_until(
+        "location.pathname === '/offers/kit/b/' && document.readyState === 'complete'",
+        Duration::from_secs(10),
+    );
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click("a[data-checkout]");
+    // The click's record wins over a cookie that changed since.
+    browser.eval("document.cookie = 'fc_exp_kit-price=a; path=/'");
+    let purchases = "JSON.stringify(dataLayer.filter(e => e.event === 'purchase').map(e => [e.value, e.currency, e.variant, e.experiment, e.transaction_id || null, e.items[0].item_id]))";
+    let success = |query: &str| format!("{}/welcome/kit/{query}", server.url);
+    // Stripe fills in the session id the success URL asks for.
+    browser.navigate(&success("?transaction_id=cs_test_a1"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[7,"EUR","b","kit-price","cs_test_a1","/offers/kit/"]]"#,
+        "arm b's own price, its arm and the session id"
+    );
+    browser.navigate(&success("?transaction_id=cs_test_a1"));
+    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]", "a reload");
+    // A second purchase in the same visit is a new transaction.
+    browser.navigate(&success("?transaction_id=cs_test_a2"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[7,"EUR","b","kit-price","cs_test_a2","/offers/kit/"]]"#
+    );
+    // Without the click's record (another tab), the experiment's cookie
+    // gives the arm; a placeholder the provider left unfilled is no id.
+    browser.eval("sessionStorage.clear(); document.cookie = 'fc_exp_kit-price=b; path=/'");
+    browser.navigate(&success("?transaction_id=%7BCHECKOUT_SESSION_ID%7D"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[7,"EUR","b","kit-price",null,"/offers/kit/"]]"#
+    );
+    browser.navigate(&success(""));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        "[]",
+        "without an id, once per visit"
+    );
+    // The transaction ids outlive the visit.
+    browser.eval("sessionStorage.clear()");
+    browser.navigate(&success("?transaction_id=cs_test_a1"));
     assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
 }
 
@@ -346,14 +400,16 @@ fn a_plans_button_gets_the_email_on_the_click_and_sends_begin_checkout_with_its_
 }
 
 #[test]
-fn the_overlay_is_marked_only_on_lemon_squeezy_buttons_and_waits_for_consent_with_analytics() {
+fn the_overlay_is_marked_only_on_lemon_squeezy_and_gumroad_buttons_and_waits_for_consent_with_analytics(
+) {
     let (_dir, out) = build_ok("overlay");
-    let club = buttons(&out, "club");
-    assert!(
-        club[0].ends_with(" data-checkout-overlay data-checkout-consent>Buy now</a>"),
-        "{}",
-        club[0]
-    );
+    for page in ["club", "gumroad"] {
+        let button = &buttons(&out, page)[0];
+        assert!(
+            button.ends_with(" data-checkout-overlay data-checkout-consent>Buy now</a>"),
+            "{button}"
+        );
+    }
     assert!(!buttons(&out, "stripe")[0].contains("data-checkout-overlay"));
     // Nothing of the provider's is loaded with the page.
     assert!(!read(&out, "club/index.html").contains("<script src=\"https://app.lemonsqueezy.com"));
@@ -430,6 +486,82 @@ fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
         browser.eval("window.__followed"),
         serde_json::json!([false]),
         "the overlay opens instead of the link"
+    );
+}
+
+#[test]
+fn the_gumroad_overlay_loads_gumroad_js_only_on_a_click_after_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture("overlay"), dir.path());
+    let mut browser = Browser::launch();
+    browser.call("Network.enable", serde_json::json!({}));
+    browser.call(
+        "Fetch.enable",
+        serde_json::json!({ "patterns": [{ "urlPattern": "*gumroad.com*" }] }),
+    );
+    browser.navigate(&format!("{}/gumroad/", server.url));
+    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
+    browser.eval(followed);
+    browser.click("a[data-checkout]");
+    assert_eq!(
+        browser.eval("window.__followed"),
+        serde_json::json!([true]),
+        "before consent the plain link is followed"
+    );
+    browser.click("#consent button[data-consent=granted]");
+    let elsewhere = |browser: &mut Browser| -> Vec<String> {
+        (browser.take_events("Network.requestWillBeSent").iter())
+            .filter_map(|e| e["params"]["request"]["url"].as_str().map(String::from))
+            .filter(|url| !url.starts_with(&server.url))
+            .collect()
+    };
+    assert_eq!(
+        elsewhere(&mut browser),
+        Vec::<String>::new(),
+        "no request off the site before the click, consent or not"
+    );
+
+    browser.eval("window.__followed = []");
+    browser.click("a[data-checkout]");
+    let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://gumroad.com/js/gumroad.js"
+    );
+    // A stand-in for gumroad.js as it behaves: it takes over the page's
+    // product links, marking each with its logo, and opens its overlay on
+    // their click; it has no call to open one.
+    let stand_in = "document.querySelectorAll('a[href*=\\'gumroad.com/l/\\']').forEach(function (a) { var logo = document.createElement('span'); logo.className = 'logo-full'; a.appendChild(logo); a.addEventListener('click', function (e) { e.preventDefault(); window.__opened = a.href }) })";
+    browser.call(
+        "Fetch.fulfillRequest",
+        serde_json::json!({
+            "requestId": paused["params"]["requestId"],
+            "responseCode": 200,
+            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
+            "body": base64(stand_in.as_bytes()),
+        }),
+    );
+    browser.wait_until(
+        "typeof window.__opened === 'string'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("window.__opened"),
+        "https://brew.gumroad.com/l/ebook?funnel_page=%2Fgumroad%2F"
+    );
+    assert_eq!(
+        browser.eval("window.__followed.every(f => !f)"),
+        true,
+        "the overlay opens instead of the link"
+    );
+    assert_eq!(
+        browser.eval("dataLayer.filter(e => e.event === 'begin_checkout').length"),
+        2,
+        "one begin_checkout per click of the visitor's, none for the replay"
+    );
+    assert!(
+        browser.take_events("Fetch.requestPaused").is_empty(),
+        "gumroad.js is asked for once"
     );
 }
 

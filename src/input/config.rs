@@ -343,7 +343,7 @@ pub(crate) struct Config {
     pub forms: FormDefaults,
     pub analytics: Analytics,
     pub funnel_map: bool,
-    /// Open Lemon Squeezy checkouts in the provider's overlay, loading its
+    /// Open Lemon Squeezy and Gumroad checkouts in the provider's overlay, loading its
     /// script on the click (the plain link stays the fallback).
     pub checkout_overlay: bool,
     pub deploy: Deploy,

@@ -30,6 +30,7 @@ use crate::input::config::Config;
 use crate::input::i18n::Strings;
 use crate::page::components::Call;
 use crate::page::content::Page;
+use crate::page::experiment::CONTROL;
 use crate::page::front_matter::FrontMatter;
 use crate::render::experiments::ExperimentContext;
 use crate::render::forms::{self, FormContext};
@@ -81,7 +82,7 @@ pub(crate) struct SiteContext<'a> {
     /// consent banner.
     pub privacy_url: Option<&'a str>,
     pub funnel_map: bool,
-    /// `checkout_overlay:` in site.yaml: Lemon Squeezy buttons open the
+    /// `checkout_overlay:` in site.yaml: Lemon Squeezy and Gumroad buttons open the
     /// provider's overlay.
     pub checkout_overlay: bool,
     /// True when the overlay's script waits for analytics consent (the
@@ -547,22 +548,47 @@ fn tracking_json(
 }
 
 /// What a buyer landing on success page `index` paid for: the price of the
-/// one offer page whose checkout leads here. With several, the page cannot
-/// tell which was bought, so it reports no purchase.
+/// one offer page whose checkout leads here (an A/B test's arms count as
+/// that one page, each with its own price). With several, the page cannot
+/// tell which was bought, so it reports no purchase. With an experiment,
+/// its id and cookie let the script find the arm when the click did not
+/// record one.
 fn purchase_json(funnel: &Funnel, index: usize) -> Option<serde_json::Value> {
-    let mut offers = (funnel.incoming[index].iter())
-        .filter(|&&i| funnel.link_target(i, LinkKind::Checkout) == Some(index));
-    let (Some(&offer), None) = (offers.next(), offers.next()) else {
+    let offers: Vec<usize> = (funnel.incoming[index].iter().copied())
+        .filter(|&i| funnel.link_target(i, LinkKind::Checkout) == Some(index))
+        .collect();
+    let control = step_of(funnel, *offers.first()?);
+    if offers
+        .iter()
+        .any(|&i| step_of(funnel, i).path != control.path)
+    {
         return None;
-    };
-    let page = &funnel.pages[offer];
-    let price = page.meta.price.as_ref()?;
-    Some(serde_json::json!({
+    }
+    let price = control.meta.price.as_ref()?;
+    let mut data = serde_json::json!({
         "value": price.amount,
         "currency": price.currency,
-        "item_id": page.path,
-        "item_name": page.meta.title,
-    }))
+        "item_id": control.path,
+        "item_name": control.meta.title,
+    });
+    if let Some(experiment) = &control.meta.experiment {
+        data["experiment"] = experiment.id.clone().into();
+        data["cookie"] = experiment.cookie().into();
+        data["arms"] = arm_values(funnel, &offers).into();
+    }
+    Some(data)
+}
+
+/// Each arm's price among the offer pages `offers` (a control and its
+/// variants), for the purchase of whichever arm the buyer came through.
+fn arm_values(funnel: &Funnel, offers: &[usize]) -> serde_json::Map<String, serde_json::Value> {
+    (offers.iter().map(|&i| &funnel.pages[i]))
+        .filter_map(|page| {
+            let arm = page.variant.as_ref().map_or(CONTROL, |v| v.id.as_str());
+            let price = page.meta.price.as_ref()?;
+            Some((arm.to_string(), price.amount.into()))
+        })
+        .collect()
 }
 
 fn component_names(calls: &[Call]) -> Vec<&str> {

@@ -15,6 +15,7 @@
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::Config;
 use crate::input::i18n::Strings;
+use crate::page::checkout::Provider;
 use crate::page::content::Page;
 use layout::{Layout, CARD_H, HEAD_H};
 use serde::Serialize;
@@ -345,7 +346,8 @@ impl<'a> FunnelMap<'a> {
         Some(CheckoutJson {
             provider: checkout.provider.id(),
             url: &checkout.url,
-            success_url: self.config.permalink(&self.page(success).path),
+            success_url: self.config.permalink(&self.page(success).path)
+                + transaction_query(checkout.provider),
         })
     }
 
@@ -683,6 +685,20 @@ struct PageJson<'a> {
     experiment: Option<ExperimentJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     checkout: Option<CheckoutJson<'a>>,
+}
+
+/// What the success URL asks the provider to fill in: the transaction id,
+/// for the success page's `purchase` event (its dedupe key, and GA4's
+/// `transaction_id`). Stripe Payment Links replace `{CHECKOUT_SESSION_ID}`
+/// in their redirect; Lemon Squeezy replaces `[order_id]` in a product's
+/// button links. Paddle's hosted checkouts and Gumroad document no such
+/// placeholder.
+fn transaction_query(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Stripe => "?transaction_id={CHECKOUT_SESSION_ID}",
+        Provider::LemonSqueezy => "?transaction_id=[order_id]",
+        Provider::Paddle | Provider::Gumroad | Provider::Link => "",
+    }
 }
 
 /// A page's hosted checkout, with the success URL to set in the provider.

@@ -9,8 +9,8 @@
 use crate::base::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::base::fs;
 use crate::base::yaml::Value;
-use crate::funnel::checks;
 use crate::funnel::{self, Funnel, OtherOutputs};
+use crate::funnel::{checks, conversion};
 use crate::input::config::{self, Adapter, Config, CONFIG_FILE};
 use crate::input::data;
 use crate::input::i18n::Strings;
@@ -89,11 +89,14 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         check_output_dir(&options.site, &out).map_err(|d| Diagnostics::from_iter([d]))?;
     let prepared = prepare(options)?;
     let writer = Writer::new(&resolved, options.force).map_err(|d| Diagnostics::from_iter([d]))?;
+    let weights = Weights::new(&prepared);
     let staged = prepared.render_all(|path, bytes, origin| {
+        weights.weigh(&path, &bytes, origin);
         writer
             .stage(&path, &bytes)
             .map_err(|e| Diagnostic::error("io", origin, e.to_string()))
     });
+    let weights = weights.into_found();
     match staged {
         Ok(staged) => {
             let files = writer
@@ -104,7 +107,9 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
                 files,
                 out,
                 images_encoded: prepared.images.encoded(),
-                diagnostics: prepared.diagnostics,
+                diagnostics: sorted(Diagnostics::from_iter(
+                    prepared.diagnostics.into_iter().chain(weights),
+                )),
                 cards_drawn: prepared.cards.drawn(),
             })
         }
@@ -123,7 +128,13 @@ pub fn check(options: &BuildOptions) -> Diagnostics {
         prepared.cards = Cards::new(None, false);
         // `check` reads every image's header but encodes nothing.
         prepared.images.without_encoding();
-        prepared.render_all(|_, _, _| Ok(()))?;
+        let weights = Weights::new(&prepared);
+        prepared.render_all(|path, bytes, origin| {
+            weights.weigh(&path, &bytes, origin);
+            Ok(())
+        })?;
+        let weights = weights.into_found();
+        prepared.diagnostics.extend(weights);
         Ok(prepared.diagnostics)
     });
     let mut diagnostics = result.unwrap_or_else(|errors| errors);
@@ -141,6 +152,42 @@ pub fn funnel_text(
     let strings = prepared.renderer.strings();
     let text = FunnelMap::new(&prepared.config, &prepared.funnel, strings).to_text(colour);
     Ok((text, prepared.diagnostics))
+}
+
+/// The `page-weight` warnings of the pages a render emits, which only
+/// the rendered HTML can give.
+struct Weights<'a> {
+    config: &'a Config,
+    css: &'a Css,
+    found: std::sync::Mutex<Vec<Diagnostic>>,
+}
+
+impl<'a> Weights<'a> {
+    fn new(prepared: &'a Prepared) -> Self {
+        Weights {
+            config: &prepared.config,
+            css: &prepared.css,
+            found: Default::default(),
+        }
+    }
+
+    /// Weighs the output file `path` if it is the HTML of a content page.
+    fn weigh(&self, path: &str, bytes: &[u8], origin: &str) {
+        if !path.ends_with(".html") || !origin.starts_with("content/") {
+            return;
+        }
+        let css = |href: &str| {
+            let file = self.css.files.iter().find(|f| href.ends_with(&f.path))?;
+            Some(file.bytes.len())
+        };
+        if let Some(warning) = conversion::page_weight(self.config, origin, bytes, css) {
+            self.found.lock().expect("no panic holds it").push(warning);
+        }
+    }
+
+    fn into_found(self) -> Vec<Diagnostic> {
+        self.found.into_inner().unwrap_or_default()
+    }
 }
 
 /// Everything a build knows once the input is read and checked.
@@ -259,7 +306,8 @@ pub(crate) fn link(
         let url = crate::base::url::url_path(path, None).ok()?;
         Some(format!("{}index.html", url.trim_start_matches('/')))
     }));
-    let mut diagnostics = missing_images(&inputs.config, &inputs.theme, &pages);
+    let images = missing_images(&inputs.config, &inputs.theme, &pages);
+    let mut diagnostics = conversion::switched_off(&inputs.config, images);
     let (funnel, link_diagnostics) = funnel::relink(
         &inputs.config,
         pages,
@@ -286,13 +334,8 @@ pub(crate) fn link(
         renderer => return Err((inputs, renderer, sorted(diagnostics))),
     };
     // Journey warnings over a funnel with broken links would be noise.
-    diagnostics.extend(checks::journey_warnings(&checks::Journey {
-        config: &inputs.config,
-        config_text: &inputs.config_text,
-        funnel: &funnel,
-        privacy_page: privacy.and_then(|(_, page)| page),
-        today: &crate::base::date::today(),
-    }));
+    let privacy_page = privacy.and_then(|(_, page)| page);
+    diagnostics.extend(funnel_warnings(&inputs, &funnel, privacy_page));
     Ok(Prepared {
         config: inputs.config,
         config_text: inputs.config_text,
@@ -306,6 +349,19 @@ pub(crate) fn link(
         images: inputs.images,
         diagnostics: sorted(diagnostics),
     })
+}
+
+/// The journey and conversion warnings of a funnel whose links resolve.
+fn funnel_warnings(inputs: &Inputs, funnel: &Funnel, privacy_page: Option<usize>) -> Diagnostics {
+    let mut diagnostics = checks::journey_warnings(&checks::Journey {
+        config: &inputs.config,
+        config_text: &inputs.config_text,
+        funnel,
+        privacy_page,
+        today: &crate::base::date::today(),
+    });
+    diagnostics.extend(conversion::conversion_warnings(&inputs.config, funnel));
+    diagnostics
 }
 
 impl Prepared {
@@ -817,7 +873,8 @@ impl Prepared {
         for file in crate::render::deploy::files(&self.config, &self.funnel.pages, &css_paths) {
             emit(file.path, file.bytes, "deploy");
         }
-        let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings());
+        let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings())
+            .with_warnings(&self.diagnostics);
         let json = map.to_json().into_bytes();
         emit("funnel.json".into(), json, "funnel.json");
         let manifest =

@@ -95,6 +95,7 @@ const KNOWN_KEYS: &[&str] = &[
     "image",
     "social_cards",
     "images",
+    "checks",
     "extra",
 ];
 
@@ -138,6 +139,48 @@ pub(crate) enum ImageFormat {
 impl Choice for ImageFormat {
     const NAMES: &'static [(&'static str, Self)] =
         &[("avif", ImageFormat::Avif), ("webp", ImageFormat::Webp)];
+}
+
+/// The codes of the conversion warnings, which `checks:` in site.yaml can
+/// turn off one by one (see the README, "Conversion checks").
+pub(crate) const CONVERSION_CODES: &[&str] = &[
+    "attention-ratio",
+    "form-length",
+    "first-screen",
+    "title-length",
+    "description-length",
+    "social-proof",
+    "page-weight",
+    "missing-alt",
+];
+
+/// The key of `checks:` that sets the `page-weight` budget.
+const PAGE_WEIGHT_KEY: &str = "page_weight_kb";
+
+/// `checks:` in site.yaml: which conversion warnings are off, and the
+/// page weight budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Checks {
+    /// Codes of [`CONVERSION_CODES`] set to `false`.
+    pub off: Vec<&'static str>,
+    /// The `page-weight` budget in kilobytes (1000 bytes).
+    pub page_weight_kb: u64,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks {
+            off: Vec::new(),
+            page_weight_kb: 200,
+        }
+    }
+}
+
+impl Checks {
+    /// True unless site.yaml turned the warning `code` off.
+    pub(crate) fn on(&self, code: &str) -> bool {
+        !self.off.contains(&code)
+    }
 }
 
 /// `images:` in site.yaml: how every raster image is resized and encoded.
@@ -362,6 +405,9 @@ pub(crate) struct Config {
     /// `images:`, the responsive image settings.
     #[serde(skip)]
     pub images: ImageSettings,
+    /// `checks:`, the conversion warnings that are on and their budget.
+    #[serde(skip)]
+    pub checks: Checks,
     /// Where A/B visitors are assigned: `script` (in the page) or
     /// `cloudflare` (at the edge, with the page script as a fallback).
     pub experiments_adapter: Adapter,
@@ -451,6 +497,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
     let image = read_image(&mut fields);
     let experiments_adapter = read_experiments(&mut fields);
     let images = read_images(&mut fields);
+    let checks = read_checks(&mut fields);
     let config = Config {
         title: title.unwrap_or_default(),
         base_url: base_url.unwrap_or_else(|| "https://example.com".into()),
@@ -473,6 +520,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         image_pos,
         social_cards: fields.get("social_cards", "true or false").unwrap_or(true),
         images,
+        checks,
         experiments_adapter,
         extra: checked_extra(&mut fields),
         language,
@@ -905,6 +953,38 @@ fn read_images(fields: &mut Fields) -> ImageSettings {
         .unwrap_or_default()
 }
 
+/// `checks:`: a conversion code and `false` turns that warning off;
+/// `page_weight_kb` sets the budget. An unknown code is an error with a
+/// suggestion.
+fn read_checks(fields: &mut Fields) -> Checks {
+    let shape = "such as `{ attention-ratio: false, page_weight_kb: 300 }`";
+    let mut known = CONVERSION_CODES.to_vec();
+    known.push(PAGE_WEIGHT_KEY);
+    let read = |checks: &mut Fields| {
+        let mut settings = Checks::default();
+        for &code in CONVERSION_CODES {
+            if checks.get::<bool>(code, "true or false") == Some(false) {
+                settings.off.push(code);
+            }
+        }
+        let budget: Option<u64> = checks.get(PAGE_WEIGHT_KEY, "a whole number of kilobytes");
+        match budget {
+            Some(0) => {
+                let message = "`checks.page_weight_kb` must be at least 1";
+                checks.error("invalid-value", PAGE_WEIGHT_KEY, message).hint = Some(
+                    "200 is the default; write `page-weight: false` to turn the check off".into(),
+                );
+            }
+            Some(kb) => settings.page_weight_kb = kb,
+            None => {}
+        }
+        settings
+    };
+    fields
+        .section("checks", shape, &known, read)
+        .unwrap_or_default()
+}
+
 fn read_widths(images: &mut Fields) -> Option<Vec<u32>> {
     let mut widths: Vec<u32> =
         images.get("widths", "a list of widths in pixels, such as `[480, 960]`")?;
@@ -1067,6 +1147,27 @@ mod tests {
                 "error: site.yaml:4:11: `images.widths` must list widths from 1 to 16384 pixels\n  = help: for example `widths: [480, 960, 1440, 1920]`",
                 "error: site.yaml:5:12: unknown image format \"jxl\"\n  = help: choose from avif and webp; the original format (JPEG or PNG) is always the fallback",
                 "error: site.yaml:6:12: `images.quality` must be from 1 to 100, found 101\n  = help: 75 is a good balance of size and quality",
+            ]
+        );
+    }
+
+    #[test]
+    fn checks_turn_conversion_warnings_off() {
+        let config = parse("title: a\nbase_url: https://a.b\n").unwrap();
+        assert_eq!(config.checks, Checks::default());
+        assert!(config.checks.on("attention-ratio"));
+        let text = "title: a\nbase_url: https://a.b\nchecks:\n  attention-ratio: false\n  missing-alt: true\n  page_weight_kb: 300\n";
+        let config = parse(text).unwrap();
+        assert_eq!(config.checks.off, ["attention-ratio"]);
+        assert!(config.checks.on("missing-alt"));
+        assert_eq!(config.checks.page_weight_kb, 300);
+        let text = "title: a\nbase_url: https://a.b\nchecks:\n  atention-ratio: false\n  form-length: no\n  page_weight_kb: 0\n";
+        assert_eq!(
+            errors(text),
+            [
+                "error: site.yaml:4:3: unknown key `checks.atention-ratio` (did you mean \"attention-ratio\"?)\n  = help: known keys here: attention-ratio, form-length, first-screen, title-length, description-length, social-proof, page-weight, missing-alt, page_weight_kb",
+                "error: site.yaml:5:16: `checks.form-length` must be true or false, found \"no\"",
+                "error: site.yaml:6:19: `checks.page_weight_kb` must be at least 1\n  = help: 200 is the default; write `page-weight: false` to turn the check off",
             ]
         );
     }

@@ -12,8 +12,9 @@
 //! drawn, so the template only prints); a theme without that template gets
 //! the standalone page of [`FunnelMap::to_html`].
 
+use crate::base::diagnostics::Diagnostics;
 use crate::funnel::{Funnel, LinkKind};
-use crate::input::config::Config;
+use crate::input::config::{Config, CONVERSION_CODES};
 use crate::input::i18n::Strings;
 use crate::page::checkout::Provider;
 use crate::page::content::Page;
@@ -114,6 +115,8 @@ pub(crate) struct CardContext<'a> {
     pub experiment: Option<String>,
     /// The top of the card; it is as wide as its column.
     pub y: usize,
+    /// The codes of the page's conversion warnings (`form-length`, …).
+    pub warnings: Vec<&'static str>,
     /// Where the page leads, by kind (form, next, link, checkout, decline), then URL; links
     /// to pages without a card (see `map.hidden`) are left out.
     pub links: Vec<LinkContext<'a>>,
@@ -158,6 +161,9 @@ pub(crate) struct FunnelMap<'a> {
     /// Outgoing links of each page, self-links left out, in kind then URL
     /// order: (page index, kind).
     links: Vec<Vec<(usize, LinkKind)>>,
+    /// The codes of each page's conversion warnings, each once, in the
+    /// order of `CONVERSION_CODES` (see [`FunnelMap::with_warnings`]).
+    warnings: Vec<Vec<&'static str>>,
 }
 
 struct Column<'a> {
@@ -221,7 +227,27 @@ impl<'a> FunnelMap<'a> {
             strings,
             columns,
             links,
+            warnings: vec![Vec::new(); funnel.pages.len()],
         }
+    }
+
+    /// The map with the conversion warnings of `diagnostics` on the cards
+    /// of their pages, so a marketer sees which step needs work.
+    pub(crate) fn with_warnings(mut self, diagnostics: &Diagnostics) -> Self {
+        let index: HashMap<&str, usize> = (self.funnel.pages.iter().enumerate())
+            .map(|(i, page)| (page.file.as_str(), i))
+            .collect();
+        for warning in diagnostics.warnings() {
+            if let Some(&i) = index.get(warning.file.as_str()) {
+                self.warnings[i].push(warning.code);
+            }
+        }
+        for codes in &mut self.warnings {
+            codes.retain(|code| CONVERSION_CODES.contains(code));
+            codes.sort_by_key(|code| CONVERSION_CODES.iter().position(|c| c == code));
+            codes.dedup();
+        }
+        self
     }
 
     fn page(&self, index: usize) -> &'a Page {
@@ -570,6 +596,7 @@ impl<'a> FunnelMap<'a> {
             noindex: page.is_noindex(),
             dead_end: self.is_dead_end(index),
             experiment: self.experiment_summary(index),
+            warnings: self.warnings[index].clone(),
             y,
             links: self
                 .links(index)

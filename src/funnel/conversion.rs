@@ -1,0 +1,460 @@
+//! The conversion check: warnings about a page that builds but will not
+//! convert, each a rule of conversion-centred design that a build can see.
+//!
+//! Every code can be turned off in site.yaml (`checks: { code: false }`);
+//! the README, "Conversion checks", names the source of each rule.
+//!
+//! | code | what it means |
+//! |---|---|
+//! | `attention-ratio` | a landing or opt-in page with more than one call to action besides its next step and form |
+//! | `form-length` | a lead-capture opt-in form with more than four visible fields, or a textarea |
+//! | `first-screen` | a landing, opt-in or offer (priced) page with nothing to act on in its first ~150 words |
+//! | `title-length` | a title over 60 characters |
+//! | `description-length` | a description over 160 characters |
+//! | `social-proof` | an offer (priced) or `convert`-stage page with no testimonial, logos or stats |
+//! | `page-weight` | a page whose HTML and stylesheets are over the budget |
+//!
+//! `missing-alt` (images, found where the images are checked) shares the
+//! switch: [`switched_off`] drops the warnings whose code is off.
+
+use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::funnel::{Funnel, LinkKind};
+use crate::input::config::{Config, CONVERSION_CODES};
+use crate::page::content::Page;
+use crate::page::front_matter::{FieldType, PageKind};
+use pulldown_cmark::{Event, Parser, Tag};
+use rayon::prelude::*;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Google shows about this many characters of a title in its results.
+const TITLE_LIMIT: usize = 60;
+/// ... and of a description.
+const DESCRIPTION_LIMIT: usize = 160;
+/// About a first screen of body text, at the themes' sizes, on a laptop.
+const FIRST_SCREEN_WORDS: usize = 150;
+/// Visible fields an opt-in form may ask for.
+const FORM_FIELDS: usize = 4;
+/// Components a visitor acts on: a button, a form, a buy box.
+const ACTION_COMPONENTS: &[&str] = &["cta", "form", "checkout", "pricing", "plan", "hero"];
+/// Components that show social proof.
+const PROOF_COMPONENTS: &[&str] = &["testimonial", "logos", "stats"];
+
+/// Every conversion warning of the site that is on, except `page-weight`,
+/// which needs the rendered pages (see [`page_weight`]).
+pub(crate) fn conversion_warnings(config: &Config, funnel: &Funnel) -> Diagnostics {
+    // The bodies are read again: in parallel, as the pages are rendered.
+    let warnings: Vec<Diagnostic> = (0..funnel.pages.len())
+        .into_par_iter()
+        .flat_map_iter(|index| page_warnings(funnel, index))
+        .collect();
+    switched_off(config, Diagnostics::from_iter(warnings))
+}
+
+fn page_warnings(funnel: &Funnel, index: usize) -> Vec<Diagnostic> {
+    let page = &funnel.pages[index];
+    if page.meta.draft || page.meta.kind() == PageKind::Map {
+        return Vec::new();
+    }
+    let mut warnings: Vec<Diagnostic> = [
+        title_length(page),
+        description_length(page),
+        form_length(page),
+        social_proof(page),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if matters_for_action(page) {
+        // A body that changed on disk is reported when it renders.
+        if let Ok(body) = page.read_body() {
+            let scan = BodyScan::new(funnel, index, &body);
+            warnings.extend(attention_ratio(page, &scan));
+            warnings.extend(first_screen(page, &scan));
+        }
+    }
+    warnings
+}
+
+/// `warnings` without those whose conversion code site.yaml turned off.
+pub(crate) fn switched_off(config: &Config, warnings: Diagnostics) -> Diagnostics {
+    warnings
+        .into_iter()
+        .filter(|w| !CONVERSION_CODES.contains(&w.code) || config.checks.on(w.code))
+        .collect()
+}
+
+/// Landing, opt-in and offer pages are the ones that ask for an action.
+fn matters_for_action(page: &Page) -> bool {
+    matches!(page.meta.kind(), PageKind::Landing | PageKind::Optin) || sells(page)
+}
+
+/// An offer page: one with a `price:` or a `checkout:`. (`offer:` alone
+/// does not make one: a blog post is `offer: content`.)
+fn sells(page: &Page) -> bool {
+    page.meta.price.is_some() || page.meta.checkout.is_some()
+}
+
+fn title_length(page: &Page) -> Option<Diagnostic> {
+    let count = page.meta.title.graphemes(true).count();
+    if count <= TITLE_LIMIT || page.is_noindex() {
+        return None;
+    }
+    let message =
+        format!("the title is {count} characters long; search results show about {TITLE_LIMIT}");
+    let hint = "shorten `title:` to 60 characters or fewer, with the words that sell first";
+    Some(
+        Diagnostic::warning("title-length", &page.file, message)
+            .at_pos(front_matter_pos(page, "title"))
+            .with_hint(hint),
+    )
+}
+
+fn description_length(page: &Page) -> Option<Diagnostic> {
+    let description = page.meta.description.as_deref()?;
+    let count = description.graphemes(true).count();
+    if count <= DESCRIPTION_LIMIT || page.is_noindex() {
+        return None;
+    }
+    let message = format!(
+        "the description is {count} characters long; search results cut it at about {DESCRIPTION_LIMIT}"
+    );
+    let hint = "shorten `description:` to 160 characters or fewer";
+    Some(
+        Diagnostic::warning("description-length", &page.file, message)
+            .at_pos(front_matter_pos(page, "description"))
+            .with_hint(hint),
+    )
+}
+
+/// Where top-level key `key` of the page's front matter is written.
+fn front_matter_pos(page: &Page, key: &str) -> Option<Pos> {
+    let text = std::fs::read_to_string(&page.body.path).ok()?;
+    let prefix = format!("{key}:");
+    let head = text.lines().take(page.body_line.saturating_sub(1));
+    head.enumerate()
+        .find(|(_, line)| line.starts_with(&prefix))
+        .map(|(i, line)| {
+            let value = line[prefix.len()..].trim_start();
+            let column = line.chars().count() - value.chars().count() + 1;
+            Pos::new(i + 1, column)
+        })
+}
+
+/// Offers that are not a lead capture: `content` gives nothing for the
+/// details (a review, feedback or contact form asks for what it needs),
+/// and the paid offers sell rather than capture.
+const NOT_LEAD_OFFERS: &[&str] = &[
+    "content",
+    "tripwire",
+    "core",
+    "upsell",
+    "downsell",
+    "subscription",
+];
+
+/// True when the page's form trades contact details for a free offer: an
+/// opt-in page with no offer or a lead offer (`lead_magnet`, `webinar`,
+/// `free_trial`, `demo`, `referral`, or a site's own). The provider does
+/// not tell: a Netlify or Formspree form can be either.
+fn captures_leads(page: &Page) -> bool {
+    let offer = page.meta.offer.as_deref();
+    page.meta.kind() == PageKind::Optin && !offer.is_some_and(|o| NOT_LEAD_OFFERS.contains(&o))
+}
+
+fn form_length(page: &Page) -> Option<Diagnostic> {
+    let form = page.meta.form.as_ref().filter(|_| captures_leads(page))?;
+    let visible: Vec<_> = (form.fields.iter())
+        .filter(|f| f.kind != FieldType::Hidden)
+        .collect();
+    let textarea = visible.iter().any(|f| f.kind == FieldType::Textarea);
+    if visible.len() <= FORM_FIELDS && !textarea {
+        return None;
+    }
+    let message = if textarea {
+        "the opt-in form has a textarea, which few visitors fill in to get a free offer".to_string()
+    } else {
+        format!(
+            "the opt-in form asks for {} visible fields; every field past the first few loses sign-ups",
+            visible.len()
+        )
+    };
+    let hint = "ask for the email (and at most a name) now; ask the rest after the opt-in, on the thank-you page or by email";
+    Some(
+        Diagnostic::warning("form-length", &page.file, message)
+            .at_pos(form.pos)
+            .with_hint(hint),
+    )
+}
+
+fn social_proof(page: &Page) -> Option<Diagnostic> {
+    let meta = &page.meta;
+    let selling = sells(page) || meta.stage.as_deref() == Some("convert");
+    if !selling || meta.kind() == PageKind::ThankYou {
+        return None;
+    }
+    let proof = (page.calls.iter()).any(|c| PROOF_COMPONENTS.contains(&c.name.as_str()));
+    if proof {
+        return None;
+    }
+    let message =
+        "the page sells but shows no social proof (no testimonial, logos or stats component)";
+    let hint = "add `{{<testimonial quote=\"…\" name=\"…\" />}}`, `{{<logos items={…} />}}` or `{{<stats items={…} />}}` with what real customers said or did";
+    Some(Diagnostic::warning("social-proof", &page.file, message).with_hint(hint))
+}
+
+/// What a body offers to act on and where it leads away.
+struct BodyScan {
+    /// Words of body text before the first thing to act on (all of them
+    /// when there is none), and where that thing is.
+    words_before_action: usize,
+    first_action: Option<Pos>,
+    /// Distinct targets of the calls to action that lead elsewhere than
+    /// the next step, the form's thank-you page or the checkout, in
+    /// document order, with where each first appears.
+    away: Vec<(String, Pos)>,
+}
+
+impl BodyScan {
+    fn new(funnel: &Funnel, index: usize, body: &str) -> Self {
+        let page = &funnel.pages[index];
+        let onward = Onward::of(funnel, index);
+        let mut scan = BodyScan {
+            words_before_action: 0,
+            first_action: None,
+            away: Vec::new(),
+        };
+        for (event, range) in Parser::new(body).into_offset_iter() {
+            match event {
+                Event::Text(text) if scan.first_action.is_none() => {
+                    scan.words_before_action += text.split_whitespace().count();
+                }
+                Event::Html(html) | Event::InlineHtml(html) => {
+                    for call in marker_calls(&html).filter_map(|i| page.calls.get(i)) {
+                        if ACTION_COMPONENTS.contains(&call.name.as_str()) {
+                            scan.first_action.get_or_insert(call.pos);
+                        }
+                        if let Some(to) = cta_target(call).filter(|to| !onward.is(to)) {
+                            scan.leads_away(to, call.pos);
+                        }
+                    }
+                }
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    let pos = position(page, body, range.start);
+                    if onward.is(&dest_url) {
+                        scan.first_action.get_or_insert(pos);
+                    } else if !dest_url.starts_with('#') {
+                        scan.leads_away(dest_url.to_string(), pos);
+                    }
+                }
+                _ => {}
+            }
+        }
+        scan
+    }
+
+    fn leads_away(&mut self, target: String, pos: Pos) {
+        let key = target.trim_end_matches('/').to_string();
+        if !self
+            .away
+            .iter()
+            .any(|(t, _)| t.trim_end_matches('/') == key)
+        {
+            self.away.push((target, pos));
+        }
+    }
+}
+
+/// The page's own way onward: its next step, its form's thank-you page
+/// and its checkout, as any link to them may be written.
+struct Onward {
+    /// Content paths (`offers/kit.md`) and site paths (`/offers/kit/`).
+    paths: Vec<String>,
+    checkout: Option<String>,
+}
+
+impl Onward {
+    fn of(funnel: &Funnel, index: usize) -> Self {
+        let mut paths = Vec::new();
+        for kind in [LinkKind::Next, LinkKind::Form, LinkKind::Checkout] {
+            if let Some(to) = funnel.link_target(index, kind) {
+                let page = &funnel.pages[to];
+                paths.push(page.content_path.clone());
+                paths.push(page.path.clone());
+            }
+        }
+        let checkout = (funnel.pages[index].meta.checkout.as_ref()).map(|c| c.url.clone());
+        Onward { paths, checkout }
+    }
+
+    fn is(&self, dest: &str) -> bool {
+        let dest = dest.split('#').next().unwrap_or_default();
+        let content = dest.strip_prefix("@/").unwrap_or(dest);
+        let site = |p: &String| p.trim_end_matches('/') == dest.trim_end_matches('/');
+        self.checkout.as_deref() == Some(dest) || self.paths.iter().any(|p| p == content || site(p))
+    }
+}
+
+/// The `to` of a `cta` call: where the button leads (`None`: the next step).
+fn cta_target(call: &crate::page::components::Call) -> Option<String> {
+    use crate::page::components::ArgValue;
+    if call.name != "cta" {
+        return None;
+    }
+    let to = call.args.iter().find(|a| a.name.as_deref() == Some("to"))?;
+    match &to.value {
+        ArgValue::Literal(crate::base::yaml::Value::String(to)) if !to.is_empty() => {
+            Some(to.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Indexes of the component calls whose opening markers `html` holds.
+fn marker_calls(html: &str) -> impl Iterator<Item = usize> + '_ {
+    html.match_indices("<!--fc:").filter_map(|(at, marker)| {
+        let digits = &html[at + marker.len()..];
+        let end = digits
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(digits.len());
+        digits[..end].parse().ok()
+    })
+}
+
+/// The file position of byte `offset` of the body.
+fn position(page: &Page, body: &str, offset: usize) -> Pos {
+    let before = &body[..offset.min(body.len())];
+    let line = before.matches('\n').count();
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Pos::new(page.body_line + line, column)
+}
+
+/// The home page is exempt: it is the site's hub, which the attention
+/// ratio contrasts campaign pages with, not one of them.
+fn attention_ratio(page: &Page, scan: &BodyScan) -> Option<Diagnostic> {
+    let campaign = matches!(page.meta.kind(), PageKind::Landing | PageKind::Optin);
+    if !campaign || page.path == "/" || scan.away.len() <= 1 {
+        return None;
+    }
+    let targets: Vec<&str> = scan.away.iter().map(|(t, _)| t.as_str()).collect();
+    let message = format!(
+        "{} calls to action lead away from the page besides its next step: {}",
+        targets.len(),
+        targets.join(", ")
+    );
+    let hint = "a landing page has one goal: keep one link out at most, or move the others to a content page";
+    Some(
+        Diagnostic::warning("attention-ratio", &page.file, message)
+            .at_pos(Some(scan.away[1].1))
+            .with_hint(hint),
+    )
+}
+
+fn first_screen(page: &Page, scan: &BodyScan) -> Option<Diagnostic> {
+    if layout_acts_first(page) || scan.words_before_action <= FIRST_SCREEN_WORDS {
+        return None;
+    }
+    let message = match scan.first_action {
+        Some(_) => format!(
+            "the first thing to act on comes after {} words, below the first screen",
+            scan.words_before_action
+        ),
+        None => "the page has nothing to act on in its first screen".to_string(),
+    };
+    let hint = "put the call to action, form or buy button within the first 150 words, or let the layout show it above the body";
+    Some(
+        Diagnostic::warning("first-screen", &page.file, message)
+            .at_pos(scan.first_action)
+            .with_hint(hint),
+    )
+}
+
+/// True when the built-in layout shows something to act on above the
+/// body: `landing` puts the buy button or the next-step button in its
+/// header unless the body holds a form or pricing table, and `optin` puts
+/// its form beside the headline, or, when the body holds the form, a
+/// button under the lead that jumps to it.
+fn layout_acts_first(page: &Page) -> bool {
+    let meta = &page.meta;
+    let calls = |name: &str| page.calls.iter().any(|c| c.name == name);
+    match meta.kind() {
+        PageKind::Landing => {
+            (meta.checkout.is_some() || meta.next.is_some()) && !calls("form") && !calls("pricing")
+        }
+        PageKind::Optin => meta.form.is_some(),
+        _ => false,
+    }
+}
+
+/// One `page-weight` warning when a rendered page's HTML plus the
+/// stylesheets it links weigh more than the budget. `css` gives the size
+/// of a stylesheet by its href.
+pub(crate) fn page_weight(
+    config: &Config,
+    file: &str,
+    html: &[u8],
+    css: impl Fn(&str) -> Option<usize>,
+) -> Option<Diagnostic> {
+    if !config.checks.on("page-weight") {
+        return None;
+    }
+    let text = String::from_utf8_lossy(html);
+    let styles: usize = stylesheet_hrefs(&text).filter_map(css).sum();
+    let total = html.len() + styles;
+    let budget = config.checks.page_weight_kb.saturating_mul(1000);
+    if (total as u64) <= budget {
+        return None;
+    }
+    let message = format!(
+        "the page weighs {} kB (HTML {} kB, CSS {} kB), over the budget of {} kB",
+        kb(total),
+        kb(html.len()),
+        kb(styles),
+        config.checks.page_weight_kb
+    );
+    let hint = "split a long page, drop inline images or scripts, or raise `checks.page_weight_kb` in site.yaml";
+    Some(Diagnostic::warning("page-weight", file, message).with_hint(hint))
+}
+
+fn kb(bytes: usize) -> String {
+    format!("{:.1}", bytes as f64 / 1000.0)
+}
+
+/// The hrefs of `<link rel="stylesheet" href="…">` elements of `html`.
+fn stylesheet_hrefs(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<link ").skip(1).filter_map(|tag| {
+        let tag = &tag[..tag.find('>')?];
+        if !tag.contains("stylesheet") {
+            return None;
+        }
+        let start = tag.find("href=\"")? + 6;
+        let end = tag[start..].find('"')?;
+        Some(&tag[start..start + end])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_markers_and_stylesheets() {
+        let html = "<p><!--fc:3-----></p><!--/fc:3--><!--fc:12-->";
+        assert_eq!(marker_calls(html).collect::<Vec<_>>(), [3, 12]);
+        let page =
+            "<link rel=\"stylesheet\" href=\"/css/main.1.css\"><link rel=\"icon\" href=\"/f.svg\">";
+        assert_eq!(
+            stylesheet_hrefs(page).collect::<Vec<_>>(),
+            ["/css/main.1.css"]
+        );
+    }
+
+    #[test]
+    fn lengths_count_graphemes_not_bytes() {
+        // 60 Persian letters are 120 bytes, and 60 characters.
+        let title = "ب".repeat(60);
+        assert_eq!(title.len(), 120);
+        assert_eq!(title.graphemes(true).count(), TITLE_LIMIT);
+        // A Greek letter with a combining accent is one character.
+        assert_eq!("ά".graphemes(true).count(), 1);
+    }
+}

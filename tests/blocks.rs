@@ -63,7 +63,7 @@ fn blocks_render_their_markup() {
 fn blocks_are_styled_in_both_themes_with_logical_properties_only() {
     for theme in ["starter", "launch"] {
         let (dir, site) = copy_fixture("blocks");
-        edit_file(&site.join("site.yaml"), |t| format!("{t}theme: {theme}\n"));
+        support::set_theme(&site, theme);
         let out = build_site(&site, dir.path().join("out"));
         let css_dir = std::fs::read_dir(out.join("css")).unwrap();
         let css: String = css_dir

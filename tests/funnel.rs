@@ -265,14 +265,7 @@ fn funnel_json_follows_the_schema_with_every_link_kind() {
 /// the temp folder and the output folder in it.
 fn build_with_theme(name: &str, theme: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let (dir, site) = support::copy_fixture(name);
-    edit_file(&site.join("site.yaml"), |config| {
-        let config: String = config
-            .lines()
-            .filter(|l| !l.starts_with("theme:"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        format!("{config}theme: {theme}\n")
-    });
+    support::set_theme(&site, theme);
     let out = build_site(&site, dir.path().join("out"));
     (dir, out)
 }

@@ -19,33 +19,14 @@ use funnelcake::BuildOptions;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use support::env_number;
+use support::rng::Rng;
 
 const SITES: [&str; 2] = ["example-site", "example-site-fa"];
 
 /// Far more than any check of these small sites takes, even in a debug
 /// build on a loaded machine; only a blow-up goes past it.
 const CATASTROPHE: Duration = Duration::from_secs(20);
-
-/// SplitMix64: small, seeded, the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Text that breaks parsers: odd Unicode, control characters, YAML and
 /// component syntax, deep nesting.
@@ -189,11 +170,11 @@ struct Case {
 
 fn generate(rng: &mut Rng) -> Case {
     let base = rng.pick(&SITES).to_string();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(&base);
+    let root = support::example_site(&base);
     let candidates = mutable_files(&root);
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for _ in 0..1 + rng.below(3) {
-        let file = rng.pick(&candidates).clone();
+        let file = rng.pick(&candidates);
         let index = match files.iter().position(|(f, _)| *f == file) {
             Some(i) => i,
             None => {
@@ -214,10 +195,7 @@ fn generate(rng: &mut Rng) -> Case {
 fn run(case: &Case) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    support::copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join(&case.base),
-        &site,
-    );
+    support::copy_tree(&support::example_site(&case.base), &site);
     let mut size = 0;
     for (file, bytes) in &case.files {
         let path = site.join(file);
@@ -291,13 +269,6 @@ fn corpus() -> Vec<(String, Case)> {
     cases
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[test]
 fn the_corpus_of_past_breaks_stays_fixed() {
     let failures: Vec<String> = corpus()
@@ -309,8 +280,8 @@ fn the_corpus_of_past_breaks_stays_fixed() {
 
 #[test]
 fn mutated_example_sites_never_panic_or_blow_up() {
-    let cases = env_number("FUZZ_CASES", 300);
-    let seed = env_number("FUZZ_SEED", 0x5eed);
+    let cases = env_number("FUZZ_CASES").unwrap_or(300);
+    let seed = env_number("FUZZ_SEED").unwrap_or(0x5eed);
     let mut failures = Vec::new();
     // Printed (visible with `--nocapture`) so a long run shows how far it
     // got and can be repeated.

@@ -21,6 +21,8 @@ use funnelcake::serve::Session;
 use funnelcake::{BuildOptions, Diagnostics};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use support::env_number;
+use support::rng::Rng;
 
 const BASE_URL: &str = "http://127.0.0.1:1111";
 
@@ -45,9 +47,7 @@ fn every_step_serves_what_a_fresh_build_gives() {
 /// social card, and the session kept serving the old one beside it.
 #[test]
 fn a_new_description_leaves_no_stale_social_card() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    support::copy_tree(&example_site(), &site);
+    let (_dir, site) = support::copy_example("example-site");
     let (mut session, _) = Session::start(dev_options(&site)).unwrap();
     let mut oracle = Oracle::default();
     oracle.expect(&site).expect("the example site builds");
@@ -60,40 +60,6 @@ fn a_new_description_leaves_no_stale_social_card() {
     let warnings = result.as_ref().map(|r| &r.warnings);
     let context = || "content/privacy.md: set description".to_string();
     compare(&session, warnings, &expected, &oracle, &context);
-}
-
-fn example_site() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site")
-}
-
-fn env_number(name: &str) -> Option<u64> {
-    let value = std::env::var(name).ok()?;
-    Some(value.parse().unwrap_or_else(|_| panic!("{name}={value}")))
-}
-
-/// SplitMix64: small, seeded, the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
 }
 
 /// Output files by path.
@@ -109,9 +75,7 @@ fn dev_options(site: &Path) -> BuildOptions {
 }
 
 fn replay(seed: u64, steps: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    support::copy_tree(&example_site(), &site);
+    let (dir, site) = support::copy_example("example-site");
     let mut editor = Editor::new(seed, &site, dir.path().join("aside"));
     let (mut session, started) = Session::start(dev_options(&site)).unwrap_or_else(|e| {
         panic!(
@@ -380,7 +344,7 @@ impl Editor {
     /// Puts every file back as in the example site, as `git checkout .`
     /// would: each file that differs is reported.
     fn revert_all(&mut self) -> Edit {
-        let original = example_site();
+        let original = support::example_site("example-site");
         let mut files = tree(&original);
         files.extend(tree(&self.site));
         let mut paths = Vec::new();

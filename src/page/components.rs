@@ -105,82 +105,129 @@ pub(crate) fn parse_partial(
         file,
         errors: Vec::new(),
     };
-    let mut calls: Vec<Call> = Vec::new();
-    let mut links = Vec::new();
-    // Replacements of the body: byte range and marker text, in order.
-    let mut markers: Vec<(Range<usize>, String)> = Vec::new();
-    // Open body calls: (call index, start offset).
-    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut walk = Walk::default();
     let mut at = 0;
     while let Some(found) = next_opening(body, at) {
-        // The ranges are in order: a binary search keeps many calls linear.
-        let next_code = code.partition_point(|r| r.end <= found);
-        if let Some(range) = code.get(next_code).filter(|r| r.contains(&found)) {
-            at = range.end.max(found + 2);
-            continue;
-        }
-        let Some(tag) = parser.tag(found) else {
-            at = found + 2;
-            continue;
+        at = if let Some(range) = code_around(&code, found) {
+            range.end.max(found + 2)
+        } else if let Some(tag) = parser.tag(found) {
+            let end = tag.end;
+            walk.add(&mut parser, found, tag);
+            end
+        } else {
+            found + 2
         };
-        at = tag.end;
+    }
+    walk.report_unclosed(&mut parser);
+    let text = splice(body, &walk.markers);
+    let parsed = Parsed {
+        text,
+        calls: walk.calls,
+        links: walk.links,
+    };
+    (Some(parsed), parser.errors)
+}
+
+/// The code span or block holding `offset`, if any. The ranges are in
+/// order: a binary search keeps many calls linear.
+fn code_around(code: &[Range<usize>], offset: usize) -> Option<&Range<usize>> {
+    let next_code = code.partition_point(|r| r.end <= offset);
+    code.get(next_code).filter(|r| r.contains(&offset))
+}
+
+/// What [`parse_partial`] collects while it walks a body's tags.
+#[derive(Default)]
+struct Walk {
+    calls: Vec<Call>,
+    links: Vec<BodyLink>,
+    /// Replacements of the body: byte range and marker text, in order.
+    markers: Vec<(Range<usize>, String)>,
+    /// Open body calls: (call index, start offset).
+    open: Vec<(usize, usize)>,
+}
+
+impl Walk {
+    /// Takes in the well-formed tag found at `found`.
+    fn add(&mut self, parser: &mut CallParser, found: usize, tag: TagParts) {
         match tag.kind {
-            TagKind::SelfClosing | TagKind::Open => {
-                let index = calls.len();
-                for arg in &tag.args {
-                    collect_links(&arg.value, arg.pos, &mut links);
-                }
-                calls.push(Call {
-                    name: tag.name,
-                    pos: lines.position(found),
-                    args: tag.args,
-                    has_body: tag.kind == TagKind::Open,
-                    parent: open.last().map(|&(parent, _)| parent),
-                });
-                markers.push((found..tag.end, marker(&body[found..tag.end], "", index)));
-                if tag.kind == TagKind::Open {
-                    open.push((index, found));
-                }
-            }
-            TagKind::Close => match open.pop() {
-                Some((index, _)) if calls[index].name == tag.name => {
-                    markers.push((found..tag.end, marker(&body[found..tag.end], "/", index)));
-                }
-                Some((index, start)) => {
-                    let message = format!(
-                        "`{{% </{}> %}}` closes `{}`, but `{}` (line {}) is still open",
-                        tag.name,
-                        tag.name,
-                        calls[index].name,
-                        lines.position(start).line
-                    );
-                    let hint = format!("close it first with `{{% </{}> %}}`", calls[index].name);
-                    parser.error(found, message, Some(hint));
-                    open.push((index, start));
-                }
-                None => {
-                    let message = format!("`{{% </{}> %}}` closes nothing", tag.name);
-                    let hint = format!("open it with `{{% <{}> %}}` before", tag.name);
-                    parser.error(found, message, Some(hint));
-                }
-            },
+            TagKind::SelfClosing | TagKind::Open => self.open_call(parser, found, tag),
+            TagKind::Close => self.close_call(parser, found, tag),
         }
     }
-    for (index, start) in open {
-        let name = &calls[index].name;
-        let message = format!("`{{% <{name}> %}}` is never closed");
-        let hint = format!("end its body with `{{% </{name}> %}}`, or write `{{{{<{name} ... />}}}}` if it has no body");
-        parser.error(start, message, Some(hint));
+
+    /// A new call: a self-closing one, or the opening tag of a body call.
+    fn open_call(&mut self, parser: &CallParser, found: usize, tag: TagParts) {
+        let index = self.calls.len();
+        for arg in &tag.args {
+            collect_links(&arg.value, arg.pos, &mut self.links);
+        }
+        let has_body = tag.kind == TagKind::Open;
+        let raw = &parser.body[found..tag.end];
+        self.markers.push((found..tag.end, marker(raw, "", index)));
+        self.calls.push(Call {
+            name: tag.name,
+            pos: parser.lines.position(found),
+            args: tag.args,
+            has_body,
+            parent: self.open.last().map(|&(parent, _)| parent),
+        });
+        if has_body {
+            self.open.push((index, found));
+        }
     }
+
+    /// A closing tag: it must close the innermost open call.
+    fn close_call(&mut self, parser: &mut CallParser, found: usize, tag: TagParts) {
+        match self.open.pop() {
+            Some((index, _)) if self.calls[index].name == tag.name => {
+                let raw = &parser.body[found..tag.end];
+                self.markers.push((found..tag.end, marker(raw, "/", index)));
+            }
+            Some((index, start)) => {
+                let message = format!(
+                    "`{{% </{}> %}}` closes `{}`, but `{}` (line {}) is still open",
+                    tag.name,
+                    tag.name,
+                    self.calls[index].name,
+                    parser.lines.position(start).line
+                );
+                let hint = format!(
+                    "close it first with `{{% </{}> %}}`",
+                    self.calls[index].name
+                );
+                parser.error(found, message, Some(hint));
+                self.open.push((index, start));
+            }
+            None => {
+                let message = format!("`{{% </{}> %}}` closes nothing", tag.name);
+                let hint = format!("open it with `{{% <{}> %}}` before", tag.name);
+                parser.error(found, message, Some(hint));
+            }
+        }
+    }
+
+    /// Every body call still open at the end of the body is an error.
+    fn report_unclosed(&self, parser: &mut CallParser) {
+        for &(index, start) in &self.open {
+            let name = &self.calls[index].name;
+            let message = format!("`{{% <{name}> %}}` is never closed");
+            let hint = format!("end its body with `{{% </{name}> %}}`, or write `{{{{<{name} ... />}}}}` if it has no body");
+            parser.error(start, message, Some(hint));
+        }
+    }
+}
+
+/// `body` with each range of `markers` (in order) replaced by its marker.
+fn splice(body: &str, markers: &[(Range<usize>, String)]) -> String {
     let mut text = String::with_capacity(body.len());
     let mut last = 0;
-    for (range, marker) in &markers {
+    for (range, marker) in markers {
         text.push_str(&body[last..range.start]);
         text.push_str(marker);
         last = range.end;
     }
     text.push_str(&body[last..]);
-    (Some(Parsed { text, calls, links }), parser.errors)
+    text
 }
 
 /// Quick test before any parsing: most pages call no component.
@@ -311,10 +358,7 @@ pub(crate) fn expand(
             // Calls opened inside this one and never closed cannot be placed.
             while open.len() > depth + 1 {
                 let (index, marker, _) = open.pop().expect("deeper than depth");
-                let inner = out.pop().expect("one buffer per open call");
-                let outer = out.last_mut().expect("the page's buffer");
-                outer.push_str(&marker);
-                outer.push_str(&inner);
+                spill(&mut out, &marker);
                 errors.push((index, misplaced(&calls[index])));
             }
             let (index, _, in_paragraph) = open.pop().expect("found at depth");
@@ -380,10 +424,7 @@ fn finish(
     mut errors: Vec<(usize, Diagnostic)>,
 ) -> Result<String, Vec<Diagnostic>> {
     for (index, marker, _) in open.into_iter().rev() {
-        let inner = out.pop().expect("one buffer per open call");
-        let outer = out.last_mut().expect("the page's buffer");
-        outer.push_str(&marker);
-        outer.push_str(&inner);
+        spill(&mut out, &marker);
         errors.push((index, misplaced(&calls[index])));
     }
     let mut page = out.pop().expect("the page's buffer");
@@ -396,6 +437,15 @@ fn finish(
     }
     errors.sort_by_key(|(index, _)| *index);
     Err(errors.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Gives up on the innermost open call: its opening marker and the body
+/// collected so far go back, as they were, into the enclosing buffer.
+fn spill(out: &mut Vec<String>, marker: &str) {
+    let inner = out.pop().expect("one buffer per open call");
+    let outer = out.last_mut().expect("the page's buffer");
+    outer.push_str(marker);
+    outer.push_str(&inner);
 }
 
 /// A marker found in rendered HTML.
@@ -489,6 +539,29 @@ impl<'a> CallParser<'a> {
         if closing {
             at += 1;
         }
+        let (name, name_end) = self.tag_name(start, at)?;
+        at = name_end;
+        let mut args = Vec::new();
+        if !closing {
+            at = self.args(start, &mut args, at)?;
+        }
+        let kind = match (curly, closing) {
+            (true, _) => TagKind::SelfClosing,
+            (false, false) => TagKind::Open,
+            (false, true) => TagKind::Close,
+        };
+        let end = self.tag_end(at, kind, &name)?;
+        Some(TagParts {
+            kind,
+            name,
+            args,
+            end,
+        })
+    }
+
+    /// The component name at `at` of the tag at `start`, and where it ends.
+    fn tag_name(&mut self, start: usize, at: usize) -> Option<(String, usize)> {
+        let body = self.body;
         let name_end = at
             + body[at..]
                 .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
@@ -503,16 +576,16 @@ impl<'a> CallParser<'a> {
             );
             return None;
         }
-        let name = name.to_string();
-        at = name_end;
-        let mut args = Vec::new();
-        if !closing {
-            at = self.args(start, &mut args, at)?;
-        }
-        let (kind, close) = match (curly, closing) {
-            (true, _) => (TagKind::SelfClosing, ["/>", "}}"]),
-            (false, false) => (TagKind::Open, [">", "%}"]),
-            (false, true) => (TagKind::Close, [">", "%}"]),
+        Some((name.to_string(), name_end))
+    }
+
+    /// The end of a `kind` tag after its arguments (at `at`): `/>}}`,
+    /// `> %}` or, split by spaces, the same. Returns the offset after it.
+    fn tag_end(&mut self, at: usize, kind: TagKind, name: &str) -> Option<usize> {
+        let body = self.body;
+        let close = match kind {
+            TagKind::SelfClosing => ["/>", "}}"],
+            TagKind::Open | TagKind::Close => [">", "%}"],
         };
         let end_at = skip_space_lines(body, at);
         let rest = &body[end_at..];
@@ -549,12 +622,7 @@ impl<'a> CallParser<'a> {
             );
             return None;
         }
-        Some(TagParts {
-            kind,
-            name,
-            args,
-            end: after + close[1].len(),
-        })
+        Some(after + close[1].len())
     }
 
     /// Parses arguments from `at` up to the tag's end; returns where they stop.
@@ -585,107 +653,125 @@ impl<'a> CallParser<'a> {
             {
                 return Some(at);
             }
-            let pos = self.lines.position(at);
-            if rest.starts_with('{') {
-                let (inner, end) = self.braces(at)?;
-                let Some(path) = inner.trim().strip_prefix("...") else {
-                    self.error(at, "expected an argument name", Some("write `name={value}`, or `{...data.name}` to pass every key of a data map".into()));
-                    return None;
-                };
-                let Some(path) = data_path(path.trim()) else {
-                    self.error(
-                        at,
-                        format!("`{{...{}}}` spreads only data maps", path.trim()),
-                        Some("write `{...data.file.key}`".into()),
-                    );
-                    return None;
-                };
-                args.push(Arg {
-                    name: None,
-                    value: ArgValue::Data(path),
-                    pos,
-                });
-                at = end;
-                continue;
+            let (arg, end) = if rest.starts_with('{') {
+                self.spread(at)?
+            } else {
+                self.named(at, args)?
+            };
+            args.push(arg);
+            at = end;
+        }
+    }
+
+    /// A spread at `at`: `{...data.path}`. Returns it and the offset after it.
+    fn spread(&mut self, at: usize) -> Option<(Arg, usize)> {
+        let pos = self.lines.position(at);
+        let (inner, end) = self.braces(at)?;
+        let Some(path) = inner.trim().strip_prefix("...") else {
+            self.error(
+                at,
+                "expected an argument name",
+                Some(
+                    "write `name={value}`, or `{...data.name}` to pass every key of a data map"
+                        .into(),
+                ),
+            );
+            return None;
+        };
+        let Some(path) = data_path(path.trim()) else {
+            self.error(
+                at,
+                format!("`{{...{}}}` spreads only data maps", path.trim()),
+                Some("write `{...data.file.key}`".into()),
+            );
+            return None;
+        };
+        let arg = Arg {
+            name: None,
+            value: ArgValue::Data(path),
+            pos,
+        };
+        Some((arg, end))
+    }
+
+    /// A named argument at `at` (`featured`, `label="Go"`, `columns={3}`),
+    /// not one of the `given` ones again. Returns it and the offset after it.
+    fn named(&mut self, at: usize, given: &[Arg]) -> Option<(Arg, usize)> {
+        let body = self.body;
+        let rest = &body[at..];
+        let pos = self.lines.position(at);
+        let name_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if name_len == 0 || rest.starts_with(|c: char| c.is_ascii_digit()) {
+            let found = rest.chars().next().unwrap_or(' ');
+            self.error(
+                at,
+                format!("unexpected `{found}` in the component tag"),
+                Some("arguments look like `label=\"Go\"`, `columns={3}` or `featured`".into()),
+            );
+            return None;
+        }
+        let name = rest[..name_len].to_string();
+        if given
+            .iter()
+            .any(|a| a.name.as_deref() == Some(name.as_str()))
+        {
+            self.error(at, format!("argument `{name}` is given twice"), None);
+            return None;
+        }
+        let after_name = skip_spaces(body, at + name_len);
+        let (value, end) = if body[after_name..].starts_with('=') {
+            self.value(&name, skip_spaces(body, after_name + 1))?
+        } else {
+            (ArgValue::Literal(Value::Bool(true)), at + name_len)
+        };
+        let arg = Arg {
+            name: Some(name),
+            value,
+            pos,
+        };
+        Some((arg, end))
+    }
+
+    /// The value of argument `name` at `at`: quoted text or `{...}`.
+    fn value(&mut self, name: &str, at: usize) -> Option<(ArgValue, usize)> {
+        match self.body[at..].chars().next() {
+            Some(quote @ ('"' | '\'')) => {
+                let (text, end) = self.string(at, quote)?;
+                Some((ArgValue::Literal(Value::String(text)), end))
             }
-            let name_len = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            if name_len == 0 || rest.starts_with(|c: char| c.is_ascii_digit()) {
-                let found = rest.chars().next().unwrap_or(' ');
+            Some('{') => self.braced_value(name, at),
+            _ => {
                 self.error(
                     at,
-                    format!("unexpected `{found}` in the component tag"),
-                    Some("arguments look like `label=\"Go\"`, `columns={3}` or `featured`".into()),
+                    format!("expected a value for `{name}`"),
+                    Some(format!("write `{name}=\"text\"` or `{name}={{3}}`")),
                 );
-                return None;
+                None
             }
-            let name = rest[..name_len].to_string();
-            if args
-                .iter()
-                .any(|a| a.name.as_deref() == Some(name.as_str()))
-            {
-                self.error(at, format!("argument `{name}` is given twice"), None);
-                return None;
+        }
+    }
+
+    /// A `{...}` value of argument `name` at `at`: a data reference or a
+    /// YAML flow value.
+    fn braced_value(&mut self, name: &str, at: usize) -> Option<(ArgValue, usize)> {
+        let (inner, end) = self.braces(at)?;
+        let inner = inner.trim();
+        if let Some(path) = data_path(inner) {
+            return Some((ArgValue::Data(path), end));
+        }
+        match crate::base::yaml::parse_inline(inner) {
+            Ok(value) if !inner.is_empty() => Some((ArgValue::Literal(value), end)),
+            Ok(_) => {
+                self.error(at, format!("`{name}={{}}` has no value"), None);
+                None
             }
-            at += name_len;
-            let after_name = skip_spaces(body, at);
-            if !body[after_name..].starts_with('=') {
-                args.push(Arg {
-                    name: Some(name),
-                    value: ArgValue::Literal(Value::Bool(true)),
-                    pos,
-                });
-                continue;
+            Err(e) => {
+                let message = format!("the value of `{name}` is not valid: {}", first_line(&e));
+                self.error(at, message, Some("write text in quotes (`\"...\"`), or a number, `true`, `[a, b]` or `{a: 1}` in braces".into()));
+                None
             }
-            at = skip_spaces(body, after_name + 1);
-            let value_pos = at;
-            let value = match body[at..].chars().next() {
-                Some(quote @ ('"' | '\'')) => {
-                    let (text, end) = self.string(at, quote)?;
-                    at = end;
-                    Value::String(text)
-                }
-                Some('{') => {
-                    let (inner, end) = self.braces(at)?;
-                    at = end;
-                    let inner = inner.trim();
-                    if let Some(path) = data_path(inner) {
-                        args.push(Arg {
-                            name: Some(name),
-                            value: ArgValue::Data(path),
-                            pos,
-                        });
-                        continue;
-                    }
-                    match crate::base::yaml::parse_inline(inner) {
-                        Ok(value) if !inner.is_empty() => value,
-                        Ok(_) => {
-                            self.error(value_pos, format!("`{name}={{}}` has no value"), None);
-                            return None;
-                        }
-                        Err(e) => {
-                            let message =
-                                format!("the value of `{name}` is not valid: {}", first_line(&e));
-                            self.error(value_pos, message, Some("write text in quotes (`\"...\"`), or a number, `true`, `[a, b]` or `{a: 1}` in braces".into()));
-                            return None;
-                        }
-                    }
-                }
-                _ => {
-                    self.error(
-                        value_pos,
-                        format!("expected a value for `{name}`"),
-                        Some(format!("write `{name}=\"text\"` or `{name}={{3}}`")),
-                    );
-                    return None;
-                }
-            };
-            args.push(Arg {
-                name: Some(name),
-                value: ArgValue::Literal(value),
-                pos,
-            });
         }
     }
 

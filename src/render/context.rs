@@ -293,40 +293,22 @@ pub(crate) fn page_context<'a>(
     let meta = &page.meta;
     let experiment = crate::render::experiments::context(config, funnel, index);
     let step = step_of(funnel, index);
-    let form = form_context(config, strings, funnel, index, step, experiment.as_ref())?;
-    let price = price_context(strings, meta);
-    let canonical = config.permalink(&step.path);
-    let permalink = config.permalink(&page.path);
-    let own_image = match share {
-        Some(path) => Some(config.permalink(path)),
-        None => page_image(config, page),
+    let own_image = (share.map(|path| config.permalink(path))).or_else(|| page_image(config, page));
+    let link = |kind| {
+        funnel
+            .link_target(index, kind)
+            .map(|i| page_ref(config, &funnel.pages[i]))
     };
-    let expired = is_expired(meta);
-    let json_ld = price
-        .as_ref()
-        .map(|price| product_json_ld(meta, price, &canonical, own_image.as_deref(), expired));
-    let tracking = (config.analytics.enabled()).then(|| {
-        let mut data = tracking_json(
-            (step, page),
-            experiment.as_ref(),
-            price.as_ref(),
-            form.is_some(),
-        );
-        if let Some(purchase) = purchase_json(funnel, index) {
-            data["purchase"] = purchase;
-        }
-        script_json(&data)
-    });
-    Ok(PageContext {
+    let mut context = PageContext {
         title: &meta.title,
         description: meta.description.as_deref(),
         url: config.href(&page.path),
-        json_ld,
-        image: own_image.or_else(|| site_image(config)),
+        json_ld: None,
+        image: own_image.clone().or_else(|| site_image(config)),
         card: None,
         hero: None,
-        permalink,
-        canonical,
+        permalink: config.permalink(&page.path),
+        canonical: config.permalink(&step.path),
         path: &page.path,
         step_path: &step.path,
         source: &page.file,
@@ -334,28 +316,62 @@ pub(crate) fn page_context<'a>(
         content,
         stage: stage_ref(config, strings, meta.stage.as_deref()),
         offer: offer_ref(config, strings, meta.offer.as_deref()),
-        next: (funnel.link_target(index, LinkKind::Next))
-            .map(|i| page_ref(config, &funnel.pages[i])),
+        next: link(LinkKind::Next),
         cta: meta.cta.as_deref(),
-        form,
+        form: form_context(config, strings, funnel, index, step, experiment.as_ref())?,
         checkout: checkout_context(config, funnel, index, step, experiment.as_ref()),
-        decline: (funnel.link_target(index, LinkKind::Decline))
-            .map(|i| page_ref(config, &funnel.pages[i])),
+        decline: link(LinkKind::Decline),
         incoming: page_refs(config, funnel, &funnel.incoming[index]),
-        price,
+        price: price_context(strings, meta),
         date: meta.date.as_deref(),
         date_text: meta.date.as_deref().and_then(|d| strings.date(d)),
         expires: meta.expires.as_ref().map(|e| e.value.as_str()),
         expires_text: meta.expires.as_ref().and_then(|e| strings.date(&e.value)),
-        expired,
+        expired: is_expired(meta),
         evergreen: evergreen_context(config, funnel, step, meta),
         draft: meta.draft,
         noindex: page.is_noindex(),
         extra: &meta.extra,
         components: component_names(&page.calls),
         experiment,
-        tracking,
-    })
+        tracking: None,
+    };
+    add_scripts(&mut context, config, funnel, index, own_image.as_deref());
+    Ok(context)
+}
+
+/// The page's data for scripts: the JSON-LD of its product (which names
+/// the page's own image, not the site's) and, when `analytics:` sets a
+/// tool, what it reports to analytics.
+fn add_scripts(
+    context: &mut PageContext,
+    config: &Config,
+    funnel: &Funnel,
+    index: usize,
+    own_image: Option<&str>,
+) {
+    let meta = &funnel.pages[index].meta;
+    context.json_ld = (context.price.as_ref())
+        .map(|price| product_json_ld(meta, price, &context.canonical, own_image, context.expired));
+    if config.analytics.enabled() {
+        context.tracking = Some(page_tracking(funnel, index, context));
+    }
+}
+
+/// What page `index` reports to analytics, as JSON for a `<script>`:
+/// its step, experiment, price and form, and a purchase on a thank-you page.
+fn page_tracking(funnel: &Funnel, index: usize, context: &PageContext) -> String {
+    let page = &funnel.pages[index];
+    let mut data = tracking_json(
+        (step_of(funnel, index), page),
+        context.experiment.as_ref(),
+        context.price.as_ref(),
+        context.form.is_some(),
+    );
+    if let Some(purchase) = purchase_json(funnel, index) {
+        data["purchase"] = purchase;
+    }
+    script_json(&data)
 }
 
 /// The funnel step page `index` is: the page itself, or for an A/B variant

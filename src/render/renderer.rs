@@ -128,43 +128,14 @@ pub(crate) struct Globals<'a> {
 
 impl Renderer {
     pub(crate) fn new(theme: &Theme, globals: &Globals) -> Result<Renderer, Diagnostics> {
-        let mut templates: Vec<(&str, String)> = Vec::new();
-        let mut not_text = Diagnostics::new();
-        for (name, file) in theme.layer("templates") {
-            match crate::base::text::utf8(&file.bytes, &file.origin) {
-                Ok(text) => templates.push((name, text.to_string())),
-                Err(e) => not_text.push(e),
-            }
-        }
-        if not_text.has_errors() {
-            return Err(not_text);
-        }
+        let templates = template_texts(theme)?;
         let origins: HashMap<String, String> = theme
             .layer("templates")
             .map(|(name, file)| (name.to_string(), file.origin.clone()))
             .collect();
         let mut tera = Tera::new();
         let strings = Arc::new(globals.strings.clone());
-        let for_dates = Arc::clone(&strings);
-        tera.register_filter("localdate", move |value: &str, _: Kwargs, _: &State| {
-            for_dates.date(value).unwrap_or_else(|| value.to_string())
-        });
-        let for_numbers = Arc::clone(&strings);
-        tera.register_filter(
-            "localnum",
-            move |value: tera::Value, _: Kwargs, _: &State| for_numbers.digits(&value.to_string()),
-        );
-        tera.register_filter("luminance", |value: &str, _: Kwargs, _: &State| {
-            crate::base::html::relative_luminance(value).unwrap_or(-1.0)
-        });
-        tera.register_filter("video_embed", |value: &str, _: Kwargs, _: &State| {
-            video_embed(value).ok_or_else(|| {
-                tera::Error::message(format!(
-                    "\"{value}\" is not a YouTube or Vimeo video address"
-                ))
-            })
-        });
-        register_card_filters(&mut tera);
+        register_filters(&mut tera, &strings);
         // A social card is XML: text in it is escaped like in a page.
         tera.autoescape_on([".html", ".htm", ".xml", ".svg"]);
         tera.register_function(
@@ -175,22 +146,7 @@ impl Renderer {
         {
             return Err(all_template_errors(&templates, first, &origins));
         }
-        let global = tera.global_context();
-        global.insert("site", &globals.site);
-        global.insert("journey", &globals.journey);
-        global.insert("data", globals.data);
-        global.insert("css", globals.css);
-        global.insert("dev", &globals.dev);
-        global.insert(
-            "theme",
-            &ThemeContext {
-                name: &theme.name,
-                title: &theme.title,
-                description: &theme.description,
-                options: &theme.options,
-            },
-        );
-        global.insert("t", strings.as_value());
+        insert_globals(&mut tera, theme, globals, &strings);
         Ok(Renderer {
             tera,
             strings,
@@ -281,107 +237,67 @@ impl Renderer {
     ) -> Vec<Diagnostic> {
         let mut errors: Vec<Diagnostic> = crate::render::blocks::check_nesting(&page.calls)
             .into_iter()
-            .map(|(pos, message, hint)| {
-                Diagnostic::error("component", &page.file, message)
-                    .at(pos.line, pos.column)
-                    .with_hint(hint)
-            })
+            .map(|(pos, message, hint)| component_error(&page.file, pos, message).with_hint(hint))
             .collect();
         for call in &page.calls {
-            let error = |pos: Pos, message: String| {
-                Diagnostic::error("component", &page.file, message).at(pos.line, pos.column)
-            };
-            let Some(info) = self.tera.get_component_definition(&call.name) else {
-                let mut names: Vec<&str> = self.tera.get_component_names().collect();
-                names.sort_unstable();
-                let message = format!(
-                    "unknown component `{}`{}",
-                    call.name,
-                    suggestion(&call.name, names.iter().copied())
-                );
-                let hint = format!(
-                    "components of this theme: {}; a site adds its own in templates/components/{}.html",
-                    names.join(", "),
-                    call.name
-                );
-                errors.push(error(call.pos, message).with_hint(hint));
-                continue;
-            };
-            let args = match call_args(call, data) {
-                Ok(args) => args,
-                Err((pos, message)) => {
-                    errors.push(error(pos, message).with_hint("data files live in data/NAME.yaml"));
-                    continue;
-                }
-            };
-            let declared = info.args();
-            for arg in &args {
-                let Some(spec) = declared.iter().find(|a| a.name() == arg.name) else {
-                    if info.rest_param().is_none() {
-                        let names = declared
-                            .iter()
-                            .filter(|a| !a.is_implicit())
-                            .map(|a| a.name());
-                        let message = format!(
-                            "the `{}` component has no argument `{}`{}",
-                            call.name,
-                            arg.name,
-                            suggestion(&arg.name, names.clone())
-                        );
-                        let hint =
-                            format!("its arguments: {}", names.collect::<Vec<_>>().join(", "));
-                        errors.push(error(arg.pos, message).with_hint(hint));
-                    }
-                    continue;
-                };
-                if let Some(expected) = spec.arg_type() {
-                    if !type_matches(expected, &arg.value) {
-                        let message = format!(
-                            "`{}` of `{}` must be {} {expected}, not {}",
-                            arg.name,
-                            call.name,
-                            article(expected.as_str()),
-                            crate::base::yaml::describe(&arg.value)
-                        );
-                        errors.push(error(arg.pos, message));
-                    }
-                }
-                if arg.from_data {
-                    components::for_each_link(&arg.value, &mut |dest| {
-                        let path = markdown::content_target(dest).map(|(p, _)| p);
-                        if path.and_then(|p| funnel.page(p)).is_none() {
-                            let message =
-                                format!("`{}` links to {dest}, which is not a page", arg.name);
-                            errors.push(error(arg.pos, message));
-                        }
-                    });
-                }
-            }
-            for arg in &args {
-                errors.extend(check_arg_value(call, arg).map(|m| error(arg.pos, m)));
-            }
-            for arg in args.iter().filter(|a| a.name == "checkout") {
-                if let Err(problem) = crate::page::checkout::from_arg(&arg.value) {
-                    let diagnostic = Diagnostic::error(problem.code, &page.file, problem.message);
-                    errors.push(
-                        diagnostic
-                            .at(arg.pos.line, arg.pos.column)
-                            .with_hint(problem.hint),
-                    );
-                }
-            }
-            if let Some(message) = needs_front_matter(call, page, &args) {
-                errors.push(error(call.pos, message.0.to_string()).with_hint(message.1));
-            }
-            for spec in declared.iter().filter(|a| a.is_required()) {
-                if !args.iter().any(|a| a.name == spec.name()) {
-                    let message = format!("the `{}` component needs `{}`", call.name, spec.name());
-                    let hint = format!("add `{}=\"...\"` to the call", spec.name());
-                    errors.push(error(call.pos, message).with_hint(hint));
-                }
-            }
+            errors.extend(self.check_call(call, page, data, funnel));
         }
         errors
+    }
+
+    /// The checks of [`Renderer::check_calls`] for one call. An unknown
+    /// component or a broken data reference stops its other checks.
+    fn check_call(
+        &self,
+        call: &Call,
+        page: &Page,
+        data: &Value,
+        funnel: &Funnel,
+    ) -> Vec<Diagnostic> {
+        let Some(info) = self.tera.get_component_definition(&call.name) else {
+            return vec![self.unknown_component(call, &page.file)];
+        };
+        let args = match call_args(call, data) {
+            Ok(args) => args,
+            Err((pos, message)) => {
+                let error = component_error(&page.file, pos, message);
+                return vec![error.with_hint("data files live in data/NAME.yaml")];
+            }
+        };
+        let mut errors = Vec::new();
+        for arg in &args {
+            check_declared_arg(call, &info, arg, funnel, &page.file, &mut errors);
+        }
+        for arg in &args {
+            let message = check_arg_value(call, arg);
+            errors.extend(message.map(|m| component_error(&page.file, arg.pos, m)));
+        }
+        for arg in args.iter().filter(|a| a.name == "checkout") {
+            errors.extend(checkout_error(arg, &page.file));
+        }
+        if let Some((message, hint)) = needs_front_matter(call, page, &args) {
+            let error = component_error(&page.file, call.pos, message.to_string());
+            errors.push(error.with_hint(hint));
+        }
+        errors.extend(missing_required(call, &info, &args, &page.file));
+        errors
+    }
+
+    /// A call of a component the theme does not have, with the names it has.
+    fn unknown_component(&self, call: &Call, file: &str) -> Diagnostic {
+        let mut names: Vec<&str> = self.tera.get_component_names().collect();
+        names.sort_unstable();
+        let message = format!(
+            "unknown component `{}`{}",
+            call.name,
+            suggestion(&call.name, names.iter().copied())
+        );
+        let hint = format!(
+            "components of this theme: {}; a site adds its own in templates/components/{}.html",
+            names.join(", "),
+            call.name
+        );
+        component_error(file, call.pos, message).with_hint(hint)
     }
 
     /// Renders one component call of a page (checked by [`Renderer::check_calls`]).
@@ -530,6 +446,154 @@ fn call_args(call: &Call, data: &Value) -> Result<Vec<CallArg>, (Pos, String)> {
 const URL_ARGS: &[&str] = &[
     "to", "url", "href", "src", "poster", "photo", "image", "logo", "link",
 ];
+
+/// The text of every template of the theme; a file that is not UTF-8 is an error.
+fn template_texts(theme: &Theme) -> Result<Vec<(&str, String)>, Diagnostics> {
+    let mut templates: Vec<(&str, String)> = Vec::new();
+    let mut not_text = Diagnostics::new();
+    for (name, file) in theme.layer("templates") {
+        match crate::base::text::utf8(&file.bytes, &file.origin) {
+            Ok(text) => templates.push((name, text.to_string())),
+            Err(e) => not_text.push(e),
+        }
+    }
+    if not_text.has_errors() {
+        return Err(not_text);
+    }
+    Ok(templates)
+}
+
+/// The filters templates use beyond Tera's own. Tera wants them before
+/// any template is added.
+fn register_filters(tera: &mut Tera, strings: &Arc<Strings>) {
+    let for_dates = Arc::clone(strings);
+    tera.register_filter("localdate", move |value: &str, _: Kwargs, _: &State| {
+        for_dates.date(value).unwrap_or_else(|| value.to_string())
+    });
+    let for_numbers = Arc::clone(strings);
+    tera.register_filter(
+        "localnum",
+        move |value: tera::Value, _: Kwargs, _: &State| for_numbers.digits(&value.to_string()),
+    );
+    tera.register_filter("luminance", |value: &str, _: Kwargs, _: &State| {
+        crate::base::html::relative_luminance(value).unwrap_or(-1.0)
+    });
+    tera.register_filter("video_embed", |value: &str, _: Kwargs, _: &State| {
+        video_embed(value).ok_or_else(|| {
+            tera::Error::message(format!(
+                "\"{value}\" is not a YouTube or Vimeo video address"
+            ))
+        })
+    });
+    register_card_filters(tera);
+}
+
+/// What every page shares, into Tera's global context once.
+fn insert_globals(tera: &mut Tera, theme: &Theme, globals: &Globals, strings: &Strings) {
+    let global = tera.global_context();
+    global.insert("site", &globals.site);
+    global.insert("journey", &globals.journey);
+    global.insert("data", globals.data);
+    global.insert("css", globals.css);
+    global.insert("dev", &globals.dev);
+    global.insert(
+        "theme",
+        &ThemeContext {
+            name: &theme.name,
+            title: &theme.title,
+            description: &theme.description,
+            options: &theme.options,
+        },
+    );
+    global.insert("t", strings.as_value());
+}
+
+/// An error of a component call at `pos` of `file`.
+fn component_error(file: &str, pos: Pos, message: String) -> Diagnostic {
+    Diagnostic::error("component", file, message).at(pos.line, pos.column)
+}
+
+/// One argument against the component's declaration: its name, its type,
+/// and the page links of a value taken from data. An argument the
+/// component does not declare gets no further checks.
+fn check_declared_arg(
+    call: &Call,
+    info: &tera::ComponentInfo,
+    arg: &CallArg,
+    funnel: &Funnel,
+    file: &str,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let declared = info.args();
+    let Some(spec) = declared.iter().find(|a| a.name() == arg.name) else {
+        if info.rest_param().is_none() {
+            let names = declared
+                .iter()
+                .filter(|a| !a.is_implicit())
+                .map(|a| a.name());
+            let message = format!(
+                "the `{}` component has no argument `{}`{}",
+                call.name,
+                arg.name,
+                suggestion(&arg.name, names.clone())
+            );
+            let hint = format!("its arguments: {}", names.collect::<Vec<_>>().join(", "));
+            errors.push(component_error(file, arg.pos, message).with_hint(hint));
+        }
+        return;
+    };
+    if let Some(expected) = spec.arg_type() {
+        if !type_matches(expected, &arg.value) {
+            let message = format!(
+                "`{}` of `{}` must be {} {expected}, not {}",
+                arg.name,
+                call.name,
+                article(expected.as_str()),
+                crate::base::yaml::describe(&arg.value)
+            );
+            errors.push(component_error(file, arg.pos, message));
+        }
+    }
+    if arg.from_data {
+        components::for_each_link(&arg.value, &mut |dest| {
+            let path = markdown::content_target(dest).map(|(p, _)| p);
+            if path.and_then(|p| funnel.page(p)).is_none() {
+                let message = format!("`{}` links to {dest}, which is not a page", arg.name);
+                errors.push(component_error(file, arg.pos, message));
+            }
+        });
+    }
+}
+
+/// A `checkout` argument that does not describe a checkout.
+fn checkout_error(arg: &CallArg, file: &str) -> Option<Diagnostic> {
+    let problem = crate::page::checkout::from_arg(&arg.value).err()?;
+    let diagnostic = Diagnostic::error(problem.code, file, problem.message);
+    Some(
+        diagnostic
+            .at(arg.pos.line, arg.pos.column)
+            .with_hint(problem.hint),
+    )
+}
+
+/// The required arguments of the component that the call leaves out.
+fn missing_required(
+    call: &Call,
+    info: &tera::ComponentInfo,
+    args: &[CallArg],
+    file: &str,
+) -> Vec<Diagnostic> {
+    let declared = info.args();
+    let required = declared.iter().filter(|a| a.is_required());
+    required
+        .filter(|spec| !args.iter().any(|a| a.name == spec.name()))
+        .map(|spec| {
+            let message = format!("the `{}` component needs `{}`", call.name, spec.name());
+            let hint = format!("add `{}=\"...\"` to the call", spec.name());
+            component_error(file, call.pos, message).with_hint(hint)
+        })
+        .collect()
+}
 
 /// An argument value a template cannot be trusted with: a URL that runs
 /// code (`javascript:`) in a link or image argument, or a `countdown`

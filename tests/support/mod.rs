@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod browser;
+pub(crate) mod rng;
 
 use funnelcake::{BuildOptions, Diagnostics};
 use std::path::{Path, PathBuf};
@@ -224,4 +225,38 @@ pub(crate) fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect();
     all.sort();
     all
+}
+
+/// One of the repository's example sites (`example-site`, `example-site-fa`).
+pub(crate) fn example_site(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// A copy of example site `name` in a temp folder, as `TEMP/site`; returns
+/// the temp folder (keep it alive) and the site.
+pub(crate) fn copy_example(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_tree(&example_site(name), &site);
+    (dir, site)
+}
+
+/// Sets `theme:` in the site's site.yaml to `theme` (the line is moved to
+/// the end).
+pub(crate) fn set_theme(site: &Path, theme: &str) {
+    edit_file(&site.join("site.yaml"), |config| {
+        let config: String = config
+            .lines()
+            .filter(|l| !l.starts_with("theme:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        format!("{config}theme: {theme}\n")
+    });
+}
+
+/// A number from the environment (a test's size or seed); `None` when it
+/// is not set, a panic naming it when it is not a number.
+pub(crate) fn env_number(name: &str) -> Option<u64> {
+    let value = std::env::var(name).ok()?;
+    Some(value.parse().unwrap_or_else(|_| panic!("{name}={value}")))
 }

@@ -88,33 +88,23 @@ fn webp(pixels: &Pixels, quality: u8) -> Vec<u8> {
 }
 
 fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
-    use image::codecs::jpeg::JpegEncoder;
-    use image::ImageEncoder;
     let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(
-            &pixels.bytes,
-            pixels.width,
-            pixels.height,
-            color(pixels).into(),
-        )
-        .map_err(|e| e.to_string())?;
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
+    write_image(encoder, pixels)?;
     Ok(out)
 }
 
 fn png(pixels: &Pixels) -> Result<Vec<u8>, String> {
-    use image::codecs::png::PngEncoder;
-    use image::ImageEncoder;
     let mut out = Vec::new();
-    PngEncoder::new(&mut out)
-        .write_image(
-            &pixels.bytes,
-            pixels.width,
-            pixels.height,
-            color(pixels).into(),
-        )
-        .map_err(|e| e.to_string())?;
+    write_image(image::codecs::png::PngEncoder::new(&mut out), pixels)?;
     Ok(out)
+}
+
+/// Writes `pixels` with one of the `image` crate's encoders.
+fn write_image(encoder: impl image::ImageEncoder, pixels: &Pixels) -> Result<(), String> {
+    let (width, height) = (pixels.width, pixels.height);
+    (encoder.write_image(&pixels.bytes, width, height, color(pixels).into()))
+        .map_err(|e| e.to_string())
 }
 
 fn color(pixels: &Pixels) -> image::ColorType {

@@ -140,3 +140,19 @@ fn on_a_phone_the_bar_jumps_to_the_plans_and_the_decline_link_is_seen() {
         format!("{}/welcome/done/", server.url)
     );
 }
+
+#[test]
+fn a_site_rewords_the_link_in_its_own_strings() {
+    let (dir, site) = copy_fixture("decline");
+    std::fs::create_dir_all(site.join("i18n")).unwrap();
+    std::fs::write(
+        site.join("i18n/en.yaml"),
+        "no_thanks: \"No thanks, I'll grind by hand\"\n",
+    )
+    .unwrap();
+    let out = build_site(&site, dir.path().join("out"));
+    check_once_each(
+        &out,
+        "<a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks, I&#39;ll grind by hand</a>",
+    );
+}

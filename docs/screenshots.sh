@@ -16,7 +16,7 @@ pages=(
     "landing:/"
     "optin:/guides/roasting-guide/?variant=a"
     "tripwire:/offers/tasting-kit/"
-    "upsell:/offers/grinder/:2920:2480"
+    "upsell:/offers/grinder/:2920:2520"
     "thankyou:/guides/roasting-guide-thanks/"
     "funnel-map:/funnel/"
 )

@@ -319,12 +319,13 @@ fn an_upsell_shows_its_no_thanks_link_without_a_checkout() {
     let (_dir, out) = build_ok("plan-checkout");
     let grinder = read(&out, "offers/grinder/index.html");
     assert!(
-        grinder.contains("<p class=\"cta\"><a class=\"button\" href=\"/welcome/grinder/\">Yes, add the grinder</a>\n<a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>"),
-        "beside the next step's button"
+        grinder.contains("<p class=\"cta\"><a class=\"button\" href=\"/welcome/grinder/\">Yes, add the grinder</a></p>\n<p class=\"cta cta-decline\"><a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>"),
+        "after the next step's button"
     );
+    assert_eq!(grinder.matches("checkout-decline").count(), 1, "once");
     let scale = read(&out, "offers/scale/index.html");
     assert!(
-        scale.contains("<p class=\"cta\"><a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>"),
+        scale.contains("<p class=\"cta cta-decline\"><a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>"),
         "on its own when the upsell has neither checkout nor next"
     );
 }

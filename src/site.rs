@@ -598,14 +598,19 @@ impl Prepared {
         collect_results(results)
     }
 
-    /// Hands every image variant the rendered pages use to `emit`.
-    pub(crate) fn image_files<T>(
+    /// Hands every image variant the rendered pages use to `emit`, in
+    /// parallel, reading each from the cache only as it is handed over.
+    pub(crate) fn image_files<T: Send>(
         &self,
-        mut emit: impl FnMut(String, Vec<u8>) -> T,
+        emit: impl Fn(String, Vec<u8>) -> T + Sync,
     ) -> Result<Vec<T>, Diagnostic> {
-        let files = self.images.files();
-        let files = files.map_err(|e| Diagnostic::error("io", ".funnelcake/cache", e))?;
-        Ok(files.into_iter().map(|(p, b)| emit(p, b)).collect())
+        let read_error = |e| Diagnostic::error("io", ".funnelcake/cache", e);
+        (self.images.files().into_par_iter())
+            .map(|file| {
+                let bytes = file.bytes().map_err(read_error)?;
+                Ok(emit(file.path, bytes))
+            })
+            .collect()
     }
 
     /// The image `dest` that `page` names, processed; `None` for a web

@@ -87,6 +87,27 @@ enum Data {
     Unmade,
 }
 
+/// One output file of [`Images::files`].
+#[derive(Debug)]
+pub(crate) struct ImageFile {
+    /// Relative to OUT: `img/hero.960.1a2b3c4d.avif`.
+    pub path: String,
+    data: Data,
+}
+
+impl ImageFile {
+    /// The file's bytes, read from the cache when they are there; the
+    /// error is a sentence naming the cache file.
+    pub(crate) fn bytes(&self) -> Result<Vec<u8>, String> {
+        match &self.data {
+            Data::Cached(path) => std::fs::read(path)
+                .map_err(|e| format!("cannot read the image cache {}: {e}", path.display())),
+            Data::Bytes(bytes) => Ok(bytes.to_vec()),
+            Data::Unmade => Ok(Vec::new()),
+        }
+    }
+}
+
 /// A source image, processed.
 #[derive(Debug)]
 pub(crate) struct Processed {
@@ -187,24 +208,23 @@ impl Images {
         by_path.get(path).cloned()
     }
 
-    /// Every variant of every image processed so far: (path relative to
-    /// OUT, bytes), sorted by path.
-    pub(crate) fn files(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+    /// Every variant of every image processed so far, sorted by path
+    /// relative to OUT. The bytes are read by [`ImageFile::bytes`] one file
+    /// at a time, so a build never holds every cached variant in memory.
+    pub(crate) fn files(&self) -> Vec<ImageFile> {
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let mut files = BTreeMap::new();
         for processed in slots.values().filter_map(|s| s.get()?.as_ref().ok()) {
             for variant in &processed.variants {
-                let bytes = match &variant.data {
-                    Data::Cached(path) => std::fs::read(path).map_err(|e| {
-                        format!("cannot read the image cache {}: {e}", path.display())
-                    })?,
-                    Data::Bytes(bytes) => bytes.to_vec(),
-                    Data::Unmade => continue,
-                };
-                files.insert(variant.path.trim_start_matches('/').to_string(), bytes);
+                if !matches!(variant.data, Data::Unmade) {
+                    let path = variant.path.trim_start_matches('/').to_string();
+                    files.insert(path, variant.data.clone());
+                }
             }
         }
-        Ok(files.into_iter().collect())
+        (files.into_iter())
+            .map(|(path, data)| ImageFile { path, data })
+            .collect()
     }
 
     fn process(&self, bytes: &[u8], name: &str, source: &str) -> Result<Processed, String> {

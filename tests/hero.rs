@@ -100,7 +100,7 @@ fn testimonial_photo_and_logo_are_lazy_pictures() {
         let html = read(&out, "index.html");
         let photo = "<figcaption><picture><source type=\"image/webp\" srcset=\"/img/face.40.";
         assert!(html.contains(photo), "{theme}: {html}");
-        assert!(html.contains(" sizes=\"3.5rem\" width=\"40\" height=\"40\" alt=\"Maria smiling\" class=\"testimonial-photo\" loading=\"lazy\" decoding=\"async\"></picture><span class=\"testimonial-name\">Maria</span>"), "{theme}: {html}");
+        assert!(html.contains(" sizes=\"3.5rem\" width=\"64\" height=\"64\" alt=\"Maria smiling\" class=\"testimonial-photo\" loading=\"lazy\" decoding=\"async\"></picture><span class=\"testimonial-name\">Maria</span>"), "{theme}: {html}");
         let logo = "<a class=\"brand\" href=\"/\"><picture><source type=\"image/webp\" srcset=\"/img/logo.40.";
         assert!(html.contains(logo), "{theme}: {html}");
         assert!(html.contains(" sizes=\"12rem\" width=\"80\" height=\"20\" alt=\"Hero Fixture\" loading=\"lazy\" decoding=\"async\"></picture></a>"), "{theme}: {html}");

@@ -351,12 +351,14 @@ fn looks_like_svg(bytes: &[u8]) -> bool {
     head.contains("<svg")
 }
 
-/// The widths an image `original` pixels wide is resized to: each
-/// configured width not larger than it, or its own width when it is
-/// narrower than all of them (never enlarged).
+/// The widths (ascending, as the settings keep them) an image `original`
+/// pixels wide is resized to: each configured width not larger than it,
+/// and its own width too when a configured width above it was left out,
+/// so a 600 px photo with widths 480 and 960 is offered at 480 and 600 and
+/// a browser wanting more gets every pixel there is (never enlarged).
 pub(crate) fn select_widths(widths: &[u32], original: u32) -> Vec<u32> {
     let mut chosen: Vec<u32> = widths.iter().copied().filter(|w| *w <= original).collect();
-    if chosen.is_empty() {
+    if widths.iter().any(|w| *w > original) && chosen.last() != Some(&original) {
         chosen.push(original);
     }
     chosen
@@ -390,7 +392,8 @@ mod tests {
         let widths = [480, 960, 1440, 1920];
         assert_eq!(select_widths(&widths, 4000), vec![480, 960, 1440, 1920]);
         assert_eq!(select_widths(&widths, 1440), vec![480, 960, 1440]);
-        assert_eq!(select_widths(&widths, 1000), vec![480, 960]);
+        assert_eq!(select_widths(&widths, 1000), vec![480, 960, 1000]);
+        assert_eq!(select_widths(&widths, 600), vec![480, 600]);
         assert_eq!(select_widths(&widths, 300), vec![300]);
     }
 

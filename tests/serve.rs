@@ -740,3 +740,56 @@ fn a_bot_or_a_missing_consent_is_recorded_and_marked() {
         );
     }
 }
+
+/// The hero's fallback file on the `images` fixture's home page, as the
+/// layout names it (`data-src="/img/hero.60.HASH.jpg"`).
+fn hero_file(session: &funnelcake::serve::Session) -> String {
+    let home = String::from_utf8_lossy(&session.file("index.html").unwrap()).into_owned();
+    let start = home.find("data-src=\"/img/").expect("a hero") + "data-src=\"/".len();
+    let end = start + home[start..].find('"').unwrap();
+    home[start..end].to_string()
+}
+
+#[test]
+fn a_text_edit_encodes_no_image_and_a_replaced_image_is_served_under_a_new_name() {
+    use funnelcake::serve::Session;
+    let (_dir, site) = support::copy_fixture("images");
+    let (mut session, first) = Session::start(funnelcake::BuildOptions::new(&site)).unwrap();
+    // chart 3 widths x 3 formats, step 1 x 3, photo 2 x 3, hero 2 x 3.
+    assert_eq!(first.images_encoded, 24);
+    let old_hero = hero_file(&session);
+    assert!(old_hero.starts_with("img/hero.60."), "{old_hero}");
+
+    // A text edit re-renders the page with the images it already has.
+    let page = site.join("content/index.md");
+    support::edit_file(&page, |t| t.replace("Intro.", "A new intro."));
+    let rebuilt = session.rebuild(std::slice::from_ref(&page)).unwrap();
+    assert_eq!(rebuilt.images_encoded, 0);
+    assert_eq!(rebuilt.pages, 1);
+    let home = session.file("index.html").unwrap();
+    assert!(String::from_utf8_lossy(&home).contains("A new intro."));
+    // So does a template edit, which rebuilds every page.
+    let template = site.join("templates/hero.html");
+    support::edit_file(&template, |t| {
+        t.replace("<article>", "<article class=\"x\">")
+    });
+    let rebuilt = session.rebuild(std::slice::from_ref(&template)).unwrap();
+    assert_eq!(rebuilt.images_encoded, 0);
+    assert_eq!(hero_file(&session), old_hero);
+    assert!(session.has_file(&old_hero));
+
+    // A new photo in the hero's place is encoded (2 widths x 3 formats)
+    // and served under a new name; the old name is gone.
+    let blue = image::RgbImage::from_pixel(60, 120, image::Rgb([10, 10, 230]));
+    blue.save(site.join("content/hero.jpg")).unwrap();
+    let rebuilt = session.rebuild(&[site.join("content/hero.jpg")]).unwrap();
+    assert_eq!(rebuilt.images_encoded, 6);
+    let new_hero = hero_file(&session);
+    assert!(new_hero.starts_with("img/hero.60."), "{new_hero}");
+    assert_ne!(new_hero, old_hero);
+    assert!(!session.has_file(&old_hero));
+    assert!(rebuilt.changed.contains(&new_hero), "{:?}", rebuilt.changed);
+    let served = image::load_from_memory(&session.file(&new_hero).unwrap()).unwrap();
+    let pixel = served.to_rgb8().get_pixel(30, 60).0;
+    assert!(pixel[2] > 200 && pixel[0] < 60, "{pixel:?}");
+}

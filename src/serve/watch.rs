@@ -96,8 +96,12 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
                 build.warnings = rebuilt.warnings.clone();
             }
             drop(build);
+            let images = match rebuilt.images_encoded {
+                0 => String::new(),
+                n => format!(", {n} image files encoded"),
+            };
             (state.log)(format!(
-                "changed {what}: rebuilt in {ms} ms, {} pages rendered, {} files changed",
+                "changed {what}: rebuilt in {ms} ms, {} pages rendered, {} files changed{images}",
                 rebuilt.pages,
                 rebuilt.changed.len()
             ));

@@ -151,6 +151,10 @@ pub(crate) struct Images {
     /// Variants encoded by this service (not found in the cache).
     encoded: AtomicUsize,
     slots: Mutex<BTreeMap<String, Slot>>,
+    /// What the build this one follows processed (the dev server's last
+    /// build), taken over as pages ask for it again: a rebuild neither
+    /// reads nor hashes the cache for an image it already knows.
+    earlier: Mutex<BTreeMap<String, Slot>>,
     /// Each processed image by the site path of its widest fallback, the
     /// URL a component's image argument becomes, so a template can turn
     /// that URL back into a `<picture>` (see [`Images::at`]).
@@ -165,8 +169,25 @@ impl Images {
             encode: AtomicBool::new(true),
             encoded: AtomicUsize::new(0),
             slots: Mutex::new(BTreeMap::new()),
+            earlier: Mutex::new(BTreeMap::new()),
             by_path: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// The service for the next build of the same site: it takes over what
+    /// this one processed, when the settings are the same and its files
+    /// are all still in the cache; anything else is processed again.
+    pub(crate) fn next(&self, site: &Path, settings: ImageSettings) -> Self {
+        let images = Images::new(site, settings);
+        if images.settings != self.settings || !self.encode.load(Ordering::Relaxed) {
+            return images;
+        }
+        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = (slots.iter())
+            .filter(|(_, slot)| slot.get().is_some_and(|p| p.as_ref().is_ok_and(all_there)))
+            .map(|(key, slot)| (key.clone(), Arc::clone(slot)));
+        *images.earlier.lock().unwrap_or_else(|e| e.into_inner()) = kept.collect();
+        images
     }
 
     /// From now on, read headers only and encode nothing (for `check`).
@@ -187,8 +208,12 @@ impl Images {
         let source = cache::key(&[cache::ENGINE.as_bytes(), &bytes]);
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            let slot = slots.entry(format!("{source}/{name}")).or_default();
-            slot.clone()
+            let key = format!("{source}/{name}");
+            let earlier = || {
+                let mut earlier = self.earlier.lock().unwrap_or_else(|e| e.into_inner());
+                earlier.remove(&key).unwrap_or_default()
+            };
+            slots.entry(key.clone()).or_insert_with(earlier).clone()
         };
         // Other threads asking for the same source wait here.
         let processed = slot
@@ -320,6 +345,12 @@ impl Images {
                 })
             })
     }
+}
+
+/// Whether every variant of `processed` can still be read: a cache file
+/// deleted since is made again rather than missed.
+fn all_there(processed: &Arc<Processed>) -> bool {
+    (processed.variants.iter()).all(|v| !matches!(&v.data, Data::Cached(p) if !p.is_file()))
 }
 
 /// A GIF or SVG, copied as it is under a content-hashed name.

@@ -215,8 +215,19 @@ fn handle(state: &State, request: Request) {
         drop(build);
         return respond(request, html_response(500, page));
     };
+    let file = path.trim_start_matches('/');
+    let image = (!session.has_file(file))
+        .then(|| session.image(file))
+        .flatten();
     let served = serve_file(session, &path);
     drop(build);
+    // Served when encoded, without holding the build meanwhile.
+    if let Some(image) = image {
+        return match image.wait() {
+            Ok(bytes) => respond(request, file_response(200, file, bytes)),
+            Err(reason) => respond(request, text_response(500, &reason)),
+        };
+    }
     match served {
         Served::Html(status, html) => respond(request, html_response(status, html)),
         Served::File(status, file, bytes) => respond(request, file_response(status, &file, bytes)),

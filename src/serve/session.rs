@@ -24,6 +24,7 @@ use crate::page::content::{self, Page, CONTENT_DIR};
 use crate::render::assets;
 use crate::render::cards;
 use crate::render::forms::FormContext;
+pub use crate::render::images::PendingImage;
 use crate::site::{self, BuildOptions, Prepared};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -96,8 +97,9 @@ pub struct Rebuilt {
     pub css_only: bool,
     /// Warnings of the new build.
     pub warnings: Diagnostics,
-    /// Image variants encoded by this rebuild: 0 unless an image is new
-    /// or changed, since the images of the last build are kept.
+    /// Image variants this rebuild encodes, in the background (see
+    /// [`Session::image`]): 0 unless an image is new or changed, since the
+    /// images of the last build are kept.
     pub images_encoded: usize,
 }
 
@@ -132,6 +134,13 @@ impl Session {
 
     pub fn has_file(&self, path: &str) -> bool {
         self.files.contains_key(path)
+    }
+
+    /// An image file (`img/hero.960.1a2b3c4d.avif`) the pages name that is
+    /// not among the files yet because it was being encoded when they were
+    /// rendered: wait for it without holding the session.
+    pub fn image(&self, path: &str) -> Option<PendingImage> {
+        (self.prepared.as_ref()?.images).file(path)
     }
 
     /// The root-relative URL of the thank-you page of the form on `path`.
@@ -199,6 +208,8 @@ impl Session {
         let earlier = self.prepared.as_ref().map(|p| Arc::clone(&p.images));
         let (prepared, files) = loop {
             let prepared = site::prepare_after(&self.options, earlier.as_deref())?;
+            // A page edit never waits for an image encoder.
+            prepared.images.in_background();
             match render_files(&prepared, None, &self.files) {
                 Ok(files) => break (prepared, files),
                 Err(errors) if changed_while_building(&errors) && attempts < 3 => attempts += 1,

@@ -98,7 +98,7 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             drop(build);
             let images = match rebuilt.images_encoded {
                 0 => String::new(),
-                n => format!(", {n} image files encoded"),
+                n => format!(", {n} image files encoding"),
             };
             (state.log)(format!(
                 "changed {what}: rebuilt in {ms} ms, {} pages rendered, {} files changed{images}",

@@ -9,15 +9,17 @@
 //! source, from any thread, and each source is processed once per build.
 //! Encoded variants live in the cache ([`cache`]), so a rebuild with
 //! unchanged images neither decodes nor encodes; after the pages are
-//! rendered, [`Images::files`] gives every variant to write.
+//! rendered, [`Images::files`] gives every variant to write. The dev
+//! server encodes in the background ([`background`]) and keeps what it
+//! processed from one rebuild to the next ([`Images::next`]).
 
+mod background;
 mod cache;
 mod decode;
 mod encode;
 pub(crate) mod markup;
 
 use crate::input::config::{ImageFormat, ImageSettings};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -85,6 +87,8 @@ enum Data {
     Bytes(Arc<Vec<u8>>),
     /// Nowhere: `check` does not encode.
     Unmade,
+    /// Being encoded in the background (the dev server).
+    Pending(Arc<background::Job>),
 }
 
 /// One output file of [`Images::files`].
@@ -104,7 +108,34 @@ impl ImageFile {
                 .map_err(|e| format!("cannot read the image cache {}: {e}", path.display())),
             Data::Bytes(bytes) => Ok(bytes.to_vec()),
             Data::Unmade => Ok(Vec::new()),
+            Data::Pending(job) => {
+                let data = job.wait(&format!("/{}", self.path))?;
+                ImageFile {
+                    path: self.path.clone(),
+                    data,
+                }
+                .bytes()
+            }
         }
+    }
+
+    /// Whether the bytes are there without waiting for an encoder.
+    fn ready(&self) -> bool {
+        match &self.data {
+            Data::Unmade => false,
+            Data::Pending(job) => job.is_done() && !job.failed(),
+            _ => true,
+        }
+    }
+}
+
+/// An image file of the dev server that may still be being encoded.
+pub struct PendingImage(ImageFile);
+
+impl PendingImage {
+    /// The file's bytes, once encoded; the error is a sentence.
+    pub fn wait(self) -> Result<Vec<u8>, String> {
+        self.0.bytes()
     }
 }
 
@@ -148,8 +179,11 @@ pub(crate) struct Images {
     cache: PathBuf,
     /// Off for `check`: sources are read, nothing is encoded.
     encode: AtomicBool,
-    /// Variants encoded by this service (not found in the cache).
+    /// Variants encoded by this service (not found in the cache), or in
+    /// the background, handed to the encoder.
     encoded: AtomicUsize,
+    /// Encode in the background (the dev server; see [`background`]).
+    background: AtomicBool,
     slots: Mutex<BTreeMap<String, Slot>>,
     /// What the build this one follows processed (the dev server's last
     /// build), taken over as pages ask for it again: a rebuild neither
@@ -168,6 +202,7 @@ impl Images {
             cache: cache::folder(site),
             encode: AtomicBool::new(true),
             encoded: AtomicUsize::new(0),
+            background: AtomicBool::new(false),
             slots: Mutex::new(BTreeMap::new()),
             earlier: Mutex::new(BTreeMap::new()),
             by_path: Mutex::new(BTreeMap::new()),
@@ -188,6 +223,13 @@ impl Images {
             .map(|(key, slot)| (key.clone(), Arc::clone(slot)));
         *images.earlier.lock().unwrap_or_else(|e| e.into_inner()) = kept.collect();
         images
+    }
+
+    /// From now on, encode in the background: pages are rendered with the
+    /// names of variants still being encoded, which [`Images::file`] waits
+    /// for; [`Images::files`] leaves them out until they are done.
+    pub(crate) fn in_background(&self) {
+        self.background.store(true, Ordering::Relaxed);
     }
 
     /// From now on, read headers only and encode nothing (for `check`).
@@ -233,6 +275,19 @@ impl Images {
         by_path.get(path).cloned()
     }
 
+    /// The variant at `path` (relative to OUT), done or being encoded.
+    pub(crate) fn file(&self, path: &str) -> Option<PendingImage> {
+        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let processed = slots.values().filter_map(|s| s.get()?.as_ref().ok());
+        let variant = (processed.flat_map(|p| &p.variants))
+            .find(|v| v.path.trim_start_matches('/') == path && !matches!(v.data, Data::Unmade))?;
+        let path = path.to_string();
+        Some(PendingImage(ImageFile {
+            path,
+            data: variant.data.clone(),
+        }))
+    }
+
     /// Every variant of every image processed so far, sorted by path
     /// relative to OUT. The bytes are read by [`ImageFile::bytes`] one file
     /// at a time, so a build never holds every cached variant in memory.
@@ -241,9 +296,13 @@ impl Images {
         let mut files = BTreeMap::new();
         for processed in slots.values().filter_map(|s| s.get()?.as_ref().ok()) {
             for variant in &processed.variants {
-                if !matches!(variant.data, Data::Unmade) {
-                    let path = variant.path.trim_start_matches('/').to_string();
-                    files.insert(path, variant.data.clone());
+                let path = variant.path.trim_start_matches('/').to_string();
+                let file = ImageFile {
+                    path,
+                    data: variant.data.clone(),
+                };
+                if file.ready() {
+                    files.insert(file.path, file.data);
                 }
             }
         }
@@ -316,41 +375,34 @@ impl Images {
     }
 
     /// Encodes the variants the cache does not have, decoding the source
-    /// once and resizing it once per width, in parallel.
+    /// once and resizing it once per width, in parallel; in the background
+    /// when so asked (see [`background`]), after decoding here.
     fn make_missing(&self, bytes: &[u8], variants: &mut [Variant]) -> Result<(), String> {
-        let missing = |v: &Variant| matches!(&v.data, Data::Cached(p) if !p.is_file());
-        if !variants.iter().any(missing) {
+        let missing: Vec<&mut Variant> = (variants.iter_mut())
+            .filter(|v| matches!(&v.data, Data::Cached(p) if !p.is_file()))
+            .collect();
+        if missing.is_empty() {
             return Ok(());
         }
         let pixels = decode::decode(bytes)?;
-        let mut by_width: BTreeMap<u32, Vec<&mut Variant>> = BTreeMap::new();
-        for variant in variants.iter_mut().filter(|v| missing(v)) {
-            by_width.entry(variant.width).or_default().push(variant);
-        }
         let quality = self.settings.quality;
-        by_width
-            .into_par_iter()
-            .try_for_each(|(width, group)| -> Result<(), String> {
-                let resized = encode::resize(&pixels, width)?;
-                group.into_par_iter().try_for_each(|variant| {
-                    let encoded = encode::encode(&resized, variant.format, quality)?;
-                    self.encoded.fetch_add(1, Ordering::Relaxed);
-                    if let Data::Cached(path) = &variant.data {
-                        cache::write(path, &encoded);
-                        if !path.is_file() {
-                            variant.data = Data::Bytes(Arc::new(encoded));
-                        }
-                    }
-                    Ok(())
-                })
-            })
+        if self.background.load(Ordering::Relaxed) {
+            self.encoded.fetch_add(missing.len(), Ordering::Relaxed);
+            background::start(pixels, missing, quality);
+            return Ok(());
+        }
+        background::encode_all(&pixels, missing, quality, &self.encoded)
     }
 }
 
 /// Whether every variant of `processed` can still be read: a cache file
 /// deleted since is made again rather than missed.
 fn all_there(processed: &Arc<Processed>) -> bool {
-    (processed.variants.iter()).all(|v| !matches!(&v.data, Data::Cached(p) if !p.is_file()))
+    processed.variants.iter().all(|v| match &v.data {
+        Data::Cached(path) => path.is_file(),
+        Data::Pending(job) => !job.failed(),
+        Data::Bytes(_) | Data::Unmade => true,
+    })
 }
 
 /// A GIF or SVG, copied as it is under a content-hashed name.

@@ -216,9 +216,7 @@ fn handle(state: &State, request: Request) {
         return respond(request, html_response(500, page));
     };
     let file = path.trim_start_matches('/');
-    let image = (!session.has_file(file))
-        .then(|| session.image(file))
-        .flatten();
+    let image = session.image(file);
     let served = serve_file(session, &path);
     drop(build);
     // Served when encoded, without holding the build meanwhile.

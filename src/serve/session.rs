@@ -127,19 +127,26 @@ impl Session {
         Ok((session, rebuilt))
     }
 
-    /// The bytes of an output file (`guide/index.html`).
+    /// The bytes of an output file (`guide/index.html`); for an image
+    /// still being encoded, once it is (see [`Session::image`]).
     pub fn file(&self, path: &str) -> Option<Arc<Vec<u8>>> {
-        self.files.get(path).cloned()
+        match self.files.get(path) {
+            Some(bytes) => Some(Arc::clone(bytes)),
+            None => Some(Arc::new(self.image(path)?.wait().ok()?)),
+        }
     }
 
     pub fn has_file(&self, path: &str) -> bool {
-        self.files.contains_key(path)
+        self.files.contains_key(path) || self.image(path).is_some()
     }
 
     /// An image file (`img/hero.960.1a2b3c4d.avif`) the pages name that is
     /// not among the files yet because it was being encoded when they were
     /// rendered: wait for it without holding the session.
     pub fn image(&self, path: &str) -> Option<PendingImage> {
+        if self.files.contains_key(path) {
+            return None;
+        }
         (self.prepared.as_ref()?.images).file(path)
     }
 

@@ -227,6 +227,15 @@ fn missing_config_hint(command: &str) -> String {
 }
 
 pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
+    prepare_after(options, None)
+}
+
+/// [`prepare`] for the build after `earlier`'s, taking over the images it
+/// processed (see [`Images::next`]).
+pub(crate) fn prepare_after(
+    options: &BuildOptions,
+    earlier: Option<&Images>,
+) -> Result<Prepared, Diagnostics> {
     let site = options.site.as_path();
     let (mut config, config_text, mut errors) = load_config(site, options.base_url.as_deref())?;
     config.dev = options.dev;
@@ -246,7 +255,11 @@ pub(crate) fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
             return Err(sorted(errors));
         }
     };
-    let images = Arc::new(Images::new(site, config.images.clone()));
+    let images = match earlier {
+        Some(earlier) => earlier.next(site, config.images.clone()),
+        None => Images::new(site, config.images.clone()),
+    };
+    let images = Arc::new(images);
     let inputs = Inputs {
         config,
         config_text,
@@ -649,19 +662,27 @@ impl Prepared {
         let (mut results, others) = rayon::join(render_pages, || self.other_files(&emit));
         results.extend(others.map_err(|e| Diagnostics::from_iter([e]))?);
         // The pages asked for their images while rendering.
-        let images = self.image_files(|path, bytes| emit(path, bytes, "images"));
+        let images = self.image_files(|_| false, |path, bytes| emit(path, bytes, "images"));
         results.extend(images.map_err(|e| Diagnostics::from_iter([e]))?);
         collect_results(results)
     }
 
-    /// Hands every image variant the rendered pages use to `emit`.
-    pub(crate) fn image_files<T>(
+    /// Hands every image variant the rendered pages use to `emit`, in
+    /// parallel, reading each from the cache only as it is handed over;
+    /// those whose path (relative to OUT) `skip` names are left out.
+    pub(crate) fn image_files<T: Send>(
         &self,
-        mut emit: impl FnMut(String, Vec<u8>) -> T,
+        skip: impl Fn(&str) -> bool + Sync,
+        emit: impl Fn(String, Vec<u8>) -> T + Sync,
     ) -> Result<Vec<T>, Diagnostic> {
-        let files = self.images.files();
-        let files = files.map_err(|e| Diagnostic::error("io", ".funnelcake/cache", e))?;
-        Ok(files.into_iter().map(|(p, b)| emit(p, b)).collect())
+        let read_error = |e| Diagnostic::error("io", ".funnelcake/cache", e);
+        (self.images.files().into_par_iter())
+            .filter(|file| !skip(&file.path))
+            .map(|file| {
+                let bytes = file.bytes().map_err(read_error)?;
+                Ok(emit(file.path, bytes))
+            })
+            .collect()
     }
 
     /// The image `dest` that `page` names, processed; `None` for a web

@@ -1,11 +1,13 @@
 //! The page's `image` as the hero of the built-in themes' landing, opt-in
 //! and offer layouts (markup per layout and theme, and where it sits in a
-//! browser at desktop and phone width), the testimonial photo and the
-//! logo as pictures, and no hero markup on a page without an image.
+//! browser at desktop and phone width; there, the largest contentful
+//! paint, not lazy, high priority, at the width the screen needs), the
+//! testimonial photo and the logo as pictures, and no hero markup on a
+//! page without an image.
 
 mod support;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::Path;
 use support::browser::Browser;
 use support::{build_and_serve, build_site, copy_fixture, edit_file, read};
@@ -100,7 +102,7 @@ fn testimonial_photo_and_logo_are_lazy_pictures() {
         let html = read(&out, "index.html");
         let photo = "<figcaption><picture><source type=\"image/webp\" srcset=\"/img/face.40.";
         assert!(html.contains(photo), "{theme}: {html}");
-        assert!(html.contains(" sizes=\"3.5rem\" width=\"40\" height=\"40\" alt=\"Maria smiling\" class=\"testimonial-photo\" loading=\"lazy\" decoding=\"async\"></picture><span class=\"testimonial-name\">Maria</span>"), "{theme}: {html}");
+        assert!(html.contains(" sizes=\"3.5rem\" width=\"64\" height=\"64\" alt=\"Maria smiling\" class=\"testimonial-photo\" loading=\"lazy\" decoding=\"async\"></picture><span class=\"testimonial-name\">Maria</span>"), "{theme}: {html}");
         let logo = "<a class=\"brand\" href=\"/\"><picture><source type=\"image/webp\" srcset=\"/img/logo.40.";
         assert!(html.contains(logo), "{theme}: {html}");
         assert!(html.contains(" sizes=\"12rem\" width=\"80\" height=\"20\" alt=\"Hero Fixture\" loading=\"lazy\" decoding=\"async\"></picture></a>"), "{theme}: {html}");
@@ -159,6 +161,95 @@ fn the_hero_is_beside_the_heading_on_desktop_and_above_it_on_phones() {
                 image[3] <= h1[1],
                 "{theme} {page} phone: image {image:?}, h1 {h1:?}"
             );
+        }
+    }
+}
+
+/// What the browser says of the hero `<img>` of the page at `url` at a
+/// viewport size and pixel ratio: its `loading`, `fetchPriority`, rendered
+/// width in CSS pixels, the width in the name of the file it chose
+/// (`hero.WIDTH.HASH.webp`), and whether it is the page's last
+/// largest-contentful-paint candidate.
+fn hero_in_browser(browser: &mut Browser, url: &str, viewport: (u32, u32), ratio: u32) -> Value {
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": viewport.0, "height": viewport.1, "deviceScaleFactor": ratio, "mobile": viewport.0 < 600 }),
+    );
+    browser.navigate(url);
+    // LCP entries come after the image is painted, which may be after
+    // the load event: collect them until one is the hero, or for 5 s.
+    let script = r#"new Promise(resolve => {
+        const img = document.querySelector('.hero-image img');
+        const entries = [];
+        const report = () => {
+            const last = entries[entries.length - 1];
+            resolve({
+                loading: img.loading,
+                priority: img.fetchPriority,
+                rendered: img.getBoundingClientRect().width,
+                chosen: Number(img.currentSrc.split('/').pop().split('.')[1]),
+                lcp: !!last && last.element === img,
+                entries: entries.map(e => [e.size, e.element && e.element.tagName]),
+            });
+        };
+        new PerformanceObserver(list => {
+            entries.push(...list.getEntries());
+            if (entries.some(e => e.element === img)) report();
+        }).observe({ type: 'largest-contentful-paint', buffered: true });
+        setTimeout(report, 5000);
+    })"#;
+    let result = browser.call(
+        "Runtime.evaluate",
+        json!({ "expression": script, "awaitPromise": true, "returnByValue": true }),
+    );
+    result["result"]["value"].clone()
+}
+
+#[test]
+fn the_hero_is_the_eager_high_priority_lcp_image_at_the_width_the_screen_needs() {
+    // A 1600 px photo offered at 400, 800, 1200 and 1600 px.
+    let widths = [400.0, 800.0, 1200.0, 1600.0];
+    for theme in THEMES {
+        let dir = tempfile::tempdir().unwrap();
+        let (_fixture, site) = copy_fixture("hero");
+        use_theme(&site, theme);
+        edit_file(&site.join("site.yaml"), |t| {
+            t.replace("widths: [40, 80]", "widths: [400, 800, 1200, 1600]")
+        });
+        // Noise, as in a real photo: Chromium leaves images of very few
+        // bytes per pixel out of LCP.
+        let photo = image::RgbImage::from_fn(1600, 1067, |x, y| {
+            let noise = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 24;
+            image::Rgb([(x / 7) as u8, (y / 5) as u8, noise as u8])
+        });
+        photo.save(site.join("content/hero.jpg")).unwrap();
+        let server = build_and_serve(&site, dir.path());
+        for (viewport, ratio) in [((390, 844), 3), ((1280, 800), 1)] {
+            // A browser of its own: one that has a wider file cached uses it.
+            let mut browser = Browser::launch();
+            let url = format!("{}/", server.url);
+            let hero = hero_in_browser(&mut browser, &url, viewport, ratio);
+            let at = format!("{theme} {viewport:?}x{ratio}: {hero}");
+            // Not lazy: loaded at once (no `loading` attribute reads "auto").
+            assert_ne!(hero["loading"], "lazy", "{at}");
+            assert_eq!(hero["priority"], "high", "{at}");
+            assert_eq!(hero["lcp"], true, "{at}");
+            // The candidate chosen is one of the two around the pixels the
+            // box needs: the widest not above them or the narrowest not
+            // below them (browsers differ in which they take).
+            let needed = hero["rendered"].as_f64().unwrap() * f64::from(ratio);
+            let below = widths
+                .iter()
+                .copied()
+                .filter(|w| *w <= needed)
+                .fold(0.0, f64::max);
+            let above = widths
+                .iter()
+                .copied()
+                .find(|w| *w >= needed)
+                .unwrap_or(1600.0);
+            let chosen = hero["chosen"].as_f64().unwrap();
+            assert!(chosen == below || chosen == above, "needed {needed}, {at}");
         }
     }
 }

@@ -118,37 +118,56 @@ fn static_images_gif_and_svg_and_the_hero() {
         )),
         "{home}"
     );
-    // `/images/photo.jpg` from static/ (50 px): one width under 50.
-    let (photo, _) = one(&files, "photo.40.", ".jpg");
+    // `/images/photo.jpg` from static/ (50 px): the width under 50 and its
+    // own (see `an_image_between_widths_also_gets_its_own_width`).
+    let (photo, _) = one(&files, "photo.50.", ".jpg");
     assert!(
-        home.contains(&format!(
-            "<img src=\"/img/{photo}\" srcset=\"/img/{photo} 40w\""
-        )),
-        "{home}"
-    );
-    assert!(
-        home.contains("width=\"40\" height=\"40\" alt=\"Grey square\" loading=\"lazy\""),
+        home.contains("width=\"50\" height=\"50\" alt=\"Grey square\" loading=\"lazy\""),
         "{home}"
     );
     // The hero (front matter `image`) is the page's main image, placed by
     // the layout from `page.hero`; body images are then all lazy.
-    let (hero, _) = one(&files, "hero.40.", ".jpg");
+    let (hero40, _) = one(&files, "hero.40.", ".jpg");
+    let (hero, _) = one(&files, "hero.60.", ".jpg");
     assert!(
-        home.contains(&format!("data-src=\"/img/{hero}\" data-size=\"40x80\"")),
+        home.contains(&format!("data-src=\"/img/{hero}\" data-size=\"60x120\"")),
         "{home}"
     );
-    assert!(home.contains(&format!("<img src=\"/img/{hero}\" srcset=\"/img/{hero} 40w\" sizes=\"(min-width: 60rem) 60rem, 100vw\" width=\"40\" height=\"80\" alt=\"Red over blue\" fetchpriority=\"high\" decoding=\"async\"></picture>")), "{home}");
+    assert!(home.contains(&format!("<img src=\"/img/{hero}\" srcset=\"/img/{hero40} 40w, /img/{hero} 60w\" sizes=\"(min-width: 60rem) 60rem, 100vw\" width=\"60\" height=\"120\" alt=\"Red over blue\" fetchpriority=\"high\" decoding=\"async\"></picture>")), "{home}");
     assert_eq!(home.matches("fetchpriority").count(), 1, "{home}");
     // A theme's `image()` function gives the same markup.
-    let (avif, _) = one(&files, "photo.40.", ".avif");
-    let (webp, _) = one(&files, "photo.40.", ".webp");
-    assert!(home.contains(&format!("<footer><picture><source type=\"image/avif\" srcset=\"/img/{avif} 40w\" sizes=\"50vw\"><source type=\"image/webp\" srcset=\"/img/{webp} 40w\" sizes=\"50vw\"><img src=\"/img/{photo}\" srcset=\"/img/{photo} 40w\" sizes=\"50vw\" width=\"40\" height=\"40\" alt=\"Grey &amp; square\" class=\"logo\" loading=\"lazy\" decoding=\"async\"></picture></footer>")), "{home}");
+    let (avif, _) = one(&files, "photo.50.", ".avif");
+    let (webp, _) = one(&files, "photo.50.", ".webp");
+    let (avif40, _) = one(&files, "photo.40.", ".avif");
+    let (webp40, _) = one(&files, "photo.40.", ".webp");
+    let (photo40, _) = one(&files, "photo.40.", ".jpg");
+    assert!(home.contains(&format!("<footer><picture><source type=\"image/avif\" srcset=\"/img/{avif40} 40w, /img/{avif} 50w\" sizes=\"50vw\"><source type=\"image/webp\" srcset=\"/img/{webp40} 40w, /img/{webp} 50w\" sizes=\"50vw\"><img src=\"/img/{photo}\" srcset=\"/img/{photo40} 40w, /img/{photo} 50w\" sizes=\"50vw\" width=\"50\" height=\"50\" alt=\"Grey &amp; square\" class=\"logo\" loading=\"lazy\" decoding=\"async\"></picture></footer>")), "{home}");
     // Link previews get the processed fallback, not the camera original.
     assert!(
         home.contains(&format!("content=\"https://fixture.example/img/{hero}\"")),
         "{home}"
     );
     assert!(!out.join("hero.jpg").exists());
+}
+
+#[test]
+fn an_image_between_widths_also_gets_its_own_width() {
+    // widths [40, 80, 160]: the 50 px photo is offered at 40 and at 50,
+    // not only at 40, and never enlarged to 80; the 200 px chart, wider
+    // than every width, is not offered at 200.
+    let (_dir, _site, out) = built();
+    let files = image_files(&out);
+    let home = read(&out, "index.html");
+    let (photo40, _) = one(&files, "photo.40.", ".jpg");
+    let (photo50, bytes) = one(&files, "photo.50.", ".jpg");
+    assert_eq!(image::load_from_memory(bytes).unwrap().width(), 50);
+    let markup = format!("<img src=\"/img/{photo50}\" srcset=\"/img/{photo40} 40w, /img/{photo50} 50w\" sizes=\"(min-width: 60rem) 60rem, 100vw\" width=\"50\" height=\"50\" alt=\"Grey square\"");
+    assert!(home.contains(&markup), "{home}");
+    let photos: Vec<&String> = files.keys().filter(|n| n.starts_with("photo.")).collect();
+    assert_eq!(photos.len(), 6, "{photos:?}");
+    assert!(!files
+        .keys()
+        .any(|n| n.starts_with("photo.80.") || n.starts_with("chart.200.")));
 }
 
 #[test]
@@ -267,8 +286,8 @@ fn the_cache_makes_a_rebuild_encode_nothing_and_a_change_invalidates_it() {
     let (dir, site) = copy_fixture("images");
     let first = dir.path().join("first");
     let (_, encoded) = build(&site, &first);
-    // chart 3 widths x 3 formats, step 1 x 3, photo 1 x 3, hero 1 x 3.
-    assert_eq!(encoded, 18);
+    // chart 3 widths x 3 formats, step 1 x 3, photo 2 x 3, hero 2 x 3.
+    assert_eq!(encoded, 24);
     let cached = dir.path().join("cached");
     let (_, encoded) = build(&site, &cached);
     assert_eq!(encoded, 0);
@@ -277,7 +296,7 @@ fn the_cache_makes_a_rebuild_encode_nothing_and_a_change_invalidates_it() {
     std::fs::remove_dir_all(site.join(".funnelcake/cache")).unwrap();
     let fresh = dir.path().join("fresh");
     let (_, encoded) = build(&site, &fresh);
-    assert_eq!(encoded, 18);
+    assert_eq!(encoded, 24);
     assert_eq!(image_files(&first), image_files(&fresh));
     // A changed source is encoded again, under new names.
     let old = image_files(&fresh);
@@ -294,5 +313,5 @@ fn the_cache_makes_a_rebuild_encode_nothing_and_a_change_invalidates_it() {
         t.replace("quality: 60", "quality: 61")
     });
     let (_, encoded) = build(&site, &fresh);
-    assert_eq!(encoded, 18);
+    assert_eq!(encoded, 24);
 }

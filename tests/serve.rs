@@ -806,3 +806,86 @@ fn a_bot_or_a_missing_consent_is_recorded_and_marked() {
         );
     }
 }
+
+/// The hero's fallback file on the `images` fixture's home page, as the
+/// layout names it (`data-src="/img/hero.60.HASH.jpg"`).
+fn hero_file(session: &funnelcake::serve::Session) -> String {
+    let home = String::from_utf8_lossy(&session.file("index.html").unwrap()).into_owned();
+    let start = home.find("data-src=\"/img/").expect("a hero") + "data-src=\"/".len();
+    let end = start + home[start..].find('"').unwrap();
+    home[start..end].to_string()
+}
+
+#[test]
+fn a_text_edit_encodes_no_image_and_a_replaced_image_is_served_under_a_new_name() {
+    use funnelcake::serve::Session;
+    let (_dir, site) = support::copy_fixture("images");
+    let (mut session, first) = Session::start(funnelcake::BuildOptions::new(&site)).unwrap();
+    // chart 3 widths x 3 formats, step 1 x 3, photo 2 x 3, hero 2 x 3,
+    // encoded in the background: the pages name them already.
+    assert_eq!(first.images_encoded, 24);
+    let old_hero = hero_file(&session);
+    assert!(old_hero.starts_with("img/hero.60."), "{old_hero}");
+    let old_bytes = session.image(&old_hero).expect("the hero").wait().unwrap();
+    assert_eq!(image::load_from_memory(&old_bytes).unwrap().width(), 60);
+
+    // A text edit re-renders the page with the images it already has.
+    let page = site.join("content/index.md");
+    support::edit_file(&page, |t| t.replace("Intro.", "A new intro."));
+    let rebuilt = session.rebuild(std::slice::from_ref(&page)).unwrap();
+    assert_eq!(rebuilt.images_encoded, 0);
+    assert_eq!(rebuilt.pages, 1);
+    let home = session.file("index.html").unwrap();
+    assert!(String::from_utf8_lossy(&home).contains("A new intro."));
+    // So does a template edit, which rebuilds every page.
+    let template = site.join("templates/hero.html");
+    support::edit_file(&template, |t| {
+        t.replace("<article>", "<article class=\"x\">")
+    });
+    let rebuilt = session.rebuild(std::slice::from_ref(&template)).unwrap();
+    assert_eq!(rebuilt.images_encoded, 0);
+    assert_eq!(hero_file(&session), old_hero);
+    assert_eq!(*session.file(&old_hero).unwrap(), old_bytes);
+
+    // A new photo in the hero's place is encoded (2 widths x 3 formats)
+    // and served under a new name; the old name is gone.
+    let blue = image::RgbImage::from_pixel(60, 120, image::Rgb([10, 10, 230]));
+    blue.save(site.join("content/hero.jpg")).unwrap();
+    let rebuilt = session.rebuild(&[site.join("content/hero.jpg")]).unwrap();
+    assert_eq!(rebuilt.images_encoded, 6);
+    assert!(rebuilt.changed.contains(&"index.html".to_string()));
+    let new_hero = hero_file(&session);
+    assert!(new_hero.starts_with("img/hero.60."), "{new_hero}");
+    assert_ne!(new_hero, old_hero);
+    assert!(!session.has_file(&old_hero) && session.image(&old_hero).is_none());
+    let new_bytes = session
+        .image(&new_hero)
+        .expect("the new hero")
+        .wait()
+        .unwrap();
+    let pixel = image::load_from_memory(&new_bytes).unwrap().to_rgb8();
+    let pixel = pixel.get_pixel(30, 60).0;
+    assert!(pixel[2] > 200 && pixel[0] < 60, "{pixel:?}");
+}
+
+#[test]
+fn an_image_still_being_encoded_is_served_once_it_is_done() {
+    // The dev server starts before the images are encoded; a browser
+    // asking for one gets it when it is ready, as it would from a build.
+    let (_dir, site) = support::copy_fixture("images");
+    let (server, port) = serve_site(&site);
+    let (status, home) = get(port, "/");
+    assert_eq!(status, 200);
+    let start = home.find("data-src=\"/img/").expect("a hero") + "data-src=\"".len();
+    let hero = &home[start..start + home[start..].find('"').unwrap()];
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let wait = Some(Duration::from_secs(300));
+    stream.set_read_timeout(wait).unwrap();
+    let request = format!("GET {hero} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let (head, body) = read_response(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("image/jpeg"), "{head}");
+    assert_eq!(image::load_from_memory(&body).unwrap().width(), 60);
+    server.stop();
+}

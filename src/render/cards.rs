@@ -174,6 +174,10 @@ fn options() -> usvg::Options<'static> {
     usvg::Options {
         font_family: "Noto Sans".into(),
         fontdb: Arc::clone(&FONT_DB),
+        font_resolver: usvg::FontResolver {
+            select_font: usvg::FontResolver::default_font_selector(),
+            select_fallback: Box::new(fallback),
+        },
         // A card reads nothing from disk: only images inlined as data URLs.
         image_href_resolver: usvg::ImageHrefResolver {
             resolve_data: usvg::ImageHrefResolver::default_data_resolver(),
@@ -181,6 +185,31 @@ fn options() -> usvg::Options<'static> {
         },
         ..usvg::Options::default()
     }
+}
+
+/// The embedded font for a character the chosen font (`tried[0]`, then
+/// the others tried) lacks: one that has it, in the same style, of the
+/// nearest weight. usvg's own choice takes the first font with the
+/// character whenever the style matches, so a bold Persian title fell back
+/// to Noto Sans Arabic Regular.
+fn fallback(c: char, tried: &[fontdb::ID], db: &mut Arc<fontdb::Database>) -> Option<fontdb::ID> {
+    let base = db.face(*tried.first()?)?;
+    let (style, weight) = (base.style, base.weight.0);
+    db.faces()
+        .filter(|face| !tried.contains(&face.id) && face.style == style)
+        .filter(|face| has_char(db, face.id, c))
+        .min_by_key(|face| face.weight.0.abs_diff(weight))
+        .map(|face| face.id)
+}
+
+/// Whether the font `id` maps `c` to a glyph (usvg's own test is private).
+fn has_char(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
+    db.with_face_data(id, |data, index| {
+        let font = FontRef::from_index(data, index).ok()?;
+        font.charmap().map(c)
+    })
+    .flatten()
+    .is_some()
 }
 
 fn parse(svg: &str) -> Result<usvg::Tree, usvg::Error> {
@@ -298,6 +327,30 @@ fn text_width(text: &str, size: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A card of one Persian line in `family` at `weight`, as pixels.
+    fn persian(family: &str, weight: u32) -> Vec<u8> {
+        let svg = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630"><text x="1116" y="300" text-anchor="end" direction="rtl" font-family="{family}" font-size="68" font-weight="{weight}">قهوه را در خانه برشته کنید</text></svg>"#
+        );
+        let tree = parse(&svg).unwrap();
+        let mut pixmap = Pixmap::new(WIDTH, HEIGHT).unwrap();
+        resvg::render(&tree, Transform::default(), &mut pixmap.as_mut());
+        pixmap.data().to_vec()
+    }
+
+    #[test]
+    fn bold_persian_falls_back_to_the_bold_arabic_font() {
+        // Noto Sans has no Arabic letters: they come from Noto Sans Arabic
+        // in the weight asked for, as if it had been named.
+        let bold = persian("Noto Sans, Noto Sans Arabic", 700);
+        assert!(
+            bold == persian("Noto Sans Arabic", 700),
+            "bold, not regular"
+        );
+        assert!(persian("Noto Sans", 400) == persian("Noto Sans Arabic", 400));
+        assert!(bold != persian("Noto Sans", 400));
+    }
 
     #[test]
     fn file_paths() {

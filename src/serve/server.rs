@@ -224,8 +224,17 @@ fn handle(state: &State, request: Request) {
         drop(build);
         return respond(request, page_response(500, page, generation));
     };
+    let file = path.trim_start_matches('/');
+    let image = session.image(file);
     let served = serve_file(session, &path);
     drop(build);
+    // Served when encoded, without holding the build meanwhile.
+    if let Some(image) = image {
+        return match image.wait() {
+            Ok(bytes) => respond(request, file_response(200, file, bytes)),
+            Err(reason) => respond(request, text_response(500, &reason)),
+        };
+    }
     match served {
         Served::Html(status, html) => respond(request, page_response(status, html, generation)),
         Served::File(status, file, bytes) => respond(request, file_response(status, &file, bytes)),

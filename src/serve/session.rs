@@ -24,6 +24,7 @@ use crate::page::content::{self, Page, CONTENT_DIR};
 use crate::render::assets;
 use crate::render::cards;
 use crate::render::forms::FormContext;
+pub use crate::render::images::PendingImage;
 use crate::site::{self, BuildOptions, Prepared};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -96,6 +97,10 @@ pub struct Rebuilt {
     pub css_only: bool,
     /// Warnings of the new build.
     pub warnings: Diagnostics,
+    /// Image variants this rebuild encodes, in the background (see
+    /// [`Session::image`]): 0 unless an image is new or changed, since the
+    /// images of the last build are kept.
+    pub images_encoded: usize,
 }
 
 pub struct Session {
@@ -122,13 +127,27 @@ impl Session {
         Ok((session, rebuilt))
     }
 
-    /// The bytes of an output file (`guide/index.html`).
+    /// The bytes of an output file (`guide/index.html`); for an image
+    /// still being encoded, once it is (see [`Session::image`]).
     pub fn file(&self, path: &str) -> Option<Arc<Vec<u8>>> {
-        self.files.get(path).cloned()
+        match self.files.get(path) {
+            Some(bytes) => Some(Arc::clone(bytes)),
+            None => Some(Arc::new(self.image(path)?.wait().ok()?)),
+        }
     }
 
     pub fn has_file(&self, path: &str) -> bool {
-        self.files.contains_key(path)
+        self.files.contains_key(path) || self.image(path).is_some()
+    }
+
+    /// An image file (`img/hero.960.1a2b3c4d.avif`) the pages name that is
+    /// not among the files yet because it was being encoded when they were
+    /// rendered: wait for it without holding the session.
+    pub fn image(&self, path: &str) -> Option<PendingImage> {
+        if self.files.contains_key(path) {
+            return None;
+        }
+        (self.prepared.as_ref()?.images).file(path)
     }
 
     /// The root-relative URL of the thank-you page of the form on `path`.
@@ -193,9 +212,12 @@ impl Session {
 
     fn rebuild_everything(&mut self) -> Result<Rebuilt, Diagnostics> {
         let mut attempts = 1;
+        let earlier = self.prepared.as_ref().map(|p| Arc::clone(&p.images));
         let (prepared, files) = loop {
-            let prepared = site::prepare(&self.options)?;
-            match render_files(&prepared, None) {
+            let prepared = site::prepare_after(&self.options, earlier.as_deref())?;
+            // A page edit never waits for an image encoder.
+            prepared.images.in_background();
+            match render_files(&prepared, None, &self.files) {
                 Ok(files) => break (prepared, files),
                 Err(errors) if changed_while_building(&errors) && attempts < 3 => attempts += 1,
                 Err(errors) => return Err(errors),
@@ -204,12 +226,14 @@ impl Session {
         let pages = prepared.funnel.pages.len();
         let warnings = prepared.diagnostics.clone();
         let changed = self.replace_files(files, true);
+        let images_encoded = prepared.images.encoded();
         self.prepared = Some(prepared);
         Ok(Rebuilt {
             changed,
             pages,
             css_only: false,
             warnings,
+            images_encoded,
         })
     }
 
@@ -259,6 +283,7 @@ impl Session {
                 .as_ref()
                 .map(|p| p.diagnostics.clone())
                 .unwrap_or_default(),
+            images_encoded: 0,
         })
     }
 
@@ -269,6 +294,7 @@ impl Session {
             return Ok(None);
         };
         let old = self.prepared.take().expect("a build to update");
+        let encoded_before = old.images.encoded();
         let journey_changed = touched
             .iter()
             .any(|&i| journey_ref(&old.funnel.pages[i]) != journey_ref(&pages[i]));
@@ -301,7 +327,8 @@ impl Session {
             || touched
                 .iter()
                 .any(|&i| map_ref(&old_funnel.pages[i]) != map_ref(&prepared.funnel.pages[i]));
-        let files = match render_files(&prepared, targets.as_ref().map(|t| (t, others_changed))) {
+        let only = targets.as_ref().map(|t| (t, others_changed));
+        let files = match render_files(&prepared, only, &self.files) {
             Ok(files) => files,
             Err(errors) => {
                 let (inputs, _, renderer) = prepared.into_parts();
@@ -316,7 +343,10 @@ impl Session {
                 };
             }
         };
-        Ok(Some(self.take_pages(prepared, files, targets)))
+        let encoded = prepared.images.encoded() - encoded_before;
+        let mut rebuilt = self.take_pages(prepared, files, targets);
+        rebuilt.images_encoded = encoded;
+        Ok(Some(rebuilt))
     }
 
     /// The pages with the `changed` files read again, and the indexes of
@@ -392,6 +422,7 @@ impl Session {
             pages,
             css_only: false,
             warnings,
+            images_encoded: 0,
         }
     }
 
@@ -506,10 +537,13 @@ fn map_ref(page: &Page) -> MapRef<'_> {
 }
 
 /// Renders the output files into memory: every file, or only `pages` (and
-/// the non-page files when the flag says they changed).
+/// the non-page files when the flag says they changed) with the images
+/// not `served` yet (an image's name carries its hash, so a served one
+/// has the same bytes and is not read again).
 fn render_files(
     prepared: &Prepared,
     only: Option<(&BTreeSet<usize>, bool)>,
+    served: &HashMap<String, Arc<Vec<u8>>>,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
     use rayon::prelude::*;
     let Some((pages, others)) = only else {
@@ -530,7 +564,8 @@ fn render_files(
         })
         .collect();
     // Images a re-rendered page now uses (the others are served already).
-    match prepared.image_files(|path, bytes| Ok((path, bytes))) {
+    let skip = |path: &str| served.contains_key(path);
+    match prepared.image_files(skip, |path, bytes| Ok((path, bytes))) {
         Ok(files) => results.extend(files),
         Err(e) => results.push(Err(e)),
     }

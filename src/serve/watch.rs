@@ -119,8 +119,12 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             }
             let id = format!("id: {}\n", build.generation);
             drop(build);
+            let images = match rebuilt.images_encoded {
+                0 => String::new(),
+                n => format!(", {n} image files encoding"),
+            };
             (state.log)(format!(
-                "changed {what}: rebuilt in {ms} ms, {} pages rendered, {} files changed",
+                "changed {what}: rebuilt in {ms} ms, {} pages rendered, {} files changed{images}",
                 rebuilt.pages,
                 rebuilt.changed.len()
             ));

@@ -9,15 +9,17 @@
 //! source, from any thread, and each source is processed once per build.
 //! Encoded variants live in the cache ([`cache`]), so a rebuild with
 //! unchanged images neither decodes nor encodes; after the pages are
-//! rendered, [`Images::files`] gives every variant to write.
+//! rendered, [`Images::files`] gives every variant to write. The dev
+//! server encodes in the background ([`background`]) and keeps what it
+//! processed from one rebuild to the next ([`Images::next`]).
 
+mod background;
 mod cache;
 mod decode;
 mod encode;
 pub(crate) mod markup;
 
 use crate::input::config::{ImageFormat, ImageSettings};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -85,6 +87,56 @@ enum Data {
     Bytes(Arc<Vec<u8>>),
     /// Nowhere: `check` does not encode.
     Unmade,
+    /// Being encoded in the background (the dev server).
+    Pending(Arc<background::Job>),
+}
+
+/// One output file of [`Images::files`].
+#[derive(Debug)]
+pub(crate) struct ImageFile {
+    /// Relative to OUT: `img/hero.960.1a2b3c4d.avif`.
+    pub path: String,
+    data: Data,
+}
+
+impl ImageFile {
+    /// The file's bytes, read from the cache when they are there; the
+    /// error is a sentence naming the cache file.
+    pub(crate) fn bytes(&self) -> Result<Vec<u8>, String> {
+        match &self.data {
+            Data::Cached(path) => std::fs::read(path)
+                .map_err(|e| format!("cannot read the image cache {}: {e}", path.display())),
+            Data::Bytes(bytes) => Ok(bytes.to_vec()),
+            Data::Unmade => Ok(Vec::new()),
+            Data::Pending(job) => {
+                let data = job.wait(&format!("/{}", self.path))?;
+                ImageFile {
+                    path: self.path.clone(),
+                    data,
+                }
+                .bytes()
+            }
+        }
+    }
+
+    /// Whether the bytes are there without waiting for an encoder.
+    fn ready(&self) -> bool {
+        match &self.data {
+            Data::Unmade => false,
+            Data::Pending(job) => job.is_done() && !job.failed(),
+            _ => true,
+        }
+    }
+}
+
+/// An image file of the dev server that may still be being encoded.
+pub struct PendingImage(ImageFile);
+
+impl PendingImage {
+    /// The file's bytes, once encoded; the error is a sentence.
+    pub fn wait(self) -> Result<Vec<u8>, String> {
+        self.0.bytes()
+    }
 }
 
 /// A source image, processed.
@@ -127,9 +179,16 @@ pub(crate) struct Images {
     cache: PathBuf,
     /// Off for `check`: sources are read, nothing is encoded.
     encode: AtomicBool,
-    /// Variants encoded by this service (not found in the cache).
+    /// Variants encoded by this service (not found in the cache), or in
+    /// the background, handed to the encoder.
     encoded: AtomicUsize,
+    /// Encode in the background (the dev server; see [`background`]).
+    background: AtomicBool,
     slots: Mutex<BTreeMap<String, Slot>>,
+    /// What the build this one follows processed (the dev server's last
+    /// build), taken over as pages ask for it again: a rebuild neither
+    /// reads nor hashes the cache for an image it already knows.
+    earlier: Mutex<BTreeMap<String, Slot>>,
     /// Each processed image by the site path of its widest fallback, the
     /// URL a component's image argument becomes, so a template can turn
     /// that URL back into a `<picture>` (see [`Images::at`]).
@@ -143,9 +202,34 @@ impl Images {
             cache: cache::folder(site),
             encode: AtomicBool::new(true),
             encoded: AtomicUsize::new(0),
+            background: AtomicBool::new(false),
             slots: Mutex::new(BTreeMap::new()),
+            earlier: Mutex::new(BTreeMap::new()),
             by_path: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// The service for the next build of the same site: it takes over what
+    /// this one processed, when the settings are the same and its files
+    /// are all still in the cache; anything else is processed again.
+    pub(crate) fn next(&self, site: &Path, settings: ImageSettings) -> Self {
+        let images = Images::new(site, settings);
+        if images.settings != self.settings || !self.encode.load(Ordering::Relaxed) {
+            return images;
+        }
+        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = (slots.iter())
+            .filter(|(_, slot)| slot.get().is_some_and(|p| p.as_ref().is_ok_and(all_there)))
+            .map(|(key, slot)| (key.clone(), Arc::clone(slot)));
+        *images.earlier.lock().unwrap_or_else(|e| e.into_inner()) = kept.collect();
+        images
+    }
+
+    /// From now on, encode in the background: pages are rendered with the
+    /// names of variants still being encoded, which [`Images::file`] waits
+    /// for; [`Images::files`] leaves them out until they are done.
+    pub(crate) fn in_background(&self) {
+        self.background.store(true, Ordering::Relaxed);
     }
 
     /// From now on, read headers only and encode nothing (for `check`).
@@ -166,8 +250,12 @@ impl Images {
         let source = cache::key(&[cache::ENGINE.as_bytes(), &bytes]);
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            let slot = slots.entry(format!("{source}/{name}")).or_default();
-            slot.clone()
+            let key = format!("{source}/{name}");
+            let earlier = || {
+                let mut earlier = self.earlier.lock().unwrap_or_else(|e| e.into_inner());
+                earlier.remove(&key).unwrap_or_default()
+            };
+            slots.entry(key.clone()).or_insert_with(earlier).clone()
         };
         // Other threads asking for the same source wait here.
         let processed = slot
@@ -187,24 +275,40 @@ impl Images {
         by_path.get(path).cloned()
     }
 
-    /// Every variant of every image processed so far: (path relative to
-    /// OUT, bytes), sorted by path.
-    pub(crate) fn files(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+    /// The variant at `path` (relative to OUT), done or being encoded.
+    pub(crate) fn file(&self, path: &str) -> Option<PendingImage> {
+        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let processed = slots.values().filter_map(|s| s.get()?.as_ref().ok());
+        let variant = (processed.flat_map(|p| &p.variants))
+            .find(|v| v.path.trim_start_matches('/') == path && !matches!(v.data, Data::Unmade))?;
+        let path = path.to_string();
+        Some(PendingImage(ImageFile {
+            path,
+            data: variant.data.clone(),
+        }))
+    }
+
+    /// Every variant of every image processed so far, sorted by path
+    /// relative to OUT. The bytes are read by [`ImageFile::bytes`] one file
+    /// at a time, so a build never holds every cached variant in memory.
+    pub(crate) fn files(&self) -> Vec<ImageFile> {
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let mut files = BTreeMap::new();
         for processed in slots.values().filter_map(|s| s.get()?.as_ref().ok()) {
             for variant in &processed.variants {
-                let bytes = match &variant.data {
-                    Data::Cached(path) => std::fs::read(path).map_err(|e| {
-                        format!("cannot read the image cache {}: {e}", path.display())
-                    })?,
-                    Data::Bytes(bytes) => bytes.to_vec(),
-                    Data::Unmade => continue,
+                let path = variant.path.trim_start_matches('/').to_string();
+                let file = ImageFile {
+                    path,
+                    data: variant.data.clone(),
                 };
-                files.insert(variant.path.trim_start_matches('/').to_string(), bytes);
+                if file.ready() {
+                    files.insert(file.path, file.data);
+                }
             }
         }
-        Ok(files.into_iter().collect())
+        (files.into_iter())
+            .map(|(path, data)| ImageFile { path, data })
+            .collect()
     }
 
     fn process(&self, bytes: &[u8], name: &str, source: &str) -> Result<Processed, String> {
@@ -271,35 +375,34 @@ impl Images {
     }
 
     /// Encodes the variants the cache does not have, decoding the source
-    /// once and resizing it once per width, in parallel.
+    /// once and resizing it once per width, in parallel; in the background
+    /// when so asked (see [`background`]), after decoding here.
     fn make_missing(&self, bytes: &[u8], variants: &mut [Variant]) -> Result<(), String> {
-        let missing = |v: &Variant| matches!(&v.data, Data::Cached(p) if !p.is_file());
-        if !variants.iter().any(missing) {
+        let missing: Vec<&mut Variant> = (variants.iter_mut())
+            .filter(|v| matches!(&v.data, Data::Cached(p) if !p.is_file()))
+            .collect();
+        if missing.is_empty() {
             return Ok(());
         }
         let pixels = decode::decode(bytes)?;
-        let mut by_width: BTreeMap<u32, Vec<&mut Variant>> = BTreeMap::new();
-        for variant in variants.iter_mut().filter(|v| missing(v)) {
-            by_width.entry(variant.width).or_default().push(variant);
-        }
         let quality = self.settings.quality;
-        by_width
-            .into_par_iter()
-            .try_for_each(|(width, group)| -> Result<(), String> {
-                let resized = encode::resize(&pixels, width)?;
-                group.into_par_iter().try_for_each(|variant| {
-                    let encoded = encode::encode(&resized, variant.format, quality)?;
-                    self.encoded.fetch_add(1, Ordering::Relaxed);
-                    if let Data::Cached(path) = &variant.data {
-                        cache::write(path, &encoded);
-                        if !path.is_file() {
-                            variant.data = Data::Bytes(Arc::new(encoded));
-                        }
-                    }
-                    Ok(())
-                })
-            })
+        if self.background.load(Ordering::Relaxed) {
+            self.encoded.fetch_add(missing.len(), Ordering::Relaxed);
+            background::start(pixels, missing, quality);
+            return Ok(());
+        }
+        background::encode_all(&pixels, missing, quality, &self.encoded)
     }
+}
+
+/// Whether every variant of `processed` can still be read: a cache file
+/// deleted since is made again rather than missed.
+fn all_there(processed: &Arc<Processed>) -> bool {
+    processed.variants.iter().all(|v| match &v.data {
+        Data::Cached(path) => path.is_file(),
+        Data::Pending(job) => !job.failed(),
+        Data::Bytes(_) | Data::Unmade => true,
+    })
 }
 
 /// A GIF or SVG, copied as it is under a content-hashed name.
@@ -331,12 +434,14 @@ fn looks_like_svg(bytes: &[u8]) -> bool {
     head.contains("<svg")
 }
 
-/// The widths an image `original` pixels wide is resized to: each
-/// configured width not larger than it, or its own width when it is
-/// narrower than all of them (never enlarged).
+/// The widths (ascending, as the settings keep them) an image `original`
+/// pixels wide is resized to: each configured width not larger than it,
+/// and its own width too when a configured width above it was left out,
+/// so a 600 px photo with widths 480 and 960 is offered at 480 and 600 and
+/// a browser wanting more gets every pixel there is (never enlarged).
 pub(crate) fn select_widths(widths: &[u32], original: u32) -> Vec<u32> {
     let mut chosen: Vec<u32> = widths.iter().copied().filter(|w| *w <= original).collect();
-    if chosen.is_empty() {
+    if widths.iter().any(|w| *w > original) && chosen.last() != Some(&original) {
         chosen.push(original);
     }
     chosen
@@ -370,7 +475,8 @@ mod tests {
         let widths = [480, 960, 1440, 1920];
         assert_eq!(select_widths(&widths, 4000), vec![480, 960, 1440, 1920]);
         assert_eq!(select_widths(&widths, 1440), vec![480, 960, 1440]);
-        assert_eq!(select_widths(&widths, 1000), vec![480, 960]);
+        assert_eq!(select_widths(&widths, 1000), vec![480, 960, 1000]);
+        assert_eq!(select_widths(&widths, 600), vec![480, 600]);
         assert_eq!(select_widths(&widths, 300), vec![300]);
     }
 

@@ -1,0 +1,111 @@
+//! Encoding in the background, for the dev server: a rebuild decodes a
+//! new or changed image (so a broken file is still an error at the page's
+//! line), names its variants and renders the pages at once; the variants
+//! are encoded on a pool of their own, apart from the one rendering runs
+//! on, and whoever asks for one of their files waits for this [`Job`].
+
+use super::decode::Pixels;
+use super::{cache, encode, Data, Variant};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, LazyLock, Mutex};
+
+/// The variants of one source being encoded: when done, each variant's
+/// data by its site path, or the reason encoding failed.
+#[derive(Debug, Default)]
+pub(super) struct Job {
+    done: Mutex<Option<Result<BTreeMap<String, Data>, String>>>,
+    ready: Condvar,
+}
+
+impl Job {
+    fn finish(&self, result: Result<BTreeMap<String, Data>, String>) {
+        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+        self.ready.notify_all();
+    }
+
+    /// Finished, well or not.
+    pub(super) fn is_done(&self) -> bool {
+        (self.done.lock().unwrap_or_else(|e| e.into_inner())).is_some()
+    }
+
+    /// Finished and failed.
+    pub(super) fn failed(&self) -> bool {
+        let done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        matches!(*done, Some(Err(_)))
+    }
+
+    /// The data of the variant at site path `path`, once it is encoded.
+    pub(super) fn wait(&self, path: &str) -> Result<Data, String> {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        while done.is_none() {
+            done = self.ready.wait(done).unwrap_or_else(|e| e.into_inner());
+        }
+        match done.as_ref().expect("finished") {
+            Ok(data) => (data.get(path).cloned()).ok_or_else(|| format!("{path} was not encoded")),
+            Err(reason) => Err(reason.clone()),
+        }
+    }
+}
+
+/// The pool background encoding runs on, so that a rebuild's rendering
+/// never queues behind a long AVIF encode.
+static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let builder = rayon::ThreadPoolBuilder::new().num_threads(threads);
+    builder.thread_name(|i| format!("images-{i}")).build().ok()
+});
+
+/// Encodes `variants` of `pixels` in the background; each of them is
+/// marked as waiting for the returned job.
+pub(super) fn start(pixels: Pixels, variants: Vec<&mut Variant>, quality: u8) -> Arc<Job> {
+    let job = Arc::new(Job::default());
+    let mut todo: Vec<Variant> = variants.iter().map(|v| (*v).clone()).collect();
+    for variant in variants {
+        variant.data = Data::Pending(Arc::clone(&job));
+    }
+    let finished = Arc::clone(&job);
+    std::thread::spawn(move || {
+        let counter = AtomicUsize::new(0);
+        let mut encode = || encode_all(&pixels, todo.iter_mut().collect(), quality, &counter);
+        let result = match POOL.as_ref() {
+            Some(pool) => pool.install(encode),
+            None => encode(),
+        };
+        let data = todo.into_iter().map(|v| (v.path, v.data));
+        finished.finish(result.map(|()| data.collect()));
+    });
+    job
+}
+
+/// Encodes `variants` of `pixels` (resized once per width, in parallel)
+/// into the cache, or into memory when the cache cannot be written;
+/// counts each in `encoded`.
+pub(super) fn encode_all(
+    pixels: &Pixels,
+    variants: Vec<&mut Variant>,
+    quality: u8,
+    encoded: &AtomicUsize,
+) -> Result<(), String> {
+    let mut by_width: BTreeMap<u32, Vec<&mut Variant>> = BTreeMap::new();
+    for variant in variants {
+        by_width.entry(variant.width).or_default().push(variant);
+    }
+    by_width
+        .into_par_iter()
+        .try_for_each(|(width, group)| -> Result<(), String> {
+            let resized = encode::resize(pixels, width)?;
+            group.into_par_iter().try_for_each(|variant| {
+                let bytes = encode::encode(&resized, variant.format, quality)?;
+                encoded.fetch_add(1, Ordering::Relaxed);
+                if let Data::Cached(path) = &variant.data {
+                    cache::write(path, &bytes);
+                    if !path.is_file() {
+                        variant.data = Data::Bytes(Arc::new(bytes));
+                    }
+                }
+                Ok(())
+            })
+        })
+}

@@ -10,7 +10,7 @@
 //! dark colour scheme) it loads the page in a new tab with the origin's
 //! storage cleared and the cache off (a fresh visitor), checks the main
 //! response's status, records every other request that failed or answered
-//! >= 400, console errors and uncaught exceptions, fetches the page's icons
+//! with a status of 400 or more, console errors and uncaught exceptions, fetches the page's icons
 //! (`<link rel~=icon>`, else /favicon.ico) on the first variant and runs
 //! axe-core with its default rules. Violations are deduplicated across
 //! variants, keeping the variants they were seen in. OUT.json gets one

@@ -21,7 +21,8 @@ then calls this with:
 
 For each theme and site: copy the site, set `theme:`, build it with
 `--base-url http://127.0.0.1:PORT`, serve the output with serve.py, then run
-the Nu HTML checker on every .html file, axe-core on every page (browser.mjs),
+the Nu HTML checker on every .html file, axe-core on every page (the
+quality_browser example: the project's own DevTools client),
 lychee offline on the output, and Lighthouse (mobile) on the funnel pages.
 Every check runs; the exit code is 1 if anything missed.
 """
@@ -53,6 +54,9 @@ CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-quic --no-first
 VNU_JAR = HERE / "node_modules/vnu-jar/build/dist/vnu.jar"
 LIGHTHOUSE = HERE / "node_modules/.bin/lighthouse"
 LYCHEE = HERE / ".venv/bin/lychee"
+AXE_JS = HERE / "node_modules/axe-core/axe.min.js"
+# Built by `run` (cargo build --example quality_browser).
+BROWSER = os.environ.get("QUALITY_BROWSER") or str(REPO / "target/debug/examples/quality_browser")
 MISSING_PATH = "/__quality-missing/no/such/page/"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 SHORT = {"performance": "perf", "accessibility": "a11y", "best-practices": "bp", "seo": "seo"}
@@ -244,13 +248,13 @@ def check_browser(combo, out, html_files, base):
     pages_file.write_text(json.dumps(pages))
     result_file.unlink(missing_ok=True)
     try:
-        r = run(["node", str(HERE / "browser.mjs"), str(pages_file), str(result_file)], timeout=60 + 60 * len(pages),
-                env={**os.environ, "CHROME_PATH": CHROME})
+        r = run([BROWSER, str(AXE_JS), str(pages_file), str(result_file)], timeout=60 + 60 * len(pages),
+                env={**os.environ, "CHROMIUM": CHROME})
     except subprocess.TimeoutExpired:
-        combo.errors.append("axe: browser.mjs timed out")
+        combo.errors.append("axe: quality_browser timed out")
         return
     if r.returncode != 0 or not result_file.exists():
-        combo.errors.append(f"axe: browser.mjs failed ({r.returncode}): {(r.stderr or r.stdout).strip()[-1500:]}")
+        combo.errors.append(f"axe: quality_browser failed ({r.returncode}): {(r.stderr or r.stdout).strip()[-1500:]}")
         return
     expected = {p["name"]: p["status"] for p in pages}
     for res in json.loads(result_file.read_text()):

@@ -15,6 +15,8 @@ use tungstenite::{Message, WebSocket};
 pub(crate) struct Browser {
     child: Child,
     _profile: tempfile::TempDir,
+    /// Chromium's DevTools port, for attaching to new tabs.
+    port: u16,
     socket: WebSocket<TcpStream>,
     next_id: u64,
     /// Protocol events received so far and not yet looked at.
@@ -73,22 +75,11 @@ impl Browser {
             let mut sink = Vec::new();
             let _ = stderr.read_to_end(&mut sink);
         });
-        let page_url = page_socket_url(port);
-        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        // A generous timeout for the handshake (a loaded machine answers
-        // slowly), then a short one, so draining events never waits long.
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let (socket, _) =
-            tungstenite::client(page_url.as_str(), stream).expect("attach to the page");
-        socket
-            .get_ref()
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
+        let socket = attach(&page_socket_url(port));
         let mut browser = Browser {
             child,
             _profile: profile,
+            port,
             socket,
             next_id: 0,
             events: Vec::new(),
@@ -96,6 +87,21 @@ impl Browser {
         browser.call("Page.enable", json!({}));
         browser.call("Runtime.enable", json!({}));
         browser
+    }
+
+    /// Replaces the page with a new blank tab (its own session storage and
+    /// history) and closes the old one. Page and Runtime are enabled again;
+    /// other domains must be enabled again by the caller.
+    pub(crate) fn new_tab(&mut self) {
+        let old = self.call("Target.getTargetInfo", json!({}))["targetInfo"]["targetId"].clone();
+        let created = self.call("Target.createTarget", json!({ "url": "about:blank" }));
+        let id = created["targetId"].as_str().expect("a new target id");
+        let url = format!("ws://127.0.0.1:{}/devtools/page/{id}", self.port);
+        self.socket = attach(&url);
+        self.events.clear();
+        self.call("Target.closeTarget", json!({ "targetId": old }));
+        self.call("Page.enable", json!({}));
+        self.call("Runtime.enable", json!({}));
     }
 
     /// Sends a command and waits for its result; panics on a protocol error.
@@ -226,6 +232,31 @@ impl Browser {
         result["result"]["value"].clone()
     }
 
+    /// Evaluates `expression` and, when it is a promise, waits for it (up
+    /// to the protocol timeout); an exception thrown is an `Err` with its
+    /// description.
+    pub(crate) fn eval_async(&mut self, expression: &str) -> Result<Value, String> {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }),
+        );
+        match result.get("exceptionDetails") {
+            Some(details) => Err(details["exception"]["description"]
+                .as_str()
+                .or(details["text"].as_str())
+                .unwrap_or("exception")
+                .to_string()),
+            None => Ok(result["result"]["value"].clone()),
+        }
+    }
+
+    /// Takes every event received so far (after a round trip, so what the
+    /// page sent before this call is in).
+    pub(crate) fn take_all_events(&mut self) -> Vec<Value> {
+        self.eval("0");
+        std::mem::take(&mut self.events)
+    }
+
     /// Polls `expression` until it is true.
     pub(crate) fn wait_until(&mut self, expression: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
@@ -308,6 +339,26 @@ impl Drop for Browser {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Opens a DevTools socket: a generous timeout for the handshake (a loaded
+/// machine answers slowly), then a short one, so draining events never
+/// waits long.
+fn attach(url: &str) -> WebSocket<TcpStream> {
+    let authority = url
+        .strip_prefix("ws://")
+        .and_then(|rest| rest.split('/').next())
+        .expect("a ws:// DevTools URL");
+    let stream = TcpStream::connect(authority).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let (socket, _) = tungstenite::client(url, stream).expect("attach to the page");
+    socket
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    socket
 }
 
 /// The DevTools socket of the first page target.

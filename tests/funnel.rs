@@ -366,7 +366,7 @@ fn funnel_map_page_is_a_theme_layout_with_columns_cards_arrows_gaps_and_dead_end
             .unwrap();
         assert!(
             board.starts_with(
-                "--map-w:1237px;--map-h:372px;--map-col:213px;--map-card:124px;--map-top:64px\""
+                "--map-w:1237px;--map-h:372px;--map-col:213px;--map-card:124px;--map-top:64px;--map-print:0.792\""
             ),
             "{board}"
         );

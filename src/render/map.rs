@@ -63,6 +63,10 @@ pub(crate) struct Board {
     pub card_height: usize,
     /// Where the first card of a column starts; the headings are above it.
     pub top: usize,
+    /// How much print shrinks the board (`zoom`, at most 1) so that the
+    /// map fits one landscape page of A4 or US Letter; see
+    /// [`layout::print_scale`].
+    pub print_scale: String,
 }
 
 /// An entry of `map.columns`.
@@ -535,6 +539,7 @@ impl<'a> FunnelMap<'a> {
                 column_width: layout.col_w,
                 card_height: CARD_H,
                 top: HEAD_H,
+                print_scale: format!("{:.3}", layout::print_scale(layout.width, layout.height)),
             },
             columns,
             arrows,

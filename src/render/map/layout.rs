@@ -25,6 +25,14 @@ pub(crate) const GAP_Y: usize = 24;
 /// The headings' height above the first card.
 pub(crate) const HEAD_H: usize = 64;
 pub(crate) const PAD: usize = 12;
+/// The board's room on one landscape page, in CSS pixels (96 a inch):
+/// the smaller of A4 and US Letter less 10 mm margins, less the height of
+/// the map's title, counts and legend above the board.
+pub(crate) const PRINT_W: usize = 980;
+pub(crate) const PRINT_H: usize = 540;
+/// Below this the cards' text is too small to read on paper; a taller
+/// board prints on more pages instead.
+const PRINT_MIN: f64 = 0.5;
 /// Keeps a lane off the cards beside its channel or corridor.
 const MARGIN: usize = 4;
 
@@ -48,6 +56,14 @@ pub(crate) struct Layout {
     /// By page index: the (column, row) of its card, or none for a page
     /// past its column's limit.
     pub cells: Vec<Option<(usize, usize)>>,
+}
+
+/// The `zoom` that fits a board of `width` × `height` into
+/// [`PRINT_W`] × [`PRINT_H`]: 1 for a board that fits, never below
+/// [`PRINT_MIN`].
+pub(crate) fn print_scale(width: usize, height: usize) -> f64 {
+    let fit = (PRINT_W as f64 / width as f64).min(PRINT_H as f64 / height as f64);
+    fit.clamp(PRINT_MIN, 1.0)
 }
 
 /// One arrow as a list of points, each segment horizontal or vertical.
@@ -279,5 +295,15 @@ pub(crate) mod tests {
         let eight = Layout::new(&columns(8), 0, 10);
         assert!(eight.width <= FIT_W, "{}", eight.width);
         assert_eq!(Layout::new(&columns(20), 0, 10).col_w, MIN_COL_W);
+    }
+
+    #[test]
+    fn print_shrinks_a_wide_or_tall_board_to_one_page_but_not_past_reading() {
+        assert_eq!(print_scale(600, 300), 1.0);
+        let eight = Layout::new(&vec![vec![0]; 8], 1, 10);
+        let scale = print_scale(eight.width, eight.height);
+        assert!(eight.width as f64 * scale <= PRINT_W as f64, "{scale}");
+        assert!(scale < 1.0 && scale > 0.75, "{scale}");
+        assert_eq!(print_scale(900, 5000), PRINT_MIN);
     }
 }

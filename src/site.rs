@@ -300,18 +300,28 @@ pub(crate) struct Inputs {
     pub(crate) cards: Cards,
 }
 
+/// The build that a dev-server rebuild replaces, when only some pages
+/// changed and the others' links resolve as before.
+pub(crate) struct Previous<'a> {
+    pub(crate) funnel: &'a Funnel,
+    /// The indexes of the pages read again.
+    pub(crate) touched: &'a [usize],
+    /// Its warnings: the other pages keep those of their bodies.
+    pub(crate) warnings: &'a Diagnostics,
+}
+
 /// Resolves the pages into a funnel, checks the journey and readies the
 /// templates (or reuses `renderer`, when the journey context is unchanged).
 /// Every stage runs even when an earlier one found errors, so all of them
 /// are reported; on error the inputs come back (with the renderer, when
 /// the templates compiled), so the dev server can keep its last build.
-/// `previous` is the funnel these pages replace, with the changed pages,
+/// `previous` is the build these pages replace, with the changed pages,
 /// when only their links need resolving again (see [`funnel::relink`]).
 pub(crate) fn link(
     inputs: Inputs,
     pages: Vec<Arc<Page>>,
     renderer: Option<Renderer>,
-    previous: Option<(&Funnel, &[usize])>,
+    previous: Option<Previous<'_>>,
 ) -> Result<Prepared, (Inputs, Option<Renderer>, Diagnostics)> {
     let mut others = other_outputs(&inputs.theme, &inputs.css, &inputs.config);
     // A link to a page that has its own errors is not one more error.
@@ -327,7 +337,7 @@ pub(crate) fn link(
         &inputs.drafts,
         &inputs.broken,
         &others,
-        previous,
+        previous.as_ref().map(|p| (p.funnel, p.touched)),
     );
     diagnostics.extend(link_diagnostics);
     let mut config = inputs.config;
@@ -348,7 +358,8 @@ pub(crate) fn link(
     };
     // Journey warnings over a funnel with broken links would be noise.
     let privacy_page = privacy.and_then(|(_, page)| page);
-    diagnostics.extend(funnel_warnings(&inputs, &funnel, privacy_page));
+    let earlier = previous.as_ref().map(|p| (p.warnings, p.touched));
+    diagnostics.extend(funnel_warnings(&inputs, &funnel, privacy_page, earlier));
     Ok(Prepared {
         config: inputs.config,
         config_text: inputs.config_text,
@@ -365,7 +376,12 @@ pub(crate) fn link(
 }
 
 /// The journey and conversion warnings of a funnel whose links resolve.
-fn funnel_warnings(inputs: &Inputs, funnel: &Funnel, privacy_page: Option<usize>) -> Diagnostics {
+fn funnel_warnings(
+    inputs: &Inputs,
+    funnel: &Funnel,
+    privacy_page: Option<usize>,
+    earlier: Option<(&Diagnostics, &[usize])>,
+) -> Diagnostics {
     let mut diagnostics = checks::journey_warnings(&checks::Journey {
         config: &inputs.config,
         config_text: &inputs.config_text,
@@ -373,7 +389,11 @@ fn funnel_warnings(inputs: &Inputs, funnel: &Funnel, privacy_page: Option<usize>
         privacy_page,
         today: &crate::base::date::today(),
     });
-    diagnostics.extend(conversion::conversion_warnings(&inputs.config, funnel));
+    diagnostics.extend(conversion::conversion_warnings(
+        &inputs.config,
+        funnel,
+        earlier,
+    ));
     diagnostics
 }
 

@@ -74,6 +74,52 @@ fn dev_options(site: &Path) -> BuildOptions {
     }
 }
 
+#[test]
+fn a_save_elsewhere_keeps_a_page_s_body_warnings_and_its_own_edit_updates_them() {
+    // The dev server scans only the bodies of the pages read again: the
+    // others keep their attention-ratio and first-screen warnings.
+    let (_dir, site) = support::copy_fixture("conversion");
+    let (mut session, started) = Session::start(dev_options(&site)).unwrap();
+    let mut oracle = Oracle::default();
+    let first = oracle.expect(&site);
+    compare(&session, Ok(&started.warnings), &first, &oracle, &|| {
+        "the first build".to_string()
+    });
+    type Edit = fn(String) -> String;
+    let steps: [(&str, Edit); 2] = [
+        ("content/thanks.md", |text| {
+            format!("{text}\nSee you soon.\n")
+        }),
+        ("content/attention.md", |text| {
+            (text.replace("https://twitter.com/beans", "@/signup.md"))
+                .replace("https://blog.example.com/", "@/signup.md")
+                .replace("https://example.com/story", "@/signup.md")
+        }),
+    ];
+    for (file, edit) in steps {
+        let page = PathBuf::from(file);
+        support::edit_file(&site.join(&page), edit);
+        let result = session.rebuild(std::slice::from_ref(&page));
+        let expected = oracle.expect(&site);
+        let warnings = result.as_ref().map(|r| &r.warnings);
+        compare(&session, warnings, &expected, &oracle, &|| {
+            format!("{file} edited")
+        });
+    }
+    let warned = |text: &[String]| {
+        let away = "calls to action lead away from the page";
+        text.iter().filter(|l| l.contains(away)).count()
+    };
+    let Ok(last) = oracle.expect(&site) else {
+        panic!("the fixture builds")
+    };
+    assert!(
+        warned(&first.unwrap()) > 0,
+        "the fixture warns attention-ratio"
+    );
+    assert_eq!(warned(&last), 0, "the edit left one way out at most");
+}
+
 fn replay(seed: u64, steps: usize) {
     let (dir, site) = support::copy_example("example-site");
     let mut editor = Editor::new(seed, &site, dir.path().join("aside"));

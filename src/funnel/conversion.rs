@@ -24,6 +24,7 @@ use crate::page::content::Page;
 use crate::page::front_matter::{FieldType, PageKind};
 use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Google shows about this many characters of a title in its results.
@@ -41,16 +42,58 @@ const PROOF_COMPONENTS: &[&str] = &["testimonial", "logos", "stats"];
 
 /// Every conversion warning of the site that is on, except `page-weight`,
 /// which needs the rendered pages (see [`page_weight`]).
-pub(crate) fn conversion_warnings(config: &Config, funnel: &Funnel) -> Diagnostics {
+///
+/// `earlier` is the dev server's last build with the pages read again since:
+/// every other page keeps its body's warnings (its body and its way onward
+/// are as they were), so a save reads and scans one body, not every one.
+pub(crate) fn conversion_warnings(
+    config: &Config,
+    funnel: &Funnel,
+    earlier: Option<(&Diagnostics, &[usize])>,
+) -> Diagnostics {
+    let kept = earlier.map(|(warnings, touched)| Kept::new(warnings, touched));
     // The bodies are read again: in parallel, as the pages are rendered.
     let warnings: Vec<Diagnostic> = (0..funnel.pages.len())
         .into_par_iter()
-        .flat_map_iter(|index| page_warnings(funnel, index))
+        .flat_map_iter(|index| page_warnings(funnel, index, kept.as_ref()))
         .collect();
     switched_off(config, Diagnostics::from_iter(warnings))
 }
 
-fn page_warnings(funnel: &Funnel, index: usize) -> Vec<Diagnostic> {
+/// The warnings of the bodies of an earlier build, by page file, and the
+/// pages whose files were read again since.
+struct Kept<'a> {
+    by_file: HashMap<&'a str, Vec<&'a Diagnostic>>,
+    touched: &'a [usize],
+}
+
+impl<'a> Kept<'a> {
+    fn new(warnings: &'a Diagnostics, touched: &'a [usize]) -> Self {
+        let mut by_file: HashMap<&str, Vec<&Diagnostic>> = HashMap::new();
+        for warning in warnings.iter().filter(|w| BODY_CODES.contains(&w.code)) {
+            by_file
+                .entry(warning.file.as_str())
+                .or_default()
+                .push(warning);
+        }
+        Kept { by_file, touched }
+    }
+
+    /// The earlier body warnings of page `index`, unless it was read again.
+    fn of(&self, funnel: &Funnel, index: usize) -> Option<Vec<Diagnostic>> {
+        if self.touched.contains(&index) {
+            return None;
+        }
+        let file = funnel.pages[index].file.as_str();
+        let kept = self.by_file.get(file).map(|w| w.iter().map(|&w| w.clone()));
+        Some(kept.into_iter().flatten().collect())
+    }
+}
+
+/// The codes of the warnings that come from scanning a page's body.
+const BODY_CODES: [&str; 2] = ["attention-ratio", "first-screen"];
+
+fn page_warnings(funnel: &Funnel, index: usize, kept: Option<&Kept>) -> Vec<Diagnostic> {
     let page = &funnel.pages[index];
     if page.meta.draft || page.meta.kind() == PageKind::Map {
         return Vec::new();
@@ -65,8 +108,10 @@ fn page_warnings(funnel: &Funnel, index: usize) -> Vec<Diagnostic> {
     .flatten()
     .collect();
     if matters_for_action(page) {
+        if let Some(earlier) = kept.and_then(|k| k.of(funnel, index)) {
+            warnings.extend(earlier);
         // A body that changed on disk is reported when it renders.
-        if let Ok(body) = page.read_body() {
+        } else if let Ok(body) = page.read_body() {
             let scan = BodyScan::new(funnel, index, &body);
             warnings.extend(attention_ratio(page, &scan));
             warnings.extend(first_screen(page, &scan));

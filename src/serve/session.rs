@@ -295,6 +295,7 @@ impl Session {
         };
         let old = self.prepared.take().expect("a build to update");
         let encoded_before = old.images.encoded();
+        let old_warnings = old.diagnostics.clone();
         let journey_changed = touched
             .iter()
             .any(|&i| journey_ref(&old.funnel.pages[i]) != journey_ref(&pages[i]));
@@ -311,7 +312,11 @@ impl Session {
         let headings_same = touched
             .iter()
             .all(|&i| old_funnel.pages[i].scan.headings == pages[i].scan.headings);
-        let previous = headings_same.then_some((&old_funnel, touched.as_slice()));
+        let previous = headings_same.then_some(site::Previous {
+            funnel: &old_funnel,
+            touched: touched.as_slice(),
+            warnings: &old_warnings,
+        });
         let prepared = match site::link(inputs, pages, reuse, previous) {
             Ok(prepared) => prepared,
             Err((inputs, returned, errors)) => {
@@ -322,7 +327,9 @@ impl Session {
             }
         };
         let targets = (!journey_changed).then(|| relinked(&touched, &prepared.funnel, &old_funnel));
+        // The map's cards show the warnings too.
         let others_changed = journey_changed
+            || prepared.diagnostics != old_warnings
             || prepared.funnel.links != old_funnel.links
             || touched
                 .iter()

@@ -327,13 +327,8 @@ impl Session {
             }
         };
         let targets = (!journey_changed).then(|| relinked(&touched, &prepared.funnel, &old_funnel));
-        // The map's cards show the warnings too.
         let others_changed = journey_changed
-            || prepared.diagnostics != old_warnings
-            || prepared.funnel.links != old_funnel.links
-            || touched
-                .iter()
-                .any(|&i| map_ref(&old_funnel.pages[i]) != map_ref(&prepared.funnel.pages[i]));
+            || shared_parts_changed(&prepared, &old_funnel, &old_warnings, &touched);
         let only = targets.as_ref().map(|t| (t, others_changed));
         let files = match render_files(&prepared, only, &self.files) {
             Ok(files) => files,
@@ -583,6 +578,22 @@ fn render_files(
         }
     }
     site::collect_results(results)
+}
+
+/// Whether the files drawn from every page (the map, funnel.json) must be
+/// made again: the links changed, a touched page's card changed, or the
+/// warnings did (the map's cards show them too).
+fn shared_parts_changed(
+    prepared: &Prepared,
+    old_funnel: &Funnel,
+    old_warnings: &Diagnostics,
+    touched: &[usize],
+) -> bool {
+    prepared.diagnostics != *old_warnings
+        || prepared.funnel.links != old_funnel.links
+        || touched
+            .iter()
+            .any(|&i| map_ref(&old_funnel.pages[i]) != map_ref(&prepared.funnel.pages[i]))
 }
 
 #[cfg(test)]

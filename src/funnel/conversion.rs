@@ -108,9 +108,10 @@ fn page_warnings(funnel: &Funnel, index: usize, kept: Option<&Kept>) -> Vec<Diag
     .flatten()
     .collect();
     if matters_for_action(page) {
+        // A body that changed on disk since it was read is reported when
+        // it renders, so a failed read here is no warning.
         if let Some(earlier) = kept.and_then(|k| k.of(funnel, index)) {
             warnings.extend(earlier);
-        // A body that changed on disk is reported when it renders.
         } else if let Ok(body) = page.read_body() {
             let scan = BodyScan::new(funnel, index, &body);
             warnings.extend(attention_ratio(page, &scan));

@@ -293,9 +293,11 @@ impl Session {
         let Some((pages, touched)) = self.reread_pages(changed)? else {
             return Ok(None);
         };
-        let old = self.prepared.take().expect("a build to update");
+        let mut old = self.prepared.take().expect("a build to update");
         let encoded_before = old.images.encoded();
-        let old_warnings = old.diagnostics.clone();
+        // Taken, not cloned: `into_parts` drops them, and a site's warnings
+        // may number thousands.
+        let old_warnings = std::mem::take(&mut old.diagnostics);
         let journey_changed = touched
             .iter()
             .any(|&i| journey_ref(&old.funnel.pages[i]) != journey_ref(&pages[i]));

@@ -114,10 +114,12 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             if new_warnings {
                 build.warnings = rebuilt.warnings.clone();
             }
-            if was_broken || !rebuilt.changed.is_empty() {
+            // A rebuild the pages are told of is a new generation.
+            let event = event_for(was_broken, &rebuilt);
+            if event.is_some() {
                 build.generation += 1;
             }
-            let id = format!("id: {}\n", build.generation);
+            let generation = build.generation;
             drop(build);
             let images = match rebuilt.images_encoded {
                 0 => String::new(),
@@ -131,8 +133,8 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
             if new_warnings {
                 log_diagnostics(&*state.log, &rebuilt.warnings);
             }
-            if let Some(event) = event_for(was_broken, &rebuilt) {
-                broadcast(state, format!("{id}{event}"));
+            if let Some(event) = event {
+                broadcast(state, format!("id: {generation}\n{event}"));
             }
         }
         Err(errors) => {

@@ -8,6 +8,9 @@
 //! text, each timed through `Session::rebuild` (the call the watcher
 //! makes after its debounce), median and worst printed. A title edit,
 //! which every page sees through `journey`, is timed too.
+//!
+//! For a profile, `EDITS=200` times more text edits and `NO_TITLE=1`
+//! leaves out the title edit (which renders every page).
 
 mod common;
 
@@ -34,7 +37,11 @@ fn bench(site: &Path, pages: usize) {
     let page = common::first_page(site);
     let original = std::fs::read_to_string(&page).unwrap();
     let mut times = Vec::new();
-    for n in 0..20 {
+    let edits: usize = std::env::var("EDITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    for n in 0..edits {
         std::fs::write(&page, format!("{original}\nEdit number {n}.\n")).unwrap();
         let t = Instant::now();
         let rebuilt = session
@@ -42,6 +49,10 @@ fn bench(site: &Path, pages: usize) {
             .expect("rebuild");
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(rebuilt.pages, 1, "a text edit renders one page");
+    }
+    if std::env::var("NO_TITLE").is_ok() {
+        std::fs::write(&page, &original).unwrap();
+        return;
     }
     let retitled = original.replacen("title: ", "title: Retitled ", 1);
     std::fs::write(&page, retitled).unwrap();

@@ -9,7 +9,7 @@
 use crate::base::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::base::fs;
 use crate::base::yaml::Value;
-use crate::funnel::{self, Funnel, OtherOutputs};
+use crate::funnel::{self, Funnel, OtherOutputs, Previous};
 use crate::funnel::{checks, conversion};
 use crate::input::config::{self, Adapter, Config, CONFIG_FILE};
 use crate::input::data;
@@ -300,16 +300,6 @@ pub(crate) struct Inputs {
     pub(crate) cards: Cards,
 }
 
-/// The build that a dev-server rebuild replaces, when only some pages
-/// changed and the others' links resolve as before.
-pub(crate) struct Previous<'a> {
-    pub(crate) funnel: &'a Funnel,
-    /// The indexes of the pages read again.
-    pub(crate) touched: &'a [usize],
-    /// Its warnings: the other pages keep those of their bodies.
-    pub(crate) warnings: &'a Diagnostics,
-}
-
 /// Resolves the pages into a funnel, checks the journey and readies the
 /// templates (or reuses `renderer`, when the journey context is unchanged).
 /// Every stage runs even when an earlier one found errors, so all of them
@@ -358,8 +348,12 @@ pub(crate) fn link(
     };
     // Journey warnings over a funnel with broken links would be noise.
     let privacy_page = privacy.and_then(|(_, page)| page);
-    let earlier = previous.as_ref().map(|p| (p.warnings, p.touched));
-    diagnostics.extend(funnel_warnings(&inputs, &funnel, privacy_page, earlier));
+    diagnostics.extend(funnel_warnings(
+        &inputs,
+        &funnel,
+        privacy_page,
+        previous.as_ref(),
+    ));
     Ok(Prepared {
         config: inputs.config,
         config_text: inputs.config_text,
@@ -380,7 +374,7 @@ fn funnel_warnings(
     inputs: &Inputs,
     funnel: &Funnel,
     privacy_page: Option<usize>,
-    earlier: Option<(&Diagnostics, &[usize])>,
+    earlier: Option<&Previous>,
 ) -> Diagnostics {
     let mut diagnostics = checks::journey_warnings(&checks::Journey {
         config: &inputs.config,

@@ -76,8 +76,8 @@ fn dev_options(site: &Path) -> BuildOptions {
 
 #[test]
 fn a_save_elsewhere_keeps_a_page_s_body_warnings_and_its_own_edit_updates_them() {
-    // The dev server scans only the bodies of the pages read again: the
-    // others keep their attention-ratio and first-screen warnings.
+    // The dev server checks only the pages read again: the others keep
+    // their conversion warnings (attention-ratio, title-length...).
     let (_dir, site) = support::copy_fixture("conversion");
     let (mut session, started) = Session::start(dev_options(&site)).unwrap();
     let mut oracle = Oracle::default();
@@ -86,7 +86,7 @@ fn a_save_elsewhere_keeps_a_page_s_body_warnings_and_its_own_edit_updates_them()
         "the first build".to_string()
     });
     type Edit = fn(String) -> String;
-    let steps: [(&str, Edit); 2] = [
+    let steps: [(&str, Edit); 3] = [
         ("content/thanks.md", |text| {
             format!("{text}\nSee you soon.\n")
         }),
@@ -94,6 +94,10 @@ fn a_save_elsewhere_keeps_a_page_s_body_warnings_and_its_own_edit_updates_them()
             (text.replace("https://twitter.com/beans", "@/signup.md"))
                 .replace("https://blog.example.com/", "@/signup.md")
                 .replace("https://example.com/story", "@/signup.md")
+        }),
+        // Its own title-length warning goes; the other pages' stay.
+        ("content/titles.md", |text| {
+            set_field(&text, "title", "Roasting at home").expect("a title line")
         }),
     ];
     for (file, edit) in steps {

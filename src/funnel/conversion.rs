@@ -18,7 +18,7 @@
 //! switch: [`switched_off`] drops the warnings whose code is off.
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
-use crate::funnel::{Funnel, LinkKind};
+use crate::funnel::{Funnel, LinkKind, Previous};
 use crate::input::config::{Config, CONVERSION_CODES};
 use crate::page::content::Page;
 use crate::page::front_matter::{FieldType, PageKind};
@@ -44,42 +44,52 @@ const PROOF_COMPONENTS: &[&str] = &["testimonial", "logos", "stats"];
 /// which needs the rendered pages (see [`page_weight`]).
 ///
 /// `earlier` is the dev server's last build with the pages read again since:
-/// every other page keeps its body's warnings (its body and its way onward
-/// are as they were), so a save reads and scans one body, not every one.
+/// every other page keeps its warnings (its front matter, its body and its
+/// links, which come from its own file, are as they were), so a save reads
+/// and checks one page, not every one.
 pub(crate) fn conversion_warnings(
     config: &Config,
     funnel: &Funnel,
-    earlier: Option<(&Diagnostics, &[usize])>,
+    earlier: Option<&Previous>,
 ) -> Diagnostics {
-    let kept = earlier.map(|(warnings, touched)| Kept::new(warnings, touched));
+    let kept = earlier.map(Kept::new);
     // The bodies are read again: in parallel, as the pages are rendered.
     let warnings: Vec<Diagnostic> = (0..funnel.pages.len())
         .into_par_iter()
-        .flat_map_iter(|index| page_warnings(funnel, index, kept.as_ref()))
+        .flat_map_iter(
+            |index| match kept.as_ref().and_then(|k| k.of(funnel, index)) {
+                Some(earlier) => earlier,
+                None => page_warnings(funnel, index),
+            },
+        )
         .collect();
     switched_off(config, Diagnostics::from_iter(warnings))
 }
 
-/// The warnings of the bodies of an earlier build, by page file, and the
-/// pages whose files were read again since.
+/// The conversion warnings of an earlier build, by page file, and the
+/// pages read again since.
 struct Kept<'a> {
     by_file: HashMap<&'a str, Vec<&'a Diagnostic>>,
     touched: &'a [usize],
 }
 
 impl<'a> Kept<'a> {
-    fn new(warnings: &'a Diagnostics, touched: &'a [usize]) -> Self {
+    fn new(previous: &'a Previous<'a>) -> Self {
         let mut by_file: HashMap<&str, Vec<&Diagnostic>> = HashMap::new();
-        for warning in warnings.iter().filter(|w| BODY_CODES.contains(&w.code)) {
+        let codes = PAGE_CODES.iter();
+        for warning in (previous.warnings.iter()).filter(|w| codes.clone().any(|&c| c == w.code)) {
             by_file
                 .entry(warning.file.as_str())
                 .or_default()
                 .push(warning);
         }
-        Kept { by_file, touched }
+        Kept {
+            by_file,
+            touched: previous.touched,
+        }
     }
 
-    /// The earlier body warnings of page `index`, unless it was read again.
+    /// The earlier warnings of page `index`, unless it was read again.
     fn of(&self, funnel: &Funnel, index: usize) -> Option<Vec<Diagnostic>> {
         if self.touched.contains(&index) {
             return None;
@@ -90,10 +100,18 @@ impl<'a> Kept<'a> {
     }
 }
 
-/// The codes of the warnings that come from scanning a page's body.
-const BODY_CODES: [&str; 2] = ["attention-ratio", "first-screen"];
+/// The codes of the warnings made one page at a time, from the page alone
+/// and its links: all but `page-weight` and `missing-alt`, found elsewhere.
+const PAGE_CODES: [&str; 6] = [
+    "attention-ratio",
+    "first-screen",
+    "title-length",
+    "description-length",
+    "form-length",
+    "social-proof",
+];
 
-fn page_warnings(funnel: &Funnel, index: usize, kept: Option<&Kept>) -> Vec<Diagnostic> {
+fn page_warnings(funnel: &Funnel, index: usize) -> Vec<Diagnostic> {
     let page = &funnel.pages[index];
     if page.meta.draft || page.meta.kind() == PageKind::Map {
         return Vec::new();
@@ -107,16 +125,15 @@ fn page_warnings(funnel: &Funnel, index: usize, kept: Option<&Kept>) -> Vec<Diag
     .into_iter()
     .flatten()
     .collect();
-    if matters_for_action(page) {
-        // A body that changed on disk since it was read is reported when
-        // it renders, so a failed read here is no warning.
-        if let Some(earlier) = kept.and_then(|k| k.of(funnel, index)) {
-            warnings.extend(earlier);
-        } else if let Ok(body) = page.read_body() {
-            let scan = BodyScan::new(funnel, index, &body);
-            warnings.extend(attention_ratio(page, &scan));
-            warnings.extend(first_screen(page, &scan));
-        }
+    // A body that changed on disk since it was read is reported when it
+    // renders, so a failed read here is no warning.
+    if let Some(body) = matters_for_action(page)
+        .then(|| page.read_body().ok())
+        .flatten()
+    {
+        let scan = BodyScan::new(funnel, index, &body);
+        warnings.extend(attention_ratio(page, &scan));
+        warnings.extend(first_screen(page, &scan));
     }
     warnings
 }
@@ -141,8 +158,8 @@ fn sells(page: &Page) -> bool {
 }
 
 fn title_length(page: &Page) -> Option<Diagnostic> {
-    let count = page.meta.title.graphemes(true).count();
-    if count <= TITLE_LIMIT || page.is_noindex() {
+    let count = longer_than(&page.meta.title, TITLE_LIMIT)?;
+    if page.is_noindex() {
         return None;
     }
     let message =
@@ -157,8 +174,8 @@ fn title_length(page: &Page) -> Option<Diagnostic> {
 
 fn description_length(page: &Page) -> Option<Diagnostic> {
     let description = page.meta.description.as_deref()?;
-    let count = description.graphemes(true).count();
-    if count <= DESCRIPTION_LIMIT || page.is_noindex() {
+    let count = longer_than(description, DESCRIPTION_LIMIT)?;
+    if page.is_noindex() {
         return None;
     }
     let message = format!(
@@ -170,6 +187,16 @@ fn description_length(page: &Page) -> Option<Diagnostic> {
             .at_pos(front_matter_pos(page, "description"))
             .with_hint(hint),
     )
+}
+
+/// The length of `text` in user-perceived characters, when over `limit`.
+/// Counting graphemes is slow; a text with no more bytes, or chars, than
+/// the limit cannot have more graphemes.
+fn longer_than(text: &str, limit: usize) -> Option<usize> {
+    if text.len() <= limit || text.chars().nth(limit).is_none() {
+        return None;
+    }
+    Some(text.graphemes(true).count()).filter(|&count| count > limit)
 }
 
 /// Where top-level key `key` of the page's front matter is written.
@@ -481,6 +508,17 @@ fn stylesheet_hrefs(html: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lengths_count_what_a_reader_sees() {
+        assert_eq!(longer_than(&"a".repeat(60), 60), None);
+        assert_eq!(longer_than(&"a".repeat(61), 60), Some(61));
+        // 61 letters with a combining accent each: 122 chars, 61 graphemes.
+        assert_eq!(longer_than(&"e\u{301}".repeat(61), 60), Some(61));
+        assert_eq!(longer_than(&"e\u{301}".repeat(60), 60), None);
+        // 40 Greek letters: 80 bytes, 40 chars.
+        assert_eq!(longer_than(&"α".repeat(40), 60), None);
+    }
 
     #[test]
     fn finds_markers_and_stylesheets() {

@@ -314,7 +314,7 @@ impl Session {
         let headings_same = touched
             .iter()
             .all(|&i| old_funnel.pages[i].scan.headings == pages[i].scan.headings);
-        let previous = headings_same.then_some(site::Previous {
+        let previous = headings_same.then_some(crate::funnel::Previous {
             funnel: &old_funnel,
             touched: touched.as_slice(),
             warnings: &old_warnings,

@@ -690,3 +690,76 @@ fn base64_pads_as_the_protocol_expects() {
     assert_eq!(base64(b"Ma"), "TWE=");
     assert_eq!(base64(b"M"), "TQ==");
 }
+
+#[test]
+fn a_data_plans_checkout_gets_the_same_button_and_links_to_its_success_page() {
+    let (_dir, out) = build_ok("data-plan-checkout");
+    let home = read(&out, "index.html");
+    for button in [
+            "<a class=\"button button-checkout button-secondary\" href=\"https://buy.stripe.com/test_monthly?client_reference_id=home\" data-checkout=\"stripe\" data-checkout-email=\"prefilled_email\" data-checkout-utm=\"{}\" data-checkout-plan=\"Monthly\">Join monthly</a>",
+            "<a class=\"button button-checkout\" href=\"https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F\" data-checkout=\"lemonsqueezy\" data-checkout-email=\"checkout[email]\" data-checkout-utm=\"checkout[custom][{}]\" data-checkout-plan=\"Yearly\">Join for a year</a>",
+    ] {
+        // The checkout's label, unless the plan has its own.
+        assert!(home.contains(button), "{button}");
+    }
+    // A plan without a checkout keeps its link to the next step; the plans
+    // are the sticky bar's target and the click script is on the page.
+    assert!(home.contains(
+        "<a class=\"button button-secondary\" href=\"/offers/grinder/\">Choose Sampler</a>"
+    ));
+    assert!(home.contains("<section class=\"pricing\" id=\"pricing-plans\">"));
+    assert!(home.contains("funnelcake: the opt-in e-mail and first-touch UTM values"));
+    let json: serde_json::Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
+    let links = |url: &str| {
+        let page = (json["pages"].as_array().unwrap().iter())
+            .find(|p| p["url"] == url)
+            .unwrap();
+        page["links"].to_string()
+    };
+    assert_eq!(
+        links("/"),
+        r#"[{"kind":"next","to":"/offers/grinder/"},{"kind":"checkout","to":"/offers/grinder/"},{"kind":"checkout","to":"/welcome/club/"}]"#
+    );
+    assert_eq!(
+        links("/offers/grinder/"),
+        r#"[{"kind":"checkout","to":"/"},{"kind":"decline","to":"/welcome/club/"}]"#
+    );
+    // A success page that plans lead to cannot tell which plan was bought,
+    // nor its value.
+    assert!(!read(&out, "welcome/club/index.html").contains("\"purchase\":"));
+}
+
+#[test]
+fn a_data_plans_ladder_is_checked_at_its_line_in_the_data_file() {
+    let diagnostics = funnelcake::check(&BuildOptions::new(fixture("data-plan-checkout")));
+    let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let ladder: Vec<&str> = (text.iter().filter_map(|t| t.lines().next()))
+        .filter(|t| t.starts_with("warning: data/"))
+        .collect();
+    assert_eq!(
+        ladder,
+        [
+            "warning: data/plans.yaml:25:15: `checkout.success` goes back from stage \"ascend\" to the earlier stage \"convert\"",
+            "warning: data/plans.yaml:25:15: the checkout's success page content/index.md is neither a thank-you page nor an upsell",
+        ]
+    );
+    assert!(!text.iter().any(|t| t.contains("offer-without-checkout")));
+}
+
+#[test]
+fn a_data_plans_checkout_errors_are_at_their_line_in_the_data_file() {
+    let errors = build_errors("data-plan-checkout-errors");
+    let expected = [
+        "error: content/index.md:7:12: a plan in `plans` takes a `checkout` only from a data file",
+        "  = help: write the plans in data/NAME.yaml and pass them as `plans={data.NAME}`, or use `plan` calls with `checkout={{provider: ..., url: ...}}`",
+        "error: data/plans.yaml:5:10: checkout URL \"http://buy.stripe.com/test_a\" is not an https: URL",
+        "  = help: a checkout takes payments only over https; copy the link from the provider's dashboard",
+        "error: data/plans.yaml:11:10: \"https://buy.stripe.com/test_b\" is not a paddle checkout link",
+        "  = help: a Paddle hosted checkout link looks like `https://pay.paddle.io/hsc_...` (sandbox: `https://sandbox-pay.paddle.io/hsc_...`)",
+        "error: data/plans.yaml:18:14: `checkout.success` points at \"welcome/nowhere.md\", which is not a page",
+        "  = help: content paths are relative to content/, like `offers/starter-kit.md`",
+        "error: data/plans.yaml:21:3: missing required field `[3].checkout.success`",
+        "  = help: add `success: welcome/thanks.md`, the page the provider sends the buyer to after paying",
+    ];
+    assert_eq!(errors, expected.join("\n"), "{errors}");
+}

@@ -195,7 +195,7 @@ pub(crate) struct Prepared {
     pub(crate) config: Config,
     pub(crate) config_text: String,
     pub(crate) theme: Theme,
-    pub(crate) data: Value,
+    pub(crate) data: data::Data,
     pub(crate) drafts: Vec<String>,
     pub(crate) funnel: Funnel,
     pub(crate) renderer: Renderer,
@@ -289,7 +289,7 @@ pub(crate) struct Inputs {
     pub(crate) config: Config,
     pub(crate) config_text: String,
     pub(crate) theme: Theme,
-    pub(crate) data: Value,
+    pub(crate) data: data::Data,
     pub(crate) css: Css,
     /// The image service, kept across the dev server's rebuilds.
     pub(crate) images: Arc<Images>,
@@ -321,6 +321,8 @@ pub(crate) fn link(
     }));
     let images = missing_images(&inputs.config, &inputs.theme, &pages);
     let mut diagnostics = conversion::switched_off(&inputs.config, images);
+    let (pages, plan_errors) = crate::page::plans::attach(pages, &inputs.data);
+    diagnostics.extend(plan_errors);
     let (funnel, link_diagnostics) = funnel::relink(
         &inputs.config,
         pages,
@@ -425,7 +427,7 @@ fn ready_renderer(
                 &inputs.config,
                 &inputs.theme,
                 funnel,
-                &inputs.data,
+                &inputs.data.value,
                 &inputs.css,
             );
             made.map_err(|errors| diagnostics.extend(errors)).ok()?
@@ -435,7 +437,7 @@ fn ready_renderer(
         .pages
         .par_iter()
         .filter(|p| !p.calls.is_empty())
-        .flat_map_iter(|p| renderer.check_calls(p, &inputs.data, funnel))
+        .flat_map_iter(|p| renderer.check_calls(p, &inputs.data.value, funnel))
         .collect();
     diagnostics.extend(call_errors);
     Some(renderer)
@@ -816,7 +818,7 @@ impl Prepared {
             let mut render_call = |i: usize, body: Option<&str>| {
                 let call = &page.calls[i];
                 self.renderer
-                    .render_call(call, body, &context, &self.data, &resolve, &image)
+                    .render_call(call, body, &context, &self.data.value, &resolve, &image)
             };
             components::expand(&content, &page.calls, &mut render_call).map_err(|mut errors| {
                 let mut first = errors.swap_remove(0);

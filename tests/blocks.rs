@@ -5,9 +5,8 @@
 mod support;
 
 use std::time::Duration;
-use support::browser::Browser;
 use support::{
-    build_and_serve, build_errors, build_ok, build_site, copy_fixture, edit_file, fixture, read,
+    build_errors, build_ok, build_serve_browse, build_site, copy_fixture, edit_file, fixture, read,
 };
 
 fn has(html: &str, part: &str) {
@@ -158,35 +157,31 @@ fn block_argument_errors_are_at_their_call_or_argument() {
 
 #[test]
 fn the_sticky_cta_shows_on_a_phone_and_hides_while_the_form_is_in_view() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = build_and_serve(&fixture("blocks"), dir.path());
-    let mut browser = Browser::launch();
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
-    );
-    browser.navigate(&format!("{}/signup/", server.url));
+    let mut site = build_serve_browse("blocks").phone();
+    site.open("/signup/");
     let bar = "document.getElementById('sticky-cta')";
     let shown = format!("!{bar}.hidden && getComputedStyle({bar}).position === 'fixed' && {bar}.getBoundingClientRect().bottom <= innerHeight + 1 && {bar}.getBoundingClientRect().height > 0");
-    browser.wait_until(&shown, Duration::from_secs(10));
+    site.browser.wait_until(&shown, Duration::from_secs(10));
     assert_eq!(
-        browser.eval(&format!("{bar}.querySelector('a').getAttribute('href')")),
+        site.browser
+            .eval(&format!("{bar}.querySelector('a').getAttribute('href')")),
         "/next/"
     );
-    browser.eval("document.querySelector('form').scrollIntoView({block: 'center'})");
-    browser.wait_until(
+    site.browser
+        .eval("document.querySelector('form').scrollIntoView({block: 'center'})");
+    site.browser.wait_until(
         &format!("{bar}.hidden && getComputedStyle({bar}).display === 'none'"),
         Duration::from_secs(10),
     );
     // Away from the form again, it comes back.
-    browser.eval("scrollTo(0, 0)");
-    browser.wait_until(&shown, Duration::from_secs(10));
+    site.browser.eval("scrollTo(0, 0)");
+    site.browser.wait_until(&shown, Duration::from_secs(10));
     // On a desktop screen it never shows.
-    browser.call(
+    site.browser.call(
         "Emulation.setDeviceMetricsOverride",
         serde_json::json!({ "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false }),
     );
-    browser.wait_until(
+    site.browser.wait_until(
         &format!("getComputedStyle({bar}).display === 'none'"),
         Duration::from_secs(10),
     );

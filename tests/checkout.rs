@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 use support::browser::Browser;
 use support::{
-    build_and_serve, build_errors, build_ok, build_site, copy_fixture, edit_file, fixture, read,
+    build_errors, build_ok, build_serve_browse, build_site, copy_fixture, edit_file, fixture, read,
 };
 
 /// Every buy button of a built page, as written, but for the sticky bar
@@ -28,6 +28,17 @@ fn buttons(out: &Path, page: &str) -> Vec<String> {
             html[at..at + end].to_string()
         })
         .collect()
+}
+
+/// The buy button of a built page's sticky bar (on phones).
+fn sticky_button(out: &Path, page: &str) -> String {
+    let html = read(out, &format!("{page}/index.html"));
+    let start = html
+        .find("<div class=\"sticky-cta\"")
+        .expect("a sticky bar");
+    let at = start + html[start..].find("<a ").unwrap();
+    let end = at + html[at..].find("</a>").unwrap() + 4;
+    html[at..end].to_string()
 }
 
 #[test]
@@ -149,34 +160,36 @@ fn funnel_command_lists_each_success_url_to_set_in_the_provider() {
 
 #[test]
 fn the_click_adds_email_and_utm_values_and_sends_begin_checkout_then_purchase() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = build_and_serve(&fixture("checkout"), dir.path());
-    let mut browser = Browser::launch();
+    let mut site = build_serve_browse("checkout");
     // The UTM script keeps the first landing's values for the visit.
-    browser.navigate(&format!(
-        "{}/?utm_source=news&utm_campaign=spring%20sale",
-        server.url
-    ));
-    browser.eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
-    browser.navigate(&format!("{}/offers/kit/", server.url));
+    site.open("/?utm_source=news&utm_campaign=spring%20sale");
+    site.browser
+        .eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
+    site.open("/offers/kit/");
     // Keep the browser here: the href the click leaves is what is checked.
-    browser.eval("document.addEventListener('click', e => e.preventDefault())");
-    browser.click("a[data-checkout]");
-    let href = browser.eval("document.querySelector('a[data-checkout]').href");
+    site.browser
+        .eval("document.addEventListener('click', e => e.preventDefault())");
+    site.browser.click("a[data-checkout]");
+    let href = site
+        .browser
+        .eval("document.querySelector('a[data-checkout]').href");
     assert_eq!(
         href.as_str().unwrap(),
         "https://buy.stripe.com/test_kit?client_reference_id=offers_kit&prefilled_email=ada%40example.com&utm_source=news",
         "Stripe drops a UTM value with a space, so it is left out"
     );
-    let event = browser.eval(
+    let event = site.browser.eval(
         "JSON.stringify(dataLayer.filter(e => e.event === 'begin_checkout').map(e => [e.value, e.currency, e.items[0].item_id]))",
     );
     assert_eq!(event.as_str().unwrap(), "[[9,\"EUR\",\"/offers/kit/\"]]");
 
-    browser.navigate(&format!("{}/offers/club/", server.url));
-    browser.eval("document.addEventListener('click', e => e.preventDefault())");
-    browser.click("a[data-checkout]");
-    let href = browser.eval("document.querySelector('a[data-checkout]').href");
+    site.open("/offers/club/");
+    site.browser
+        .eval("document.addEventListener('click', e => e.preventDefault())");
+    site.browser.click("a[data-checkout]");
+    let href = site
+        .browser
+        .eval("document.querySelector('a[data-checkout]').href");
     assert_eq!(
         href.as_str().unwrap(),
         "https://brew.lemonsqueezy.com/checkout/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Foffers%2Fclub%2F&checkout%5Bemail%5D=ada%40example.com&checkout%5Bcustom%5D%5Butm_source%5D=news&checkout%5Bcustom%5D%5Butm_campaign%5D=spring+sale"
@@ -184,70 +197,81 @@ fn the_click_adds_email_and_utm_values_and_sends_begin_checkout_then_purchase() 
 
     // The success page reports the purchase once per visit.
     let purchases = "JSON.stringify(dataLayer.filter(e => e.event === 'purchase').map(e => [e.value, e.currency, e.items[0].item_id]))";
-    browser.navigate(&format!("{}/welcome/kit/", server.url));
+    site.open("/welcome/kit/");
     assert_eq!(
-        browser.eval(purchases).as_str().unwrap(),
+        site.browser.eval(purchases).as_str().unwrap(),
         "[[9,\"EUR\",\"/offers/kit/\"]]"
     );
-    browser.navigate(&format!("{}/welcome/kit/", server.url));
-    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
+    site.open("/welcome/kit/");
+    assert_eq!(site.browser.eval(purchases).as_str().unwrap(), "[]");
     // A page two checkouts lead to cannot tell which was bought.
-    browser.navigate(&format!("{}/welcome/done/", server.url));
-    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
+    site.open("/welcome/done/");
+    assert_eq!(site.browser.eval(purchases).as_str().unwrap(), "[]");
 }
 
 #[test]
 fn the_purchase_carries_the_arm_and_the_transaction_id_once_per_transaction() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = build_and_serve(&fixture("checkout-ab"), dir.path());
-    let mut browser = Browser::launch();
+    let mut site = build_serve_browse("checkout-ab");
     // A visitor in arm b of the price test buys there.
-    browser.navigate(&format!("{}/", server.url));
-    browser.eval("document.cookie = 'fc_exp_kit-price=b; path=/'");
-    browser.navigate(&format!("{}/offers/kit/", server.url));
-    browser.wait_until(
+    site.open("/");
+    site.browser
+        .eval("document.cookie = 'fc_exp_kit-price=b; path=/'");
+    site.open("/offers/kit/");
+    site.browser.wait_until(
         "location.pathname === '/offers/kit/b/' && document.readyState === 'complete'",
         Duration::from_secs(10),
     );
-    browser.eval("document.addEventListener('click', e => e.preventDefault())");
-    browser.click("a[data-checkout]");
+    site.browser
+        .eval("document.addEventListener('click', e => e.preventDefault())");
+    site.browser.click("a[data-checkout]");
     // The click's record wins over a cookie that changed since.
-    browser.eval("document.cookie = 'fc_exp_kit-price=a; path=/'");
+    site.browser
+        .eval("document.cookie = 'fc_exp_kit-price=a; path=/'");
     let purchases = "JSON.stringify(dataLayer.filter(e => e.event === 'purchase').map(e => [e.value, e.currency, e.variant, e.experiment, e.transaction_id || null, e.items[0].item_id]))";
-    let success = |query: &str| format!("{}/welcome/kit/{query}", server.url);
+    let success = |query: &str| format!("{}/welcome/kit/{query}", site.server.url);
     // Stripe fills in the session id the success URL asks for.
-    browser.navigate(&success("?transaction_id=cs_test_a1"));
+    site.browser
+        .navigate(&success("?transaction_id=cs_test_a1"));
     assert_eq!(
-        browser.eval(purchases).as_str().unwrap(),
+        site.browser.eval(purchases).as_str().unwrap(),
         r#"[[7,"EUR","b","kit-price","cs_test_a1","/offers/kit/"]]"#,
         "arm b's own price, its arm and the session id"
     );
-    browser.navigate(&success("?transaction_id=cs_test_a1"));
-    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]", "a reload");
-    // A second purchase in the same visit is a new transaction.
-    browser.navigate(&success("?transaction_id=cs_test_a2"));
+    site.browser
+        .navigate(&success("?transaction_id=cs_test_a1"));
     assert_eq!(
-        browser.eval(purchases).as_str().unwrap(),
+        site.browser.eval(purchases).as_str().unwrap(),
+        "[]",
+        "a reload"
+    );
+    // A second purchase in the same visit is a new transaction.
+    site.browser
+        .navigate(&success("?transaction_id=cs_test_a2"));
+    assert_eq!(
+        site.browser.eval(purchases).as_str().unwrap(),
         r#"[[7,"EUR","b","kit-price","cs_test_a2","/offers/kit/"]]"#
     );
     // Without the click's record (another tab), the experiment's cookie
     // gives the arm; a placeholder the provider left unfilled is no id.
-    browser.eval("sessionStorage.clear(); document.cookie = 'fc_exp_kit-price=b; path=/'");
-    browser.navigate(&success("?transaction_id=%7BCHECKOUT_SESSION_ID%7D"));
+    site.browser
+        .eval("sessionStorage.clear(); document.cookie = 'fc_exp_kit-price=b; path=/'");
+    site.browser
+        .navigate(&success("?transaction_id=%7BCHECKOUT_SESSION_ID%7D"));
     assert_eq!(
-        browser.eval(purchases).as_str().unwrap(),
+        site.browser.eval(purchases).as_str().unwrap(),
         r#"[[7,"EUR","b","kit-price",null,"/offers/kit/"]]"#
     );
-    browser.navigate(&success(""));
+    site.browser.navigate(&success(""));
     assert_eq!(
-        browser.eval(purchases).as_str().unwrap(),
+        site.browser.eval(purchases).as_str().unwrap(),
         "[]",
         "without an id, once per visit"
     );
     // The transaction ids outlive the visit.
-    browser.eval("sessionStorage.clear()");
-    browser.navigate(&success("?transaction_id=cs_test_a1"));
-    assert_eq!(browser.eval(purchases).as_str().unwrap(), "[]");
+    site.browser.eval("sessionStorage.clear()");
+    site.browser
+        .navigate(&success("?transaction_id=cs_test_a1"));
+    assert_eq!(site.browser.eval(purchases).as_str().unwrap(), "[]");
 }
 
 #[test]
@@ -379,22 +403,25 @@ fn a_plans_checkout_is_checked_like_the_front_matters() {
 
 #[test]
 fn a_plans_button_gets_the_email_on_the_click_and_sends_begin_checkout_with_its_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = build_and_serve(&fixture("plan-checkout"), dir.path());
-    let mut browser = Browser::launch();
-    browser.navigate(&format!("{}/", server.url));
+    let mut site = build_serve_browse("plan-checkout");
+    site.open("/");
     // A choice made keeps the consent banner off the plans.
-    browser.eval("localStorage.setItem('funnelcake_consent', 'denied')");
-    browser.eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
-    browser.navigate(&format!("{}/", server.url));
-    browser.eval("document.addEventListener('click', e => e.preventDefault())");
-    browser.click("a[data-checkout-plan=Yearly]");
-    let href = browser.eval("document.querySelector('a[data-checkout-plan=Yearly]').href");
+    site.browser
+        .eval("localStorage.setItem('funnelcake_consent', 'denied')");
+    site.browser
+        .eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
+    site.open("/");
+    site.browser
+        .eval("document.addEventListener('click', e => e.preventDefault())");
+    site.browser.click("a[data-checkout-plan=Yearly]");
+    let href = site
+        .browser
+        .eval("document.querySelector('a[data-checkout-plan=Yearly]').href");
     assert_eq!(
         href.as_str().unwrap(),
         "https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F&checkout%5Bemail%5D=ada%40example.com"
     );
-    let event = browser.eval(
+    let event = site.browser.eval(
         "JSON.stringify(dataLayer.filter(e => e.event === 'begin_checkout').map(e => [e.value, e.items[0].item_id, e.items[0].item_name]))",
     );
     assert_eq!(event.as_str().unwrap(), "[[null,\"/\",\"Yearly\"]]");
@@ -412,6 +439,10 @@ fn the_overlay_is_marked_only_on_lemon_squeezy_and_gumroad_buttons_and_waits_for
         );
     }
     assert!(!buttons(&out, "stripe")[0].contains("data-checkout-overlay"));
+    // The sticky bar's copy of the button on phones is marked the same way.
+    for page in ["club", "gumroad", "stripe"] {
+        assert_eq!(sticky_button(&out, page), buttons(&out, page)[0], "{page}");
+    }
     // Nothing of the provider's is loaded with the page.
     assert!(!read(&out, "club/index.html").contains("<script src=\"https://app.lemonsqueezy.com"));
     // Without analytics there is no consent to wait for; without the switch, no overlay.
@@ -421,52 +452,54 @@ fn the_overlay_is_marked_only_on_lemon_squeezy_and_gumroad_buttons_and_waits_for
     });
     let out = build_site(&site, dir.path().join("out"));
     assert!(buttons(&out, "club")[0].ends_with("\" data-checkout-overlay>Buy now</a>"));
+    assert_eq!(sticky_button(&out, "club"), buttons(&out, "club")[0]);
     edit_file(&site.join("site.yaml"), |s| {
         s.replace("checkout_overlay: true\n", "")
     });
     let out = build_site(&site, dir.path().join("out2"));
     assert!(!buttons(&out, "club")[0].contains("data-checkout-overlay"));
+    assert!(!sticky_button(&out, "club").contains("data-checkout-overlay"));
 }
 
 #[test]
 fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = build_and_serve(&fixture("overlay"), dir.path());
-    let mut browser = Browser::launch();
+    let mut site = build_serve_browse("overlay");
     // Every request to Lemon Squeezy stops here, so the test sees it and
     // answers lemon.js with a stand-in that records what it is asked to open.
-    browser.call(
+    site.browser.call(
         "Fetch.enable",
         serde_json::json!({ "patterns": [{ "urlPattern": "*lemonsqueezy.com*" }] }),
     );
-    browser.navigate(&format!("{}/club/", server.url));
+    site.open("/club/");
     let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
-    browser.eval(followed);
-    browser.click("a[data-checkout]");
+    site.browser.eval(followed);
+    site.browser.click("a[data-checkout]");
     assert_eq!(
-        browser.eval("window.__followed"),
+        site.browser.eval("window.__followed"),
         serde_json::json!([true]),
         "before consent the plain link is followed"
     );
     assert!(
-        browser.take_events("Fetch.requestPaused").is_empty(),
+        site.browser.take_events("Fetch.requestPaused").is_empty(),
         "no request to the provider before consent"
     );
 
-    browser.click("#consent button[data-consent=granted]");
-    browser.eval("window.__followed = []");
+    site.browser.click("#consent button[data-consent=granted]");
+    site.browser.eval("window.__followed = []");
     assert!(
-        browser.take_events("Fetch.requestPaused").is_empty(),
+        site.browser.take_events("Fetch.requestPaused").is_empty(),
         "consent alone loads nothing"
     );
-    browser.click("a[data-checkout]");
-    let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    site.browser.click("a[data-checkout]");
+    let paused = site
+        .browser
+        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
     assert_eq!(
         paused["params"]["request"]["url"],
         "https://app.lemonsqueezy.com/js/lemon.js"
     );
     let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
-    browser.call(
+    site.browser.call(
         "Fetch.fulfillRequest",
         serde_json::json!({
             "requestId": paused["params"]["requestId"],
@@ -475,16 +508,79 @@ fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
             "body": base64(stand_in.as_bytes()),
         }),
     );
-    browser.wait_until(
+    site.browser.wait_until(
         "typeof window.__opened === 'string'",
         Duration::from_secs(10),
     );
     assert_eq!(
-        browser.eval("window.__opened"),
+        site.browser.eval("window.__opened"),
         "https://brew.lemonsqueezy.com/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Fclub%2F&embed=1"
     );
     assert_eq!(
-        browser.eval("window.__followed"),
+        site.browser.eval("window.__followed"),
+        serde_json::json!([false]),
+        "the overlay opens instead of the link"
+    );
+}
+
+#[test]
+fn on_a_phone_the_sticky_bars_button_opens_the_overlay_only_after_consent() {
+    let mut site = build_serve_browse("overlay").phone();
+    site.browser.call(
+        "Fetch.enable",
+        serde_json::json!({ "patterns": [{ "urlPattern": "*lemonsqueezy.com*" }] }),
+    );
+    site.open("/club/");
+    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
+    site.browser.eval(followed);
+    // Before consent (the banner is up, so the bar is hidden: a script's click).
+    site.browser
+        .eval("document.querySelector('#sticky-cta a').click()");
+    assert_eq!(
+        site.browser.eval("window.__followed"),
+        serde_json::json!([true]),
+        "before consent the plain link is followed"
+    );
+    assert!(site.browser.take_events("Fetch.requestPaused").is_empty());
+
+    site.browser.click("#consent button[data-consent=granted]");
+    site.browser.eval("window.__followed = []");
+    // Scrolled past the page's own button, the bar shows; a tap on it
+    // loads lemon.js and opens the overlay.
+    site.browser.eval(
+        "document.body.style.paddingBottom = '3000px'; scrollTo(0, document.body.scrollHeight)",
+    );
+    let bar = "document.getElementById('sticky-cta')";
+    site.browser
+        .wait_until(&format!("!{bar}.hidden"), Duration::from_secs(10));
+    site.browser.click("#sticky-cta a");
+    let paused = site
+        .browser
+        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://app.lemonsqueezy.com/js/lemon.js"
+    );
+    let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
+    site.browser.call(
+        "Fetch.fulfillRequest",
+        serde_json::json!({
+            "requestId": paused["params"]["requestId"],
+            "responseCode": 200,
+            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
+            "body": base64(stand_in.as_bytes()),
+        }),
+    );
+    site.browser.wait_until(
+        "typeof window.__opened === 'string'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        site.browser.eval("window.__opened"),
+        "https://brew.lemonsqueezy.com/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Fclub%2F&embed=1"
+    );
+    assert_eq!(
+        site.browser.eval("window.__followed"),
         serde_json::json!([false]),
         "the overlay opens instead of the link"
     );
@@ -492,39 +588,40 @@ fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
 
 #[test]
 fn the_gumroad_overlay_loads_gumroad_js_only_on_a_click_after_consent() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = build_and_serve(&fixture("overlay"), dir.path());
-    let mut browser = Browser::launch();
-    browser.call("Network.enable", serde_json::json!({}));
-    browser.call(
+    let mut site = build_serve_browse("overlay");
+    site.browser.call("Network.enable", serde_json::json!({}));
+    site.browser.call(
         "Fetch.enable",
         serde_json::json!({ "patterns": [{ "urlPattern": "*gumroad.com*" }] }),
     );
-    browser.navigate(&format!("{}/gumroad/", server.url));
+    site.open("/gumroad/");
     let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
-    browser.eval(followed);
-    browser.click("a[data-checkout]");
+    site.browser.eval(followed);
+    site.browser.click("a[data-checkout]");
     assert_eq!(
-        browser.eval("window.__followed"),
+        site.browser.eval("window.__followed"),
         serde_json::json!([true]),
         "before consent the plain link is followed"
     );
-    browser.click("#consent button[data-consent=granted]");
+    site.browser.click("#consent button[data-consent=granted]");
+    let server_url = site.server.url.clone();
     let elsewhere = |browser: &mut Browser| -> Vec<String> {
         (browser.take_events("Network.requestWillBeSent").iter())
             .filter_map(|e| e["params"]["request"]["url"].as_str().map(String::from))
-            .filter(|url| !url.starts_with(&server.url))
+            .filter(|url| !url.starts_with(&server_url))
             .collect()
     };
     assert_eq!(
-        elsewhere(&mut browser),
+        elsewhere(&mut site.browser),
         Vec::<String>::new(),
         "no request off the site before the click, consent or not"
     );
 
-    browser.eval("window.__followed = []");
-    browser.click("a[data-checkout]");
-    let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    site.browser.eval("window.__followed = []");
+    site.browser.click("a[data-checkout]");
+    let paused = site
+        .browser
+        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
     assert_eq!(
         paused["params"]["request"]["url"],
         "https://gumroad.com/js/gumroad.js"
@@ -533,7 +630,7 @@ fn the_gumroad_overlay_loads_gumroad_js_only_on_a_click_after_consent() {
     // product links, marking each with its logo, and opens its overlay on
     // their click; it has no call to open one.
     let stand_in = "document.querySelectorAll('a[href*=\\'gumroad.com/l/\\']').forEach(function (a) { var logo = document.createElement('span'); logo.className = 'logo-full'; a.appendChild(logo); a.addEventListener('click', function (e) { e.preventDefault(); window.__opened = a.href }) })";
-    browser.call(
+    site.browser.call(
         "Fetch.fulfillRequest",
         serde_json::json!({
             "requestId": paused["params"]["requestId"],
@@ -542,26 +639,27 @@ fn the_gumroad_overlay_loads_gumroad_js_only_on_a_click_after_consent() {
             "body": base64(stand_in.as_bytes()),
         }),
     );
-    browser.wait_until(
+    site.browser.wait_until(
         "typeof window.__opened === 'string'",
         Duration::from_secs(10),
     );
     assert_eq!(
-        browser.eval("window.__opened"),
+        site.browser.eval("window.__opened"),
         "https://brew.gumroad.com/l/ebook?funnel_page=%2Fgumroad%2F"
     );
     assert_eq!(
-        browser.eval("window.__followed.every(f => !f)"),
+        site.browser.eval("window.__followed.every(f => !f)"),
         true,
         "the overlay opens instead of the link"
     );
     assert_eq!(
-        browser.eval("dataLayer.filter(e => e.event === 'begin_checkout').length"),
+        site.browser
+            .eval("dataLayer.filter(e => e.event === 'begin_checkout').length"),
         2,
         "one begin_checkout per click of the visitor's, none for the replay"
     );
     assert!(
-        browser.take_events("Fetch.requestPaused").is_empty(),
+        site.browser.take_events("Fetch.requestPaused").is_empty(),
         "gumroad.js is asked for once"
     );
 }
@@ -591,4 +689,77 @@ fn base64_pads_as_the_protocol_expects() {
     assert_eq!(base64(b"Man"), "TWFu");
     assert_eq!(base64(b"Ma"), "TWE=");
     assert_eq!(base64(b"M"), "TQ==");
+}
+
+#[test]
+fn a_data_plans_checkout_gets_the_same_button_and_links_to_its_success_page() {
+    let (_dir, out) = build_ok("data-plan-checkout");
+    let home = read(&out, "index.html");
+    for button in [
+            "<a class=\"button button-checkout button-secondary\" href=\"https://buy.stripe.com/test_monthly?client_reference_id=home\" data-checkout=\"stripe\" data-checkout-email=\"prefilled_email\" data-checkout-utm=\"{}\" data-checkout-plan=\"Monthly\">Join monthly</a>",
+            "<a class=\"button button-checkout\" href=\"https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F\" data-checkout=\"lemonsqueezy\" data-checkout-email=\"checkout[email]\" data-checkout-utm=\"checkout[custom][{}]\" data-checkout-plan=\"Yearly\">Join for a year</a>",
+    ] {
+        // The checkout's label, unless the plan has its own.
+        assert!(home.contains(button), "{button}");
+    }
+    // A plan without a checkout keeps its link to the next step; the plans
+    // are the sticky bar's target and the click script is on the page.
+    assert!(home.contains(
+        "<a class=\"button button-secondary\" href=\"/offers/grinder/\">Choose Sampler</a>"
+    ));
+    assert!(home.contains("<section class=\"pricing\" id=\"pricing-plans\">"));
+    assert!(home.contains("funnelcake: the opt-in e-mail and first-touch UTM values"));
+    let json: serde_json::Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
+    let links = |url: &str| {
+        let page = (json["pages"].as_array().unwrap().iter())
+            .find(|p| p["url"] == url)
+            .unwrap();
+        page["links"].to_string()
+    };
+    assert_eq!(
+        links("/"),
+        r#"[{"kind":"next","to":"/offers/grinder/"},{"kind":"checkout","to":"/offers/grinder/"},{"kind":"checkout","to":"/welcome/club/"}]"#
+    );
+    assert_eq!(
+        links("/offers/grinder/"),
+        r#"[{"kind":"checkout","to":"/"},{"kind":"decline","to":"/welcome/club/"}]"#
+    );
+    // A success page that plans lead to cannot tell which plan was bought,
+    // nor its value.
+    assert!(!read(&out, "welcome/club/index.html").contains("\"purchase\":"));
+}
+
+#[test]
+fn a_data_plans_ladder_is_checked_at_its_line_in_the_data_file() {
+    let diagnostics = funnelcake::check(&BuildOptions::new(fixture("data-plan-checkout")));
+    let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let ladder: Vec<&str> = (text.iter().filter_map(|t| t.lines().next()))
+        .filter(|t| t.starts_with("warning: data/"))
+        .collect();
+    assert_eq!(
+        ladder,
+        [
+            "warning: data/plans.yaml:25:15: `checkout.success` goes back from stage \"ascend\" to the earlier stage \"convert\"",
+            "warning: data/plans.yaml:25:15: the checkout's success page content/index.md is neither a thank-you page nor an upsell",
+        ]
+    );
+    assert!(!text.iter().any(|t| t.contains("offer-without-checkout")));
+}
+
+#[test]
+fn a_data_plans_checkout_errors_are_at_their_line_in_the_data_file() {
+    let errors = build_errors("data-plan-checkout-errors");
+    let expected = [
+        "error: content/index.md:7:12: a plan in `plans` takes a `checkout` only from a data file",
+        "  = help: write the plans in data/NAME.yaml and pass them as `plans={data.NAME}`, or use `plan` calls with `checkout={{provider: ..., url: ...}}`",
+        "error: data/plans.yaml:5:10: checkout URL \"http://buy.stripe.com/test_a\" is not an https: URL",
+        "  = help: a checkout takes payments only over https; copy the link from the provider's dashboard",
+        "error: data/plans.yaml:11:10: \"https://buy.stripe.com/test_b\" is not a paddle checkout link",
+        "  = help: a Paddle hosted checkout link looks like `https://pay.paddle.io/hsc_...` (sandbox: `https://sandbox-pay.paddle.io/hsc_...`)",
+        "error: data/plans.yaml:18:14: `checkout.success` points at \"welcome/nowhere.md\", which is not a page",
+        "  = help: content paths are relative to content/, like `offers/starter-kit.md`",
+        "error: data/plans.yaml:21:3: missing required field `[3].checkout.success`",
+        "  = help: add `success: welcome/thanks.md`, the page the provider sends the buyer to after paying",
+    ];
+    assert_eq!(errors, expected.join("\n"), "{errors}");
 }

@@ -9,8 +9,7 @@ mod support;
 
 use std::path::Path;
 use std::time::Duration;
-use support::browser::Browser;
-use support::{build_and_serve, build_ok, build_site, copy_fixture, edit_file, fixture, read};
+use support::{build_ok, build_serve_browse, build_site, copy_fixture, edit_file, read};
 
 const NO_THANKS: &str =
     "<p class=\"cta cta-decline\"><a class=\"checkout-decline\" href=\"/welcome/done/\">No thanks</a></p>";
@@ -110,34 +109,32 @@ fn the_decline_link_and_the_jump_are_translated() {
 
 #[test]
 fn on_a_phone_the_bar_jumps_to_the_plans_and_the_decline_link_is_seen() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = build_and_serve(&fixture("decline"), dir.path());
-    let mut browser = Browser::launch();
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
-    );
-    browser.navigate(&format!("{}/offers/plans/", server.url));
+    let mut site = build_serve_browse("decline").phone();
+    site.open("/offers/plans/");
     let bar = "document.getElementById('sticky-cta')";
-    browser.wait_until(&format!("!{bar}.hidden"), Duration::from_secs(10));
-    browser.click("#sticky-cta a");
-    browser.wait_until(
+    site.browser
+        .wait_until(&format!("!{bar}.hidden"), Duration::from_secs(10));
+    site.browser.click("#sticky-cta a");
+    site.browser.wait_until(
         "location.hash === '#pricing-plans' && Math.abs(document.getElementById('pricing-plans').getBoundingClientRect().top) < 2",
         Duration::from_secs(10),
     );
     // Scrolling on through the plans, the link comes into view and the
     // bar gets out of its way.
-    browser.eval("document.querySelector('.checkout-decline').scrollIntoView({block: 'center'})");
-    browser.wait_until(&format!("{bar}.hidden"), Duration::from_secs(10));
-    let seen = browser.eval(
+    site.browser
+        .eval("document.querySelector('.checkout-decline').scrollIntoView({block: 'center'})");
+    site.browser
+        .wait_until(&format!("{bar}.hidden"), Duration::from_secs(10));
+    let seen = site.browser.eval(
         "(() => { const a = document.querySelector('.checkout-decline'), r = a.getBoundingClientRect(); \
          return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight \
          && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === a })()",
     );
-    assert_eq!(seen, true, "{}", browser.eval("(() => { const a = document.querySelector('.checkout-decline'), r = a.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return JSON.stringify([r, innerHeight, e && e.outerHTML.slice(0, 80)]) })()"));
+    assert_eq!(seen, true, "{}", site.browser.eval("(() => { const a = document.querySelector('.checkout-decline'), r = a.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return JSON.stringify([r, innerHeight, e && e.outerHTML.slice(0, 80)]) })()"));
     assert_eq!(
-        browser.eval("document.querySelector('.checkout-decline').href"),
-        format!("{}/welcome/done/", server.url)
+        site.browser
+            .eval("document.querySelector('.checkout-decline').href"),
+        format!("{}/welcome/done/", site.server.url)
     );
 }
 

@@ -129,49 +129,88 @@ impl<'a> Source<'a> {
 
     /// Where the value of `path` (for example `["form", "thank_you"]`)
     /// starts, or the key itself when the value is on another line; falls
-    /// back to the deepest parent found.
+    /// back to the deepest parent found. A segment `[N]` is item N (from 0)
+    /// of a block list (`- ...`), a form no plain key takes.
     pub(crate) fn locate(&self, path: &[&str]) -> Option<Pos> {
-        let mut found = None;
-        let mut parent_indent: Option<usize> = None;
-        let mut depth = 0;
-        for (index, line) in self.text.lines().enumerate() {
-            let trimmed = line.trim_start();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            let indent = line.len() - trimmed.len();
-            match parent_indent {
-                Some(parent) if indent <= parent => break,
-                None if indent > 0 => continue,
-                _ => {}
-            }
-            if let Some(value_start) = key_match(trimmed, path[depth]) {
-                let key_col = line[..indent].chars().count() + 1;
-                let value_col = key_col + trimmed[..value_start].chars().count();
-                let rest = trimmed[value_start..].trim();
-                let col = if rest.is_empty() || rest.starts_with('#') {
-                    key_col
-                } else {
-                    value_col
-                };
-                found = Some(Pos::new(self.first_line + index, col));
-                depth += 1;
-                if depth == path.len() {
-                    break;
-                }
-                parent_indent = Some(indent);
-            }
-        }
-        found
+        self.walk(path).map(|(_, value)| value)
     }
 
     /// Position of the key itself (not its value), for "unknown key" errors.
     pub(crate) fn locate_key(&self, path: &[&str]) -> Option<Pos> {
-        let pos = self.locate(path)?;
-        let line = self.text.lines().nth(pos.line - self.first_line)?;
-        let indent = line.chars().take_while(|c| c.is_whitespace()).count();
-        Some(Pos::new(pos.line, indent + 1))
+        self.walk(path).map(|(key, _)| key)
     }
+
+    /// Where [`Source::locate`]'s path is: its key and its value.
+    fn walk(&self, path: &[&str]) -> Option<(Pos, Pos)> {
+        let mut found = None;
+        let mut parent_indent: Option<usize> = None;
+        let mut depth = 0;
+        // The indent of the list items under the parent, and how many were seen.
+        let (mut item_indent, mut items) = (None, 0);
+        'lines: for (index, line) in self.text.lines().enumerate() {
+            for (indent, text, dash) in entries(line) {
+                match parent_indent {
+                    Some(parent) if indent <= parent => break 'lines,
+                    None if indent > 0 => continue,
+                    _ => {}
+                }
+                let col = |offset: usize| line[..offset].chars().count() + 1;
+                let at = |column: usize| Pos::new(self.first_line + index, column);
+                let matched = match index_segment(path[depth]) {
+                    Some(n) if dash && *item_indent.get_or_insert(indent) == indent => {
+                        items += 1;
+                        (items == n + 1).then(|| (at(col(indent)), at(col(indent))))
+                    }
+                    Some(_) => None,
+                    None if dash => None,
+                    None => key_match(text, path[depth]).map(|value_start| {
+                        let rest = text[value_start..].trim();
+                        let value = if rest.is_empty() || rest.starts_with('#') {
+                            col(indent)
+                        } else {
+                            col(indent + value_start)
+                        };
+                        (at(col(indent)), at(value))
+                    }),
+                };
+                if let Some(pos) = matched {
+                    found = Some(pos);
+                    depth += 1;
+                    if depth == path.len() {
+                        break 'lines;
+                    }
+                    (parent_indent, item_indent, items) = (Some(indent), None, 0);
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The parts of one line, each with its byte offset in the line: every
+/// `- ` that opens a list item (`true`), then the text after them.
+fn entries(line: &str) -> Vec<(usize, &str, bool)> {
+    let mut parts = Vec::new();
+    let mut at = line.len() - line.trim_start().len();
+    loop {
+        let rest = &line[at..];
+        if rest.is_empty() || rest.starts_with('#') {
+            break;
+        }
+        if rest == "-" || rest.starts_with("- ") {
+            parts.push((at, "-", true));
+            at += 1 + (rest[1..].len() - rest[1..].trim_start().len());
+            continue;
+        }
+        parts.push((at, rest, false));
+        break;
+    }
+    parts
+}
+
+/// N of a path segment `[N]`.
+fn index_segment(segment: &str) -> Option<usize> {
+    segment.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
 }
 
 /// If `trimmed` starts with `key:` (optionally quoted), the byte offset where the value starts.
@@ -562,6 +601,17 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Fields of `map`, found at `prefix` in `source` (segments as
+    /// [`Source::locate`] takes them): a mapping inside a data file.
+    pub(crate) fn at(map: &'a Mapping, source: Source<'a>, prefix: Vec<&'a str>) -> Self {
+        Fields {
+            map,
+            source,
+            prefix,
+            errors: Vec::new(),
+        }
+    }
+
     /// Reads the nested mapping at `key` with `read`, after refusing keys
     /// not in `known`: the walk every block of site.yaml and front matter
     /// takes. `None` when the key is absent, or (with an error) when it is
@@ -698,10 +748,17 @@ impl<'a> Fields<'a> {
         self.errors.last_mut().expect("just pushed")
     }
 
+    /// `key`'s path as a message names it: `checkout.success`, or
+    /// `monthly[1].checkout.success` in a list of a data file.
     pub(crate) fn dotted(&self, key: &str) -> String {
-        let mut parts = self.prefix.clone();
-        parts.push(key);
-        parts.join(".")
+        let mut path = String::new();
+        for part in self.prefix.iter().chain([&key]) {
+            if !path.is_empty() && !part.starts_with('[') {
+                path.push('.');
+            }
+            path.push_str(part);
+        }
+        path
     }
 
     pub(crate) fn source(&self) -> Source<'a> {
@@ -727,6 +784,32 @@ mod tests {
         // A flow mapping falls back to its parent's line.
         assert_eq!(source.locate(&["price", "amount"]), Some(Pos::new(7, 8)));
         assert_eq!(source.locate(&["missing"]), None);
+    }
+
+    #[test]
+    fn list_items_are_located_by_index() {
+        let text = "# plans\nmonthly:\n  - name: A\n    checkout:\n      success: a.md\n  - name: B\n    features:\n      - x\n      - y\n    checkout: { url: b }\n  -\n    name: C\nyearly:\n  - name: D\n";
+        let source = Source::new(text, "data/plans.yaml", 1);
+        let at = |path: &[&str]| source.locate(path);
+        assert_eq!(
+            at(&["monthly", "[0]", "checkout", "success"]),
+            Some(Pos::new(5, 16))
+        );
+        assert_eq!(at(&["monthly", "[0]", "name"]), Some(Pos::new(3, 11)));
+        assert_eq!(
+            source.locate_key(&["monthly", "[0]", "name"]),
+            Some(Pos::new(3, 5))
+        );
+        // Items of a nested list do not count; a flow mapping falls back to its key.
+        assert_eq!(
+            at(&["monthly", "[1]", "checkout", "url"]),
+            Some(Pos::new(10, 15))
+        );
+        assert_eq!(at(&["monthly", "[2]", "name"]), Some(Pos::new(12, 11)));
+        assert_eq!(at(&["monthly", "[3]"]), Some(Pos::new(2, 1)));
+        assert_eq!(at(&["yearly", "[0]", "name"]), Some(Pos::new(14, 11)));
+        let top = Source::new("- a: 1\n- a: 2\n", "data/x.yaml", 1);
+        assert_eq!(top.locate(&["[1]", "a"]), Some(Pos::new(2, 6)));
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! | `robots-under-path` | a `base_url` with a path: robots.txt is written where crawlers never read it |
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
+use crate::base::yaml::Located;
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONFIG_FILE};
 use crate::page::content::Page;
@@ -140,6 +141,7 @@ fn stage_position(text: &str, id: &str) -> Option<Pos> {
 
 fn page_warnings(journey: &Journey, index: usize, warnings: &mut Diagnostics) {
     warnings.extend(PAGE_RULES.iter().filter_map(|rule| rule(journey, index)));
+    warnings.extend(checkout_ladder(journey, index));
 }
 
 /// One journey rule over one page: the warning it gives, if any.
@@ -152,8 +154,6 @@ const PAGE_RULES: &[PageRule] = &[
     backward_next,
     offer_without_checkout,
     upsell_without_decline,
-    success_layout,
-    backward_success,
     backward_decline,
     thank_you_layout,
     thank_you_experiment,
@@ -213,7 +213,8 @@ fn backward_next(journey: &Journey, index: usize) -> Option<Diagnostic> {
 fn offer_without_checkout(journey: &Journey, index: usize) -> Option<Diagnostic> {
     let page = &journey.funnel.pages[index];
     let meta = &page.meta;
-    let onward = meta.checkout.is_some() || meta.next.is_some() || meta.form.is_some();
+    let sells = meta.checkout.is_some() || !page.plan_checkouts.is_empty();
+    let onward = sells || meta.next.is_some() || meta.form.is_some();
     if meta.offer.is_none() || meta.price.is_none() || onward {
         return None;
     }
@@ -233,13 +234,42 @@ fn upsell_without_decline(journey: &Journey, index: usize) -> Option<Diagnostic>
     Some(Diagnostic::warning("upsell-without-decline", &page.file, message).with_hint(hint))
 }
 
-/// A buyer lands on the success page: it confirms the order or offers the
-/// next step up, and stays out of search.
-fn success_layout(journey: &Journey, index: usize) -> Option<Diagnostic> {
+/// Every checkout of page `index` whose success page resolved: the page's
+/// own (in the page's file) and its data plans' (in their data file), as
+/// the file, the `success` as written, and the success page.
+fn checkouts<'a>(
+    journey: &Journey<'a>,
+    index: usize,
+) -> Vec<(&'a str, &'a Located<String>, usize)> {
     let funnel = journey.funnel;
     let page = &funnel.pages[index];
-    let success = &page.meta.checkout.as_ref()?.success;
-    let target = &funnel.pages[funnel.link_target(index, LinkKind::Checkout)?];
+    let own = (page.meta.checkout.as_ref()).map(|c| (page.file.as_str(), &c.success));
+    let plans = (page.plan_checkouts.iter()).map(|p| (p.file.as_str(), &p.checkout.success));
+    (own.into_iter().chain(plans))
+        .filter_map(|(file, success)| Some((file, success, funnel.index_of(&success.value)?)))
+        .collect()
+}
+
+/// The success and backward-ladder warnings of each checkout of a page.
+fn checkout_ladder(journey: &Journey, index: usize) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    for (file, success, to) in checkouts(journey, index) {
+        warnings.extend(success_layout(journey, file, success, to));
+        let field = "checkout.success";
+        warnings.extend(backward_ladder(journey, index, to, (file, field), success));
+    }
+    warnings
+}
+
+/// A buyer lands on the success page: it confirms the order or offers the
+/// next step up, and stays out of search.
+fn success_layout(
+    journey: &Journey,
+    file: &str,
+    success: &Located<String>,
+    to: usize,
+) -> Option<Diagnostic> {
+    let target = &journey.funnel.pages[to];
     if target.meta.kind() == PageKind::ThankYou || target.meta.offer.as_deref() == Some("upsell") {
         return None;
     }
@@ -252,40 +282,31 @@ fn success_layout(journey: &Journey, index: usize) -> Option<Diagnostic> {
         target.file
     );
     Some(
-        Diagnostic::warning("success-layout", &page.file, message)
+        Diagnostic::warning("success-layout", file, message)
             .at_pos(success.pos)
             .with_hint(hint),
     )
 }
 
-fn backward_success(journey: &Journey, index: usize) -> Option<Diagnostic> {
-    let page = &journey.funnel.pages[index];
-    let success = &page.meta.checkout.as_ref()?.success;
-    backward_ladder(
-        journey,
-        index,
-        LinkKind::Checkout,
-        "checkout.success",
-        success,
-    )
-}
-
 fn backward_decline(journey: &Journey, index: usize) -> Option<Diagnostic> {
-    let decline = journey.funnel.pages[index].meta.decline.as_ref()?;
-    backward_ladder(journey, index, LinkKind::Decline, "decline", decline)
+    let page = &journey.funnel.pages[index];
+    let decline = page.meta.decline.as_ref()?;
+    let to = journey.funnel.link_target(index, LinkKind::Decline)?;
+    let at = (page.file.as_str(), "decline");
+    backward_ladder(journey, index, to, at, decline)
 }
 
-/// A warning when the `kind` link of page `index` goes to an earlier stage.
+/// A warning when the link of page `index` to page `to`, written as
+/// `field` in `file`, goes to an earlier stage.
 fn backward_ladder(
     journey: &Journey,
     index: usize,
-    kind: LinkKind,
-    field: &str,
-    target: &crate::base::yaml::Located<String>,
+    to: usize,
+    (file, field): (&str, &str),
+    target: &Located<String>,
 ) -> Option<Diagnostic> {
     let (config, funnel) = (journey.config, journey.funnel);
     let page = &funnel.pages[index];
-    let to = funnel.link_target(index, kind)?;
     let stage_of = |p: &Page| p.meta.stage.as_deref().and_then(|s| config.stage_index(s));
     let (here, there) = (stage_of(page)?, stage_of(&funnel.pages[to])?);
     if there >= here {
@@ -297,7 +318,7 @@ fn backward_ladder(
     );
     let hint = "after a purchase or a \"no thanks\" the ladder moves on: point it at a page of this or a later stage";
     Some(
-        Diagnostic::warning("backward-ladder", &page.file, message)
+        Diagnostic::warning("backward-ladder", file, message)
             .at_pos(target.pos)
             .with_hint(hint),
     )

@@ -89,6 +89,15 @@ impl Funnel {
             .find(|l| l.kind == kind)
             .map(|l| l.to)
     }
+
+    /// The success page of page `from`'s own `checkout:`, when it resolved
+    /// (its data plans' checkouts lead elsewhere with the same link kind).
+    pub(crate) fn checkout_success(&self, from: usize) -> Option<usize> {
+        let checkout = self.pages[from].meta.checkout.as_ref()?;
+        let to = self.index_of(&checkout.success.value)?;
+        let kind = LinkKind::Checkout;
+        self.links[from].contains(&Link { to, kind }).then_some(to)
+    }
 }
 
 /// Everything outside the pages that a root-relative link may point at:
@@ -298,6 +307,12 @@ impl Resolver<'_> {
                 links.insert(Link { to, kind });
             }
         }
+        for to in self.plan_successes(page, diagnostics) {
+            links.insert(Link {
+                to,
+                kind: LinkKind::Checkout,
+            });
+        }
         for link in &page.scan.links {
             if let Some(to) = self.body_link(page, link, diagnostics) {
                 links.insert(Link {
@@ -339,6 +354,22 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+
+    /// The success pages of the checkouts of the page's data plans; one
+    /// that is not a page is an error at its line in the data file.
+    fn plan_successes(&self, page: &Page, diagnostics: &mut Diagnostics) -> Vec<usize> {
+        let mut found = Vec::new();
+        for plan in &page.plan_checkouts {
+            let mut problems = Diagnostics::new();
+            let success = &plan.checkout.success;
+            found.extend(self.reference(page, "checkout.success", success, &mut problems));
+            diagnostics.extend(problems.into_iter().map(|mut problem| {
+                problem.file = plan.file.clone();
+                problem
+            }));
+        }
+        found
     }
 
     /// Resolves a content path written in the front matter.

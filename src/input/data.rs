@@ -1,20 +1,42 @@
-//! `data/NAME.yaml` files, exposed to templates as `data.NAME`.
+//! `data/NAME.yaml` files, exposed to templates as `data.NAME`, with their
+//! text kept so that a value read from one can be checked at its line.
 
 use crate::base::diagnostics::{display_path, Diagnostic, Diagnostics};
 use crate::base::fs;
 use crate::base::yaml::Source;
 use crate::base::yaml::{Mapping, Value};
+use std::collections::HashMap;
 use std::path::Path;
 
 pub(crate) const DATA_DIR: &str = "data";
 
+/// The site's data: one mapping keyed by file stem, and each file's path
+/// and text.
+#[derive(Debug, Default)]
+pub(crate) struct Data {
+    pub value: Value,
+    files: HashMap<String, (String, String)>,
+}
+
+impl Data {
+    /// The text of the file that holds `data.STEM`, for positions in it.
+    pub(crate) fn source(&self, stem: &str) -> Option<Source<'_>> {
+        let (file, text) = self.files.get(stem)?;
+        Some(Source::new(text, file, 1))
+    }
+}
+
 /// Reads every `*.yaml` / `*.yml` file at the top of `SITE/data` into one
 /// mapping keyed by file stem; every bad file is reported.
-pub(crate) fn load(site: &Path) -> Result<Value, Diagnostics> {
+pub(crate) fn load(site: &Path) -> Result<Data, Diagnostics> {
     let dir = site.join(DATA_DIR);
     let mut data = Mapping::new();
+    let mut files = HashMap::new();
     if !dir.is_dir() {
-        return Ok(Value::Mapping(data));
+        return Ok(Data {
+            value: Value::Mapping(data),
+            files,
+        });
     }
     let mut diagnostics = Diagnostics::new();
     let mut paths: Vec<_> = match std::fs::read_dir(&dir) {
@@ -37,9 +59,10 @@ pub(crate) fn load(site: &Path) -> Result<Value, Diagnostics> {
             continue;
         }
         let file = display_path(site, &path);
-        let value = fs::read_to_string(&path)
-            .map_err(|e| Diagnostic::error("io", &file, e.to_string()))
-            .and_then(|text| Source::new(&text, &file, 1).parse_value());
+        let text =
+            fs::read_to_string(&path).map_err(|e| Diagnostic::error("io", &file, e.to_string()));
+        let value = (text.as_ref().map_err(Clone::clone))
+            .and_then(|text| Source::new(text, &file, 1).parse_value());
         match value {
             Ok(value) if data.contains_key(stem) => {
                 let message = format!("data.{stem} is defined by two files");
@@ -51,6 +74,7 @@ pub(crate) fn load(site: &Path) -> Result<Value, Diagnostics> {
             }
             Ok(value) => {
                 data.insert(Value::String(stem.to_string()), value);
+                files.insert(stem.to_string(), (file, text.unwrap_or_default()));
             }
             Err(d) => diagnostics.push(d),
         }
@@ -58,6 +82,9 @@ pub(crate) fn load(site: &Path) -> Result<Value, Diagnostics> {
     if diagnostics.has_errors() {
         Err(diagnostics)
     } else {
-        Ok(Value::Mapping(data))
+        Ok(Data {
+            value: Value::Mapping(data),
+            files,
+        })
     }
 }

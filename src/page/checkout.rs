@@ -293,6 +293,13 @@ fn check_url(provider: Provider, url: &str) -> Result<(), Problem> {
     })
 }
 
+/// The provider of a checkout already checked (a data plan's, see
+/// [`crate::page::plans`]), `None` when it does not pass.
+pub(crate) fn checked(id: &str, url: &str) -> Option<Provider> {
+    let provider = Provider::parse(id)?;
+    check_url(provider, url).ok().map(|()| provider)
+}
+
 /// A checkout given to a component (a pricing `plan`'s
 /// `checkout={{provider: stripe, url: ...}}`), checked like the front
 /// matter's: the provider and the link, with no success page of its own

@@ -55,6 +55,9 @@ pub(crate) struct Page {
     pub calls: Vec<Call>,
     /// Set when the page is a variant of another page's experiment.
     pub variant: Option<VariantOf>,
+    /// The checkouts of the plans its `pricing` calls take from data
+    /// (set once the data is read: see [`crate::page::plans::attach`]).
+    pub plan_checkouts: Vec<crate::page::plans::PlanCheckout>,
 }
 
 /// Where a page's Markdown body is in its file, and what it was when the
@@ -357,6 +360,7 @@ fn load_variant(
                 scan: control.scan.clone(),
                 calls: control.calls.clone(),
                 variant,
+                plan_checkouts: Vec::new(),
             },
             Vec::new(),
         ));
@@ -502,6 +506,7 @@ fn page_from_parts(
             scan,
             calls,
             variant: None,
+            plan_checkouts: Vec::new(),
         },
         call_errors,
     ))

@@ -10,3 +10,4 @@ pub(crate) mod experiment;
 pub(crate) mod form;
 pub(crate) mod front_matter;
 pub(crate) mod markdown;
+pub(crate) mod plans;

@@ -423,7 +423,7 @@ fn checkout_context(
     experiment: Option<&ExperimentContext>,
 ) -> Option<CheckoutContext> {
     let checkout = funnel.pages[index].meta.checkout.as_ref()?;
-    let success = funnel.link_target(index, LinkKind::Checkout)?;
+    let success = funnel.checkout_success(index)?;
     let provider = checkout.provider;
     let arm = experiment.map(|e| e.variant.as_str());
     let params = provider.static_params(&step.path, arm);
@@ -570,8 +570,22 @@ fn tracking_json(
 /// its id and cookie let the script find the arm when the click did not
 /// record one.
 fn purchase_json(funnel: &Funnel, index: usize) -> Option<serde_json::Value> {
+    let leads_here =
+        |c: &crate::page::checkout::Checkout| funnel.index_of(&c.success.value) == Some(index);
+    let incoming = funnel.incoming[index].iter().map(|&i| &funnel.pages[i]);
+    // A data plan's price is text, and with another checkout beside it the
+    // page cannot tell which was bought.
+    if (incoming.flat_map(|p| &p.plan_checkouts)).any(|p| leads_here(&p.checkout)) {
+        return None;
+    }
     let offers: Vec<usize> = (funnel.incoming[index].iter().copied())
-        .filter(|&i| funnel.link_target(i, LinkKind::Checkout) == Some(index))
+        .filter(|&i| {
+            funnel.pages[i]
+                .meta
+                .checkout
+                .as_ref()
+                .is_some_and(leads_here)
+        })
         .collect();
     let control = step_of(funnel, *offers.first()?);
     if offers

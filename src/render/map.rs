@@ -372,7 +372,7 @@ impl<'a> FunnelMap<'a> {
     /// The checkout of a page whose success page resolved.
     fn checkout_json(&self, index: usize) -> Option<CheckoutJson<'a>> {
         let checkout = self.page(index).meta.checkout.as_ref()?;
-        let success = self.funnel.link_target(index, LinkKind::Checkout)?;
+        let success = self.funnel.checkout_success(index)?;
         Some(CheckoutJson {
             provider: checkout.provider.id(),
             url: &checkout.url,

@@ -275,6 +275,7 @@ impl Renderer {
         for arg in args.iter().filter(|a| a.name == "checkout") {
             errors.extend(checkout_error(arg, &page.file));
         }
+        errors.extend(unread_plan_checkout(call, &args, &page.file));
         if let Some((message, hint)) = needs_front_matter(call, page, &args) {
             let error = component_error(&page.file, call.pos, message.to_string());
             errors.push(error.with_hint(hint));
@@ -318,6 +319,9 @@ impl Renderer {
             resolve_links(&mut arg.value, resolve);
             if arg.name == "checkout" {
                 arg.value = checkout_arg(&arg.value, page);
+            }
+            if arg.name == "plans" {
+                plans_arg(&mut arg.value, page);
             }
             // An image argument names the processed file (its fallback at
             // the widest size) instead of the source.
@@ -383,6 +387,56 @@ fn checkout_arg(value: &Value, page: &PageContext) -> Value {
     let arm = page.experiment.as_ref().map(|e| e.variant.as_str());
     let link = crate::page::checkout::button_link(provider, &url, page.step_path, arm);
     serde_yaml::to_value(link).unwrap_or(Value::Null)
+}
+
+/// The `checkout` of each plan of a `plans` list (read and checked with
+/// its data file: see [`crate::page::plans`]) as the link its button
+/// takes, like a `plan`'s `checkout` argument; the checkout's `label`
+/// labels the button unless the plan has a `label` of its own.
+fn plans_arg(value: &mut Value, page: &PageContext) {
+    let Value::Sequence(items) = value else {
+        return;
+    };
+    let arm = page.experiment.as_ref().map(|e| e.variant.as_str());
+    for item in items {
+        let Value::Mapping(plan) = item else { continue };
+        let Some(Value::Mapping(checkout)) = plan.remove("checkout") else {
+            continue;
+        };
+        let text = |key: &str| checkout.get(key).and_then(Value::as_str);
+        let Some((provider, url)) = text("provider").zip(text("url")) else {
+            continue;
+        };
+        let Some(provider) = crate::page::checkout::checked(provider, url) else {
+            continue;
+        };
+        let link = crate::page::checkout::button_link(provider, url, page.step_path, arm);
+        if let (None, Some(label)) = (plan.get("label"), text("label")) {
+            plan.insert("label".into(), label.into());
+        }
+        plan.insert(
+            "checkout".into(),
+            serde_yaml::to_value(link).unwrap_or(Value::Null),
+        );
+    }
+}
+
+/// A plan with a `checkout` in a `plans` list that was not read with its
+/// data file (`plans={data.NAME}`), but written in the call or spread into
+/// it: its success page would go unchecked.
+fn unread_plan_checkout(call: &Call, args: &[CallArg], file: &str) -> Option<Diagnostic> {
+    let arg = args.iter().find(|a| a.name == "plans")?;
+    let Value::Sequence(items) = &arg.value else {
+        return None;
+    };
+    let from_file = (call.args.iter())
+        .any(|a| a.name.as_deref() == Some("plans") && matches!(a.value, ArgValue::Data(_)));
+    if from_file || !items.iter().any(|item| item.get("checkout").is_some()) {
+        return None;
+    }
+    let message = "a plan in `plans` takes a `checkout` only from a data file";
+    let hint = "write the plans in data/NAME.yaml and pass them as `plans={data.NAME}`, or use `plan` calls with `checkout={{provider: ..., url: ...}}`";
+    Some(component_error(file, arg.pos, message.to_string()).with_hint(hint))
 }
 
 /// An argument of a call, with spreads expanded and data looked up.

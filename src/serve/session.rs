@@ -466,7 +466,12 @@ type Reread = (Vec<Arc<Page>>, Vec<usize>);
 fn relinked(touched: &[usize], funnel: &Funnel, old: &Funnel) -> BTreeSet<usize> {
     let mut set: BTreeSet<usize> = touched.iter().copied().collect();
     // A success page reports the price of the offer whose checkout leads there.
-    set.extend((touched.iter()).filter_map(|&i| funnel.link_target(i, LinkKind::Checkout)));
+    set.extend(
+        (touched.iter())
+            .flat_map(|&i| &funnel.links[i])
+            .filter(|l| l.kind == LinkKind::Checkout)
+            .map(|l| l.to),
+    );
     for i in 0..funnel.pages.len() {
         if funnel.links[i] != old.links[i] || funnel.incoming[i] != old.incoming[i] {
             set.insert(i);

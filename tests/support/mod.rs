@@ -108,6 +108,50 @@ pub(crate) fn build_and_serve(site: &Path, dir: &Path) -> SiteServer {
     server
 }
 
+/// A fixture built into a temp folder, served on a free port, and a
+/// headless Chromium to look at it: the setup of every browser test of a
+/// fixture site. Fields drop in order: the browser, then the server, then
+/// the folder.
+pub(crate) struct Browsing {
+    pub browser: browser::Browser,
+    pub server: SiteServer,
+    _dir: tempfile::TempDir,
+}
+
+/// Builds fixture `name` with the server's URL as `base_url`, serves it
+/// and launches Chromium (a 1024 × 768 window; see [`Browsing::phone`]).
+pub(crate) fn build_serve_browse(name: &str) -> Browsing {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build_and_serve(&fixture(name), dir.path());
+    Browsing {
+        browser: browser::Browser::launch(),
+        server,
+        _dir: dir,
+    }
+}
+
+impl Browsing {
+    /// The window as a 390 × 844 phone, where the sticky bar shows.
+    pub(crate) fn phone(mut self) -> Browsing {
+        self.browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
+        );
+        self
+    }
+
+    /// The absolute URL of `path` (`/offers/kit/`) on the server.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url)
+    }
+
+    /// Loads `path` and waits for its load event.
+    pub(crate) fn open(&mut self, path: &str) {
+        let url = self.url(path);
+        self.browser.navigate(&url);
+    }
+}
+
 pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()

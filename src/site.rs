@@ -108,7 +108,9 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
                 out,
                 images_encoded: prepared.images.encoded(),
                 diagnostics: sorted(Diagnostics::from_iter(
-                    prepared.diagnostics.into_iter().chain(weights),
+                    Arc::unwrap_or_clone(prepared.diagnostics)
+                        .into_iter()
+                        .chain(weights),
                 )),
                 cards_drawn: prepared.cards.drawn(),
             })
@@ -134,8 +136,9 @@ pub fn check(options: &BuildOptions) -> Diagnostics {
             Ok(())
         })?;
         let weights = weights.into_found();
-        prepared.diagnostics.extend(weights);
-        Ok(prepared.diagnostics)
+        let mut diagnostics = Arc::unwrap_or_clone(prepared.diagnostics);
+        diagnostics.extend(weights);
+        Ok(diagnostics)
     });
     let mut diagnostics = result.unwrap_or_else(|errors| errors);
     diagnostics.sort();
@@ -151,7 +154,7 @@ pub fn funnel_text(
     let prepared = prepare_for(options, "funnel")?;
     let strings = prepared.renderer.strings();
     let text = FunnelMap::new(&prepared.config, &prepared.funnel, strings).to_text(colour);
-    Ok((text, prepared.diagnostics))
+    Ok((text, Arc::unwrap_or_clone(prepared.diagnostics)))
 }
 
 /// The `page-weight` warnings of the pages a render emits, which only
@@ -203,7 +206,9 @@ pub(crate) struct Prepared {
     pub(crate) cards: Cards,
     pub(crate) images: Arc<Images>,
     /// Warnings only.
-    pub(crate) diagnostics: Diagnostics,
+    /// Shared: the dev server hands them on after each save, and keeps
+    /// the same ones when a save changes none.
+    pub(crate) diagnostics: Arc<Diagnostics>,
 }
 
 /// [`prepare`], for the command `command`, which the hint of a missing
@@ -367,7 +372,7 @@ pub(crate) fn link(
         css: inputs.css,
         cards: inputs.cards,
         images: inputs.images,
-        diagnostics: sorted(diagnostics),
+        diagnostics: Arc::new(sorted(diagnostics)),
     })
 }
 

@@ -57,7 +57,7 @@ fn a_new_description_leaves_no_stale_social_card() {
     });
     let result = session.rebuild(std::slice::from_ref(&page));
     let expected = oracle.expect(&site);
-    let warnings = result.as_ref().map(|r| &r.warnings);
+    let warnings = result.as_ref().map(|r| &*r.warnings);
     let context = || "content/privacy.md: set description".to_string();
     compare(&session, warnings, &expected, &oracle, &context);
 }
@@ -105,7 +105,7 @@ fn a_save_elsewhere_keeps_a_page_s_body_warnings_and_its_own_edit_updates_them()
         support::edit_file(&site.join(&page), edit);
         let result = session.rebuild(std::slice::from_ref(&page));
         let expected = oracle.expect(&site);
-        let warnings = result.as_ref().map(|r| &r.warnings);
+        let warnings = result.as_ref().map(|r| &*r.warnings);
         compare(&session, warnings, &expected, &oracle, &|| {
             format!("{file} edited")
         });
@@ -159,7 +159,7 @@ fn replay(seed: u64, steps: usize) {
                 editor.history.join("\n")
             )
         };
-        let warnings = result.as_ref().map(|r| &r.warnings);
+        let warnings = result.as_ref().map(|r| &*r.warnings);
         compare(&session, warnings, &expected, &oracle, &context);
         failing = if expected.is_err() { failing + 1 } else { 0 };
         failed += usize::from(expected.is_err());

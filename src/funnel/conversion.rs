@@ -24,7 +24,6 @@ use crate::page::content::Page;
 use crate::page::front_matter::{FieldType, PageKind};
 use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Google shows about this many characters of a title in its results.
@@ -66,22 +65,21 @@ pub(crate) fn conversion_warnings(
     switched_off(config, Diagnostics::from_iter(warnings))
 }
 
-/// The conversion warnings of an earlier build, by page file, and the
-/// pages read again since.
+/// The conversion warnings of an earlier build, sorted by page file, and
+/// the pages read again since.
 struct Kept<'a> {
-    by_file: HashMap<&'a str, Vec<&'a Diagnostic>>,
+    by_file: Vec<&'a Diagnostic>,
     touched: &'a [usize],
 }
 
 impl<'a> Kept<'a> {
     fn new(previous: &'a Previous<'a>) -> Self {
-        let mut by_file: HashMap<&str, Vec<&Diagnostic>> = HashMap::new();
-        let codes = PAGE_CODES.iter();
-        for warning in (previous.warnings.iter()).filter(|w| codes.clone().any(|&c| c == w.code)) {
-            by_file
-                .entry(warning.file.as_str())
-                .or_default()
-                .push(warning);
+        let mut by_file: Vec<&Diagnostic> = (previous.warnings.iter())
+            .filter(|w| PAGE_CODES.contains(&w.code))
+            .collect();
+        // A build's warnings are sorted by file already: this only checks.
+        if !by_file.is_sorted_by(|a, b| a.file <= b.file) {
+            by_file.sort_by(|a, b| a.file.cmp(&b.file));
         }
         Kept {
             by_file,
@@ -95,8 +93,10 @@ impl<'a> Kept<'a> {
             return None;
         }
         let file = funnel.pages[index].file.as_str();
-        let kept = self.by_file.get(file).map(|w| w.iter().map(|&w| w.clone()));
-        Some(kept.into_iter().flatten().collect())
+        let start = self.by_file.partition_point(|w| w.file.as_str() < file);
+        let rest = &self.by_file[start..];
+        let end = rest.partition_point(|w| w.file == file);
+        Some(rest[..end].iter().map(|&w| w.clone()).collect())
     }
 }
 

@@ -61,7 +61,7 @@ pub(crate) struct State {
 pub(crate) struct Build {
     pub(crate) session: Option<Session>,
     /// The warnings last printed, so a rebuild prints them only when they change.
-    pub(crate) warnings: Diagnostics,
+    pub(crate) warnings: Arc<Diagnostics>,
     /// The errors of the last rebuild, as the overlay shows them.
     pub(crate) errors: Option<String>,
     /// Counts the rebuilds that changed what is served. Every page is
@@ -167,7 +167,7 @@ fn first_build(options: &BuildOptions, log: &dyn Fn(String)) -> Build {
             log("the site has errors; serving the error page until they are fixed".into());
             Build {
                 session: None,
-                warnings: Diagnostics::new(),
+                warnings: Arc::default(),
                 errors: Some(diagnostics_html(&errors)),
                 generation: 0,
             }

@@ -95,8 +95,9 @@ pub struct Rebuilt {
     pub pages: usize,
     /// Only stylesheets changed: browsers can swap them without a reload.
     pub css_only: bool,
-    /// Warnings of the new build.
-    pub warnings: Diagnostics,
+    /// Warnings of the new build: the very same `Arc` as the last
+    /// rebuild's when a save changed none.
+    pub warnings: Arc<Diagnostics>,
     /// Image variants this rebuild encodes, in the background (see
     /// [`Session::image`]): 0 unless an image is new or changed, since the
     /// images of the last build are kept.
@@ -224,7 +225,7 @@ impl Session {
             }
         };
         let pages = prepared.funnel.pages.len();
-        let warnings = prepared.diagnostics.clone();
+        let warnings = Arc::clone(&prepared.diagnostics);
         let changed = self.replace_files(files, true);
         let images_encoded = prepared.images.encoded();
         self.prepared = Some(prepared);
@@ -281,7 +282,7 @@ impl Session {
             warnings: self
                 .prepared
                 .as_ref()
-                .map(|p| p.diagnostics.clone())
+                .map(|p| Arc::clone(&p.diagnostics))
                 .unwrap_or_default(),
             images_encoded: 0,
         })
@@ -319,7 +320,7 @@ impl Session {
             touched: touched.as_slice(),
             warnings: &old_warnings,
         });
-        let prepared = match site::link(inputs, pages, reuse, previous) {
+        let mut prepared = match site::link(inputs, pages, reuse, previous) {
             Ok(prepared) => prepared,
             Err((inputs, returned, errors)) => {
                 let renderer = kept.take().or(returned);
@@ -328,9 +329,15 @@ impl Session {
                 return Err(errors);
             }
         };
+        let warnings_changed = *prepared.diagnostics != *old_warnings;
+        if !warnings_changed {
+            // The same list: the server sees that by the pointer alone.
+            prepared.diagnostics = old_warnings;
+        }
         let targets = (!journey_changed).then(|| relinked(&touched, &prepared.funnel, &old_funnel));
         let others_changed = journey_changed
-            || shared_parts_changed(&prepared, &old_funnel, &old_warnings, &touched);
+            || warnings_changed
+            || shared_parts_changed(&prepared, &old_funnel, &touched);
         let only = targets.as_ref().map(|t| (t, others_changed));
         let files = match render_files(&prepared, only, &self.files) {
             Ok(files) => files,
@@ -410,7 +417,7 @@ impl Session {
         let pages = targets
             .as_ref()
             .map_or(prepared.funnel.pages.len(), BTreeSet::len);
-        let warnings = prepared.diagnostics.clone();
+        let warnings = Arc::clone(&prepared.diagnostics);
         let mut changed = Vec::new();
         if let Some(targets) = &targets {
             for path in stale_cards(&self.files, &prepared, targets, &files) {
@@ -500,9 +507,10 @@ fn stale_cards(
             .and_then(|rest| rest.strip_suffix(".png"))
             .is_some_and(|hash| hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
     };
+    // The prefix test first: it is cheap, and few of the served files pass.
     (served.keys())
-        .filter(|path| !fresh.contains(path.as_str()))
         .filter(|path| prefixes.iter().any(|prefix| is_card_of(path, prefix)))
+        .filter(|path| !fresh.contains(path.as_str()))
         .cloned()
         .collect()
 }
@@ -588,16 +596,10 @@ fn render_files(
 }
 
 /// Whether the files drawn from every page (the map, funnel.json) must be
-/// made again: the links changed, a touched page's card changed, or the
-/// warnings did (the map's cards show them too).
-fn shared_parts_changed(
-    prepared: &Prepared,
-    old_funnel: &Funnel,
-    old_warnings: &Diagnostics,
-    touched: &[usize],
-) -> bool {
-    prepared.diagnostics != *old_warnings
-        || prepared.funnel.links != old_funnel.links
+/// made again, besides when the warnings changed (the map's cards show
+/// them too): the links changed, or a touched page's card did.
+fn shared_parts_changed(prepared: &Prepared, old_funnel: &Funnel, touched: &[usize]) -> bool {
+    prepared.funnel.links != old_funnel.links
         || touched
             .iter()
             .any(|&i| map_ref(&old_funnel.pages[i]) != map_ref(&prepared.funnel.pages[i]))

@@ -110,9 +110,10 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
                 build.session = Some(session);
             }
             let was_broken = build.errors.take().is_some();
-            let new_warnings = rebuilt.warnings != build.warnings;
+            let new_warnings = !Arc::ptr_eq(&rebuilt.warnings, &build.warnings)
+                && *rebuilt.warnings != *build.warnings;
             if new_warnings {
-                build.warnings = rebuilt.warnings.clone();
+                build.warnings = Arc::clone(&rebuilt.warnings);
             }
             // A rebuild the pages are told of is a new generation.
             let event = event_for(was_broken, &rebuilt);

@@ -7,7 +7,7 @@
 //! | code | what it means |
 //! |---|---|
 //! | `attention-ratio` | a landing or opt-in page with more than one call to action besides its next step and form |
-//! | `form-length` | a lead-capture opt-in form with more than four visible fields, or a textarea |
+//! | `form-length` | a lead-capture opt-in form with more than four visible fields, or a textarea or select |
 //! | `first-screen` | a landing, opt-in or offer (priced) page with nothing to act on in its first ~150 words |
 //! | `title-length` | a title over 60 characters |
 //! | `description-length` | a description over 160 characters |
@@ -213,11 +213,17 @@ fn form_length(page: &Page) -> Option<Diagnostic> {
         .filter(|f| f.kind != FieldType::Hidden)
         .collect();
     let textarea = visible.iter().any(|f| f.kind == FieldType::Textarea);
-    if visible.len() <= FORM_FIELDS && !textarea {
+    let select = visible.iter().find(|f| f.kind == FieldType::Select);
+    if visible.len() <= FORM_FIELDS && !textarea && select.is_none() {
         return None;
     }
     let message = if textarea {
         "the opt-in form has a textarea, which few visitors fill in to get a free offer".to_string()
+    } else if let Some(select) = select.filter(|_| visible.len() <= FORM_FIELDS) {
+        format!(
+            "the opt-in form has a select (\"{}\"), one more decision between a visitor and the free offer",
+            select.name
+        )
     } else {
         format!(
             "the opt-in form asks for {} visible fields; every field past the first few loses sign-ups",

@@ -21,9 +21,10 @@ pub(crate) mod markup;
 
 use crate::input::config::{ImageFormat, ImageSettings};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 /// A format of an output file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,15 +108,27 @@ impl Unmade {
     /// The bytes the variant would have: the cached file's size, else
     /// encoded now, in memory (`check` writes nothing).
     fn weigh(&self, format: OutFormat, width: u32) -> Option<usize> {
+        // The cache path names the variant by its content (source, width,
+        // format, quality), so a size weighed once in this process holds
+        // for every later `check` of it (a test, the fuzzer).
+        static WEIGHED: LazyLock<Mutex<HashMap<PathBuf, Option<usize>>>> =
+            LazyLock::new(Mutex::default);
         *self.size.get_or_init(|| {
             if let Ok(meta) = std::fs::metadata(&self.cached) {
                 return Some(meta.len() as usize);
             }
-            let pixels = decode::decode(&self.source).ok()?;
-            let resized = encode::resize(&pixels, width).ok()?;
-            encode::encode(&resized, format, self.quality)
-                .ok()
-                .map(|b| b.len())
+            let weighed = WEIGHED.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(size) = weighed.get(&self.cached) {
+                return *size;
+            }
+            drop(weighed);
+            let encoded = decode::decode(&self.source)
+                .and_then(|pixels| encode::resize(&pixels, width))
+                .and_then(|resized| encode::encode(&resized, format, self.quality));
+            let size = encoded.ok().map(|bytes| bytes.len());
+            let mut weighed = WEIGHED.lock().unwrap_or_else(|e| e.into_inner());
+            weighed.insert(self.cached.clone(), size);
+            size
         })
     }
 }

@@ -21,10 +21,9 @@ pub(crate) mod markup;
 
 use crate::input::config::{ImageFormat, ImageSettings};
 use std::collections::BTreeMap;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A format of an output file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -99,36 +98,24 @@ pub(crate) struct Unmade {
     source: Arc<Vec<u8>>,
     /// Where a build keeps it: read when an earlier build made it.
     cached: PathBuf,
-    quality: u8,
-    /// Its size once weighed: each variant is encoded once per `check`.
+    /// Its size once weighed: each variant is weighed once per `check`.
     size: OnceLock<Option<usize>>,
 }
 
 impl Unmade {
-    /// The bytes the variant would have: the cached file's size, else
-    /// encoded now, in memory (`check` writes nothing).
-    fn weigh(&self, format: OutFormat, width: u32) -> Option<usize> {
-        // The cache path names the variant by its content (source, width,
-        // format, quality), so a size weighed once in this process holds
-        // for every later `check` of it (a test, the fuzzer).
-        static WEIGHED: LazyLock<Mutex<HashMap<PathBuf, Option<usize>>>> =
-            LazyLock::new(Mutex::default);
+    /// The bytes the variant has in the cache an earlier build left, else
+    /// an estimate: the source's bytes scaled to the variant's pixels.
+    /// `check` writes nothing and encodes nothing (encoding a site's
+    /// heroes took a minute), so on a site no build has cached its
+    /// first-screen images weigh about what their sources do.
+    fn weigh(&self, _format: OutFormat, width: u32) -> Option<usize> {
         *self.size.get_or_init(|| {
             if let Ok(meta) = std::fs::metadata(&self.cached) {
                 return Some(meta.len() as usize);
             }
-            let weighed = WEIGHED.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(size) = weighed.get(&self.cached) {
-                return *size;
-            }
-            drop(weighed);
-            let encoded = decode::decode(&self.source)
-                .and_then(|pixels| encode::resize(&pixels, width))
-                .and_then(|resized| encode::encode(&resized, format, self.quality));
-            let size = encoded.ok().map(|bytes| bytes.len());
-            let mut weighed = WEIGHED.lock().unwrap_or_else(|e| e.into_inner());
-            weighed.insert(self.cached.clone(), size);
-            size
+            let source_width = decode::header(&self.source).ok()?.width.max(1);
+            let scale = (f64::from(width) / f64::from(source_width)).min(1.0);
+            Some((self.source.len() as f64 * scale * scale).round() as usize)
         })
     }
 }
@@ -420,7 +407,6 @@ impl Images {
                 variant.data = Data::Unmade(Arc::new(Unmade {
                     source: Arc::clone(&source),
                     cached: cached.clone(),
-                    quality: self.settings.quality,
                     size: OnceLock::new(),
                 }));
             }

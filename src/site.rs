@@ -30,7 +30,7 @@ use crate::render::sitemap;
 use crate::render::OutputFile;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Where the funnel map page is written, relative to OUT.
 const MAP_FILE: &str = "funnel/index.html";
@@ -87,16 +87,15 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let out = options.out_dir();
     let resolved =
         check_output_dir(&options.site, &out).map_err(|d| Diagnostics::from_iter([d]))?;
-    let prepared = prepare(options)?;
+    let mut prepared = prepare(options)?;
     let writer = Writer::new(&resolved, options.force).map_err(|d| Diagnostics::from_iter([d]))?;
-    let weights = Weights::new(&prepared);
+    prepared.weigh_pages();
     let staged = prepared.render_all(|path, bytes, origin| {
-        weights.weigh(&path, &bytes, origin);
         writer
             .stage(&path, &bytes)
             .map_err(|e| Diagnostic::error("io", origin, e.to_string()))
     });
-    let weights = weights.into_found();
+    let weights = prepared.take_weights();
     match staged {
         Ok(staged) => {
             let files = writer
@@ -130,12 +129,9 @@ pub fn check(options: &BuildOptions) -> Diagnostics {
         prepared.cards = Cards::new(None, false);
         // `check` reads every image's header but encodes nothing.
         prepared.images.without_encoding();
-        let weights = Weights::new(&prepared);
-        prepared.render_all(|path, bytes, origin| {
-            weights.weigh(&path, &bytes, origin);
-            Ok(())
-        })?;
-        let weights = weights.into_found();
+        prepared.weigh_pages();
+        prepared.render_all(|_, _, _| Ok(()))?;
+        let weights = prepared.take_weights();
         let mut diagnostics = Arc::unwrap_or_clone(prepared.diagnostics);
         diagnostics.extend(weights);
         Ok(diagnostics)
@@ -157,42 +153,6 @@ pub fn funnel_text(
     Ok((text, Arc::unwrap_or_clone(prepared.diagnostics)))
 }
 
-/// The `page-weight` warnings of the pages a render emits, which only
-/// the rendered HTML can give.
-struct Weights<'a> {
-    config: &'a Config,
-    css: &'a Css,
-    found: std::sync::Mutex<Vec<Diagnostic>>,
-}
-
-impl<'a> Weights<'a> {
-    fn new(prepared: &'a Prepared) -> Self {
-        Weights {
-            config: &prepared.config,
-            css: &prepared.css,
-            found: Default::default(),
-        }
-    }
-
-    /// Weighs the output file `path` if it is the HTML of a content page.
-    fn weigh(&self, path: &str, bytes: &[u8], origin: &str) {
-        if !path.ends_with(".html") || !origin.starts_with("content/") {
-            return;
-        }
-        let css = |href: &str| {
-            let file = self.css.files.iter().find(|f| href.ends_with(&f.path))?;
-            Some(file.bytes.len())
-        };
-        if let Some(warning) = conversion::page_weight(self.config, origin, bytes, css) {
-            self.found.lock().expect("no panic holds it").push(warning);
-        }
-    }
-
-    fn into_found(self) -> Vec<Diagnostic> {
-        self.found.into_inner().unwrap_or_default()
-    }
-}
-
 /// Everything a build knows once the input is read and checked.
 pub(crate) struct Prepared {
     pub(crate) config: Config,
@@ -209,6 +169,10 @@ pub(crate) struct Prepared {
     /// Shared: the dev server hands them on after each save, and keeps
     /// the same ones when a save changes none.
     pub(crate) diagnostics: Arc<Diagnostics>,
+    /// The `page-weight` warnings of the pages rendered so far, which only
+    /// the rendered pages can give, when the build weighs its pages (see
+    /// [`Prepared::weigh_pages`]).
+    pub(crate) weights: Option<Mutex<Vec<Diagnostic>>>,
 }
 
 /// [`prepare`], for the command `command`, which the hint of a missing
@@ -373,6 +337,7 @@ pub(crate) fn link(
         cards: inputs.cards,
         images: inputs.images,
         diagnostics: Arc::new(sorted(diagnostics)),
+        weights: None,
     })
 }
 
@@ -399,6 +364,59 @@ fn funnel_warnings(
 }
 
 impl Prepared {
+    /// From now on, [`Prepared::render_all`] weighs every page it renders
+    /// (`page-weight`), and the map it draws after them shows the result.
+    /// `build` and `check` do; the dev server, whose images are still being
+    /// encoded as it renders, does not.
+    pub(crate) fn weigh_pages(&mut self) {
+        self.weights = Some(Mutex::default());
+    }
+
+    /// The `page-weight` warnings found so far.
+    pub(crate) fn take_weights(&mut self) -> Vec<Diagnostic> {
+        let weights = self
+            .weights
+            .as_mut()
+            .map(|w| w.get_mut().map(std::mem::take));
+        weights.and_then(Result::ok).unwrap_or_default()
+    }
+
+    /// Weighs `page`'s rendered `html` when the build weighs its pages.
+    fn weigh(&self, page: &Page, html: &[u8]) {
+        let Some(weights) = &self.weights else {
+            return;
+        };
+        let css = |href: &str| {
+            let file = self.css.files.iter().find(|f| href.ends_with(&f.path))?;
+            Some(file.bytes.len())
+        };
+        let image = |url: &str| {
+            let path = url.strip_prefix(self.config.base_path()).unwrap_or(url);
+            self.images.weight(path).or_else(|| {
+                let path = path.strip_prefix('/')?;
+                let found = self.theme.layer("static").find(|(p, _)| *p == path);
+                found.map(|(_, file)| file.bytes.len())
+            })
+        };
+        let sizes = conversion::Sizes { css, image };
+        if let Some(warning) = conversion::page_weight(&self.config, &page.file, html, sizes) {
+            weights
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(warning);
+        }
+    }
+
+    /// The journey and conversion warnings, with the pages' weights when
+    /// they are weighed: what the map's cards show.
+    fn map_warnings(&self) -> Diagnostics {
+        let mut all = (*self.diagnostics).clone();
+        if let Some(weights) = &self.weights {
+            all.extend(weights.lock().unwrap_or_else(|e| e.into_inner()).clone());
+        }
+        all
+    }
+
     /// Takes the prepared build apart again, keeping what is read from disk.
     pub(crate) fn into_parts(self) -> (Inputs, Funnel, Renderer) {
         let inputs = Inputs {
@@ -669,6 +687,7 @@ impl Prepared {
                         Ok(rendered) => (rendered.html, rendered.card),
                         Err(error) => return vec![Err(error)],
                     };
+                    self.weigh(page, html.as_bytes());
                     let mut results = vec![emit(page.output_file(), html.into_bytes(), &page.file)];
                     if let Some(card) = card {
                         results.push(emit(card.path, card.bytes, &page.file));
@@ -680,8 +699,11 @@ impl Prepared {
         // The sitemaps and the map of a big site take a while: build them
         // beside the pages, not before, and write each as soon as it is made
         // (the map of 100,000 pages is over 100 MB).
-        let (mut results, others) = rayon::join(render_pages, || self.other_files(&emit));
+        let (mut results, others) = rayon::join(render_pages, || self.files_beside_pages(&emit));
         results.extend(others.map_err(|e| Diagnostics::from_iter([e]))?);
+        // After the pages: the map's cards show the pages' weights.
+        let map = self.map_files(&emit);
+        results.extend(map.map_err(|e| Diagnostics::from_iter([e]))?);
         // The pages asked for their images while rendering.
         let images = self.image_files(|_| false, |path, bytes| emit(path, bytes, "images"));
         results.extend(images.map_err(|e| Diagnostics::from_iter([e]))?);
@@ -893,6 +915,38 @@ impl Prepared {
         &self,
         mut emit: impl FnMut(String, Vec<u8>, &str) -> T,
     ) -> Result<Vec<T>, Diagnostic> {
+        let mut results = self.files_beside_pages(&mut emit)?;
+        results.extend(self.map_files(&mut emit)?);
+        Ok(results)
+    }
+
+    /// `funnel.json` and the map page, whose cards show the warnings
+    /// found so far.
+    fn map_files<T>(
+        &self,
+        mut emit: impl FnMut(String, Vec<u8>, &str) -> T,
+    ) -> Result<Vec<T>, Diagnostic> {
+        let warnings = self.map_warnings();
+        let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings())
+            .with_warnings(&warnings);
+        let mut results = vec![emit(
+            "funnel.json".into(),
+            map.to_json().into_bytes(),
+            "funnel.json",
+        )];
+        if self.config.funnel_map {
+            let html = self.render_map(&map)?.into_bytes();
+            results.push(emit(MAP_FILE.into(), html, MAP_FILE));
+        }
+        Ok(results)
+    }
+
+    /// The files besides the pages, the map and the images: static files,
+    /// stylesheets, sitemaps, the host's files, the experiments and 404.
+    fn files_beside_pages<T>(
+        &self,
+        mut emit: impl FnMut(String, Vec<u8>, &str) -> T,
+    ) -> Result<Vec<T>, Diagnostic> {
         let not_found = if self.renderer.has_template("404.html") {
             Some(self.render_not_found()?)
         } else {
@@ -915,10 +969,6 @@ impl Prepared {
         for file in crate::render::deploy::files(&self.config, &self.funnel.pages, &css_paths) {
             emit(file.path, file.bytes, "deploy");
         }
-        let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings())
-            .with_warnings(&self.diagnostics);
-        let json = map.to_json().into_bytes();
-        emit("funnel.json".into(), json, "funnel.json");
         let manifest =
             crate::render::experiments::manifest(&self.config, &self.funnel).into_bytes();
         emit("experiments.json".into(), manifest, "experiments.json");
@@ -930,10 +980,6 @@ impl Prepared {
             for (path, text) in files {
                 emit(path, text.into_bytes(), "experiments");
             }
-        }
-        if self.config.funnel_map {
-            let html = self.render_map(&map)?.into_bytes();
-            emit(MAP_FILE.into(), html, MAP_FILE);
         }
         if let Some(html) = not_found {
             emit("404.html".into(), html.into_bytes(), "404.html");

@@ -186,3 +186,59 @@ fn the_sticky_cta_shows_on_a_phone_and_hides_while_the_form_is_in_view() {
         Duration::from_secs(10),
     );
 }
+
+/// The example site's press logos are SVG text in a system font: the
+/// text, laid out in the font this machine picks for its family (Liberation
+/// Sans for Arial, metric for metric), stays inside the logo's viewBox, so
+/// no letter is cut off at its edge ("FILTER weekly" lost its "y").
+#[test]
+fn the_example_logos_text_fits_inside_their_viewbox() {
+    use resvg::usvg;
+    let mut options = usvg::Options::default();
+    load_system_fonts(options.fontdb_mut());
+    let folder = support::example_site("example-site").join("static/logos");
+    let mut checked = 0;
+    for file in std::fs::read_dir(folder).unwrap() {
+        let path = file.unwrap().path();
+        let tree = usvg::Tree::from_data(&std::fs::read(&path).unwrap(), &options).unwrap();
+        let drawn = tree.root().abs_bounding_box();
+        let width = tree.size().width();
+        assert!(drawn.width() > 0.0, "{}: nothing drawn", path.display());
+        assert!(
+            drawn.right() <= width && drawn.left() >= 0.0,
+            "{}: drawn from {} to {}, the viewBox is {width} wide",
+            path.display(),
+            drawn.left(),
+            drawn.right()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+}
+
+/// The machine's fonts, with the generic families set to what fontconfig
+/// picks for them (and so for a family it lacks, such as Arial), as a
+/// browser on this machine draws them.
+fn load_system_fonts(db: &mut resvg::usvg::fontdb::Database) {
+    let mut folders = vec![std::path::PathBuf::from("/usr/share/fonts")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            let font = path.extension().is_some_and(|e| e == "ttf" || e == "otf");
+            if path.is_dir() {
+                folders.push(path);
+            } else if font {
+                db.load_font_data(std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let family = |generic: &str| {
+        let out = std::process::Command::new("fc-match")
+            .args([generic, "-f", "%{family[0]}"])
+            .output()
+            .expect("fontconfig's fc-match");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    db.set_sans_serif_family(family("Arial"));
+    db.set_serif_family(family("Georgia"));
+}

@@ -805,7 +805,7 @@ fn unknown_form_providers_and_field_types() {
     };
     let errors = funnelcake::build(&options).expect_err("the build should fail");
     let choose = "choose one of: netlify, formspree, mailchimp, kit, custom";
-    let types = "field types: text, email, tel, url, number, textarea, checkbox, hidden";
+    let types = "field types: text, email, tel, url, number, textarea, select, checkbox, hidden";
     assert_eq!(
         lines(&errors),
         [

@@ -235,3 +235,99 @@ fn the_map_cards_show_their_pages_conversion_warnings_translated() {
     );
     assert!(!card(&html, "/signup/").contains("map-check"), "{html}");
 }
+
+/// A PNG of `width` × `height` pixels of noise, which no encoder can
+/// make small: a photograph at its heaviest.
+fn noise_png(width: u32, height: u32) -> Vec<u8> {
+    let mut state = 0x2545_f491_u32;
+    let pixels = image::RgbImage::from_fn(width, height, |_, _| {
+        let mut channel = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        };
+        image::Rgb([channel(), channel(), channel()])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    pixels
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .unwrap();
+    bytes.into_inner()
+}
+
+#[test]
+fn a_page_is_over_the_budget_because_of_its_first_screen_image_and_its_card_says_so() {
+    let (dir, site) = copy_fixture("conversion");
+    std::fs::write(site.join("content/hero.png"), noise_png(800, 500)).unwrap();
+    let page = |image: &str| {
+        format!("---\ntitle: Roast at home\ndescription: The guide to roasting.\nstage: discover\nnext: signup.md\n{image}---\nRoast your own beans.\n")
+    };
+    let with_hero = page("image: hero.png\nimage_alt: Green beans turning brown\n");
+    std::fs::write(site.join("content/pictured.md"), with_hero).unwrap();
+    std::fs::write(site.join("content/plain.md"), page("")).unwrap();
+    edit_file(&site.join("site.yaml"), |config| {
+        // WebP only: AVIF's encoder would take a minute over the noise.
+        format!("{config}checks:\n  page_weight_kb: 100\nimages: {{ formats: [webp] }}\n")
+    });
+    let weight = |diagnostics: &Diagnostics| -> Vec<String> {
+        (diagnostics.warnings())
+            .filter(|d| d.code == "page-weight")
+            .map(|d| d.to_string())
+            .collect()
+    };
+    // Before any build, `check` encodes nothing: it weighs the source
+    // (800 px, as wide as the file a phone loads), and still warns.
+    let estimated = weight(&check(&site));
+    assert_eq!(estimated.len(), 1, "{estimated:?}");
+    assert!(
+        estimated[0].starts_with("warning: content/pictured.md: the page weighs "),
+        "{estimated:?}"
+    );
+    // The same page without its image is under the budget: the image,
+    // the 800 px WebP a phone loads, is what puts it over.
+    let options = BuildOptions {
+        out: Some(dir.path().join("out")),
+        ..BuildOptions::new(&site)
+    };
+    let built = funnelcake::build(&options).unwrap();
+    let checked = weight(&built.diagnostics);
+    assert_eq!(checked.len(), 1, "{checked:?}");
+    assert!(
+        checked[0].starts_with("warning: content/pictured.md: the page weighs "),
+        "{checked:?}"
+    );
+    assert!(
+        checked[0].contains("over the budget of 100 kB"),
+        "{checked:?}"
+    );
+    let images = checked[0].split("first-screen images ").nth(1).unwrap();
+    let images: f64 = images.split(' ').next().unwrap().parse().unwrap();
+    // Once a build has cached the files, `check` weighs them to the byte.
+    assert_eq!(weight(&check(&site)), checked);
+    // The file weighed is the one a phone loads: 800 px (the image's own
+    // width, the narrowest at least 780 px), WebP (the first `<source>`).
+    let phone_file = (std::fs::read_dir(built.out.join("img")).unwrap())
+        .map(|f| f.unwrap())
+        .find(|f| {
+            f.file_name().to_string_lossy().starts_with("hero.800.")
+                && f.file_name().to_string_lossy().ends_with(".webp")
+        })
+        .expect("the 800 px WebP");
+    let bytes = phone_file.metadata().unwrap().len() as f64;
+    assert_eq!(
+        format!("{:.1}", bytes / 1000.0),
+        format!("{images:.1}"),
+        "{checked:?}"
+    );
+    let map = support::read(&built.out, "funnel/index.html");
+    let at = map.find("<code>/pictured/</code>").unwrap();
+    let card = &map[at..at + map[at..].find("</article>").unwrap()];
+    assert!(
+        card.contains(r#"title="page-weight">heavy page</span>"#),
+        "{card}"
+    );
+    let at = map.find("<code>/plain/</code>").unwrap();
+    let card = &map[at..at + map[at..].find("</article>").unwrap()];
+    assert!(!card.contains("page-weight"), "{card}");
+}

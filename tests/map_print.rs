@@ -1,7 +1,7 @@
 //! The funnel map of an eight-stage journey in headless Chromium, in both
 //! built-in themes: at 1280 px it needs no sideways scroll, every A/B
-//! badge lies wholly inside its card, and printed landscape it fills one
-//! page.
+//! badge lies wholly inside its card, a long word on a card is hyphenated
+//! in the site's language, and printed landscape it fills one page.
 
 mod support;
 
@@ -36,6 +36,14 @@ fn an_eight_stage_map_fits_a_laptop_keeps_its_badges_and_prints_on_one_landscape
              out.push(b.textContent); } return [badges.length, out]; })()",
         );
         assert_eq!(clipped, json!([1, []]), "{theme}: A/B badges clipped");
+        // A long word on a compact card is hyphenated in the page's
+        // language where the browser has its dictionary, and broken
+        // anywhere only where it has none.
+        let breaking = browser.eval(
+            "(() => { const h = document.querySelector('.map-card h3'); const s = getComputedStyle(h); \
+             return [h.closest('[lang]').lang, s.hyphens, s.overflowWrap]; })()",
+        );
+        assert_eq!(breaking, json!(["el", "auto", "anywhere"]), "{theme}");
         let pdf = browser.call(
             "Page.printToPDF",
             json!({ "landscape": true, "preferCSSPageSize": true, "printBackground": true }),

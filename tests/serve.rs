@@ -889,3 +889,42 @@ fn an_image_still_being_encoded_is_served_once_it_is_done() {
     assert_eq!(image::load_from_memory(&body).unwrap().width(), 60);
     server.stop();
 }
+
+#[test]
+fn a_select_is_recorded_as_chosen_and_a_value_it_does_not_offer_is_marked() {
+    let (dir, site) = support::copy_fixture("select");
+    let (server, port) = serve_site(&site);
+    let dev = Dev {
+        _dir: dir,
+        site,
+        url: server.url.clone(),
+        server: Some(server),
+        port,
+    };
+    let page = "__funnelcake_page=%2Fjoin%2F&email=ada%40example.com";
+    let (status, _) = submit(dev.port, &format!("{page}&roaster=Heat+gun+%26+bowl&cups="));
+    assert_eq!(status, 303);
+    let (status, body) = submit(dev.port, &format!("{page}&roaster=Gas+grill&cups=2-3"));
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("`roaster` is &quot;Gas grill&quot;, which is not one of its options"),
+        "{body}"
+    );
+    let (status, body) = submit(dev.port, &format!("{page}&roaster=&cups=1"));
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("the required choice `roaster` was not made"),
+        "{body}"
+    );
+    let records: Vec<serde_json::Value> = submissions(&dev.site)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3, "every submission is recorded");
+    assert_eq!(records[0]["fields"]["roaster"], "Heat gun & bowl");
+    assert!(records[0].get("problems").is_none(), "{}", records[0]);
+    assert_eq!(
+        records[1]["problems"],
+        serde_json::json!(["`roaster` is \"Gas grill\", which is not one of its options"])
+    );
+}

@@ -135,6 +135,36 @@ impl<'a> Source<'a> {
         self.walk(path).map(|(_, value)| value)
     }
 
+    /// Where `word` is first written as a whole word (not inside a longer
+    /// name) at or after `from`: the place of an item inside a YAML list,
+    /// which [`Source::locate`] (keys only) cannot give.
+    pub(crate) fn find_word(&self, from: Pos, word: &str) -> Option<Pos> {
+        let lines = self
+            .text
+            .lines()
+            .enumerate()
+            .skip(from.line.checked_sub(self.first_line)?);
+        for (index, line) in lines {
+            let line_no = self.first_line + index;
+            let skip = if line_no == from.line {
+                from.column - 1
+            } else {
+                0
+            };
+            let start = line.char_indices().nth(skip).map_or(line.len(), |(i, _)| i);
+            let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+            for (at, _) in line[start..].match_indices(word) {
+                let at = start + at;
+                let before = line[..at].chars().next_back();
+                let after = line[at + word.len()..].chars().next();
+                if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+                    return Some(Pos::new(line_no, line[..at].chars().count() + 1));
+                }
+            }
+        }
+        None
+    }
+
     /// Position of the key itself (not its value), for "unknown key" errors.
     pub(crate) fn locate_key(&self, path: &[&str]) -> Option<Pos> {
         self.walk(path).map(|(key, _)| key)

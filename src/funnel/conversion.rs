@@ -7,7 +7,7 @@
 //! | code | what it means |
 //! |---|---|
 //! | `attention-ratio` | a landing or opt-in page with more than one call to action besides its next step and form |
-//! | `form-length` | a lead-capture opt-in form with more than four visible fields, or a textarea |
+//! | `form-length` | a lead-capture opt-in form with more than four visible fields, or a textarea or select |
 //! | `first-screen` | a landing, opt-in or offer (priced) page with nothing to act on in its first ~150 words |
 //! | `title-length` | a title over 60 characters |
 //! | `description-length` | a description over 160 characters |
@@ -240,11 +240,17 @@ fn form_length(page: &Page) -> Option<Diagnostic> {
         .filter(|f| f.kind != FieldType::Hidden)
         .collect();
     let textarea = visible.iter().any(|f| f.kind == FieldType::Textarea);
-    if visible.len() <= FORM_FIELDS && !textarea {
+    let select = visible.iter().find(|f| f.kind == FieldType::Select);
+    if visible.len() <= FORM_FIELDS && !textarea && select.is_none() {
         return None;
     }
     let message = if textarea {
         "the opt-in form has a textarea, which few visitors fill in to get a free offer".to_string()
+    } else if let Some(select) = select.filter(|_| visible.len() <= FORM_FIELDS) {
+        format!(
+            "the opt-in form has a select (\"{}\"), one more decision between a visitor and the free offer",
+            select.name
+        )
     } else {
         format!(
             "the opt-in form asks for {} visible fields; every field past the first few loses sign-ups",
@@ -458,34 +464,113 @@ fn layout_acts_first(page: &Page) -> bool {
     }
 }
 
+/// The sizes a page's weight is made of, looked up by URL: a stylesheet's
+/// by its href, an image file's by its `src` or `srcset` URL (`None` for
+/// one the build does not make, such as an image on another site).
+pub(crate) struct Sizes<C, I> {
+    pub css: C,
+    pub image: I,
+}
+
 /// One `page-weight` warning when a rendered page's HTML plus the
-/// stylesheets it links weigh more than the budget. `css` gives the size
-/// of a stylesheet by its href.
+/// stylesheets it links plus the images it loads in its first screen (see
+/// [`first_screen_images`]) weigh more than the budget.
 pub(crate) fn page_weight(
     config: &Config,
     file: &str,
     html: &[u8],
-    css: impl Fn(&str) -> Option<usize>,
+    sizes: Sizes<impl Fn(&str) -> Option<usize>, impl Fn(&str) -> Option<usize>>,
 ) -> Option<Diagnostic> {
     if !config.checks.on("page-weight") {
         return None;
     }
     let text = String::from_utf8_lossy(html);
-    let styles: usize = stylesheet_hrefs(&text).filter_map(css).sum();
-    let total = html.len() + styles;
+    let styles: usize = stylesheet_hrefs(&text).filter_map(&sizes.css).sum();
+    let images: usize = (first_screen_images(&text).into_iter())
+        .filter_map(&sizes.image)
+        .sum();
+    let total = html.len() + styles + images;
     let budget = config.checks.page_weight_kb.saturating_mul(1000);
     if (total as u64) <= budget {
         return None;
     }
     let message = format!(
-        "the page weighs {} kB (HTML {} kB, CSS {} kB), over the budget of {} kB",
+        "the page weighs {} kB (HTML {} kB, CSS {} kB, first-screen images {} kB), over the budget of {} kB",
         kb(total),
         kb(html.len()),
         kb(styles),
+        kb(images),
         config.checks.page_weight_kb
     );
-    let hint = "split a long page, drop inline images or scripts, or raise `checks.page_weight_kb` in site.yaml";
+    let hint = "split a long page, drop inline images or scripts, use a smaller first image (or a lower `images.quality`), or raise `checks.page_weight_kb` in site.yaml";
     Some(Diagnostic::warning("page-weight", file, message).with_hint(hint))
+}
+
+/// A phone's screen in device pixels: 390 CSS pixels at a density of 2.
+/// `page-weight` weighs a first-screen image as a phone loads it.
+const PHONE_PIXELS: u32 = 780;
+
+/// The file each image of the first screen loads on a phone, by URL. An
+/// image of the first screen is an `<img>` loaded at once (not
+/// `loading="lazy"`: the hero, a logo); its file is a candidate of the
+/// first `<source>` of its `<picture>` (the format browsers take first,
+/// AVIF when the site makes it), else of its own `srcset`: the narrowest
+/// at least [`PHONE_PIXELS`] wide, else the widest. Without a `srcset`,
+/// its `src`.
+fn first_screen_images(html: &str) -> Vec<&str> {
+    let mut files = Vec::new();
+    for (at, _) in html.match_indices("<img ") {
+        let Some(end) = html[at..].find('>') else {
+            continue;
+        };
+        let tag = &html[at..at + end];
+        if tag.contains("loading=\"lazy\"") {
+            continue;
+        }
+        let before = &html[..at];
+        let picture = before
+            .rfind("<picture")
+            .filter(|&p| before.rfind("</picture>").is_none_or(|closed| closed < p));
+        let source = picture.and_then(|p| {
+            let start = p + before[p..].find("<source ")?;
+            let end = start + before[start..].find('>')?;
+            attribute(&before[start..end], "srcset")
+        });
+        let srcset = source.or_else(|| attribute(tag, "srcset"));
+        if let Some(file) = srcset
+            .and_then(phone_candidate)
+            .or_else(|| attribute(tag, "src"))
+        {
+            files.push(file);
+        }
+    }
+    files
+}
+
+/// The candidate of a `srcset` (`a.avif 480w, b.avif 960w`) a phone
+/// picks: the narrowest at least [`PHONE_PIXELS`] wide, else the widest.
+fn phone_candidate(srcset: &str) -> Option<&str> {
+    let candidates = srcset.split(',').filter_map(|entry| {
+        let mut parts = entry.split_whitespace();
+        let url = parts.next()?;
+        let width = parts
+            .next()
+            .and_then(|w| w.strip_suffix('w')?.parse::<u32>().ok());
+        Some((url, width.unwrap_or(0)))
+    });
+    let mut sorted: Vec<(&str, u32)> = candidates.collect();
+    sorted.sort_by_key(|&(_, width)| width);
+    (sorted.iter().find(|&&(_, width)| width >= PHONE_PIXELS))
+        .or(sorted.last())
+        .map(|&(url, _)| url)
+}
+
+/// The value of attribute `name` in the start tag `tag`, written `name="…"`.
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = tag[start..].find('"')?;
+    Some(&tag[start..start + end])
 }
 
 fn kb(bytes: usize) -> String {
@@ -529,6 +614,22 @@ mod tests {
         assert_eq!(
             stylesheet_hrefs(page).collect::<Vec<_>>(),
             ["/css/main.1.css"]
+        );
+    }
+
+    #[test]
+    fn a_phone_loads_the_narrowest_first_screen_file_of_780_px_or_more() {
+        let html = concat!(
+            r#"<img src="/logo.svg" alt="Logo" width="160" height="40">"#,
+            r#"<picture><source type="image/avif" srcset="/h.480.avif 480w, /h.960.avif 960w, /h.1440.avif 1440w" sizes="100vw">"#,
+            r#"<source type="image/webp" srcset="/h.480.webp 480w, /h.960.webp 960w">"#,
+            r#"<img src="/h.1440.jpg" srcset="/h.480.jpg 480w, /h.960.jpg 960w" alt="" fetchpriority="high"></picture>"#,
+            r#"<picture><img src="/small.600.jpg" srcset="/small.480.jpg 480w, /small.600.jpg 600w" alt=""></picture>"#,
+            r#"<picture><source type="image/avif" srcset="/late.960.avif 960w"><img src="/late.960.jpg" alt="" loading="lazy"></picture>"#,
+        );
+        assert_eq!(
+            first_screen_images(html),
+            ["/logo.svg", "/h.960.avif", "/small.600.jpg"]
         );
     }
 

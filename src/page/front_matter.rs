@@ -9,7 +9,7 @@
 //! the right line.
 
 use crate::base::diagnostics::{suggestion, Diagnostic, Pos};
-use crate::base::yaml::{Choice, Fields, Located, Source};
+use crate::base::yaml::{describe, Choice, Fields, Located, Source};
 use crate::base::yaml::{Mapping, Value};
 use crate::input::config::{self, Config, Provider};
 use crate::page::checkout::{self, Checkout};
@@ -48,9 +48,10 @@ const FORM_KEYS: &[&str] = &[
     "action",
     "mailchimp",
 ];
-const FIELD_KEYS: &[&str] = &["name", "type", "label", "required"];
+const FIELD_KEYS: &[&str] = &["name", "type", "label", "required", "options"];
 
-/// The `type` of a form field: the HTML input type, or a `textarea`.
+/// The `type` of a form field: the HTML input type, a `textarea` or a
+/// `select` (a drop-down of `options`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum FieldType {
@@ -60,6 +61,7 @@ pub(crate) enum FieldType {
     Url,
     Number,
     Textarea,
+    Select,
     Checkbox,
     Hidden,
 }
@@ -72,6 +74,7 @@ impl Choice for FieldType {
         ("url", FieldType::Url),
         ("number", FieldType::Number),
         ("textarea", FieldType::Textarea),
+        ("select", FieldType::Select),
         ("checkbox", FieldType::Checkbox),
         ("hidden", FieldType::Hidden),
     ];
@@ -85,6 +88,9 @@ pub(crate) struct FormField {
     pub kind: FieldType,
     pub label: Option<String>,
     pub required: bool,
+    /// The choices of a `select`, each posted as written; empty for the
+    /// other types.
+    pub options: Vec<String>,
 }
 
 /// The `form:` block of an opt-in page, before site defaults are applied.
@@ -498,12 +504,115 @@ fn read_form_fields(form: &mut Fields) -> Vec<FormField> {
                 continue;
             }
         };
-        match check_form_field(&field, &result) {
-            Ok(()) => result.push(field),
-            Err((message, hint)) => form.error("invalid-value", "fields", message).hint = hint,
+        if let Err((message, hint)) = check_form_field(&field, &result) {
+            form.error("invalid-value", "fields", message).hint = hint;
+            continue;
+        }
+        match select_options(item, &field, form) {
+            Ok(options) => result.push(FormField { options, ..field }),
+            Err(diagnostic) => form.errors.push(diagnostic),
         }
     }
     result
+}
+
+/// The `options:` of a `select` field: a list of distinct, non-empty
+/// choices, each posted as written. Any other type takes none. Errors are
+/// at the option, or the field, they are about.
+fn select_options(
+    item: &Value,
+    field: &FormField,
+    form: &Fields,
+) -> Result<Vec<String>, Diagnostic> {
+    let raw = item.get("options").filter(|v| !v.is_null());
+    let source = form.source();
+    let field_pos = form
+        .pos("fields")
+        .and_then(|at| source.find_word(at, &field.name));
+    let options_pos = field_pos.and_then(|at| source.find_word(at, "options"));
+    let name = &field.name;
+    let error = |message: String, pos: Option<Pos>| {
+        Diagnostic::error("invalid-value", source.file, message).at_pos(pos.or(field_pos))
+    };
+    let example = format!("`{{ name: {name}, type: select, options: [Starter, Pro, Agency] }}`");
+    if field.kind != FieldType::Select {
+        return match raw {
+            None => Ok(Vec::new()),
+            Some(_) => Err(error(
+                format!("`options` is only for a select field, and \"{name}\" is not one"),
+                options_pos,
+            )
+            .with_hint(format!(
+                "write `type: select` to make it a drop-down: {example}"
+            ))),
+        };
+    }
+    let Some(Value::Sequence(items)) = raw else {
+        let message = match raw {
+            None => format!("select field \"{name}\" needs `options:`, the choices to pick from"),
+            Some(other) => format!(
+                "`options` of select field \"{name}\" must be a list of choices, found {}",
+                describe(other)
+            ),
+        };
+        return Err(error(message, options_pos).with_hint(format!("list them: {example}")));
+    };
+    if items.is_empty() {
+        let message = format!("select field \"{name}\" has no options to pick from");
+        return Err(error(message, options_pos).with_hint(format!("list them: {example}")));
+    }
+    let list = OptionList {
+        field: name,
+        source,
+        pos: options_pos,
+    };
+    list.read(items)
+        .map_err(|(message, hint, pos)| error(message, pos).with_hint(hint))
+}
+
+/// The items of a select's `options:`, and where that list starts.
+struct OptionList<'a> {
+    field: &'a str,
+    source: Source<'a>,
+    pos: Option<Pos>,
+}
+
+impl OptionList<'_> {
+    /// The options as text, or the first bad one's message, hint and place.
+    fn read(&self, items: &[Value]) -> Result<Vec<String>, (String, &'static str, Option<Pos>)> {
+        let (name, source) = (self.field, self.source);
+        let mut options: Vec<String> = Vec::new();
+        let mut from = self.pos;
+        for (index, item) in items.iter().enumerate() {
+            let text = match item {
+                Value::String(text) => text.trim().to_string(),
+                Value::Number(number) => number.to_string(),
+                Value::Bool(flag) => flag.to_string(),
+                _ => String::new(),
+            };
+            let pos = from.and_then(|at| source.find_word(at, &text).filter(|_| !text.is_empty()));
+            if text.is_empty() {
+                let quoted = from.and_then(|at| {
+                    (source.find_word(at, "\"\"")).or_else(|| source.find_word(at, "''"))
+                });
+                let message = format!("option {} of select field \"{name}\" is empty", index + 1);
+                let hint =
+                    "give every option its text; the theme adds the empty \"choose…\" option itself";
+                return Err((message, hint, quoted.or(from)));
+            }
+            if options.contains(&text) {
+                let message =
+                    format!("option \"{text}\" of select field \"{name}\" is listed twice");
+                return Err((message, "list each choice once", pos.or(from)));
+            }
+            // The next option is written after this one.
+            from = pos
+                .map(|p| Pos::new(p.line, p.column + text.chars().count()))
+                .or(from);
+            options.push(text);
+        }
+        Ok(options)
+    }
 }
 
 /// One entry of `fields:`: a name, or `{ name, type, label, required }`
@@ -612,6 +721,7 @@ impl FormField {
             kind,
             label: None,
             required,
+            options: Vec::new(),
         }
     }
 }

@@ -33,6 +33,8 @@ pub(crate) struct FieldContext {
     pub label: String,
     pub required: bool,
     pub autocomplete: Option<&'static str>,
+    /// The choices of a `select`, after its empty "choose…" option.
+    pub options: Vec<String>,
 }
 
 /// A hidden `name=value` input.
@@ -292,6 +294,7 @@ fn field_context(
         label,
         required: spec.required,
         autocomplete,
+        options: spec.options.clone(),
     }
 }
 

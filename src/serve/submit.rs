@@ -5,6 +5,7 @@
 //! locally.
 
 use crate::base::html::escape;
+use crate::page::front_matter::FieldType;
 use crate::render::context::DEV_PAGE_FIELD as PAGE_FIELD;
 use crate::render::forms::FormContext;
 use crate::serve::server::{html_response, redirect, respond, text_response, State};
@@ -90,6 +91,7 @@ impl Marks {
                 form.consent_name
             ));
         }
+        problems.extend(select_problems(form, fields));
         Marks {
             spam,
             no_consent,
@@ -111,6 +113,33 @@ impl Marks {
             false => format!(" (marked {})", marks.join(", ")),
         }
     }
+}
+
+/// What is wrong with the answers to the form's selects: a required one
+/// left on its empty "choose…" option, or a value that is none of its
+/// options (a theme that mangles an option's text, or a hand-made post).
+fn select_problems(form: &FormContext, fields: &[(String, String)]) -> Vec<String> {
+    let selects = form.fields.iter().filter(|f| f.kind == FieldType::Select);
+    selects
+        .filter_map(|select| {
+            let value = fields
+                .iter()
+                .find(|(k, _)| *k == select.name)
+                .map(|(_, v)| v.as_str());
+            match value.unwrap_or_default() {
+                "" if select.required => Some(format!(
+                    "the required choice `{}` was not made",
+                    select.name
+                )),
+                "" => None,
+                value if select.options.iter().any(|o| o == value) => None,
+                value => Some(format!(
+                    "`{}` is \"{value}\", which is not one of its options",
+                    select.name
+                )),
+            }
+        })
+        .collect()
 }
 
 /// The answer to a submission with problems: recorded, and why it is marked.

@@ -85,10 +85,39 @@ enum Data {
     Cached(PathBuf),
     /// In memory (a pass-through file, or the cache could not be written).
     Bytes(Arc<Vec<u8>>),
-    /// Nowhere: `check` does not encode.
-    Unmade,
+    /// Nowhere: `check` does not encode, but may weigh it ([`Images::weight`]).
+    Unmade(Arc<Unmade>),
     /// Being encoded in the background (the dev server).
     Pending(Arc<background::Job>),
+}
+
+/// A variant `check` did not make: what it is made of, so that
+/// `page-weight` can weigh the few a page loads in its first screen.
+#[derive(Debug)]
+pub(crate) struct Unmade {
+    source: Arc<Vec<u8>>,
+    /// Where a build keeps it: read when an earlier build made it.
+    cached: PathBuf,
+    /// Its size once weighed: each variant is weighed once per `check`.
+    size: OnceLock<Option<usize>>,
+}
+
+impl Unmade {
+    /// The bytes the variant has in the cache an earlier build left, else
+    /// an estimate: the source's bytes scaled to the variant's pixels.
+    /// `check` writes nothing and encodes nothing (encoding a site's
+    /// heroes took a minute), so on a site no build has cached its
+    /// first-screen images weigh about what their sources do.
+    fn weigh(&self, _format: OutFormat, width: u32) -> Option<usize> {
+        *self.size.get_or_init(|| {
+            if let Ok(meta) = std::fs::metadata(&self.cached) {
+                return Some(meta.len() as usize);
+            }
+            let source_width = decode::header(&self.source).ok()?.width.max(1);
+            let scale = (f64::from(width) / f64::from(source_width)).min(1.0);
+            Some((self.source.len() as f64 * scale * scale).round() as usize)
+        })
+    }
 }
 
 /// One output file of [`Images::files`].
@@ -107,7 +136,7 @@ impl ImageFile {
             Data::Cached(path) => std::fs::read(path)
                 .map_err(|e| format!("cannot read the image cache {}: {e}", path.display())),
             Data::Bytes(bytes) => Ok(bytes.to_vec()),
-            Data::Unmade => Ok(Vec::new()),
+            Data::Unmade(_) => Ok(Vec::new()),
             Data::Pending(job) => {
                 let data = job.wait(&format!("/{}", self.path))?;
                 ImageFile {
@@ -122,7 +151,7 @@ impl ImageFile {
     /// Whether the bytes are there without waiting for an encoder.
     fn ready(&self) -> bool {
         match &self.data {
-            Data::Unmade => false,
+            Data::Unmade(_) => false,
             Data::Pending(job) => job.is_done() && !job.failed(),
             _ => true,
         }
@@ -275,12 +304,40 @@ impl Images {
         by_path.get(path).cloned()
     }
 
+    /// The size in bytes of the variant at site path `path` as links write
+    /// it (`/img/hero.960.1a2b3c4d.avif`), for `page-weight`: `None` for
+    /// a path no image of this build has. Under `check`, which encodes
+    /// nothing, the variant is encoded in memory to be weighed.
+    pub(crate) fn weight(&self, path: &str) -> Option<usize> {
+        let variant = {
+            let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            let processed = slots.values().filter_map(|s| s.get()?.as_ref().ok());
+            let mut variants = processed.flat_map(|p| &p.variants);
+            variants
+                .find(|v| crate::base::url::href("", &v.path) == path)?
+                .clone()
+        };
+        match &variant.data {
+            Data::Unmade(unmade) => unmade.weigh(variant.format, variant.width),
+            Data::Cached(file) => std::fs::metadata(file).ok().map(|m| m.len() as usize),
+            Data::Bytes(bytes) => Some(bytes.len()),
+            Data::Pending(_) => {
+                let file = ImageFile {
+                    path: path.trim_start_matches('/').to_string(),
+                    data: variant.data.clone(),
+                };
+                file.bytes().ok().map(|b| b.len())
+            }
+        }
+    }
+
     /// The variant at `path` (relative to OUT), done or being encoded.
     pub(crate) fn file(&self, path: &str) -> Option<PendingImage> {
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let processed = slots.values().filter_map(|s| s.get()?.as_ref().ok());
-        let variant = (processed.flat_map(|p| &p.variants))
-            .find(|v| v.path.trim_start_matches('/') == path && !matches!(v.data, Data::Unmade))?;
+        let variant = (processed.flat_map(|p| &p.variants)).find(|v| {
+            v.path.trim_start_matches('/') == path && !matches!(v.data, Data::Unmade(_))
+        })?;
         let path = path.to_string();
         Some(PendingImage(ImageFile {
             path,
@@ -342,7 +399,17 @@ impl Images {
         if self.encode.load(Ordering::Relaxed) {
             self.make_missing(bytes, &mut variants)?;
         } else {
-            variants.iter_mut().for_each(|v| v.data = Data::Unmade);
+            let source = Arc::new(bytes.to_vec());
+            for variant in &mut variants {
+                let Data::Cached(cached) = &variant.data else {
+                    continue;
+                };
+                variant.data = Data::Unmade(Arc::new(Unmade {
+                    source: Arc::clone(&source),
+                    cached: cached.clone(),
+                    size: OnceLock::new(),
+                }));
+            }
         }
         Ok(Processed { fallback, variants })
     }
@@ -401,7 +468,7 @@ fn all_there(processed: &Arc<Processed>) -> bool {
     processed.variants.iter().all(|v| match &v.data {
         Data::Cached(path) => path.is_file(),
         Data::Pending(job) => !job.failed(),
-        Data::Bytes(_) | Data::Unmade => true,
+        Data::Bytes(_) | Data::Unmade(_) => true,
     })
 }
 

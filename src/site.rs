@@ -879,7 +879,7 @@ impl Prepared {
             alt: format!("{} · {}", page.meta.title, self.config.title),
         });
         let origin = self.renderer.origin(cards::TEMPLATE);
-        let bytes = self.cards.png(&svg, key, &origin)?;
+        let bytes = self.cards.png(&path, svg, key, &origin)?;
         Ok(bytes.map(|bytes| OutputFile { path, bytes }))
     }
 

@@ -1004,3 +1004,48 @@ fn a_card_is_served_on_request_and_one_that_cannot_be_drawn_is_an_error_page() {
     assert!(first_errors(port).contains(error), "the overlay shows it");
     server.stop();
 }
+
+#[test]
+fn an_image_whose_encoding_fails_is_an_error_at_the_page_that_uses_it() {
+    // A full-page screenshot too tall for WebP: it decodes, so the page is
+    // rendered at once, and its encoding fails in the background.
+    let (dir, site) = support::copy_fixture("images");
+    let tall = image::RgbImage::from_pixel(40, 16400, image::Rgb([200, 200, 200]));
+    tall.save(site.join("content/tall.png")).unwrap();
+    support::edit_file(&site.join("content/index.md"), |t| {
+        format!("{t}\n![A long screenshot](tall.png)\n")
+    });
+    // Without AVIF, whose encoding of it takes long and would succeed.
+    support::edit_file(&site.join("site.yaml"), |t| {
+        t.replace("[avif, webp]", "[webp]")
+    });
+    let options = funnelcake::BuildOptions {
+        out: Some(dir.path().join("out")),
+        ..funnelcake::BuildOptions::new(&site)
+    };
+    let built = support::lines(&funnelcake::build(&options).unwrap_err());
+    assert_eq!(built.len(), 1, "{built:?}");
+    let expected = "too large for WebP, which allows at most 16383 pixels a side";
+    assert!(built[0].contains(expected), "{built:?}");
+    // `error: content/index.md:LINE:COL`, as the overlay writes it.
+    let place = built[0].split(": ").nth(1).unwrap();
+    let (file, at) = place.split_once(':').unwrap();
+    let place = format!("{file}</bdi>:{at}: image ");
+
+    let (server, port) = serve_site(&site);
+    let (status, home) = get(port, "/");
+    assert_eq!(status, 200);
+    // `<source srcset="/img/tall.40.HASH.webp 40w">`: WebP comes first.
+    let start = home.find("/img/tall.40.").expect("the screenshot");
+    let webp = home[start..].split([' ', '"']).next().unwrap();
+    assert!(webp.ends_with(".webp"), "{webp}");
+    let (status, page) = get(port, webp);
+    assert_eq!(status, 500);
+    assert!(page.contains(&place) && page.contains(expected), "{page}");
+    let overlay = first_errors(port);
+    assert!(
+        overlay.contains(&place) && overlay.contains(expected),
+        "{overlay}"
+    );
+    server.stop();
+}

@@ -243,7 +243,7 @@ fn handle(state: &State, request: Request) {
     if let Some(image) = image {
         return match image.wait() {
             Ok(bytes) => respond(request, file_response(200, file, bytes)),
-            Err(reason) => respond(request, text_response(500, &reason)),
+            Err(error) => failed_on_request(state, request, error),
         };
     }
     match served {
@@ -255,7 +255,7 @@ fn handle(state: &State, request: Request) {
 }
 
 /// Answers a file made on request that could not be made (a social card
-/// whose SVG cannot be drawn) with the error page, and shows the error on
+/// whose SVG cannot be drawn, an image whose encoding failed) with the error page, and shows the error on
 /// every open page as a failed rebuild does, until the next good one.
 fn failed_on_request(state: &State, request: Request, error: Diagnostic) {
     (state.log)(error.to_string());

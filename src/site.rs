@@ -23,7 +23,7 @@ use crate::render::assets::{self, Css};
 use crate::render::cards::{self, Cards};
 use crate::render::context::{self, PageContext};
 use crate::render::images::markup::{self, Hero, Placement};
-use crate::render::images::{Images, Processed};
+use crate::render::images::{ImageUse, Images, Processed};
 use crate::render::map::FunnelMap;
 use crate::render::renderer::{Globals, Renderer};
 use crate::render::sitemap;
@@ -754,13 +754,18 @@ impl Prepared {
             .unwrap_or_default()
             .to_string_lossy()
             .to_string();
-        let result = read.and_then(|bytes| self.images.get(&name, bytes));
-        result.map(Some).map_err(|reason| {
-            let message = format!("image \"{id}\" cannot be used: {reason}");
-            Diagnostic::error("invalid-image", &page.file, message)
-                .at_pos(pos)
-                .with_hint("save it again as a JPEG, PNG, WebP, GIF or SVG file")
-        })
+        let used = ImageUse {
+            file: page.file.clone(),
+            pos,
+            id,
+        };
+        match read.and_then(|bytes| self.images.get(&name, bytes)) {
+            Ok(processed) => {
+                processed.used_at(used);
+                Ok(Some(processed))
+            }
+            Err(reason) => Err(used.error(&reason)),
+        }
     }
 
     /// The page's `image` as its hero, with the site path of its share
@@ -902,7 +907,7 @@ impl Prepared {
             alt: format!("{} · {}", page.meta.title, self.config.title),
         });
         let origin = self.renderer.origin(cards::TEMPLATE);
-        let bytes = self.cards.png(&svg, key, &origin)?;
+        let bytes = self.cards.png(&path, svg, key, &origin)?;
         Ok(bytes.map(|bytes| OutputFile { path, bytes }))
     }
 

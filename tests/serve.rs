@@ -928,3 +928,163 @@ fn a_select_is_recorded_as_chosen_and_a_value_it_does_not_offer_is_marked() {
         serde_json::json!(["`roaster` is \"Gas grill\", which is not one of its options"])
     );
 }
+
+/// The path (relative to OUT) of the social card a page's `og:image`
+/// names, after the site's address `base`.
+fn og_card(html: &str, base: &str) -> String {
+    let tag = format!(r#"<meta property="og:image" content="{base}/"#);
+    let start = html.find(&tag).expect("an og:image") + tag.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+/// Width and height of a PNG, and whether it is 8-bit RGB.
+fn png_size(bytes: &[u8]) -> (u32, u32, bool) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    let rgb = info.color_type == png::ColorType::Rgb && info.bit_depth == png::BitDepth::Eight;
+    (info.width, info.height, rgb)
+}
+
+#[test]
+fn the_dev_server_draws_a_social_card_only_when_it_is_asked_for() {
+    use funnelcake::serve::Session;
+    let (dir, site) = support::copy_fixture("cards");
+    let base = "http://127.0.0.1:1111";
+    let options = funnelcake::BuildOptions {
+        base_url: Some(base.into()),
+        dev: true,
+        ..funnelcake::BuildOptions::new(&site)
+    };
+    let (mut session, started) = Session::start(options.clone()).unwrap();
+    assert_eq!((started.cards_drawn, session.cards_drawn()), (0, 0));
+    assert!(!site.join(".funnelcake/cache/cards").exists());
+    let home = String::from_utf8_lossy(&session.file("index.html").unwrap()).into_owned();
+    let card = og_card(&home, base);
+
+    // A save renders the page with its new card's name, and draws nothing.
+    let page = site.join("content/index.md");
+    support::edit_file(&page, |t| {
+        t.replace(
+            "title: Roast your own coffee at home",
+            "title: Roast at home",
+        )
+    });
+    let rebuilt = session.rebuild(std::slice::from_ref(&page)).unwrap();
+    assert_eq!((rebuilt.cards_drawn, session.cards_drawn()), (0, 0));
+    let home = String::from_utf8_lossy(&session.file("index.html").unwrap()).into_owned();
+    let new_card = og_card(&home, base);
+    assert_ne!(new_card, card);
+    assert!(!session.has_file(&card), "the old card is no longer served");
+
+    // The same name, and the same bytes once drawn, as a build's.
+    let out = dir.path().join("out");
+    let built = funnelcake::build(&funnelcake::BuildOptions {
+        out: Some(out.clone()),
+        ..options
+    })
+    .unwrap();
+    assert_eq!(built.cards_drawn, 2);
+    let built_home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert_eq!(og_card(&built_home, base), new_card);
+    let drawn = session
+        .card(&new_card)
+        .expect("a card to draw")
+        .png()
+        .unwrap();
+    assert!(*drawn == std::fs::read(out.join(&new_card)).unwrap());
+    assert_eq!(png_size(&drawn), (1200, 630, true));
+    assert_eq!(session.cards_drawn(), 0, "the build left it in the cache");
+}
+
+#[test]
+fn a_card_is_served_on_request_and_one_that_cannot_be_drawn_is_an_error_page() {
+    let (_dir, site) = support::copy_fixture("cards");
+    let (server, port) = serve_site(&site);
+    let (status, home) = get(port, "/");
+    assert_eq!(status, 200);
+    let card = og_card(&home, &server.url);
+    assert!(card.starts_with("social/index."), "{card}");
+    assert!(
+        !site.join(".funnelcake/cache/cards").exists(),
+        "none drawn yet"
+    );
+    // HTTP/1.0, so the body is not chunked.
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let request = format!("GET /{card} HTTP/1.0\r\nHost: x\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let body = &response[split + 4..];
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+    assert!(head.contains("Content-Type: image/png"), "{head}");
+    assert_eq!(png_size(body), (1200, 630, true));
+    let cached = site.join(".funnelcake/cache/cards").read_dir().unwrap();
+    assert_eq!(cached.count(), 1, "drawn once, into the cache");
+    server.stop();
+
+    // Well-formed XML of no size: the page is served, its card is not.
+    std::fs::create_dir_all(site.join("templates")).unwrap();
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"0\" height=\"0\"><text>{{ page.title }}</text></svg>\n";
+    std::fs::write(site.join("templates/social.svg"), svg).unwrap();
+    let (server, port) = serve_site(&site);
+    let (status, home) = get(port, "/");
+    assert_eq!(status, 200);
+    assert_eq!(first_errors(port), "", "nothing is wrong until it is drawn");
+    let (status, page) = get(port, &format!("/{}", og_card(&home, &server.url)));
+    assert_eq!(status, 500);
+    let error = "templates/social.svg</bdi>:1:1: the social card's &lt;svg&gt; needs a width and height or a viewBox";
+    assert!(page.contains(error), "{page}");
+    assert!(first_errors(port).contains(error), "the overlay shows it");
+    server.stop();
+}
+
+#[test]
+fn an_image_whose_encoding_fails_is_an_error_at_the_page_that_uses_it() {
+    // A full-page screenshot too tall for WebP: it decodes, so the page is
+    // rendered at once, and its encoding fails in the background.
+    let (dir, site) = support::copy_fixture("images");
+    let tall = image::RgbImage::from_pixel(40, 16400, image::Rgb([200, 200, 200]));
+    tall.save(site.join("content/tall.png")).unwrap();
+    support::edit_file(&site.join("content/index.md"), |t| {
+        format!("{t}\n![A long screenshot](tall.png)\n")
+    });
+    // Without AVIF, whose encoding of it takes long and would succeed.
+    support::edit_file(&site.join("site.yaml"), |t| {
+        t.replace("[avif, webp]", "[webp]")
+    });
+    let options = funnelcake::BuildOptions {
+        out: Some(dir.path().join("out")),
+        ..funnelcake::BuildOptions::new(&site)
+    };
+    let built = support::lines(&funnelcake::build(&options).unwrap_err());
+    assert_eq!(built.len(), 1, "{built:?}");
+    let expected = "too large for WebP, which allows at most 16383 pixels a side";
+    assert!(built[0].contains(expected), "{built:?}");
+    // `error: content/index.md:LINE:COL`, as the overlay writes it.
+    let place = built[0].split(": ").nth(1).unwrap();
+    let (file, at) = place.split_once(':').unwrap();
+    let place = format!("{file}</bdi>:{at}: image ");
+
+    let (server, port) = serve_site(&site);
+    let (status, home) = get(port, "/");
+    assert_eq!(status, 200);
+    // `<source srcset="/img/tall.40.HASH.webp 40w">`: WebP comes first.
+    let start = home.find("/img/tall.40.").expect("the screenshot");
+    let webp = home[start..].split([' ', '"']).next().unwrap();
+    assert!(webp.ends_with(".webp"), "{webp}");
+    let (status, page) = get(port, webp);
+    assert_eq!(status, 500);
+    assert!(page.contains(&place) && page.contains(expected), "{page}");
+    let overlay = first_errors(port);
+    assert!(
+        overlay.contains(&place) && overlay.contains(expected),
+        "{overlay}"
+    );
+    server.stop();
+}

@@ -18,9 +18,10 @@ use resvg::tiny_skia::{Color, Pixmap, Transform};
 use resvg::usvg::{self, fontdb};
 use skrifa::instance::{LocationRef, Size};
 use skrifa::{FontRef, MetadataProvider};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 /// The theme template a card is drawn from.
 pub(crate) const TEMPLATE: &str = "social.svg";
@@ -29,7 +30,7 @@ pub(crate) const WIDTH: u32 = 1200;
 pub(crate) const HEIGHT: u32 = 630;
 /// Everything besides the SVG text that decides a card's pixels; part of
 /// its hash, so a new renderer, font or encoder never reuses an old card.
-const ENGINE: &str = "resvg 0.49.0; noto 20201225; png fast rgb; 1";
+const ENGINE: &str = "resvg 0.49.0; noto 20201225; png up ultrafast rgb; 2";
 /// Where drawn cards are kept, relative to the site folder.
 pub(crate) const CACHE_DIR: &str = ".funnelcake/cache/cards";
 
@@ -72,13 +73,31 @@ static FONT_DB: LazyLock<Arc<fontdb::Database>> = LazyLock::new(|| {
     Arc::new(db)
 });
 
-/// Draws cards (or, for `check`, only parses them) and keeps them in the
-/// cache folder; counts the cards it drew.
+/// What a run does with each card.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `build`: draw it (or take it from the cache).
+    #[default]
+    Draw,
+    /// `check`: parse it to report its errors; draw nothing.
+    Parse,
+    /// `serve`: keep its SVG, and draw it when its file is asked for.
+    Defer,
+}
+
+/// Draws cards (or, for `check`, only parses them; for the dev server,
+/// keeps them to draw on request) and keeps them in the cache folder;
+/// counts the cards it drew.
 #[derive(Debug, Default)]
 pub(crate) struct Cards {
     cache: Option<PathBuf>,
-    draw: bool,
-    drawn: AtomicUsize,
+    mode: Mode,
+    drawn: Arc<AtomicUsize>,
+    /// The dev server's cards by file path (relative to OUT), to draw when
+    /// asked for. Entries are never removed: a card's name is the hash of
+    /// its SVG, so an old entry is only one that no page names any more,
+    /// and the session serves only the files its pages name.
+    deferred: Mutex<HashMap<String, Arc<Deferred>>>,
 }
 
 impl Cards {
@@ -87,8 +106,19 @@ impl Cards {
     pub(crate) fn new(cache: Option<PathBuf>, draw: bool) -> Cards {
         Cards {
             cache,
-            draw,
-            drawn: AtomicUsize::new(0),
+            mode: if draw { Mode::Draw } else { Mode::Parse },
+            ..Cards::default()
+        }
+    }
+
+    /// For the dev server: no card is drawn while pages render; each is
+    /// drawn the first time its file is asked for ([`Cards::deferred`]),
+    /// then kept in memory and in the cache folder.
+    pub(crate) fn on_request(cache: Option<PathBuf>) -> Cards {
+        Cards {
+            cache,
+            mode: Mode::Defer,
+            ..Cards::default()
         }
     }
 
@@ -97,34 +127,116 @@ impl Cards {
         self.drawn.load(Ordering::Relaxed)
     }
 
-    /// The PNG of the card `svg` (whose [`key`] is `key`): from the cache,
-    /// or drawn; `None` when this run draws nothing. `origin` names the
-    /// template in messages.
+    /// The PNG of the card `svg` (whose [`key`] is `key`, written to
+    /// `file`): from the cache, or drawn; `None` when this run draws
+    /// nothing. For the dev server the PNG is an empty placeholder and the
+    /// card is drawn when [`Cards::deferred`] is asked for `file`. `origin`
+    /// names the template in messages.
     pub(crate) fn png(
         &self,
-        svg: &str,
+        file: &str,
+        svg: String,
         key: u64,
         origin: &str,
     ) -> Result<Option<Vec<u8>>, Diagnostic> {
-        let cached = self
-            .cache
-            .as_ref()
-            .map(|dir| dir.join(format!("{key:016x}.png")));
-        if !self.draw {
-            parse(svg).map_err(|e| svg_error(&e, origin))?;
-            return Ok(None);
+        match self.mode {
+            Mode::Parse => {
+                parse(&svg).map_err(|e| svg_error(&e, origin))?;
+                Ok(None)
+            }
+            Mode::Defer => {
+                // Malformed XML is still an error of the rebuild, as in a
+                // build: reading the XML costs microseconds, unlike drawing.
+                well_formed(&svg).map_err(|e| svg_error(&e, origin))?;
+                let card = Deferred {
+                    svg,
+                    key,
+                    origin: origin.to_string(),
+                    cache: self.cache.clone(),
+                    drawn: Arc::clone(&self.drawn),
+                    png: OnceLock::new(),
+                };
+                let mut deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+                deferred
+                    .entry(file.to_string())
+                    .or_insert_with(|| Arc::new(card));
+                Ok(Some(Vec::new()))
+            }
+            Mode::Draw => {
+                let cached = self.cache.as_deref().map(|dir| cache_file(dir, key));
+                draw_cached(&svg, cached.as_deref(), &self.drawn)
+                    .map(Some)
+                    .map_err(|e| svg_error(&e, origin))
+            }
         }
-        if let Some(bytes) = cached.as_deref().and_then(read_cached) {
-            return Ok(Some(bytes));
-        }
-        let bytes = draw(svg).map_err(|e| svg_error(&e, origin))?;
-        self.drawn.fetch_add(1, Ordering::Relaxed);
-        if let Some(path) = cached {
-            // A cache that cannot be written only makes the next build slower.
-            let _ = write_atomic(&path, &bytes);
-        }
-        Ok(Some(bytes))
     }
+
+    /// The dev server's card at `file` (relative to OUT), to draw.
+    pub(crate) fn deferred(&self, file: &str) -> Option<Arc<Deferred>> {
+        let deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+        deferred.get(file).cloned()
+    }
+}
+
+/// A card of the dev server, drawn the first time it is asked for.
+#[derive(Debug)]
+pub(crate) struct Deferred {
+    svg: String,
+    key: u64,
+    origin: String,
+    cache: Option<PathBuf>,
+    drawn: Arc<AtomicUsize>,
+    png: OnceLock<Result<Arc<Vec<u8>>, Diagnostic>>,
+}
+
+impl Deferred {
+    /// The card's PNG: from memory, the cache folder, or drawn now (once,
+    /// however many ask at the same time); the error names the template.
+    pub(crate) fn png(&self) -> Result<Arc<Vec<u8>>, Diagnostic> {
+        self.png
+            .get_or_init(|| {
+                let cached = self.cache.as_deref().map(|dir| cache_file(dir, self.key));
+                draw_cached(&self.svg, cached.as_deref(), &self.drawn)
+                    .map(Arc::new)
+                    .map_err(|e| svg_error(&e, &self.origin))
+            })
+            .clone()
+    }
+}
+
+/// The cache file of the card whose key is `key`.
+fn cache_file(dir: &Path, key: u64) -> PathBuf {
+    dir.join(format!("{key:016x}.png"))
+}
+
+/// The card `svg` from `cached` when it is there, else drawn (counted in
+/// `drawn`) and written there.
+fn draw_cached(
+    svg: &str,
+    cached: Option<&Path>,
+    drawn: &AtomicUsize,
+) -> Result<Vec<u8>, usvg::Error> {
+    if let Some(bytes) = cached.and_then(read_cached) {
+        return Ok(bytes);
+    }
+    let bytes = draw(svg)?;
+    drawn.fetch_add(1, Ordering::Relaxed);
+    if let Some(path) = cached {
+        // A cache that cannot be written only makes the next build slower.
+        let _ = write_atomic(path, &bytes);
+    }
+    Ok(bytes)
+}
+
+/// Whether `svg` is well-formed XML, as usvg reads it (without drawing).
+fn well_formed(svg: &str) -> Result<(), usvg::Error> {
+    let options = usvg::roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    usvg::roxmltree::Document::parse_with_options(svg, options)
+        .map(drop)
+        .map_err(usvg::Error::ParsingFailed)
 }
 
 /// The hash of a card: of its SVG text and of [`ENGINE`].
@@ -228,19 +340,22 @@ pub(crate) fn draw(svg: &str) -> Result<Vec<u8>, usvg::Error> {
     Ok(encode(&pixmap))
 }
 
-/// RGB PNG with the encoder's fast setting: about as small as its default
-/// for flat artwork like a card, and several times quicker.
+/// RGB PNG with the encoder's fastest setting (each row filtered against
+/// the one above, then fdeflate's ultra-fast mode). A card is flat colour
+/// and text, so rows repeat the one above and compress well without
+/// trying every filter on every row, which the fast setting does and which
+/// took about as long as drawing the card.
 fn encode(pixmap: &Pixmap) -> Vec<u8> {
-    let rgb: Vec<u8> = pixmap
-        .data()
-        .chunks_exact(4)
-        .flat_map(|p| [p[0], p[1], p[2]])
-        .collect();
+    // Opaque pixels: premultiplied RGBA is plain RGBA, and alpha is dropped.
+    let mut rgb = Vec::with_capacity(pixmap.data().len() / 4 * 3);
+    for p in pixmap.data().chunks_exact(4) {
+        rgb.extend_from_slice(&p[..3]);
+    }
     let mut bytes = Vec::with_capacity(rgb.len() / 8);
     let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
+    encoder.set_compression(png::Compression::Fastest);
     let mut writer = encoder.write_header().expect("writing into memory");
     writer.write_image_data(&rgb).expect("writing into memory");
     writer.finish().expect("writing into memory");

@@ -12,11 +12,11 @@
 //!   listens on `/__funnelcake/events` (Server-Sent Events), reloads, swaps
 //!   stylesheets, and shows build errors as an overlay.
 
-use crate::base::diagnostics::Diagnostics;
+use crate::base::diagnostics::{Diagnostic, Diagnostics};
 use crate::render::context::{DEV_SCRIPT_PATH, DEV_SUBMIT_PATH};
 use crate::serve::session::Session;
 use crate::serve::submit::{self, valid_escapes};
-use crate::serve::watch::{self, diagnostics_html, log_diagnostics, Watcher};
+use crate::serve::watch::{self, broadcast, diagnostics_html, log_diagnostics, Watcher};
 use crate::site::BuildOptions;
 use std::io::{Read, Write};
 use std::net::IpAddr;
@@ -220,19 +220,30 @@ fn handle(state: &State, request: Request) {
     let build = state.build.read().unwrap_or_else(|e| e.into_inner());
     let generation = build.generation;
     let Some(session) = build.session.as_ref() else {
-        let page = error_page(build.errors.as_deref().unwrap_or(""));
+        let page = error_page(BUILD_FAILED, build.errors.as_deref().unwrap_or(""));
         drop(build);
         return respond(request, page_response(500, page, generation));
     };
     let file = path.trim_start_matches('/');
+    let card = session.card(file);
     let image = session.image(file);
-    let served = serve_file(session, &path);
+    let served = if card.is_none() && image.is_none() {
+        serve_file(session, &path)
+    } else {
+        Served::NotFound
+    };
     drop(build);
-    // Served when encoded, without holding the build meanwhile.
+    // Drawn or encoded without holding the build meanwhile.
+    if let Some(card) = card {
+        return match card.png() {
+            Ok(bytes) => respond(request, file_response(200, file, bytes.to_vec())),
+            Err(error) => failed_on_request(state, request, error),
+        };
+    }
     if let Some(image) = image {
         return match image.wait() {
             Ok(bytes) => respond(request, file_response(200, file, bytes)),
-            Err(reason) => respond(request, text_response(500, &reason)),
+            Err(error) => failed_on_request(state, request, error),
         };
     }
     match served {
@@ -241,6 +252,25 @@ fn handle(state: &State, request: Request) {
         Served::Redirect(location) => respond(request, redirect(301, &location)),
         Served::NotFound => respond(request, text_response(404, "not found")),
     }
+}
+
+/// Answers a file made on request that could not be made (a social card
+/// whose SVG cannot be drawn, an image whose encoding failed) with the error page, and shows the error on
+/// every open page as a failed rebuild does, until the next good one.
+fn failed_on_request(state: &State, request: Request, error: Diagnostic) {
+    (state.log)(error.to_string());
+    let html = diagnostics_html(&Diagnostics::from_iter([error]));
+    let mut build = state.build.write().unwrap_or_else(|e| e.into_inner());
+    let new = build.errors.as_deref() != Some(html.as_str());
+    build.errors = Some(html.clone());
+    let generation = build.generation;
+    drop(build);
+    if new {
+        let data: String = html.lines().map(|l| format!("data: {l}\n")).collect();
+        broadcast(state, format!("event: build-error\n{data}\n"));
+    }
+    let page = error_page(FAILED_ON_REQUEST, &html);
+    respond(request, page_response(500, page, generation));
 }
 
 /// What a GET of a path in the build answers.
@@ -367,11 +397,17 @@ fn page_response(status: u16, html: String, generation: u64) -> Response<std::io
 /// it themselves (`dev.script` in the template context).
 const LIVE_SCRIPT: &str = include_str!("live.js");
 
-/// Shown for every page while the first build has failed: there is no page
-/// to show, so the overlay is part of this one.
-fn error_page(errors: &str) -> String {
+/// The error page's first line while the first build has failed.
+const BUILD_FAILED: &str = "funnelcake: the build failed; still showing the last good build.";
+/// Its first line for a file made on request that could not be made.
+const FAILED_ON_REQUEST: &str = "funnelcake: this file could not be made.";
+
+/// Shown for every page while the first build has failed (there is no page
+/// to show, so the overlay is part of this one), and for a file made on
+/// request that failed; `headline` says which.
+fn error_page(headline: &str, errors: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed · funnelcake</title></head><body><script src=\"{DEV_SCRIPT_PATH}\"></script><div id=\"__funnelcake-overlay\" role=\"alert\" dir=\"ltr\" style=\"position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap;text-align:left\">funnelcake: the build failed; still showing the last good build.\n\n{errors}</div></body></html>"
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed · funnelcake</title></head><body><script src=\"{DEV_SCRIPT_PATH}\"></script><div id=\"__funnelcake-overlay\" role=\"alert\" dir=\"ltr\" style=\"position:fixed;inset:0;z-index:2147483647;background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap;text-align:left\">{headline}\n\n{errors}</div></body></html>"
     )
 }
 

@@ -22,7 +22,7 @@ use crate::funnel::{Funnel, LinkKind};
 use crate::input::theme;
 use crate::page::content::{self, Page, CONTENT_DIR};
 use crate::render::assets;
-use crate::render::cards;
+use crate::render::cards::{self, Cards};
 use crate::render::forms::FormContext;
 pub use crate::render::images::PendingImage;
 use crate::site::{self, BuildOptions, Prepared};
@@ -102,6 +102,9 @@ pub struct Rebuilt {
     /// [`Session::image`]): 0 unless an image is new or changed, since the
     /// images of the last build are kept.
     pub images_encoded: usize,
+    /// Social cards this rebuild drew: none, since the dev server draws a
+    /// card only when its file is asked for (see [`Session::card`]).
+    pub cards_drawn: usize,
 }
 
 pub struct Session {
@@ -129,12 +132,35 @@ impl Session {
     }
 
     /// The bytes of an output file (`guide/index.html`); for an image
-    /// still being encoded, once it is (see [`Session::image`]).
+    /// still being encoded, once it is (see [`Session::image`]); for a
+    /// social card not drawn yet, drawn now (see [`Session::card`]).
     pub fn file(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+        if let Some(card) = self.card(path) {
+            return card.png().ok();
+        }
         match self.files.get(path) {
             Some(bytes) => Some(Arc::clone(bytes)),
             None => Some(Arc::new(self.image(path)?.wait().ok()?)),
         }
+    }
+
+    /// A social card the pages name (`social/guide.1a2b3c4d.png`): pages
+    /// are rendered with its URL, and it is drawn the first time it is
+    /// asked for, then kept in memory and in the card cache. Draw it
+    /// without holding the session.
+    pub fn card(&self, path: &str) -> Option<PendingCard> {
+        // Rendering leaves an empty placeholder under a card's name.
+        if !self.files.get(path)?.is_empty() {
+            return None;
+        }
+        let card = self.prepared.as_ref()?.cards.deferred(path)?;
+        Some(PendingCard(card))
+    }
+
+    /// How many social cards were drawn since the last whole rebuild
+    /// (each on the first request for it).
+    pub fn cards_drawn(&self) -> usize {
+        self.prepared.as_ref().map_or(0, |p| p.cards.drawn())
     }
 
     pub fn has_file(&self, path: &str) -> bool {
@@ -215,7 +241,10 @@ impl Session {
         let mut attempts = 1;
         let earlier = self.prepared.as_ref().map(|p| Arc::clone(&p.images));
         let (prepared, files) = loop {
-            let prepared = site::prepare_after(&self.options, earlier.as_deref())?;
+            let mut prepared = site::prepare_after(&self.options, earlier.as_deref())?;
+            // A page edit never waits for a card: each is drawn on request.
+            let cache = self.options.site.join(cards::CACHE_DIR);
+            prepared.cards = Cards::on_request(Some(cache));
             // A page edit never waits for an image encoder.
             prepared.images.in_background();
             match render_files(&prepared, None, &self.files) {
@@ -228,6 +257,7 @@ impl Session {
         let warnings = Arc::clone(&prepared.diagnostics);
         let changed = self.replace_files(files, true);
         let images_encoded = prepared.images.encoded();
+        let cards_drawn = prepared.cards.drawn();
         self.prepared = Some(prepared);
         Ok(Rebuilt {
             changed,
@@ -235,6 +265,7 @@ impl Session {
             css_only: false,
             warnings,
             images_encoded,
+            cards_drawn,
         })
     }
 
@@ -285,6 +316,7 @@ impl Session {
                 .map(|p| Arc::clone(&p.diagnostics))
                 .unwrap_or_default(),
             images_encoded: 0,
+            cards_drawn: 0,
         })
     }
 
@@ -296,6 +328,7 @@ impl Session {
         };
         let mut old = self.prepared.take().expect("a build to update");
         let encoded_before = old.images.encoded();
+        let drawn_before = old.cards.drawn();
         // Taken, not cloned: `into_parts` drops them, and a site's warnings
         // may number thousands.
         let old_warnings = std::mem::take(&mut old.diagnostics);
@@ -355,8 +388,11 @@ impl Session {
             }
         };
         let encoded = prepared.images.encoded() - encoded_before;
+        // A request may draw a card meanwhile: a count, not an identity.
+        let drawn = prepared.cards.drawn().saturating_sub(drawn_before);
         let mut rebuilt = self.take_pages(prepared, files, targets);
         rebuilt.images_encoded = encoded;
+        rebuilt.cards_drawn = drawn;
         Ok(Some(rebuilt))
     }
 
@@ -434,6 +470,7 @@ impl Session {
             css_only: false,
             warnings,
             images_encoded: 0,
+            cards_drawn: 0,
         }
     }
 
@@ -462,6 +499,17 @@ impl Session {
         }
         changed.sort();
         changed
+    }
+}
+
+/// A social card of the dev server, drawn when it is first asked for.
+pub struct PendingCard(Arc<cards::Deferred>);
+
+impl PendingCard {
+    /// The card's PNG; the error, at the theme's `social.svg`, when its
+    /// SVG cannot be drawn.
+    pub fn png(&self) -> Result<Arc<Vec<u8>>, Diagnostic> {
+        self.0.png()
     }
 }
 

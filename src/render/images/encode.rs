@@ -50,7 +50,7 @@ pub(crate) fn scaled_height(width: u32, height: u32, target: u32) -> u32 {
 pub(crate) fn encode(pixels: &Pixels, format: OutFormat, quality: u8) -> Result<Vec<u8>, String> {
     match format {
         OutFormat::Avif => avif(pixels, quality),
-        OutFormat::Webp => Ok(webp(pixels, quality)),
+        OutFormat::Webp => webp(pixels, quality),
         OutFormat::Jpeg => jpeg(pixels, quality),
         OutFormat::Png => png(pixels),
         OutFormat::Gif | OutFormat::Svg => Err("not an encoded format".into()),
@@ -78,13 +78,25 @@ fn avif(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
     encoded.map(|e| e.avif_file).map_err(|e| e.to_string())
 }
 
-fn webp(pixels: &Pixels, quality: u8) -> Vec<u8> {
+/// The largest width or height a WebP image can have.
+const WEBP_MAX_SIDE: u32 = 16383;
+
+fn webp(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
+    // libwebp refuses a larger image, and the binding panics when it does.
+    if pixels.width.max(pixels.height) > WEBP_MAX_SIDE {
+        return Err(format!(
+            "at {}×{} pixels it is too large for WebP, which allows at most {WEBP_MAX_SIDE} pixels a side",
+            pixels.width, pixels.height
+        ));
+    }
     let encoder = if pixels.alpha {
         webp::Encoder::from_rgba(&pixels.bytes, pixels.width, pixels.height)
     } else {
         webp::Encoder::from_rgb(&pixels.bytes, pixels.width, pixels.height)
     };
-    encoder.encode(f32::from(quality)).to_vec()
+    (encoder.encode_simple(false, f32::from(quality)))
+        .map(|memory| memory.to_vec())
+        .map_err(|e| format!("WebP encoding failed: {e:?}"))
 }
 
 fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {

@@ -19,6 +19,7 @@ mod decode;
 mod encode;
 pub(crate) mod markup;
 
+use crate::base::diagnostics::{Diagnostic, Pos};
 use crate::input::config::{ImageFormat, ImageSettings};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -158,13 +159,43 @@ impl ImageFile {
     }
 }
 
-/// An image file of the dev server that may still be being encoded.
-pub struct PendingImage(ImageFile);
+/// An image file of the dev server that may still be being encoded, and
+/// where a page uses its image.
+pub struct PendingImage(ImageFile, Option<ImageUse>);
 
 impl PendingImage {
-    /// The file's bytes, once encoded; the error is a sentence.
-    pub fn wait(self) -> Result<Vec<u8>, String> {
-        self.0.bytes()
+    /// The file's bytes, once encoded; the error is at the page that uses
+    /// the image, as a build's would be.
+    pub fn wait(self) -> Result<Vec<u8>, Diagnostic> {
+        self.0.bytes().map_err(|reason| match self.1 {
+            Some(used) => used.error(&reason),
+            None => Diagnostic::error("invalid-image", &self.0.path, reason),
+        })
+    }
+}
+
+/// Where a page uses an image: its file, the position of the image's path
+/// in it, and the path as the page writes it (`hero.jpg`) or as a site
+/// folder has it (`static/images/logo.png`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ImageUse {
+    pub file: String,
+    pub pos: Option<Pos>,
+    pub id: String,
+}
+
+impl ImageUse {
+    /// Its place in file order.
+    fn place(&self) -> (&str, Option<(usize, usize)>) {
+        (&self.file, self.pos.map(|p| (p.line, p.column)))
+    }
+
+    /// The error of an image that cannot be used, for the `reason` given.
+    pub(crate) fn error(&self, reason: &str) -> Diagnostic {
+        let message = format!("image \"{}\" cannot be used: {reason}", self.id);
+        Diagnostic::error("invalid-image", &self.file, message)
+            .at_pos(self.pos)
+            .with_hint("save it again as a JPEG, PNG, WebP, GIF or SVG file")
     }
 }
 
@@ -176,12 +207,28 @@ pub(crate) struct Processed {
     /// Narrowest first; for each width, the formats in `<source>` order,
     /// then the fallback.
     pub variants: Vec<Variant>,
+    /// A page that uses it, for the dev server's error when encoding in
+    /// the background fails (see [`Processed::used_at`]).
+    used: Mutex<Option<ImageUse>>,
 }
 
 impl Processed {
     /// The variants in `format`, narrowest first.
     pub(crate) fn of(&self, format: OutFormat) -> impl Iterator<Item = &Variant> {
         self.variants.iter().filter(move |v| v.format == format)
+    }
+
+    /// Notes that a page uses the image at `used`. The first use in file
+    /// order is kept, and a page's own use is replaced when it is rendered
+    /// again (its line may have moved).
+    pub(crate) fn used_at(&self, used: ImageUse) {
+        let mut kept = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        if kept
+            .as_ref()
+            .is_none_or(|old| old.file == used.file || used.place() < old.place())
+        {
+            *kept = Some(used);
+        }
     }
 
     /// The widest fallback variant, which `<img src>` names.
@@ -335,14 +382,17 @@ impl Images {
     pub(crate) fn file(&self, path: &str) -> Option<PendingImage> {
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let processed = slots.values().filter_map(|s| s.get()?.as_ref().ok());
-        let variant = (processed.flat_map(|p| &p.variants)).find(|v| {
-            v.path.trim_start_matches('/') == path && !matches!(v.data, Data::Unmade(_))
-        })?;
+        let (variant, processed) = (processed.flat_map(|p| p.variants.iter().map(move |v| (v, p))))
+            .find(|(v, _)| {
+                v.path.trim_start_matches('/') == path && !matches!(v.data, Data::Unmade(_))
+            })?;
         let path = path.to_string();
-        Some(PendingImage(ImageFile {
+        let used = processed.used.lock().unwrap_or_else(|e| e.into_inner());
+        let file = ImageFile {
             path,
             data: variant.data.clone(),
-        }))
+        };
+        Some(PendingImage(file, used.clone()))
     }
 
     /// Every variant of every image processed so far, sorted by path
@@ -411,7 +461,11 @@ impl Images {
                 }));
             }
         }
-        Ok(Processed { fallback, variants })
+        Ok(Processed {
+            fallback,
+            variants,
+            used: Mutex::default(),
+        })
     }
 
     fn variant_key(&self, source: &str, width: u32, format: OutFormat) -> String {
@@ -493,6 +547,7 @@ fn pass_through(bytes: &[u8], name: &str, source: &str) -> Result<Processed, Str
     Ok(Processed {
         fallback: format,
         variants: vec![variant],
+        used: Mutex::default(),
     })
 }
 

@@ -14,20 +14,53 @@ use support::{
     build_errors, build_ok, build_serve_browse, build_site, copy_fixture, edit_file, fixture, read,
 };
 
-/// Every buy button of a built page, as written, but for the sticky bar
-/// on phones (which repeats the page's main one).
+/// Every buy button of a built page (`""` for the home page), as written:
+/// each link whose classes include `button-checkout`, the page's own and
+/// every plan's, featured or not (`button-secondary`); but for the sticky
+/// bar on phones (which repeats the page's main one).
 fn buttons(out: &Path, page: &str) -> Vec<String> {
-    let mut html = read(out, &format!("{page}/index.html"));
+    let file = match page {
+        "" => "index.html".to_string(),
+        page => format!("{page}/index.html"),
+    };
+    let mut html = read(out, &file);
     if let Some(start) = html.find("<div class=\"sticky-cta\"") {
         let end = start + html[start..].find("</div>").unwrap();
         html.replace_range(start..end, "");
     }
-    html.match_indices("<a class=\"button button-checkout\"")
+    let open = "<a class=\"";
+    html.match_indices(open)
+        .filter(|&(at, _)| {
+            let classes = &html[at + open.len()..];
+            let classes = &classes[..classes.find('"').unwrap()];
+            classes.split(' ').any(|class| class == "button-checkout")
+        })
         .map(|(at, _)| {
             let end = html[at..].find("</a>").unwrap() + 4;
             html[at..at + end].to_string()
         })
         .collect()
+}
+
+/// The buy button of a built page that sells one thing (a landing page
+/// shows it twice: in the first screen and at the end).
+fn button(out: &Path, page: &str) -> String {
+    let mut found = buttons(out, page);
+    assert!(!found.is_empty(), "{page}: no buy button");
+    assert!(found.iter().all(|b| *b == found[0]), "{page}: {found:?}");
+    found.remove(0)
+}
+
+#[test]
+fn buttons_finds_every_plans_button_and_nothing_else() {
+    let (_dir, out) = build_ok("plan-checkout");
+    let found = buttons(&out, "");
+    let plans: Vec<&str> = (found.iter())
+        .map(|b| b.split("data-checkout-plan=\"").nth(1).unwrap())
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert_eq!(plans, ["Monthly", "Yearly"], "{found:?}");
+    assert!(found[0].starts_with("<a class=\"button button-checkout button-secondary\""));
 }
 
 /// The buy button of a built page's sticky bar (on phones).
@@ -61,15 +94,15 @@ fn each_provider_gets_a_plain_link_with_the_attribution_it_keeps() {
         "the first screen's button, then the component's with its own label, and no closing one"
     );
     assert_eq!(
-        buttons(&out, "offers/course")[0],
+        button(&out, "offers/course"),
         "<a class=\"button button-checkout\" href=\"https://sandbox-pay.paddle.io/hsc_01course\" data-checkout=\"paddle\" data-checkout-email=\"user_email\">Buy now</a>"
     );
     assert_eq!(
-        buttons(&out, "offers/ebook")[0],
+        button(&out, "offers/ebook"),
         "<a class=\"button button-checkout\" href=\"https://brew.gumroad.com/l/ebook?funnel_page=%2Foffers%2Febook%2F\" data-checkout=\"gumroad\" data-checkout-utm=\"{}\">Buy now</a>"
     );
     assert_eq!(
-        buttons(&out, "offers/mug")[0],
+        button(&out, "offers/mug"),
         "<a class=\"button button-checkout\" href=\"https://shop.example.com/mug?ref=site#buy\" data-checkout=\"link\">Buy now</a>"
     );
     let club = read(&out, "offers/club/index.html");
@@ -89,10 +122,10 @@ fn checkout_and_decline_errors_are_at_their_line() {
         [
             "error: content/http.md:5:8: checkout URL \"http://buy.stripe.com/test_a\" is not an https: URL",
             "error: content/index.md:4:13: unknown checkout provider \"strip\" (did you mean \"stripe\"?)",
-            "error: content/lemon.md:3:11: \"https://brew.lemonsqueezy.com/products/kit\" is not a lemonsqueezy checkout link",
+            "error: content/lemon.md:3:42: \"https://brew.lemonsqueezy.com/products/kit\" is not a lemonsqueezy checkout link",
             "error: content/missing.md:7:12: `checkout.success` points at \"welcome/thanks.md\", which is not a page",
             "error: content/missing.md:8:10: `decline` points at \"no-thanks\", which is not a page",
-            "error: content/wrong-host.md:3:11: \"https://checkout.stripe.com/c/pay/cs_test_1\" is not a stripe checkout link",
+            "error: content/wrong-host.md:3:36: \"https://checkout.stripe.com/c/pay/cs_test_1\" is not a stripe checkout link",
         ]
     );
     assert!(
@@ -432,16 +465,16 @@ fn the_overlay_is_marked_only_on_lemon_squeezy_and_gumroad_buttons_and_waits_for
 ) {
     let (_dir, out) = build_ok("overlay");
     for page in ["club", "gumroad"] {
-        let button = &buttons(&out, page)[0];
+        let found = button(&out, page);
         assert!(
-            button.ends_with(" data-checkout-overlay data-checkout-consent>Buy now</a>"),
-            "{button}"
+            found.ends_with(" data-checkout-overlay data-checkout-consent>Buy now</a>"),
+            "{found}"
         );
     }
-    assert!(!buttons(&out, "stripe")[0].contains("data-checkout-overlay"));
+    assert!(!button(&out, "stripe").contains("data-checkout-overlay"));
     // The sticky bar's copy of the button on phones is marked the same way.
     for page in ["club", "gumroad", "stripe"] {
-        assert_eq!(sticky_button(&out, page), buttons(&out, page)[0], "{page}");
+        assert_eq!(sticky_button(&out, page), button(&out, page), "{page}");
     }
     // Nothing of the provider's is loaded with the page.
     assert!(!read(&out, "club/index.html").contains("<script src=\"https://app.lemonsqueezy.com"));
@@ -451,13 +484,13 @@ fn the_overlay_is_marked_only_on_lemon_squeezy_and_gumroad_buttons_and_waits_for
         s.replace("analytics:\n  ga4: G-TEST1234\n", "")
     });
     let out = build_site(&site, dir.path().join("out"));
-    assert!(buttons(&out, "club")[0].ends_with("\" data-checkout-overlay>Buy now</a>"));
-    assert_eq!(sticky_button(&out, "club"), buttons(&out, "club")[0]);
+    assert!(button(&out, "club").ends_with("\" data-checkout-overlay>Buy now</a>"));
+    assert_eq!(sticky_button(&out, "club"), button(&out, "club"));
     edit_file(&site.join("site.yaml"), |s| {
         s.replace("checkout_overlay: true\n", "")
     });
     let out = build_site(&site, dir.path().join("out2"));
-    assert!(!buttons(&out, "club")[0].contains("data-checkout-overlay"));
+    assert!(!button(&out, "club").contains("data-checkout-overlay"));
     assert!(!sticky_button(&out, "club").contains("data-checkout-overlay"));
 }
 
@@ -695,13 +728,14 @@ fn base64_pads_as_the_protocol_expects() {
 fn a_data_plans_checkout_gets_the_same_button_and_links_to_its_success_page() {
     let (_dir, out) = build_ok("data-plan-checkout");
     let home = read(&out, "index.html");
-    for button in [
+    // The checkout's label, unless the plan has its own.
+    assert_eq!(
+        buttons(&out, ""),
+        [
             "<a class=\"button button-checkout button-secondary\" href=\"https://buy.stripe.com/test_monthly?client_reference_id=home\" data-checkout=\"stripe\" data-checkout-email=\"prefilled_email\" data-checkout-utm=\"{}\" data-checkout-plan=\"Monthly\">Join monthly</a>",
             "<a class=\"button button-checkout\" href=\"https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F\" data-checkout=\"lemonsqueezy\" data-checkout-email=\"checkout[email]\" data-checkout-utm=\"checkout[custom][{}]\" data-checkout-plan=\"Yearly\">Join for a year</a>",
-    ] {
-        // The checkout's label, unless the plan has its own.
-        assert!(home.contains(button), "{button}");
-    }
+        ]
+    );
     // A plan without a checkout keeps its link to the next step; the plans
     // are the sticky bar's target and the click script is on the page.
     assert!(home.contains(
@@ -739,8 +773,8 @@ fn a_data_plans_ladder_is_checked_at_its_line_in_the_data_file() {
     assert_eq!(
         ladder,
         [
-            "warning: data/plans.yaml:25:15: `checkout.success` goes back from stage \"ascend\" to the earlier stage \"convert\"",
-            "warning: data/plans.yaml:25:15: the checkout's success page content/index.md is neither a thank-you page nor an upsell",
+            "warning: data/plans.yaml:25:86: `checkout.success` goes back from stage \"ascend\" to the earlier stage \"convert\"",
+            "warning: data/plans.yaml:25:86: the checkout's success page content/index.md is neither a thank-you page nor an upsell",
         ]
     );
     assert!(!text.iter().any(|t| t.contains("offer-without-checkout")));
@@ -752,14 +786,117 @@ fn a_data_plans_checkout_errors_are_at_their_line_in_the_data_file() {
     let expected = [
         "error: content/index.md:7:12: a plan in `plans` takes a `checkout` only from a data file",
         "  = help: write the plans in data/NAME.yaml and pass them as `plans={data.NAME}`, or use `plan` calls with `checkout={{provider: ..., url: ...}}`",
-        "error: data/plans.yaml:5:10: checkout URL \"http://buy.stripe.com/test_a\" is not an https: URL",
+        "error: data/plans.yaml:5:10: plan \"A\" (`data.plans.0`): checkout URL \"http://buy.stripe.com/test_a\" is not an https: URL",
         "  = help: a checkout takes payments only over https; copy the link from the provider's dashboard",
-        "error: data/plans.yaml:11:10: \"https://buy.stripe.com/test_b\" is not a paddle checkout link",
+        "error: data/plans.yaml:11:10: plan \"B\" (`data.plans.1`): \"https://buy.stripe.com/test_b\" is not a paddle checkout link",
         "  = help: a Paddle hosted checkout link looks like `https://pay.paddle.io/hsc_...` (sandbox: `https://sandbox-pay.paddle.io/hsc_...`)",
-        "error: data/plans.yaml:18:14: `checkout.success` points at \"welcome/nowhere.md\", which is not a page",
+        "error: data/plans.yaml:18:14: plan \"C\" (`data.plans.2`): `checkout.success` points at \"welcome/nowhere.md\", which is not a page",
         "  = help: content paths are relative to content/, like `offers/starter-kit.md`",
-        "error: data/plans.yaml:21:3: missing required field `[3].checkout.success`",
+        "error: data/plans.yaml:21:3: plan \"D\" (`data.plans.3`): missing required field `checkout.success`",
         "  = help: add `success: welcome/thanks.md`, the page the provider sends the buyer to after paying",
+        // A checkout written as a flow mapping has each error at its field.
+        "error: data/plans.yaml:26:38: plan \"Flow\" (`data.plans.4`): checkout URL \"http://buy.stripe.com/test_f\" is not an https: URL",
+        "  = help: a checkout takes payments only over https; copy the link from the provider's dashboard",
+        "error: data/plans.yaml:29:80: plan \"Flow too\" (`data.plans.5`): `checkout.success` points at \"welcome/gone.md\", which is not a page",
+        "  = help: content paths are relative to content/, like `offers/starter-kit.md`",
     ];
     assert_eq!(errors, expected.join("\n"), "{errors}");
+}
+
+#[test]
+fn funnel_json_and_the_funnel_command_list_each_data_plans_success_url() {
+    let (_dir, out) = build_ok("data-plan-checkout");
+    let json: serde_json::Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
+    let page = |url: &str| {
+        (json["pages"].as_array().unwrap().iter())
+            .find(|p| p["url"] == url)
+            .unwrap()
+            .clone()
+    };
+    let home = page("/");
+    assert_eq!(
+        home.get("checkout"),
+        None,
+        "the page has no checkout of its own"
+    );
+    assert_eq!(
+        home["plan_checkouts"],
+        serde_json::json!([
+            {
+                "plan": "Monthly",
+                "source": "data/plans.yaml",
+                "data": "data.plans.club.0",
+                "provider": "stripe",
+                "url": "https://buy.stripe.com/test_monthly",
+                "success_url": "https://data-plans.example/welcome/club/?transaction_id={CHECKOUT_SESSION_ID}"
+            },
+            {
+                "plan": "Yearly",
+                "source": "data/plans.yaml",
+                "data": "data.plans.club.1",
+                "provider": "lemonsqueezy",
+                "url": "https://brew.lemonsqueezy.com/buy/yearly",
+                "success_url": "https://data-plans.example/offers/grinder/?transaction_id=[order_id]"
+            }
+        ])
+    );
+    assert_eq!(
+        page("/offers/grinder/")["plan_checkouts"][0]["success_url"],
+        "https://data-plans.example/?transaction_id={CHECKOUT_SESSION_ID}"
+    );
+    assert_eq!(page("/welcome/club/").get("plan_checkouts"), None);
+    let (text, _) =
+        funnelcake::funnel_text(&BuildOptions::new(fixture("data-plan-checkout")), false).unwrap();
+    let settings: Vec<&str> = text.lines().filter(|l| l.starts_with("    $ ")).collect();
+    assert_eq!(
+        settings,
+        [
+            "    $ stripe checkout of plan \"Monthly\" (data.plans.club.0); set its success URL in the provider: https://data-plans.example/welcome/club/?transaction_id={CHECKOUT_SESSION_ID}",
+            "    $ lemonsqueezy checkout of plan \"Yearly\" (data.plans.club.1); set its success URL in the provider: https://data-plans.example/offers/grinder/?transaction_id=[order_id]",
+            "    $ stripe checkout of plan \"Trial\" (data.plans.trial.0); set its success URL in the provider: https://data-plans.example/?transaction_id={CHECKOUT_SESSION_ID}",
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn plans_spread_from_a_data_map_take_their_checkouts_like_plans_from_data() {
+    let (dir, site) = copy_fixture("data-plan-checkout");
+    std::fs::write(
+        site.join("data/pricing.yaml"),
+        "club:\n  title: Plans\n  plans:\n    - name: Monthly\n      price: \"€12\"\n      checkout: { provider: stripe, url: \"https://buy.stripe.com/test_spread\", success: welcome/club.md }\n",
+    )
+    .unwrap();
+    edit_file(&site.join("content/index.md"), |s| {
+        s.replace(
+            "{{<pricing title=\"Plans\" plans={data.plans.club} />}}",
+            "{{<pricing {...data.pricing.club} />}}",
+        )
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    assert_eq!(
+        buttons(&out, ""),
+        ["<a class=\"button button-checkout button-secondary\" href=\"https://buy.stripe.com/test_spread?client_reference_id=home\" data-checkout=\"stripe\" data-checkout-email=\"prefilled_email\" data-checkout-utm=\"{}\" data-checkout-plan=\"Monthly\">Choose Monthly</a>"]
+    );
+    let json: serde_json::Value = serde_json::from_str(&read(&out, "funnel.json")).unwrap();
+    let home = &json["pages"][0];
+    assert_eq!(home["url"], "/");
+    assert_eq!(
+        home["links"].to_string(),
+        r#"[{"kind":"next","to":"/offers/grinder/"},{"kind":"checkout","to":"/welcome/club/"}]"#
+    );
+    assert_eq!(
+        home["plan_checkouts"][0]["data"],
+        "data.pricing.club.plans.0"
+    );
+    // Its errors are at their line in the data file, like those of `plans={data.NAME}`.
+    edit_file(&site.join("data/pricing.yaml"), |s| {
+        s.replace("welcome/club.md", "welcome/gone.md")
+    });
+    let diagnostics = funnelcake::check(&BuildOptions::new(&site));
+    let error = diagnostics.errors().next().unwrap().to_string();
+    assert_eq!(
+        error.lines().next().unwrap(),
+        "error: data/pricing.yaml:6:89: plan \"Monthly\" (`data.pricing.club.plans.0`): `checkout.success` points at \"welcome/gone.md\", which is not a page"
+    );
 }

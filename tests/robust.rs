@@ -132,7 +132,8 @@ fn a_theme_colour_is_checked_where_site_yaml_sets_it() {
     edit_file(&site.join("site.yaml"), |t| {
         t + "theme: launch\ntheme_options: { hero: [1], accent: \"rgb(255 92 53)\" }\n"
     });
-    assert_eq!(errors(&site)[0].lines().next().unwrap(), "error: site.yaml:8:16: theme option `hero` must be a colour such as \"#1f5f99\", found a list");
+    // At the option's value inside the flow mapping.
+    assert_eq!(errors(&site)[0].lines().next().unwrap(), "error: site.yaml:8:24: theme option `hero` must be a colour such as \"#1f5f99\", found a list");
 }
 
 #[test]

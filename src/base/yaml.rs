@@ -130,7 +130,9 @@ impl<'a> Source<'a> {
     /// Where the value of `path` (for example `["form", "thank_you"]`)
     /// starts, or the key itself when the value is on another line; falls
     /// back to the deepest parent found. A segment `[N]` is item N (from 0)
-    /// of a block list (`- ...`), a form no plain key takes.
+    /// of a block list (`- ...`), a form no plain key takes. Keys of a flow
+    /// mapping written on one line (`checkout: { url: ... }`) are found at
+    /// their own column.
     pub(crate) fn locate(&self, path: &[&str]) -> Option<Pos> {
         self.walk(path).map(|(_, value)| value)
     }
@@ -185,27 +187,19 @@ impl<'a> Source<'a> {
                     _ => {}
                 }
                 let col = |offset: usize| line[..offset].chars().count() + 1;
-                let at = |column: usize| Pos::new(self.first_line + index, column);
+                let at = |offset: usize| Pos::new(self.first_line + index, col(indent + offset));
                 let matched = match index_segment(path[depth]) {
                     Some(n) if dash && *item_indent.get_or_insert(indent) == indent => {
                         items += 1;
-                        (items == n + 1).then(|| (at(col(indent)), at(col(indent))))
+                        (items == n + 1).then(|| (at(0), at(0), 1))
                     }
                     Some(_) => None,
                     None if dash => None,
-                    None => key_match(text, path[depth]).map(|value_start| {
-                        let rest = text[value_start..].trim();
-                        let value = if rest.is_empty() || rest.starts_with('#') {
-                            col(indent)
-                        } else {
-                            col(indent + value_start)
-                        };
-                        (at(col(indent)), at(value))
-                    }),
+                    None => entry_match(text, &path[depth..]).map(|(k, v, n)| (at(k), at(v), n)),
                 };
-                if let Some(pos) = matched {
-                    found = Some(pos);
-                    depth += 1;
+                if let Some((key, value, segments)) = matched {
+                    found = Some((key, value));
+                    depth += segments;
                     if depth == path.len() {
                         break 'lines;
                     }
@@ -236,6 +230,75 @@ fn entries(line: &str) -> Vec<(usize, &str, bool)> {
         break;
     }
     parts
+}
+
+/// Where `path` starts in the text of one line's entry: the byte offsets
+/// of the key and of its value (the key's when the value is on the next
+/// lines), and how many segments of `path` it matched: more than one when
+/// the value is a flow mapping (`checkout: { url: ... }`) that holds the
+/// next keys, or when the entry is a flow mapping itself (`- { name: A }`).
+fn entry_match(text: &str, path: &[&str]) -> Option<(usize, usize, usize)> {
+    if text.starts_with('{') {
+        return flow_entry(text, path);
+    }
+    let value_start = key_match(text, path[0])?;
+    let value = &text[value_start..];
+    if value.trim().is_empty() || value.starts_with('#') {
+        return Some((0, 0, 1));
+    }
+    if path.len() > 1 && value.starts_with('{') {
+        if let Some((key, at, n)) = flow_entry(value, &path[1..]) {
+            return Some((value_start + key, value_start + at, n + 1));
+        }
+    }
+    Some((0, value_start, 1))
+}
+
+/// [`entry_match`] inside the flow mapping that `text` opens (`{ a: 1,
+/// b: { c: 2 } }`): the key `path[0]` among its own keys (not those of a
+/// nested value), then the next keys in its value while it is a flow
+/// mapping too. Quoted text is skipped; the mapping ends at its `}` or at
+/// the end of the line.
+fn flow_entry(text: &str, path: &[&str]) -> Option<(usize, usize, usize)> {
+    index_segment(path[0]).is_none().then_some(())?;
+    let bytes = text.as_bytes();
+    let (mut depth, mut quote, mut i) = (0usize, None, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        match (quote, b) {
+            (Some(b'"'), b'\\') => i += 1,
+            (Some(q), _) if q == b => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') if i > 0 && b" \t{[,:".contains(&bytes[i - 1]) => {
+                quote = Some(b);
+            }
+            (None, b'{' | b'[') => depth += 1,
+            (None, b'}' | b']') if depth <= 1 => return None,
+            (None, b'}' | b']') => depth -= 1,
+            _ => {}
+        }
+        if quote.is_none() && depth == 1 && (b == b'{' || b == b',') {
+            let start = i + 1 + (text[i + 1..].len() - text[i + 1..].trim_start().len());
+            if let Some((key, value, n)) = flow_key(&text[start..], path) {
+                return Some((start + key, start + value, n));
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The key `path[0]` at the start of `text` inside a flow mapping, and
+/// the keys after it in its value when that is a flow mapping too.
+fn flow_key(text: &str, path: &[&str]) -> Option<(usize, usize, usize)> {
+    let value_start = key_match(text, path[0])?;
+    let value = &text[value_start..];
+    if path.len() > 1 && value.starts_with('{') {
+        if let Some((key, at, n)) = flow_entry(value, &path[1..]) {
+            return Some((value_start + key, value_start + at, n + 1));
+        }
+    }
+    Some((0, value_start, 1))
 }
 
 /// N of a path segment `[N]`.
@@ -618,6 +681,9 @@ pub(crate) struct Fields<'a> {
     source: Source<'a>,
     /// Keys of the parent mappings, for nested positions and messages.
     prefix: Vec<&'a str>,
+    /// How many segments of `prefix` messages leave out: those that lead
+    /// to a mapping inside a data file, which the caller names its own way.
+    hidden: usize,
     pub errors: Vec<Diagnostic>,
 }
 
@@ -627,16 +693,20 @@ impl<'a> Fields<'a> {
             map,
             source,
             prefix: Vec::new(),
+            hidden: 0,
             errors: Vec::new(),
         }
     }
 
     /// Fields of `map`, found at `prefix` in `source` (segments as
-    /// [`Source::locate`] takes them): a mapping inside a data file.
+    /// [`Source::locate`] takes them): a mapping inside a data file. Its
+    /// messages name keys from `map` on (`checkout.success`), so the caller
+    /// says which mapping they are in.
     pub(crate) fn at(map: &'a Mapping, source: Source<'a>, prefix: Vec<&'a str>) -> Self {
         Fields {
             map,
             source,
+            hidden: prefix.len(),
             prefix,
             errors: Vec::new(),
         }
@@ -675,6 +745,7 @@ impl<'a> Fields<'a> {
             map,
             source: self.source,
             prefix,
+            hidden: self.hidden,
             errors: Vec::new(),
         }
     }
@@ -778,17 +849,12 @@ impl<'a> Fields<'a> {
         self.errors.last_mut().expect("just pushed")
     }
 
-    /// `key`'s path as a message names it: `checkout.success`, or
-    /// `monthly[1].checkout.success` in a list of a data file.
+    /// `key`'s path as a message names it: `checkout.success`, also in a
+    /// mapping of a data file (see [`Fields::at`]).
     pub(crate) fn dotted(&self, key: &str) -> String {
-        let mut path = String::new();
-        for part in self.prefix.iter().chain([&key]) {
-            if !path.is_empty() && !part.starts_with('[') {
-                path.push('.');
-            }
-            path.push_str(part);
-        }
-        path
+        let mut parts = self.prefix[self.hidden..].to_vec();
+        parts.push(key);
+        parts.join(".")
     }
 
     pub(crate) fn source(&self) -> Source<'a> {
@@ -811,8 +877,14 @@ mod tests {
             source.locate_key(&["form", "thank_you"]),
             Some(Pos::new(6, 3))
         );
-        // A flow mapping falls back to its parent's line.
-        assert_eq!(source.locate(&["price", "amount"]), Some(Pos::new(7, 8)));
+        // A key of a flow mapping is found at its own column.
+        assert_eq!(source.locate(&["price", "amount"]), Some(Pos::new(7, 18)));
+        assert_eq!(
+            source.locate_key(&["price", "amount"]),
+            Some(Pos::new(7, 10))
+        );
+        // A key it does not have falls back to the mapping.
+        assert_eq!(source.locate(&["price", "currency"]), Some(Pos::new(7, 8)));
         assert_eq!(source.locate(&["missing"]), None);
     }
 
@@ -830,16 +902,35 @@ mod tests {
             source.locate_key(&["monthly", "[0]", "name"]),
             Some(Pos::new(3, 5))
         );
-        // Items of a nested list do not count; a flow mapping falls back to its key.
+        // Items of a nested list do not count; a flow mapping's key is found.
         assert_eq!(
             at(&["monthly", "[1]", "checkout", "url"]),
-            Some(Pos::new(10, 15))
+            Some(Pos::new(10, 22))
         );
         assert_eq!(at(&["monthly", "[2]", "name"]), Some(Pos::new(12, 11)));
         assert_eq!(at(&["monthly", "[3]"]), Some(Pos::new(2, 1)));
         assert_eq!(at(&["yearly", "[0]", "name"]), Some(Pos::new(14, 11)));
         let top = Source::new("- a: 1\n- a: 2\n", "data/x.yaml", 1);
         assert_eq!(top.locate(&["[1]", "a"]), Some(Pos::new(2, 6)));
+    }
+
+    #[test]
+    fn keys_of_a_flow_mapping_are_found_at_their_own_column() {
+        let text = "trial:\n  - { name: \"A, b: c\", checkout: { url: 'it''s: x', success: a.md } }\nlast: { x: [1, { success: no }], success: yes }\n";
+        let source = Source::new(text, "data/plans.yaml", 1);
+        let at = |path: &[&str]| source.locate(path);
+        // Keys inside quoted text or nested values are not the mapping's.
+        assert_eq!(at(&["trial", "[0]", "name"]), Some(Pos::new(2, 13)));
+        assert_eq!(
+            at(&["trial", "[0]", "checkout", "success"]),
+            Some(Pos::new(2, 62))
+        );
+        assert_eq!(
+            source.locate_key(&["trial", "[0]", "checkout", "success"]),
+            Some(Pos::new(2, 53))
+        );
+        assert_eq!(at(&["last", "success"]), Some(Pos::new(3, 43)));
+        assert_eq!(at(&["last", "none"]), Some(Pos::new(3, 7)));
     }
 
     #[test]

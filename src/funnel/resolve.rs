@@ -10,6 +10,7 @@ use crate::base::diagnostics::{suggestion, Diagnostic, Diagnostics, Pos};
 use crate::base::url::normalize;
 use crate::base::yaml::Located;
 use crate::input::config::Config;
+use crate::page::checkout::Checkout;
 use crate::page::content::Page;
 use crate::page::front_matter::PageKind;
 use crate::page::markdown;
@@ -93,7 +94,12 @@ impl Funnel {
     /// The success page of page `from`'s own `checkout:`, when it resolved
     /// (its data plans' checkouts lead elsewhere with the same link kind).
     pub(crate) fn checkout_success(&self, from: usize) -> Option<usize> {
-        let checkout = self.pages[from].meta.checkout.as_ref()?;
+        self.success_of(from, self.pages[from].meta.checkout.as_ref()?)
+    }
+
+    /// The success page of `checkout`, one of page `from`'s (its own or a
+    /// data plan's), when it resolved.
+    pub(crate) fn success_of(&self, from: usize, checkout: &Checkout) -> Option<usize> {
         let to = self.index_of(&checkout.success.value)?;
         let kind = LinkKind::Checkout;
         self.links[from].contains(&Link { to, kind }).then_some(to)
@@ -366,6 +372,7 @@ impl Resolver<'_> {
             found.extend(self.reference(page, "checkout.success", success, &mut problems));
             diagnostics.extend(problems.into_iter().map(|mut problem| {
                 problem.file = plan.file.clone();
+                problem.message = format!("{}: {}", plan.label(), problem.message);
                 problem
             }));
         }

@@ -353,6 +353,7 @@ impl<'a> FunnelMap<'a> {
             indexable: !page.is_noindex() && !page.meta.draft,
             links: self.links_json(index),
             checkout: self.checkout_json(index),
+            plan_checkouts: self.plan_checkouts_json(index),
             experiment: page
                 .meta
                 .experiment
@@ -379,6 +380,26 @@ impl<'a> FunnelMap<'a> {
             success_url: self.config.permalink(&self.page(success).path)
                 + transaction_query(checkout.provider),
         })
+    }
+
+    /// The checkouts of the page's data plans whose success page resolved,
+    /// in the order the page shows them.
+    fn plan_checkouts_json(&self, index: usize) -> Vec<PlanCheckoutJson<'a>> {
+        let page = self.page(index);
+        (page.plan_checkouts.iter())
+            .filter_map(|plan| {
+                let success = self.funnel.success_of(index, &plan.checkout)?;
+                Some(PlanCheckoutJson {
+                    plan: &plan.plan,
+                    source: &plan.file,
+                    data: &plan.path,
+                    provider: plan.checkout.provider.id(),
+                    url: &plan.checkout.url,
+                    success_url: self.config.permalink(&self.page(success).path)
+                        + transaction_query(plan.checkout.provider),
+                })
+            })
+            .collect()
     }
 
     fn variant_json(&self, index: usize, weight: u32) -> VariantJson<'a> {
@@ -462,6 +483,13 @@ impl<'a> FunnelMap<'a> {
                 out,
                 "    $ {} checkout; set its success URL in the provider: {}",
                 checkout.provider, checkout.success_url
+            );
+        }
+        for plan in self.plan_checkouts_json(i) {
+            let _ = writeln!(
+                out,
+                "    $ {} checkout of plan \"{}\" ({}); set its success URL in the provider: {}",
+                plan.provider, plan.plan, plan.data, plan.success_url
             );
         }
         if let Some(experiment) = &page.meta.experiment {
@@ -717,6 +745,10 @@ struct PageJson<'a> {
     experiment: Option<ExperimentJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     checkout: Option<CheckoutJson<'a>>,
+    /// The checkouts of the plans the page takes from data files, beside
+    /// its own `checkout` (which keeps its shape).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    plan_checkouts: Vec<PlanCheckoutJson<'a>>,
 }
 
 /// What the success URL asks the provider to fill in: the transaction id,
@@ -736,6 +768,21 @@ fn transaction_query(provider: Provider) -> &'static str {
 /// A page's hosted checkout, with the success URL to set in the provider.
 #[derive(Serialize)]
 struct CheckoutJson<'a> {
+    provider: &'static str,
+    url: &'a str,
+    success_url: String,
+}
+
+/// The checkout of a plan from a data file: which plan, where it is
+/// written, and the success URL to set in the provider.
+#[derive(Serialize)]
+struct PlanCheckoutJson<'a> {
+    /// The plan's `name`.
+    plan: &'a str,
+    /// The data file (`data/plans.yaml`).
+    source: &'a str,
+    /// The plan as a page reaches it: `data.plans.club.0`.
+    data: &'a str,
     provider: &'static str,
     url: &'a str,
     success_url: String,

@@ -275,7 +275,7 @@ impl Renderer {
         for arg in args.iter().filter(|a| a.name == "checkout") {
             errors.extend(checkout_error(arg, &page.file));
         }
-        errors.extend(unread_plan_checkout(call, &args, &page.file));
+        errors.extend(unread_plan_checkout(call, &args, data, &page.file));
         if let Some((message, hint)) = needs_front_matter(call, page, &args) {
             let error = component_error(&page.file, call.pos, message.to_string());
             errors.push(error.with_hint(hint));
@@ -422,15 +422,19 @@ fn plans_arg(value: &mut Value, page: &PageContext) {
 }
 
 /// A plan with a `checkout` in a `plans` list that was not read with its
-/// data file (`plans={data.NAME}`), but written in the call or spread into
-/// it: its success page would go unchecked.
-fn unread_plan_checkout(call: &Call, args: &[CallArg], file: &str) -> Option<Diagnostic> {
+/// data file (`plans={data.NAME}`, or a data map spread into the call) but
+/// written in the call: its success page would go unchecked.
+fn unread_plan_checkout(
+    call: &Call,
+    args: &[CallArg],
+    data: &Value,
+    file: &str,
+) -> Option<Diagnostic> {
     let arg = args.iter().find(|a| a.name == "plans")?;
     let Value::Sequence(items) = &arg.value else {
         return None;
     };
-    let from_file = (call.args.iter())
-        .any(|a| a.name.as_deref() == Some("plans") && matches!(a.value, ArgValue::Data(_)));
+    let from_file = crate::page::plans::plans_source(call, data).is_some();
     if from_file || !items.iter().any(|item| item.get("checkout").is_some()) {
         return None;
     }

@@ -20,6 +20,14 @@ pub(super) struct Job {
 }
 
 impl Job {
+    /// Runs `work` and finishes the job with its result, or with an error
+    /// if it panics: whoever waits for the files is never left waiting.
+    fn run(&self, work: impl FnOnce() -> Result<BTreeMap<String, Data>, String>) {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| Err("the image encoder stopped on an internal error".to_string()));
+        self.finish(result);
+    }
+
     fn finish(&self, result: Result<BTreeMap<String, Data>, String>) {
         *self.done.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
         self.ready.notify_all();
@@ -67,14 +75,16 @@ pub(super) fn start(pixels: Pixels, variants: Vec<&mut Variant>, quality: u8) ->
     }
     let finished = Arc::clone(&job);
     std::thread::spawn(move || {
-        let counter = AtomicUsize::new(0);
-        let mut encode = || encode_all(&pixels, todo.iter_mut().collect(), quality, &counter);
-        let result = match POOL.as_ref() {
-            Some(pool) => pool.install(encode),
-            None => encode(),
-        };
-        let data = todo.into_iter().map(|v| (v.path, v.data));
-        finished.finish(result.map(|()| data.collect()));
+        finished.run(|| {
+            let counter = AtomicUsize::new(0);
+            let mut encode = || encode_all(&pixels, todo.iter_mut().collect(), quality, &counter);
+            let result = match POOL.as_ref() {
+                Some(pool) => pool.install(encode),
+                None => encode(),
+            };
+            let data = todo.into_iter().map(|v| (v.path, v.data));
+            result.map(|()| data.collect())
+        });
     });
     job
 }
@@ -108,4 +118,23 @@ pub(super) fn encode_all(
                 Ok(())
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_whose_encoder_panics_fails_instead_of_hanging() {
+        let job = Arc::new(Job::default());
+        let running = Arc::clone(&job);
+        let thread = std::thread::spawn(move || running.run(|| panic!("an encoder bug")));
+        let waited = job.wait("/img/hero.480.webp");
+        assert_eq!(
+            waited.unwrap_err(),
+            "the image encoder stopped on an internal error"
+        );
+        assert!(job.failed());
+        thread.join().expect("the panic stays inside the job");
+    }
 }

@@ -24,6 +24,7 @@ use crate::page::content::Page;
 use crate::page::front_matter::{FieldType, PageKind};
 use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Google shows about this many characters of a title in its results.
@@ -65,24 +66,38 @@ pub(crate) fn conversion_warnings(
     switched_off(config, Diagnostics::from_iter(warnings))
 }
 
-/// The conversion warnings of an earlier build, sorted by page file, and
+/// The conversion warnings of an earlier build, grouped by page file, and
 /// the pages read again since.
 struct Kept<'a> {
-    by_file: Vec<&'a Diagnostic>,
+    warnings: Vec<&'a Diagnostic>,
+    /// Where each file's run of `warnings` is: one lookup per page.
+    runs: HashMap<&'a str, std::ops::Range<usize>>,
     touched: &'a [usize],
 }
 
 impl<'a> Kept<'a> {
     fn new(previous: &'a Previous<'a>) -> Self {
-        let mut by_file: Vec<&Diagnostic> = (previous.warnings.iter())
+        let mut warnings: Vec<&Diagnostic> = (previous.warnings.iter())
             .filter(|w| PAGE_CODES.contains(&w.code))
             .collect();
         // A build's warnings are sorted by file already: this only checks.
-        if !by_file.is_sorted_by(|a, b| a.file <= b.file) {
-            by_file.sort_by(|a, b| a.file.cmp(&b.file));
+        if !warnings.is_sorted_by(|a, b| a.file <= b.file) {
+            warnings.sort_by(|a, b| a.file.cmp(&b.file));
+        }
+        let mut runs = HashMap::new();
+        let mut start = 0;
+        for (i, pair) in warnings.windows(2).enumerate() {
+            if pair[0].file != pair[1].file {
+                runs.insert(pair[0].file.as_str(), start..i + 1);
+                start = i + 1;
+            }
+        }
+        if let Some(last) = warnings.last() {
+            runs.insert(last.file.as_str(), start..warnings.len());
         }
         Kept {
-            by_file,
+            warnings,
+            runs,
             touched: previous.touched,
         }
     }
@@ -92,11 +107,9 @@ impl<'a> Kept<'a> {
         if self.touched.contains(&index) {
             return None;
         }
-        let file = funnel.pages[index].file.as_str();
-        let start = self.by_file.partition_point(|w| w.file.as_str() < file);
-        let rest = &self.by_file[start..];
-        let end = rest.partition_point(|w| w.file == file);
-        Some(rest[..end].iter().map(|&w| w.clone()).collect())
+        let run = self.runs.get(funnel.pages[index].file.as_str());
+        let kept = run.map(|run| self.warnings[run.clone()].iter().map(|&w| w.clone()));
+        Some(kept.into_iter().flatten().collect())
     }
 }
 

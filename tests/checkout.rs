@@ -524,36 +524,7 @@ fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
         "consent alone loads nothing"
     );
     site.browser.click("a[data-checkout]");
-    let paused = site
-        .browser
-        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
-    assert_eq!(
-        paused["params"]["request"]["url"],
-        "https://app.lemonsqueezy.com/js/lemon.js"
-    );
-    let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
-    site.browser.call(
-        "Fetch.fulfillRequest",
-        serde_json::json!({
-            "requestId": paused["params"]["requestId"],
-            "responseCode": 200,
-            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
-            "body": base64(stand_in.as_bytes()),
-        }),
-    );
-    site.browser.wait_until(
-        "typeof window.__opened === 'string'",
-        Duration::from_secs(10),
-    );
-    assert_eq!(
-        site.browser.eval("window.__opened"),
-        "https://brew.lemonsqueezy.com/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Fclub%2F&embed=1"
-    );
-    assert_eq!(
-        site.browser.eval("window.__followed"),
-        serde_json::json!([false]),
-        "the overlay opens instead of the link"
-    );
+    expect_lemon_overlay(&mut site.browser);
 }
 
 #[test]
@@ -587,36 +558,7 @@ fn on_a_phone_the_sticky_bars_button_opens_the_overlay_only_after_consent() {
     site.browser
         .wait_until(&format!("!{bar}.hidden"), Duration::from_secs(10));
     site.browser.click("#sticky-cta a");
-    let paused = site
-        .browser
-        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
-    assert_eq!(
-        paused["params"]["request"]["url"],
-        "https://app.lemonsqueezy.com/js/lemon.js"
-    );
-    let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
-    site.browser.call(
-        "Fetch.fulfillRequest",
-        serde_json::json!({
-            "requestId": paused["params"]["requestId"],
-            "responseCode": 200,
-            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
-            "body": base64(stand_in.as_bytes()),
-        }),
-    );
-    site.browser.wait_until(
-        "typeof window.__opened === 'string'",
-        Duration::from_secs(10),
-    );
-    assert_eq!(
-        site.browser.eval("window.__opened"),
-        "https://brew.lemonsqueezy.com/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Fclub%2F&embed=1"
-    );
-    assert_eq!(
-        site.browser.eval("window.__followed"),
-        serde_json::json!([false]),
-        "the overlay opens instead of the link"
-    );
+    expect_lemon_overlay(&mut site.browser);
 }
 
 #[test]
@@ -898,5 +840,39 @@ fn plans_spread_from_a_data_map_take_their_checkouts_like_plans_from_data() {
     assert_eq!(
         error.lines().next().unwrap(),
         "error: data/pricing.yaml:6:89: plan \"Monthly\" (`data.pricing.club.plans.0`): `checkout.success` points at \"welcome/gone.md\", which is not a page"
+    );
+}
+
+/// After a click on a Lemon Squeezy buy button: lemon.js is asked for
+/// (answered with a stand-in), the overlay opens the checkout with the
+/// funnel page, and the link itself is not followed.
+fn expect_lemon_overlay(browser: &mut Browser) {
+    let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://app.lemonsqueezy.com/js/lemon.js"
+    );
+    let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
+    browser.call(
+        "Fetch.fulfillRequest",
+        serde_json::json!({
+            "requestId": paused["params"]["requestId"],
+            "responseCode": 200,
+            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
+            "body": base64(stand_in.as_bytes()),
+        }),
+    );
+    browser.wait_until(
+        "typeof window.__opened === 'string'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("window.__opened"),
+        "https://brew.lemonsqueezy.com/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Fclub%2F&embed=1"
+    );
+    assert_eq!(
+        browser.eval("window.__followed"),
+        serde_json::json!([false]),
+        "the overlay opens instead of the link"
     );
 }

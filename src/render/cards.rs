@@ -426,14 +426,18 @@ fn text_width(text: &str, size: f32) -> f32 {
             .collect()
     });
     let size = Size::new(size);
+    // Once per call, not per character: reading a font's metric tables
+    // was most of the time a page render spent on its card.
+    let fonts: Vec<_> = (BOLD.iter())
+        .map(|font| {
+            let metrics = font.glyph_metrics(size, LocationRef::default());
+            (font.charmap(), metrics)
+        })
+        .collect();
     text.chars()
         .map(|c| {
-            BOLD.iter()
-                .find_map(|font| {
-                    let glyph = font.charmap().map(c)?;
-                    font.glyph_metrics(size, LocationRef::default())
-                        .advance_width(glyph)
-                })
+            (fonts.iter())
+                .find_map(|(charmap, metrics)| metrics.advance_width(charmap.map(c)?))
                 .unwrap_or(size.ppem().unwrap_or(0.0) * 0.6)
         })
         .sum()

@@ -199,15 +199,8 @@ fn the_click_adds_email_and_utm_values_and_sends_begin_checkout_then_purchase() 
     site.browser
         .eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
     site.open("/offers/kit/");
-    // Keep the browser here: the href the click leaves is what is checked.
-    site.browser
-        .eval("document.addEventListener('click', e => e.preventDefault())");
-    site.browser.click("a[data-checkout]");
-    let href = site
-        .browser
-        .eval("document.querySelector('a[data-checkout]').href");
     assert_eq!(
-        href.as_str().unwrap(),
+        clicked_href(&mut site.browser, "a[data-checkout]"),
         "https://buy.stripe.com/test_kit?client_reference_id=offers_kit&prefilled_email=ada%40example.com&utm_source=news",
         "Stripe drops a UTM value with a space, so it is left out"
     );
@@ -217,14 +210,8 @@ fn the_click_adds_email_and_utm_values_and_sends_begin_checkout_then_purchase() 
     assert_eq!(event.as_str().unwrap(), "[[9,\"EUR\",\"/offers/kit/\"]]");
 
     site.open("/offers/club/");
-    site.browser
-        .eval("document.addEventListener('click', e => e.preventDefault())");
-    site.browser.click("a[data-checkout]");
-    let href = site
-        .browser
-        .eval("document.querySelector('a[data-checkout]').href");
     assert_eq!(
-        href.as_str().unwrap(),
+        clicked_href(&mut site.browser, "a[data-checkout]"),
         "https://brew.lemonsqueezy.com/checkout/buy/club-1?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2Foffers%2Fclub%2F&checkout%5Bemail%5D=ada%40example.com&checkout%5Bcustom%5D%5Butm_source%5D=news&checkout%5Bcustom%5D%5Butm_campaign%5D=spring+sale"
     );
 
@@ -444,14 +431,8 @@ fn a_plans_button_gets_the_email_on_the_click_and_sends_begin_checkout_with_its_
     site.browser
         .eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
     site.open("/");
-    site.browser
-        .eval("document.addEventListener('click', e => e.preventDefault())");
-    site.browser.click("a[data-checkout-plan=Yearly]");
-    let href = site
-        .browser
-        .eval("document.querySelector('a[data-checkout-plan=Yearly]').href");
     assert_eq!(
-        href.as_str().unwrap(),
+        clicked_href(&mut site.browser, "a[data-checkout-plan=Yearly]"),
         "https://brew.lemonsqueezy.com/buy/yearly?checkout%5Bcustom%5D%5Bfunnel_page%5D=%2F&checkout%5Bemail%5D=ada%40example.com"
     );
     let event = site.browser.eval(
@@ -875,4 +856,13 @@ fn expect_lemon_overlay(browser: &mut Browser) {
         serde_json::json!([false]),
         "the overlay opens instead of the link"
     );
+}
+
+/// Clicks the link `selector` with navigation held back, and gives the
+/// href the click leaves on it (the checkout scripts fill it in on click).
+fn clicked_href(browser: &mut Browser, selector: &str) -> String {
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click(selector);
+    let href = browser.eval(&format!("document.querySelector('{selector}').href"));
+    href.as_str().expect("a link").to_string()
 }

@@ -16,7 +16,9 @@ use crate::base::diagnostics::{Diagnostic, Diagnostics};
 use crate::render::context::{DEV_SCRIPT_PATH, DEV_SUBMIT_PATH};
 use crate::serve::session::Session;
 use crate::serve::submit::{self, valid_escapes};
-use crate::serve::watch::{self, broadcast, diagnostics_html, log_diagnostics, Watcher};
+use crate::serve::watch::{
+    self, broadcast, build_error_event, diagnostics_html, log_diagnostics, Watcher,
+};
 use crate::site::BuildOptions;
 use std::io::{Read, Write};
 use std::net::IpAddr;
@@ -266,8 +268,7 @@ fn failed_on_request(state: &State, request: Request, error: Diagnostic) {
     let generation = build.generation;
     drop(build);
     if new {
-        let data: String = html.lines().map(|l| format!("data: {l}\n")).collect();
-        broadcast(state, format!("event: build-error\n{data}\n"));
+        broadcast(state, build_error_event(&html));
     }
     let page = error_page(FAILED_ON_REQUEST, &html);
     respond(request, page_response(500, page, generation));
@@ -442,8 +443,7 @@ fn events(state: &State, request: Request) {
     );
     let mut first = format!("{head}{hello}");
     if let Some(errors) = errors {
-        let data: String = errors.lines().map(|l| format!("data: {l}\n")).collect();
-        first.push_str(&format!("event: build-error\n{data}\n"));
+        first.push_str(&build_error_event(&errors));
     }
     if writer
         .write_all(first.as_bytes())

@@ -146,10 +146,16 @@ fn rebuild(state: &State, paths: &[PathBuf]) {
                 "changed {what}: the build failed in {ms} ms; still serving the last good build"
             ));
             log_diagnostics(&*state.log, &errors);
-            let data: String = text.lines().map(|l| format!("data: {l}\n")).collect();
-            broadcast(state, format!("event: build-error\n{data}\n"));
+            broadcast(state, build_error_event(&text));
         }
     }
+}
+
+/// The event that shows the overlay's `html` on every open page: one
+/// `data:` line per line of it, as SSE requires.
+pub(crate) fn build_error_event(html: &str) -> String {
+    let data: String = html.lines().map(|l| format!("data: {l}\n")).collect();
+    format!("event: build-error\n{data}\n")
 }
 
 /// What the open pages are told after a good rebuild, if anything.

@@ -169,6 +169,8 @@ pub(crate) struct Prepared {
     /// Shared: the dev server hands them on after each save, and keeps
     /// the same ones when a save changes none.
     pub(crate) diagnostics: Arc<Diagnostics>,
+    /// The same warnings as found, for the dev server's next build.
+    pub(crate) found: funnel::Found,
     /// The `page-weight` warnings of the pages rendered so far, which only
     /// the rendered pages can give, when the build weighs its pages (see
     /// [`Prepared::weigh_pages`]).
@@ -319,12 +321,18 @@ pub(crate) fn link(
     };
     // Journey warnings over a funnel with broken links would be noise.
     let privacy_page = privacy.and_then(|(_, page)| page);
-    diagnostics.extend(funnel_warnings(
+    let found = funnel_warnings(
         &inputs,
         &funnel,
         privacy_page,
         previous.as_ref(),
-    ));
+        diagnostics,
+    );
+    let diagnostics = match &previous {
+        // A save that changes no warning: the same list, by the pointer.
+        Some(previous) if found.same_as(previous.found) => Arc::clone(previous.all),
+        _ => Arc::new(found.all()),
+    };
     Ok(Prepared {
         config: inputs.config,
         config_text: inputs.config_text,
@@ -336,31 +344,36 @@ pub(crate) fn link(
         css: inputs.css,
         cards: inputs.cards,
         images: inputs.images,
-        diagnostics: Arc::new(sorted(diagnostics)),
+        diagnostics,
+        found,
         weights: None,
     })
 }
 
-/// The journey and conversion warnings of a funnel whose links resolve.
+/// The journey and conversion warnings of a funnel whose links resolve,
+/// with the `rest` found before them.
 fn funnel_warnings(
     inputs: &Inputs,
     funnel: &Funnel,
     privacy_page: Option<usize>,
     earlier: Option<&Previous>,
-) -> Diagnostics {
-    let mut diagnostics = checks::journey_warnings(&checks::Journey {
+    mut rest: Diagnostics,
+) -> funnel::Found {
+    let today = crate::base::date::today();
+    let journey = checks::Journey {
         config: &inputs.config,
         config_text: &inputs.config_text,
         funnel,
         privacy_page,
-        today: &crate::base::date::today(),
-    });
-    diagnostics.extend(conversion::conversion_warnings(
-        &inputs.config,
-        funnel,
-        earlier,
-    ));
-    diagnostics
+        today: &today,
+    };
+    rest.extend(checks::site_warnings(&journey));
+    funnel::Found {
+        by_page: funnel::page_warnings(&journey, earlier),
+        rest,
+        today,
+        privacy_page,
+    }
 }
 
 impl Prepared {

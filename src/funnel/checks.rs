@@ -37,25 +37,20 @@ pub(crate) struct Journey<'a> {
     pub today: &'a str,
 }
 
-/// Every funnel warning of the site.
-pub(crate) fn journey_warnings(journey: &Journey) -> Diagnostics {
+/// The funnel warnings about the site as a whole, not one page of it.
+pub(crate) fn site_warnings(journey: &Journey) -> Diagnostics {
     let mut warnings = Diagnostics::new();
     unserved_stages(journey, &mut warnings);
     robots_under_path(journey, &mut warnings);
-    for index in 0..journey.funnel.pages.len() {
-        page_warnings(journey, index, &mut warnings);
-    }
     warnings
 }
 
 fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {
-    let funnel = journey.funnel;
+    let served: std::collections::HashSet<&str> = (journey.funnel.pages.iter())
+        .filter_map(|p| p.meta.stage.as_deref())
+        .collect();
     for stage in &journey.config.journey {
-        let served = funnel
-            .pages
-            .iter()
-            .any(|p| p.meta.stage.as_deref() == Some(stage.id.as_str()));
-        if served {
+        if served.contains(stage.id.as_str()) {
             continue;
         }
         let message = format!(
@@ -139,9 +134,16 @@ fn stage_position(text: &str, id: &str) -> Option<Pos> {
     journey_pos
 }
 
-fn page_warnings(journey: &Journey, index: usize, warnings: &mut Diagnostics) {
-    warnings.extend(PAGE_RULES.iter().filter_map(|rule| rule(journey, index)));
+/// The funnel warnings of page `index`. They depend on the page, its links,
+/// the pages that link to it and the pages it links to, the privacy page
+/// and the day: nothing else (the dev server relies on this to keep the
+/// warnings of the pages a save cannot have changed).
+pub(crate) fn page_warnings(journey: &Journey, index: usize) -> Vec<Diagnostic> {
+    let mut warnings: Vec<Diagnostic> = (PAGE_RULES.iter())
+        .filter_map(|rule| rule(journey, index))
+        .collect();
     warnings.extend(checkout_ladder(journey, index));
+    warnings
 }
 
 /// One journey rule over one page: the warning it gives, if any.

@@ -18,13 +18,11 @@
 //! switch: [`switched_off`] drops the warnings whose code is off.
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
-use crate::funnel::{Funnel, LinkKind, Previous};
+use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONVERSION_CODES};
 use crate::page::content::Page;
 use crate::page::front_matter::{FieldType, PageKind};
 use pulldown_cmark::{Event, Parser, Tag};
-use rayon::prelude::*;
-use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Google shows about this many characters of a title in its results.
@@ -40,91 +38,17 @@ const ACTION_COMPONENTS: &[&str] = &["cta", "form", "checkout", "pricing", "plan
 /// Components that show social proof.
 const PROOF_COMPONENTS: &[&str] = &["testimonial", "logos", "stats"];
 
-/// Every conversion warning of the site that is on, except `page-weight`,
-/// which needs the rendered pages (see [`page_weight`]).
-///
-/// `earlier` is the dev server's last build with the pages read again since:
-/// every other page keeps its warnings (its front matter, its body and its
-/// links, which come from its own file, are as they were), so a save reads
-/// and checks one page, not every one.
-pub(crate) fn conversion_warnings(
-    config: &Config,
-    funnel: &Funnel,
-    earlier: Option<&Previous>,
-) -> Diagnostics {
-    let kept = earlier.map(Kept::new);
-    // The bodies are read again: in parallel, as the pages are rendered.
-    let warnings: Vec<Diagnostic> = (0..funnel.pages.len())
-        .into_par_iter()
-        .flat_map_iter(
-            |index| match kept.as_ref().and_then(|k| k.of(funnel, index)) {
-                Some(earlier) => earlier,
-                None => page_warnings(funnel, index),
-            },
-        )
-        .collect();
-    switched_off(config, Diagnostics::from_iter(warnings))
+/// The conversion warnings of page `index` that are on, except
+/// `page-weight`, which needs the rendered page (see [`page_weight`]), and
+/// `missing-alt`, found with the images. They depend on the page and its
+/// links alone.
+pub(crate) fn page_warnings(config: &Config, funnel: &Funnel, index: usize) -> Vec<Diagnostic> {
+    let mut warnings = all_page_warnings(funnel, index);
+    warnings.retain(|w| config.checks.on(w.code));
+    warnings
 }
 
-/// The conversion warnings of an earlier build, grouped by page file, and
-/// the pages read again since.
-struct Kept<'a> {
-    warnings: Vec<&'a Diagnostic>,
-    /// Where each file's run of `warnings` is: one lookup per page.
-    runs: HashMap<&'a str, std::ops::Range<usize>>,
-    touched: &'a [usize],
-}
-
-impl<'a> Kept<'a> {
-    fn new(previous: &'a Previous<'a>) -> Self {
-        let mut warnings: Vec<&Diagnostic> = (previous.warnings.iter())
-            .filter(|w| PAGE_CODES.contains(&w.code))
-            .collect();
-        // A build's warnings are sorted by file already: this only checks.
-        if !warnings.is_sorted_by(|a, b| a.file <= b.file) {
-            warnings.sort_by(|a, b| a.file.cmp(&b.file));
-        }
-        let mut runs = HashMap::new();
-        let mut start = 0;
-        for (i, pair) in warnings.windows(2).enumerate() {
-            if pair[0].file != pair[1].file {
-                runs.insert(pair[0].file.as_str(), start..i + 1);
-                start = i + 1;
-            }
-        }
-        if let Some(last) = warnings.last() {
-            runs.insert(last.file.as_str(), start..warnings.len());
-        }
-        Kept {
-            warnings,
-            runs,
-            touched: previous.touched,
-        }
-    }
-
-    /// The earlier warnings of page `index`, unless it was read again.
-    fn of(&self, funnel: &Funnel, index: usize) -> Option<Vec<Diagnostic>> {
-        if self.touched.contains(&index) {
-            return None;
-        }
-        let run = self.runs.get(funnel.pages[index].file.as_str());
-        let kept = run.map(|run| self.warnings[run.clone()].iter().map(|&w| w.clone()));
-        Some(kept.into_iter().flatten().collect())
-    }
-}
-
-/// The codes of the warnings made one page at a time, from the page alone
-/// and its links: all but `page-weight` and `missing-alt`, found elsewhere.
-const PAGE_CODES: [&str; 6] = [
-    "attention-ratio",
-    "first-screen",
-    "title-length",
-    "description-length",
-    "form-length",
-    "social-proof",
-];
-
-fn page_warnings(funnel: &Funnel, index: usize) -> Vec<Diagnostic> {
+fn all_page_warnings(funnel: &Funnel, index: usize) -> Vec<Diagnostic> {
     let page = &funnel.pages[index];
     if page.meta.draft || page.meta.kind() == PageKind::Map {
         return Vec::new();

@@ -8,7 +8,41 @@ pub(crate) mod resolve;
 
 pub(crate) use resolve::*;
 
-use crate::base::diagnostics::Diagnostics;
+use crate::base::diagnostics::{Diagnostic, Diagnostics};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// The warnings of a build, kept apart so that the dev server's next
+/// build can reuse those a save cannot have changed.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    /// Each page's own journey and conversion warnings, by page index.
+    pub(crate) by_page: Vec<Arc<[Diagnostic]>>,
+    /// The others: the site's journey, its links, images and plans.
+    pub(crate) rest: Diagnostics,
+    /// What the pages' warnings depend on besides the pages: the day
+    /// `expired` compared with and the privacy page.
+    pub(crate) today: String,
+    pub(crate) privacy_page: Option<usize>,
+}
+
+impl Found {
+    /// Every warning, in the order they are reported.
+    pub(crate) fn all(&self) -> Diagnostics {
+        let pages = self.by_page.iter().flat_map(|w| w.iter().cloned());
+        let mut all: Diagnostics = self.rest.iter().cloned().chain(pages).collect();
+        all.sort();
+        all
+    }
+
+    /// True when `self` holds the same warnings as `earlier`, found with
+    /// the same inputs: pages reused from it compare by pointer.
+    pub(crate) fn same_as(&self, earlier: &Found) -> bool {
+        self.by_page.len() == earlier.by_page.len()
+            && self.rest == earlier.rest
+            && (self.by_page.iter().zip(&earlier.by_page)).all(|(a, b)| Arc::ptr_eq(a, b) || a == b)
+    }
+}
 
 /// The build that a dev-server rebuild replaces, when only some pages
 /// changed and the others' links resolve as before.
@@ -16,7 +50,58 @@ pub(crate) struct Previous<'a> {
     pub(crate) funnel: &'a Funnel,
     /// The indexes of the pages read again.
     pub(crate) touched: &'a [usize],
-    /// Its warnings: a page that was not read again, and whose links are
-    /// the same, keeps its conversion warnings.
-    pub(crate) warnings: &'a Diagnostics,
+    /// Its warnings: a page whose warnings cannot have changed keeps them.
+    pub(crate) found: &'a Found,
+    /// ... and all of them, sorted: kept when none changed.
+    pub(crate) all: &'a Arc<Diagnostics>,
+}
+
+/// Each page's journey and conversion warnings, by page index. With
+/// `earlier`, only the pages whose warnings a save may have changed are
+/// checked again (see [`checks::page_warnings`]): the pages read again,
+/// the pages they link or linked to, and the pages that link to them.
+pub(crate) fn page_warnings(
+    journey: &checks::Journey,
+    earlier: Option<&Previous>,
+) -> Vec<Arc<[Diagnostic]>> {
+    let funnel = journey.funnel;
+    let again = earlier.and_then(|earlier| check_again(journey, earlier));
+    (0..funnel.pages.len())
+        .into_par_iter()
+        .map(|index| match (&again, earlier) {
+            (Some(again), Some(earlier)) if !again[index] => {
+                Arc::clone(&earlier.found.by_page[index])
+            }
+            _ => {
+                let mut warnings = checks::page_warnings(journey, index);
+                warnings.extend(conversion::page_warnings(journey.config, funnel, index));
+                warnings.into()
+            }
+        })
+        .collect()
+}
+
+/// Which pages to check again after `earlier`; `None` for every page.
+fn check_again(journey: &checks::Journey, earlier: &Previous) -> Option<Vec<bool>> {
+    let (funnel, old) = (journey.funnel, earlier.funnel);
+    let found = earlier.found;
+    let same_inputs = found.today == journey.today
+        && found.privacy_page == journey.privacy_page
+        && found.by_page.len() == funnel.pages.len()
+        && old.pages.len() == funnel.pages.len();
+    if !same_inputs {
+        return None;
+    }
+    let mut again = vec![false; funnel.pages.len()];
+    for &touched in earlier.touched {
+        again[touched] = true;
+        let linked = (funnel.links[touched].iter().chain(&old.links[touched])).map(|l| l.to);
+        let linking = funnel.incoming[touched]
+            .iter()
+            .chain(&old.incoming[touched]);
+        for index in linked.chain(linking.copied()) {
+            again[index] = true;
+        }
+    }
+    Some(again)
 }

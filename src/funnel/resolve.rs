@@ -48,8 +48,9 @@ pub(crate) struct Funnel {
     /// Sorted by URL path. Shared, so the dev server can swap one page
     /// without copying the others.
     pub pages: Vec<Arc<Page>>,
-    /// Content path (`offers/kit.md`) to page index.
-    by_content_path: HashMap<String, usize>,
+    /// Content path (`offers/kit.md`) to page index; shared with the dev
+    /// server's next build, whose pages are the same.
+    by_content_path: Arc<HashMap<String, usize>>,
     /// Outgoing links of each page, sorted and without duplicates.
     pub links: Vec<Vec<Link>>,
     /// Pages leading to each page, sorted.
@@ -127,12 +128,14 @@ pub(crate) fn relink(
     previous: Option<(&Funnel, &[usize])>,
 ) -> (Funnel, Diagnostics) {
     let by_content_path = match previous {
-        Some((old, _)) => old.by_content_path.clone(),
-        None => pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.content_path.clone(), i))
-            .collect(),
+        Some((old, _)) => Arc::clone(&old.by_content_path),
+        None => Arc::new(
+            pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.content_path.clone(), i))
+                .collect(),
+        ),
     };
     let mut funnel = Funnel {
         pages,
@@ -190,16 +193,18 @@ fn kept_links(old: &Funnel) -> Vec<PageLinks> {
 
 /// For each page, the pages that link to it (not itself), in index order.
 fn incoming(links: &[Vec<Link>]) -> Vec<Vec<usize>> {
-    let mut incoming: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); links.len()];
+    let mut incoming: Vec<Vec<usize>> = vec![Vec::new(); links.len()];
     for (from, outgoing) in links.iter().enumerate() {
         for link in outgoing.iter().filter(|l| l.to != from) {
-            incoming[link.to].insert(from);
+            incoming[link.to].push(from);
         }
     }
+    // Pushed in index order: sorted already, with a page that links twice
+    // listed twice in a row.
+    for from in &mut incoming {
+        from.dedup();
+    }
     incoming
-        .into_iter()
-        .map(|s| s.into_iter().collect())
-        .collect()
 }
 
 /// A variant inherits the fields it does not set from its control, and an

@@ -332,6 +332,7 @@ impl Session {
         // Taken, not cloned: `into_parts` drops them, and a site's warnings
         // may number thousands.
         let old_warnings = std::mem::take(&mut old.diagnostics);
+        let old_found = std::mem::take(&mut old.found);
         let journey_changed = touched
             .iter()
             .any(|&i| journey_ref(&old.funnel.pages[i]) != journey_ref(&pages[i]));
@@ -351,7 +352,8 @@ impl Session {
         let previous = headings_same.then_some(crate::funnel::Previous {
             funnel: &old_funnel,
             touched: touched.as_slice(),
-            warnings: &old_warnings,
+            found: &old_found,
+            all: &old_warnings,
         });
         let mut prepared = match site::link(inputs, pages, reuse, previous) {
             Ok(prepared) => prepared,
@@ -362,9 +364,11 @@ impl Session {
                 return Err(errors);
             }
         };
-        let warnings_changed = *prepared.diagnostics != *old_warnings;
+        // The same list comes back by the pointer; a whole build (after a
+        // heading changed) makes a new one, which may still be equal.
+        let warnings_changed = !Arc::ptr_eq(&prepared.diagnostics, &old_warnings)
+            && *prepared.diagnostics != *old_warnings;
         if !warnings_changed {
-            // The same list: the server sees that by the pointer alone.
             prepared.diagnostics = old_warnings;
         }
         let targets = (!journey_changed).then(|| relinked(&touched, &prepared.funnel, &old_funnel));
@@ -740,6 +744,108 @@ mod tests {
         let thanks = file(&session, "thanks/index.html");
         assert!(thanks.contains("\"value\":12.0"), "{thanks}");
         assert!(file(&session, "funnel.json").contains("https://buy.stripe.com/test_b"));
+    }
+
+    /// The warnings after a save are those a whole build finds, though
+    /// only the pages the save can affect are checked again; and a save
+    /// that changes none hands on the very same list.
+    #[test]
+    fn a_save_changes_the_warnings_of_the_pages_linked_with_it() {
+        let (dir, content) = empty_site();
+        let site = dir.path();
+        let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
+        let page = |stage: &str, rest: &str| {
+            format!(
+                "---
+title: T
+description: D
+stage: {stage}
+{rest}---
+Body.
+"
+            )
+        };
+        write(
+            "index.md",
+            &page(
+                "aware",
+                "next: a.md
+",
+            ),
+        );
+        write(
+            "a.md",
+            &page(
+                "engage",
+                "next: b.md
+",
+            ),
+        );
+        write(
+            "b.md",
+            &page(
+                "subscribe",
+                "next: c.md
+",
+            ),
+        );
+        write(
+            "c.md",
+            &page(
+                "convert",
+                "next: d.md
+",
+            ),
+        );
+        write("d.md", &page("excite", ""));
+        let options = BuildOptions::new(site);
+        let (mut session, first) = Session::start(options.clone()).unwrap();
+        let codes = |warnings: &Diagnostics, file: &str| -> Vec<&'static str> {
+            let of_file = warnings.iter().filter(|w| w.file == file);
+            of_file.map(|w| w.code).collect()
+        };
+        assert_eq!(codes(&first.warnings, "content/a.md"), Vec::<&str>::new());
+        let mut last = first.warnings;
+        let edits = [
+            // a.md's `next` now goes back: a links to the saved page.
+            (
+                "b.md",
+                page(
+                    "aware",
+                    "next: c.md
+",
+                ),
+            ),
+            // c.md loses its only link in: the saved page linked to it.
+            ("b.md", page("aware", "")),
+            // A body edit changes no warning.
+            ("b.md", page("aware", "").replace("Body.", "New body.")),
+            (
+                "b.md",
+                page(
+                    "subscribe",
+                    "next: c.md
+",
+                ),
+            ),
+        ];
+        for (step, (file, text)) in edits.iter().enumerate() {
+            write(file, text);
+            let rebuilt = session.rebuild(&[content.join(file)]).unwrap();
+            let whole = site::prepare(&options).unwrap().diagnostics;
+            assert_eq!(*rebuilt.warnings, *whole, "after edit {step}");
+            let same = Arc::ptr_eq(&rebuilt.warnings, &last);
+            assert_eq!(same, step == 2, "after edit {step}");
+            last = rebuilt.warnings;
+            let a = codes(&last, "content/a.md");
+            let orphan_c = codes(&last, "content/c.md").contains(&"orphan-page");
+            let expected = match step {
+                0 => (vec!["backward-next"], false),
+                1 | 2 => (vec!["backward-next"], true),
+                _ => (vec![], false),
+            };
+            assert_eq!((a, orphan_c), expected, "after edit {step}");
+        }
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub(crate) struct MapContext<'a> {
     /// than `limit`; usually 0. Each such column says how many in `more`.
     pub hidden: usize,
     pub board: Board,
-    /// The stages in journey order, then the pages without a stage, if any.
+    /// The stages in journey order, then the pages without a stage, if
+    /// any, as a band below them (see [`ColumnContext::band`]).
     pub columns: Vec<ColumnContext<'a>>,
     /// One arrow per link (self-links left out), to draw in one `<svg>` of
     /// the board's size.

@@ -60,6 +60,8 @@ pub(crate) struct Layout {
     pub height: usize,
     /// The width of every column and card.
     pub col_w: usize,
+    /// How many columns the stages have (at least one).
+    pub columns: usize,
     /// The most cards a column draws.
     pub limit: usize,
     /// By page index: the (column, row) of its card, or none for a page
@@ -120,6 +122,7 @@ impl Layout {
             width: PAD + n * (col_w + GAP_X),
             height: 0,
             col_w,
+            columns: n,
             limit,
             cells,
             band,
@@ -136,8 +139,7 @@ impl Layout {
 
     /// The place of the band's `k`-th card (or of its "more" box).
     pub(crate) fn band_place(&self, k: usize) -> Option<Cell> {
-        let n = (self.width - PAD) / (self.col_w + GAP_X);
-        Some(Layout::band_cell(n, self.band?, k))
+        Some(Layout::band_cell(self.columns, self.band?, k))
     }
 
     /// True for a cell of the band of pages outside the journey.

@@ -3,7 +3,8 @@
 # thank-you and funnel-map pages, in both built-in themes, at phone and desktop size;
 # then the funnel map of an eight-stage journey (tests/fixtures/map-eight) at 1280 px
 # in both themes, and the Persian example's landing page and map. PNGs are written
-# with Pillow's optimiser (pip install pillow) when it is there, to keep them small.
+# with Pillow's optimiser (pip install pillow) when it is there, to keep them small,
+# and one still over 300 kB (a page with a photograph) as a 256-colour palette.
 # Needs Chromium (apt-get install -y chromium). Run from anywhere:
 #   docs/screenshots.sh
 set -euo pipefail
@@ -21,7 +22,7 @@ pages=(
     "landing:/"
     "optin:/guides/roasting-guide/?variant=a"
     "tripwire:/offers/tasting-kit/"
-    "upsell:/offers/grinder/:2920:2520"
+    "upsell:/offers/grinder/:2750:1950"
     "thankyou:/guides/roasting-guide-thanks/"
     "funnel-map:/funnel/"
 )
@@ -73,12 +74,18 @@ shoot example-site-fa starter fa-landing-desktop / 1280,800
 shoot example-site-fa starter fa-landing-phone / 390,844
 shoot example-site-fa starter fa-funnel-map-desktop /funnel/ 1280,800
 # Re-encode losslessly at the highest compression: screenshots are mostly
-# flat colour, so this often halves them.
+# flat colour, so this often halves them. A page with a photograph can stay
+# over 300 kB: it is quantized to 256 colours, dithered, which keeps the text
+# sharp and the photograph close to the original at about half the size.
 python3 - <<'PY' || echo "pillow missing: PNGs left as Chromium wrote them" >&2
 import pathlib
 from PIL import Image
 shots = pathlib.Path("docs/screenshots")
 for path in [p for g in ("starter-*.png", "launch-*.png", "fa-*.png") for p in shots.glob(g)]:
-    Image.open(path).save(path, optimize=True)
+    image = Image.open(path).convert("RGB")
+    image.save(path, optimize=True)
+    if path.stat().st_size > 300_000:
+        palette = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG)
+        palette.save(path, optimize=True)
 PY
 ls docs/screenshots

@@ -395,7 +395,7 @@ impl Prepared {
     }
 
     /// Weighs `page`'s rendered `html` when the build weighs its pages.
-    fn weigh(&self, page: &Page, html: &[u8]) {
+    pub(crate) fn weigh(&self, page: &Page, html: &[u8]) {
         let Some(weights) = &self.weights else {
             return;
         };
@@ -418,6 +418,17 @@ impl Prepared {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(warning);
         }
+    }
+
+    /// The `page-weight` warnings found so far, sorted, without taking
+    /// them (the dev server compares them with the last rebuild's).
+    pub(crate) fn weights(&self) -> Vec<Diagnostic> {
+        let Some(weights) = &self.weights else {
+            return Vec::new();
+        };
+        let mut found = weights.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        found.sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
+        found
     }
 
     /// The journey and conversion warnings, with the pages' weights when

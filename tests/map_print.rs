@@ -1,5 +1,6 @@
-//! The funnel map of an eight-stage journey in headless Chromium, in both
-//! built-in themes: at 1280 px it needs no sideways scroll, every A/B
+//! The funnel map of an eight-stage journey with two pages outside it, in
+//! headless Chromium, in both built-in themes: at 1280 px it needs no
+//! sideways scroll (the other pages sit in a band below), every A/B
 //! badge lies wholly inside its card, a long word on a card is hyphenated
 //! in the site's language, and printed landscape it fills one page.
 
@@ -28,6 +29,18 @@ fn an_eight_stage_map_fits_a_laptop_keeps_its_badges_and_prints_on_one_landscape
         );
         let [page, window, board, room] = [0, 1, 2, 3].map(|i| scroll[i].as_u64().unwrap());
         assert!(page <= window && board <= room, "{theme}: {scroll}");
+        // The pages outside the journey (about, privacy) sit in a band
+        // below every stage's cards, within the board's width, not in a
+        // ninth column beside them.
+        let band = browser.eval(
+            "(() => { const board = document.querySelector('.map-board').getBoundingClientRect(); \
+             const rects = s => [...document.querySelectorAll(s)].map(e => e.getBoundingClientRect()); \
+             const stages = rects('.map-column:not(.map-other) .map-card'); \
+             const others = rects('.map-other .map-card'); \
+             const low = Math.max(...stages.map(r => r.bottom)); \
+             return [others.length, others.every(r => r.top > low && r.left >= board.left && r.right <= board.right)]; })()",
+        );
+        assert_eq!(band, json!([2, true]), "{theme}: the band of other pages");
         let clipped = browser.eval(
             "(() => { const out = []; const badges = document.querySelectorAll('.map-ab'); \
              for (const b of badges) { const r = b.getBoundingClientRect(); \

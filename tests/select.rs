@@ -1,12 +1,15 @@
 //! Select fields in opt-in forms: the `<select>` both themes render (its
 //! label, the empty "choose…" option in the site's language), its name
 //! under each provider, the errors of its `options:` at their line, and
-//! `form-length`, which counts it and warns about it.
+//! `form-length`, which counts it and warns about it; and, in headless
+//! Chromium, that it has the inputs' height, padding and font.
 
 mod support;
 
 use funnelcake::BuildOptions;
-use support::{copy_fixture, edit_file, read, set_theme};
+use serde_json::json;
+use support::browser::Browser;
+use support::{build_and_serve, copy_fixture, edit_file, read, set_theme};
 
 const ROASTER: &str = r#"<p class="field"><label for="field-roaster">Your roaster <span class="required" aria-hidden="true">*</span></label>
 <select id="field-roaster" name="roaster" required><option value="">Choose…</option><option value="Popcorn popper">Popcorn popper</option><option value="Drum roaster">Drum roaster</option><option value="Heat gun &amp; bowl">Heat gun &amp; bowl</option></select></p>"#;
@@ -171,4 +174,59 @@ fn form_length_counts_a_select_and_warns_about_it() {
         warnings(&site),
         [format!("warning: content/join.md:7:1: the opt-in form asks for 5 visible fields; every field past the first few loses sign-ups\n{hint}")]
     );
+}
+
+/// The box of a form control on the served page: its height, its paddings
+/// (block, then inline at both ends), its border, and its font (not its
+/// line height, which Chromium keeps at `normal` in a select).
+fn control_box(browser: &mut Browser, selector: &str) -> serde_json::Value {
+    browser.eval(&format!(
+        "(() => {{ const e = document.querySelector('{selector}'); const s = getComputedStyle(e); \
+         return {{ height: e.getBoundingClientRect().height, \
+         padding: [s.paddingTop, s.paddingBottom, s.paddingInlineStart, s.paddingInlineEnd], \
+         border: s.borderTopWidth, font: [s.fontSize, s.fontFamily, s.fontWeight] }}; }})()"
+    ))
+}
+
+#[test]
+fn a_select_is_as_tall_as_an_input_with_the_same_padding_and_font_in_both_themes_and_directions() {
+    let mut browser = Browser::launch();
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false }),
+    );
+    for theme in ["starter", "launch"] {
+        for language in ["en", "fa"] {
+            let (dir, site) = copy_fixture("select");
+            set_theme(&site, theme);
+            edit_file(&site.join("site.yaml"), |c| {
+                format!("{c}language: {language}\n")
+            });
+            edit_file(&site.join("content/join.md"), |page| {
+                page.replace(
+                    "  thank_you:",
+                    "    - { name: message, type: textarea }\n  thank_you:",
+                )
+            });
+            let server = build_and_serve(&site, dir.path());
+            browser.navigate(&format!("{}/join/", server.url));
+            let input = control_box(&mut browser, "#field-email");
+            let select = control_box(&mut browser, "#field-roaster");
+            let textarea = control_box(&mut browser, "#field-message");
+            let at = format!("{theme}, {language}");
+            assert!(
+                input["height"].as_f64().unwrap() >= 44.0,
+                "{at}: a touch target: {input}"
+            );
+            assert_eq!(
+                select["height"], input["height"],
+                "{at}: heights\n{select}\n{input}"
+            );
+            for (name, other) in [("select", &select), ("textarea", &textarea)] {
+                for key in ["padding", "border", "font"] {
+                    assert_eq!(other[key], input[key], "{at}: the {name}'s {key}");
+                }
+            }
+        }
+    }
 }

@@ -1088,3 +1088,57 @@ fn an_image_whose_encoding_fails_is_an_error_at_the_page_that_uses_it() {
     );
     server.stop();
 }
+
+/// The card of the page at `path` on a funnel map's HTML.
+fn map_card<'a>(map: &'a str, path: &str) -> &'a str {
+    let at = map.find(&format!("<code>{path}</code>")).expect(path);
+    &map[at..at + map[at..].find("</article>").unwrap()]
+}
+
+const HEAVY: &str = r#"title="page-weight">heavy page</span>"#;
+
+#[test]
+fn the_served_map_shows_heavy_pages_as_a_build_does_and_follows_edits() {
+    use funnelcake::serve::Session;
+    let (dir, site) = support::copy_fixture("conversion");
+    let heavy = site.join("content/heavy.md");
+    let page = |body: &str| {
+        format!("---\ntitle: Heavy\ndescription: A long page.\nstage: discover\nnext: signup.md\n---\n{body}\n")
+    };
+    std::fs::write(&heavy, page(&"Roast. ".repeat(30_000))).unwrap();
+    let built = support::build_site(&site, dir.path().join("out"));
+    let built_map = support::read(&built, "funnel/index.html");
+    assert!(map_card(&built_map, "/heavy/").contains(HEAVY));
+    let (mut session, _) = Session::start(funnelcake::BuildOptions::new(&site)).unwrap();
+    let served_map = |session: &Session| {
+        String::from_utf8_lossy(&session.file("funnel/index.html").unwrap()).into_owned()
+    };
+    let map = served_map(&session);
+    assert_eq!(map_card(&map, "/heavy/"), map_card(&built_map, "/heavy/"));
+    assert!(!map_card(&map, "/signup/").contains("page-weight"));
+
+    // A save that makes the page light, then heavy again, redraws the map.
+    std::fs::write(&heavy, page("Roast.")).unwrap();
+    session.rebuild(std::slice::from_ref(&heavy)).unwrap();
+    assert!(!map_card(&served_map(&session), "/heavy/").contains("page-weight"));
+    std::fs::write(&heavy, page(&"Roast. ".repeat(30_000))).unwrap();
+    session.rebuild(std::slice::from_ref(&heavy)).unwrap();
+    assert!(map_card(&served_map(&session), "/heavy/").contains(HEAVY));
+    // Another page's save keeps it.
+    let signup = site.join("content/signup.md");
+    support::edit_file(&signup, |t| format!("{t}\nOne more line.\n"));
+    session.rebuild(std::slice::from_ref(&signup)).unwrap();
+    assert!(map_card(&served_map(&session), "/heavy/").contains(HEAVY));
+
+    // A stylesheet that grows past the budget makes every page heavy.
+    let theme_css = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/starter/css/main.css");
+    let big = format!(
+        "{}\n.big::after {{ content: \"{}\"; }}\n",
+        std::fs::read_to_string(theme_css).unwrap(),
+        "x".repeat(220_000)
+    );
+    std::fs::create_dir_all(site.join("css")).unwrap();
+    std::fs::write(site.join("css/main.css"), big).unwrap();
+    session.rebuild(&[site.join("css/main.css")]).unwrap();
+    assert!(map_card(&served_map(&session), "/signup/").contains(HEAVY));
+}

@@ -45,7 +45,8 @@ pub(crate) struct MapContext<'a> {
     /// than `limit`; usually 0. Each such column says how many in `more`.
     pub hidden: usize,
     pub board: Board,
-    /// The stages in journey order, then the pages without a stage, if any.
+    /// The stages in journey order, then the pages without a stage, if
+    /// any, as a band below them (see [`ColumnContext::band`]).
     pub columns: Vec<ColumnContext<'a>>,
     /// One arrow per link (self-links left out), to draw in one `<svg>` of
     /// the board's size.
@@ -81,13 +82,23 @@ pub(crate) struct ColumnContext<'a> {
     pub index: Option<usize>,
     /// True for a stage that no page serves.
     pub gap: bool,
-    /// Where the column starts.
+    /// True for the pages without a stage: not a column but a band as
+    /// wide as the board, below the stages' columns (so a journey of eight
+    /// stages still fits a laptop), its heading at `y` and its cards at
+    /// their own `x`.
+    pub band: bool,
+    /// Where the column starts; the band starts with the first column.
     pub x: usize,
+    /// Where the band's heading goes; 0 for a stage's column, whose
+    /// heading is at the top of the board.
+    pub y: usize,
     /// How many pages the stage has.
     pub pages: usize,
     /// How many of them are past the limit and have no card.
     pub more: usize,
-    /// Where a line saying so goes, below the last card.
+    /// Where a line saying so goes: below the last card of a column, in
+    /// the next place of the band.
+    pub more_x: usize,
     pub more_y: usize,
     /// Its pages in URL order, at most `map.limit`.
     pub cards: Vec<CardContext<'a>>,
@@ -117,7 +128,11 @@ pub(crate) struct CardContext<'a> {
     /// The A/B experiment the page runs: its id and every arm's share,
     /// such as `guide-headline: a 50% · b 50%`.
     pub experiment: Option<String>,
-    /// The top of the card; it is as wide as its column.
+    /// The start of the card from the start of its column: 0 in a
+    /// stage's column, the place under a stage's column in the band. It is
+    /// as wide as a column.
+    pub x: usize,
+    /// The top of the card.
     pub y: usize,
     /// The codes of the page's conversion warnings (`form-length`, …).
     pub warnings: Vec<&'static str>,
@@ -537,8 +552,12 @@ impl<'a> FunnelMap<'a> {
     }
 
     fn context_limited(&self, strings: &Strings, limit: usize) -> MapContext<'a> {
-        let pages: Vec<Vec<usize>> = self.columns.iter().map(|c| c.pages.clone()).collect();
-        let layout = Layout::new(&pages, self.funnel.pages.len(), limit);
+        let stages: Vec<Vec<usize>> = (self.columns.iter())
+            .filter(|c| c.id.is_some())
+            .map(|c| c.pages.clone())
+            .collect();
+        let others = (self.columns.iter().find(|c| c.id.is_none())).map_or(&[][..], |c| &c.pages);
+        let layout = Layout::new(&stages, others, self.funnel.pages.len(), limit);
         let offers: HashMap<&str, String> = self
             .config
             .offers
@@ -584,19 +603,29 @@ impl<'a> FunnelMap<'a> {
         let column = &self.columns[c];
         let stage = column.id.and_then(|id| self.config.stage_index(id));
         let drawn = &column.pages[..column.pages.len().min(layout.limit)];
+        let band = column.id.is_none();
+        // A card's place from the start of its column; the band's column
+        // spans the board's columns.
+        let start = layout.column_x(0);
+        let place = |r: usize| match layout.band_place(r).filter(|_| band) {
+            Some(cell) => (layout.column_x(cell.0) - start, layout.row_y(cell.1)),
+            None => (0, layout.row_y(r)),
+        };
+        let (more_x, more_y) = place(drawn.len());
         ColumnContext {
             id: column.id,
             title: stage.map(|s| strings.stage_title(&self.config.journey[s])),
             index: stage.map(|s| s + 1),
-            gap: column.id.is_some() && column.pages.is_empty(),
-            x: layout.column_x(c),
+            gap: !band && column.pages.is_empty(),
+            band,
+            x: layout.column_x(if band { 0 } else { c }),
+            y: layout.band_y().filter(|_| band).unwrap_or(0),
             pages: column.pages.len(),
             more: column.pages.len() - drawn.len(),
-            more_y: Layout::row_y(drawn.len()),
-            cards: drawn
-                .iter()
-                .enumerate()
-                .map(|(r, &i)| self.card(i, (strings, offers), layout, Layout::row_y(r)))
+            more_x,
+            more_y,
+            cards: (drawn.iter().enumerate())
+                .map(|(r, &i)| self.card(i, (strings, offers), layout, place(r)))
                 .collect(),
         }
     }
@@ -606,7 +635,7 @@ impl<'a> FunnelMap<'a> {
         index: usize,
         (strings, offers): (&Strings, &HashMap<&str, String>),
         layout: &Layout,
-        y: usize,
+        (x, y): (usize, usize),
     ) -> CardContext<'a> {
         let page = self.page(index);
         CardContext {
@@ -630,6 +659,7 @@ impl<'a> FunnelMap<'a> {
             dead_end: self.is_dead_end(index),
             experiment: self.experiment_summary(index),
             warnings: self.warnings[index].clone(),
+            x,
             y,
             links: self
                 .links(index)
@@ -655,7 +685,10 @@ impl<'a> FunnelMap<'a> {
             for &(to, kind) in self.links(from) {
                 if let Some(b) = layout.cells[to] {
                     links.push((a, b));
-                    kinds.push((from, to, kind, b.0 < a.0));
+                    // Only a link between stages goes back; the band's
+                    // places say nothing of the journey.
+                    let stages = !layout.in_band(a) && !layout.in_band(b);
+                    kinds.push((from, to, kind, stages && b.0 < a.0));
                 }
             }
         }
@@ -850,7 +883,10 @@ mod tests {
         let a = &limited.columns[0];
         let titles: Vec<&str> = a.cards.iter().map(|c| c.title).collect();
         assert_eq!(titles, ["p1", "p2"]);
-        assert_eq!((a.pages, a.more, a.more_y), (3, 1, Layout::row_y(2)));
+        assert_eq!(
+            (a.pages, a.more, a.more_y),
+            (3, 1, layout::HEAD_H + 2 * (CARD_H + layout::GAP_Y))
+        );
         // p2 leads to p3, which has no card: no arrow, no entry in its list.
         assert!(a.cards[1].links.is_empty());
         assert_eq!(limited.arrows.len(), 1);
@@ -871,13 +907,13 @@ mod tests {
         let mut boxes = Vec::new();
         for column in &map.columns {
             for card in &column.cards {
-                cards.insert(card.id, at(column.x, card.y));
+                cards.insert(card.id, at(column.x + card.x, card.y));
             }
             if column.gap {
                 boxes.push(at(column.x, map.board.top));
             }
             if column.more > 0 {
-                boxes.push(at(column.x, column.more_y));
+                boxes.push(at(column.x + column.more_x, column.more_y));
             }
         }
         (cards, boxes)
@@ -900,6 +936,20 @@ mod tests {
         );
         assert!(context.arrows.iter().any(|a| a.back), "a back link");
         let (cards, boxes) = rectangles(&context);
+        // The band's heading: no arrow runs along it (they only cross it
+        // in the channels between columns, under its text's background).
+        let band = context.columns.iter().find(|c| c.band);
+        let band = band.expect("pages outside the journey, in the band");
+        let strip = (band.y + 1, layout::BAND_H - 2);
+        for arrow in &context.arrows {
+            for pair in arrow.points.windows(2).filter(|p| p[0].1 == p[1].1) {
+                let y = pair[0].1;
+                assert!(
+                    y < strip.0 || y > strip.0 + strip.1,
+                    "{arrow:?} runs along the band's heading"
+                );
+            }
+        }
         let all: Vec<layout::Rect> = cards.values().copied().chain(boxes).collect();
         for arrow in &context.arrows {
             let points = &arrow.points;
@@ -929,6 +979,7 @@ mod tests {
 
     #[test]
     fn no_arrow_crosses_a_card_on_the_example_site_or_an_eight_stage_journey() {
+        // Both have pages outside the journey, in the band below the stages.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         assert_arrows_go_around_cards(&root.join("example-site"), 9);
         assert_arrows_go_around_cards(&root.join("tests/fixtures/map-eight"), 14);

@@ -26,9 +26,9 @@ use crate::render::cards::{self, Cards};
 use crate::render::forms::FormContext;
 pub use crate::render::images::PendingImage;
 use crate::site::{self, BuildOptions, Prepared};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What kind of rebuild a set of changed files needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -247,6 +247,8 @@ impl Session {
             prepared.cards = Cards::on_request(Some(cache));
             // A page edit never waits for an image encoder.
             prepared.images.in_background();
+            // The map's cards show the pages' weights, as a build's do.
+            prepared.weigh_pages();
             match render_files(&prepared, None, &self.files) {
                 Ok(files) => break (prepared, files),
                 Err(errors) if changed_while_building(&errors) && attempts < 3 => attempts += 1,
@@ -296,6 +298,7 @@ impl Session {
             .collect();
         prepared.theme = theme;
         prepared.css = css;
+        files.extend(reweigh(prepared, &self.files).map_err(|e| Diagnostics::from_iter([e]))?);
         let mut changed = Vec::new();
         let fresh: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         for path in old_assets {
@@ -333,6 +336,7 @@ impl Session {
         // may number thousands.
         let old_warnings = std::mem::take(&mut old.diagnostics);
         let old_found = std::mem::take(&mut old.found);
+        let old_weights = old.weights();
         let journey_changed = touched
             .iter()
             .any(|&i| journey_ref(&old.funnel.pages[i]) != journey_ref(&pages[i]));
@@ -375,7 +379,12 @@ impl Session {
         let others_changed = journey_changed
             || warnings_changed
             || shared_parts_changed(&prepared, &old_funnel, &touched);
-        let only = targets.as_ref().map(|t| (t, others_changed));
+        keep_weights(&mut prepared, &old_weights, targets.as_ref());
+        let only = targets.as_ref().map(|t| Only {
+            pages: t,
+            others: others_changed,
+            old_weights: &old_weights,
+        });
         let files = match render_files(&prepared, only, &self.files) {
             Ok(files) => files,
             Err(errors) => {
@@ -605,23 +614,67 @@ fn map_ref(page: &Page) -> MapRef<'_> {
     )
 }
 
-/// Renders the output files into memory: every file, or only `pages` (and
-/// the non-page files when the flag says they changed) with the images
-/// not `served` yet (an image's name carries its hash, so a served one
-/// has the same bytes and is not read again).
+/// Starts `prepared`'s `page-weight` warnings with those of the last
+/// rebuild that still hold: of the pages it does not render again
+/// (`targets`; none when it renders every page).
+fn keep_weights(prepared: &mut Prepared, old: &[Diagnostic], targets: Option<&BTreeSet<usize>>) {
+    let rendered: HashSet<&str> = (targets.into_iter().flatten())
+        .map(|&i| prepared.funnel.pages[i].file.as_str())
+        .collect();
+    let kept = (old.iter())
+        .filter(|w| targets.is_some() && !rendered.contains(w.file.as_str()))
+        .cloned()
+        .collect();
+    prepared.weights = Some(Mutex::new(kept));
+}
+
+/// After a stylesheet or static file changed, which the pages' weights
+/// count: every page weighed again from its served HTML, and the map and
+/// funnel.json drawn again when a page became heavy or light (none
+/// otherwise).
+fn reweigh(
+    prepared: &mut Prepared,
+    served: &HashMap<String, Arc<Vec<u8>>>,
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+    let old = prepared.weights();
+    prepared.weigh_pages();
+    for page in &prepared.funnel.pages {
+        if let Some(html) = served.get(&page.output_file()) {
+            prepared.weigh(page, html);
+        }
+    }
+    if prepared.weights() == old {
+        return Ok(Vec::new());
+    }
+    prepared.other_files(|path, bytes, _| (path, bytes))
+}
+
+/// What a page rebuild renders: `pages`, and the files drawn from every
+/// page (the map, funnel.json) when `others` says they changed or the
+/// pages' weights are no longer `old_weights`.
+struct Only<'a> {
+    pages: &'a BTreeSet<usize>,
+    others: bool,
+    old_weights: &'a [Diagnostic],
+}
+
+/// Renders the output files into memory: every file, or only some pages
+/// (see [`Only`]) with the images not `served` yet (an image's name
+/// carries its hash, so a served one has the same bytes and is not read
+/// again).
 fn render_files(
     prepared: &Prepared,
-    only: Option<(&BTreeSet<usize>, bool)>,
+    only: Option<Only>,
     served: &HashMap<String, Arc<Vec<u8>>>,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
     use rayon::prelude::*;
-    let Some((pages, others)) = only else {
+    let Some(only) = only else {
         return prepared.render_all(|path, bytes, _| Ok((path, bytes)));
     };
-    let mut results: Vec<Result<(String, Vec<u8>), Diagnostic>> = pages
-        .par_iter()
+    let mut results: Vec<Result<(String, Vec<u8>), Diagnostic>> = (only.pages.par_iter())
         .flat_map_iter(|&i| match prepared.render_page(i) {
             Ok(rendered) => {
+                prepared.weigh(&prepared.funnel.pages[i], rendered.html.as_bytes());
                 let page = (
                     prepared.funnel.pages[i].output_file(),
                     rendered.html.into_bytes(),
@@ -638,7 +691,9 @@ fn render_files(
         Ok(files) => results.extend(files),
         Err(e) => results.push(Err(e)),
     }
-    if others {
+    // The map's cards show the pages' weights: a page that became heavy
+    // or light redraws it.
+    if only.others || prepared.weights() != only.old_weights {
         match prepared.other_files(|path, bytes, _| Ok((path, bytes))) {
             Ok(files) => results.extend(files),
             Err(e) => results.push(Err(e)),

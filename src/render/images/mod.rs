@@ -353,8 +353,9 @@ impl Images {
 
     /// The size in bytes of the variant at site path `path` as links write
     /// it (`/img/hero.960.1a2b3c4d.avif`), for `page-weight`: `None` for
-    /// a path no image of this build has. Under `check`, which encodes
-    /// nothing, the variant is encoded in memory to be weighed.
+    /// a path no image of this build has, and for one the dev server is
+    /// still encoding in the background. Under `check`, which encodes
+    /// nothing, the variant's size is estimated (see [`Unmade::weigh`]).
     pub(crate) fn weight(&self, path: &str) -> Option<usize> {
         let variant = {
             let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
@@ -368,6 +369,11 @@ impl Images {
             Data::Unmade(unmade) => unmade.weigh(variant.format, variant.width),
             Data::Cached(file) => std::fs::metadata(file).ok().map(|m| m.len() as usize),
             Data::Bytes(bytes) => Some(bytes.len()),
+            // The dev server weighs an image once it is encoded, never
+            // waiting for it: a save is served at once (see the serve
+            // section of the README). Until then it is left out, and the
+            // first rebuild after it is encoded weighs it.
+            Data::Pending(job) if !job.is_done() => None,
             Data::Pending(_) => {
                 let file = ImageFile {
                     path: path.trim_start_matches('/').to_string(),

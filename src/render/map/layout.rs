@@ -5,6 +5,12 @@
 //! ever crosses a card, a back link or a link that skips stages included,
 //! and every arrow starts on the side of its own card.
 //!
+//! Pages outside the journey (about, privacy) are not a column of their
+//! own, which would push an eight-stage board past a laptop's width: they
+//! sit in a band of rows below the stage columns, one card under each
+//! column in turn, behind a heading; their arrows use the same channels
+//! and corridors.
+//!
 //! Sizes are CSS pixels, `x` from the start of the line; a right-to-left
 //! page mirrors the board in CSS.
 
@@ -24,6 +30,9 @@ pub(crate) const CARD_H: usize = 124;
 pub(crate) const GAP_Y: usize = 24;
 /// The headings' height above the first card.
 pub(crate) const HEAD_H: usize = 64;
+/// The room for the heading of the band of pages outside the journey,
+/// between the corridor below the last stage row and the band's cards.
+pub(crate) const BAND_H: usize = 40;
 pub(crate) const PAD: usize = 12;
 /// The board's room on one landscape page, in CSS pixels (96 a inch):
 /// the smaller of A4 and US Letter less 10 mm margins, less the height of
@@ -51,11 +60,16 @@ pub(crate) struct Layout {
     pub height: usize,
     /// The width of every column and card.
     pub col_w: usize,
+    /// How many columns the stages have (at least one).
+    pub columns: usize,
     /// The most cards a column draws.
     pub limit: usize,
     /// By page index: the (column, row) of its card, or none for a page
     /// past its column's limit.
     pub cells: Vec<Option<(usize, usize)>>,
+    /// The first row of the band of pages outside the journey, when there
+    /// are any: the rows from it on lie [`BAND_H`] lower.
+    pub band: Option<usize>,
 }
 
 /// The `zoom` that fits a board of `width` × `height` into
@@ -73,11 +87,18 @@ pub(crate) type Polyline = Vec<(usize, usize)>;
 pub(crate) type Cell = (usize, usize);
 
 impl Layout {
-    /// Lays out `columns` (the page indexes of each) with at most `limit`
-    /// cards a column, plus a row saying how many more there are. Columns
+    /// Lays out `columns` (the page indexes of each stage) with at most
+    /// `limit` cards a column, plus a row saying how many more there are,
+    /// and below them the band of `others` (pages outside the journey), at
+    /// most `limit` cards filling the columns' places row by row. Columns
     /// narrow down to [`MIN_COL_W`] to fit [`FIT_W`]; the last channel
     /// stays, for links within the last column.
-    pub(crate) fn new(columns: &[Vec<usize>], pages: usize, limit: usize) -> Self {
+    pub(crate) fn new(
+        columns: &[Vec<usize>],
+        others: &[usize],
+        pages: usize,
+        limit: usize,
+    ) -> Self {
         let mut cells = vec![None; pages];
         let mut rows = 1;
         for (c, column) in columns.iter().enumerate() {
@@ -88,29 +109,64 @@ impl Layout {
             rows = rows.max(column.len().min(limit) + more);
         }
         let n = columns.len().max(1);
+        let band = (!others.is_empty()).then_some(rows);
+        for (k, &i) in others.iter().take(limit).enumerate() {
+            cells[i] = Some(Layout::band_cell(n, rows, k));
+        }
+        // The band's cards, and the box saying how many more, fill its rows.
+        let places = others.len().min(limit) + usize::from(others.len() > limit);
+        rows += places.div_ceil(n);
         let col_w = ((FIT_W - PAD) / n).saturating_sub(GAP_X);
         let col_w = col_w.clamp(MIN_COL_W, MAX_COL_W);
-        Layout {
+        let mut layout = Layout {
             width: PAD + n * (col_w + GAP_X),
-            height: HEAD_H + rows * (CARD_H + GAP_Y) + PAD,
+            height: 0,
             col_w,
+            columns: n,
             limit,
             cells,
-        }
+            band,
+        };
+        layout.height = layout.row_y(rows) + PAD;
+        layout
+    }
+
+    /// The `k`-th place of the band that starts at row `first`, on a board
+    /// of `n` columns: row by row, in column order.
+    fn band_cell(n: usize, first: usize, k: usize) -> Cell {
+        (k % n, first + k / n)
+    }
+
+    /// The place of the band's `k`-th card (or of its "more" box).
+    pub(crate) fn band_place(&self, k: usize) -> Option<Cell> {
+        Some(Layout::band_cell(self.columns, self.band?, k))
+    }
+
+    /// True for a cell of the band of pages outside the journey.
+    pub(crate) fn in_band(&self, (_, row): Cell) -> bool {
+        self.band.is_some_and(|band| row >= band)
     }
 
     pub(crate) fn column_x(&self, column: usize) -> usize {
         PAD + column * (self.col_w + GAP_X)
     }
 
-    pub(crate) fn row_y(row: usize) -> usize {
-        HEAD_H + row * (CARD_H + GAP_Y)
+    /// The top of row `row`; the band's rows lie below its heading.
+    pub(crate) fn row_y(&self, row: usize) -> usize {
+        let heading = if self.in_band((0, row)) { BAND_H } else { 0 };
+        HEAD_H + row * (CARD_H + GAP_Y) + heading
+    }
+
+    /// Where the band's heading goes: below the corridor under the last
+    /// stage row, so no arrow runs along it.
+    pub(crate) fn band_y(&self) -> Option<usize> {
+        Some(self.row_y(self.band?) - BAND_H)
     }
 
     pub(crate) fn rect(&self, (column, row): (usize, usize)) -> Rect {
         Rect {
             x: self.column_x(column),
-            y: Layout::row_y(row),
+            y: self.row_y(row),
             w: self.col_w,
             h: CARD_H,
         }
@@ -122,8 +178,8 @@ impl Layout {
     }
 
     /// The corridor below row `r`.
-    fn corridor(r: usize) -> (usize, usize) {
-        (Layout::row_y(r) + CARD_H, GAP_Y)
+    fn corridor(&self, r: usize) -> (usize, usize) {
+        (self.row_y(r) + CARD_H, GAP_Y)
     }
 
     /// The arrows of `links` (from cell, to cell), in order. Links share
@@ -162,7 +218,7 @@ impl Layout {
         let first = lane(slots, route.first);
         let mut points = vec![(x1, y1), (first, y1)];
         if let Some((row, last)) = route.corridor {
-            let (start, height) = Layout::corridor(row);
+            let (start, height) = self.corridor(row);
             let y = start + slots.take(Slot::Corridor(row), height);
             let last = lane(slots, last);
             points.extend([(first, y), (last, y), (last, y2)]);
@@ -291,19 +347,44 @@ pub(crate) mod tests {
     #[test]
     fn columns_narrow_to_fit_a_laptop_and_then_scroll() {
         let columns = |n| vec![Vec::new(); n];
-        assert_eq!(Layout::new(&columns(3), 0, 10).col_w, MAX_COL_W);
-        let eight = Layout::new(&columns(8), 0, 10);
+        assert_eq!(Layout::new(&columns(3), &[], 0, 10).col_w, MAX_COL_W);
+        let eight = Layout::new(&columns(8), &[], 0, 10);
         assert!(eight.width <= FIT_W, "{}", eight.width);
-        assert_eq!(Layout::new(&columns(20), 0, 10).col_w, MIN_COL_W);
+        assert_eq!(Layout::new(&columns(20), &[], 0, 10).col_w, MIN_COL_W);
     }
 
     #[test]
     fn print_shrinks_a_wide_or_tall_board_to_one_page_but_not_past_reading() {
         assert_eq!(print_scale(600, 300), 1.0);
-        let eight = Layout::new(&vec![vec![0]; 8], 1, 10);
+        let eight = Layout::new(&vec![vec![0]; 8], &[], 1, 10);
         let scale = print_scale(eight.width, eight.height);
         assert!(eight.width as f64 * scale <= PRINT_W as f64, "{scale}");
         assert!(scale < 1.0 && scale > 0.75, "{scale}");
         assert_eq!(print_scale(900, 5000), PRINT_MIN);
+    }
+
+    #[test]
+    fn pages_outside_the_journey_sit_in_a_band_below_the_columns_not_beside_them() {
+        // Eight stages of two pages each (0..16), then three other pages.
+        let columns: Vec<Vec<usize>> = (0..8).map(|c| vec![2 * c, 2 * c + 1]).collect();
+        let layout = Layout::new(&columns, &[16, 17, 18], 19, 10);
+        assert_eq!(layout.width, Layout::new(&columns, &[], 16, 10).width);
+        assert!(layout.width <= FIT_W, "{}", layout.width);
+        assert_eq!(layout.band, Some(2));
+        let band: Vec<_> = (16..19).map(|i| layout.cells[i].unwrap()).collect();
+        assert_eq!(band, [(0, 2), (1, 2), (2, 2)]);
+        assert_eq!(layout.band_place(3), Some((3, 2)));
+        // Its heading lies between the corridor below the last stage row
+        // and the band's cards.
+        let last_stage_row = layout.rect((0, 1));
+        let heading = layout.band_y().unwrap();
+        assert_eq!(heading, last_stage_row.y + CARD_H + GAP_Y);
+        assert_eq!(layout.rect(band[0]).y, heading + BAND_H);
+        assert_eq!(layout.height, heading + BAND_H + CARD_H + GAP_Y + PAD);
+        // Nine places wrap onto a second row of the band.
+        let nine: Vec<usize> = (16..25).collect();
+        let wrapped = Layout::new(&columns, &nine, 25, 10);
+        assert_eq!(wrapped.cells[24], Some((0, 3)));
+        assert_eq!(wrapped.height, layout.height + CARD_H + GAP_Y);
     }
 }

@@ -46,13 +46,20 @@ pub(crate) fn site_warnings(journey: &Journey) -> Diagnostics {
 }
 
 fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {
-    let served: std::collections::HashSet<&str> = (journey.funnel.pages.iter())
-        .filter_map(|p| p.meta.stage.as_deref())
-        .collect();
-    for stage in &journey.config.journey {
-        if served.contains(stage.id.as_str()) {
-            continue;
+    let config = journey.config;
+    let mut served = vec![false; config.journey.len()];
+    let mut unserved = served.len();
+    // One pass, which stops once every stage has its page.
+    for page in &journey.funnel.pages {
+        if unserved == 0 {
+            break;
         }
+        let stage = page.meta.stage.as_deref();
+        if let Some(index) = stage.and_then(|s| config.stage_index(s)) {
+            unserved -= usize::from(!std::mem::replace(&mut served[index], true));
+        }
+    }
+    for (stage, _) in config.journey.iter().zip(served).filter(|(_, s)| !s) {
         let message = format!(
             "journey stage \"{}\" has no page (a gap in the funnel)",
             stage.id

@@ -26,7 +26,7 @@ use crate::render::cards::{self, Cards};
 use crate::render::forms::FormContext;
 pub use crate::render::images::PendingImage;
 use crate::site::{self, BuildOptions, Prepared};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -110,7 +110,8 @@ pub struct Rebuilt {
 pub struct Session {
     options: BuildOptions,
     prepared: Option<Prepared>,
-    files: HashMap<String, Arc<Vec<u8>>>,
+    /// Ordered, so a page's cards are found by their name's prefix.
+    files: Served,
     /// The last rebuild failed: the files are the last good build, and the
     /// next rebuild starts from the files, whatever changed, so that its
     /// errors are those of a fresh build and a save elsewhere cannot hide
@@ -124,7 +125,7 @@ impl Session {
         let mut session = Session {
             options,
             prepared: None,
-            files: HashMap::new(),
+            files: Served::new(),
             failed: false,
         };
         let rebuilt = session.rebuild_everything()?;
@@ -406,6 +407,9 @@ impl Session {
         let mut rebuilt = self.take_pages(prepared, files, targets);
         rebuilt.images_encoded = encoded;
         rebuilt.cards_drawn = drawn;
+        // The old links and warnings are a few allocations per page: a
+        // worker frees them, and the save is served sooner.
+        rayon::spawn(move || drop((old_funnel, old_found)));
         Ok(Some(rebuilt))
     }
 
@@ -552,7 +556,7 @@ fn relinked(touched: &[usize], funnel: &Funnel, old: &Funnel) -> BTreeSet<usize>
 /// longer hold: a card's name carries its hash, so a new title or
 /// description (or `noindex`) leaves the old card behind otherwise.
 fn stale_cards(
-    served: &HashMap<String, Arc<Vec<u8>>>,
+    served: &Served,
     prepared: &Prepared,
     pages: &BTreeSet<usize>,
     files: &[(String, Vec<u8>)],
@@ -568,13 +572,20 @@ fn stale_cards(
             .and_then(|rest| rest.strip_suffix(".png"))
             .is_some_and(|hash| hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
     };
-    // The prefix test first: it is cheap, and few of the served files pass.
-    (served.keys())
-        .filter(|path| prefixes.iter().any(|prefix| is_card_of(path, prefix)))
-        .filter(|path| !fresh.contains(path.as_str()))
-        .cloned()
-        .collect()
+    let mut stale = Vec::new();
+    for prefix in &prefixes {
+        let under = (served.range::<String, _>(prefix..)).map(|(path, _)| path);
+        for path in under.take_while(|path| path.starts_with(prefix.as_str())) {
+            if is_card_of(path, prefix) && !fresh.contains(path.as_str()) {
+                stale.push(path.clone());
+            }
+        }
+    }
+    stale
 }
+
+/// The files the dev server serves, by output path.
+type Served = BTreeMap<String, Arc<Vec<u8>>>;
 
 /// True when a page file changed between reading and rendering.
 fn changed_while_building(errors: &Diagnostics) -> bool {
@@ -632,10 +643,7 @@ fn keep_weights(prepared: &mut Prepared, old: &[Diagnostic], targets: Option<&BT
 /// count: every page weighed again from its served HTML, and the map and
 /// funnel.json drawn again when a page became heavy or light (none
 /// otherwise).
-fn reweigh(
-    prepared: &mut Prepared,
-    served: &HashMap<String, Arc<Vec<u8>>>,
-) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+fn reweigh(prepared: &mut Prepared, served: &Served) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let old = prepared.weights();
     prepared.weigh_pages();
     for page in &prepared.funnel.pages {
@@ -665,7 +673,7 @@ struct Only<'a> {
 fn render_files(
     prepared: &Prepared,
     only: Option<Only>,
-    served: &HashMap<String, Arc<Vec<u8>>>,
+    served: &Served,
 ) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
     use rayon::prelude::*;
     let Some(only) = only else {

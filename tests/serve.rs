@@ -998,6 +998,43 @@ fn the_dev_server_draws_a_social_card_only_when_it_is_asked_for() {
 }
 
 #[test]
+fn the_dev_server_keeps_one_card_per_page_however_often_a_title_changes() {
+    use funnelcake::serve::Session;
+    let (_dir, site) = support::copy_fixture("cards");
+    let base = "http://127.0.0.1:1111";
+    let options = funnelcake::BuildOptions {
+        base_url: Some(base.into()),
+        dev: true,
+        ..funnelcake::BuildOptions::new(&site)
+    };
+    let (mut session, _) = Session::start(options).unwrap();
+    assert_eq!(session.cards_kept(), 2, "the home page and the opt-in");
+    let page = site.join("content/index.md");
+    let mut title = "Roast your own coffee at home".to_string();
+    for n in 1..=5 {
+        let new_title = format!("Roast at home, take {n}");
+        support::edit_file(&page, |t| {
+            t.replace(&format!("title: {title}"), &format!("title: {new_title}"))
+        });
+        title = new_title;
+        let rebuilt = session.rebuild(std::slice::from_ref(&page)).unwrap();
+        assert!(
+            rebuilt
+                .changed
+                .iter()
+                .any(|p| p.starts_with("social/index.")),
+            "{:?}",
+            rebuilt.changed
+        );
+        assert_eq!(session.cards_kept(), 2, "after edit {n}");
+    }
+    // The card the page names now is still there to draw.
+    let home = String::from_utf8_lossy(&session.file("index.html").unwrap()).into_owned();
+    let card = og_card(&home, base);
+    assert!(session.card(&card).is_some(), "{card}");
+}
+
+#[test]
 fn a_card_is_served_on_request_and_one_that_cannot_be_drawn_is_an_error_page() {
     let (_dir, site) = support::copy_fixture("cards");
     let (server, port) = serve_site(&site);

@@ -94,9 +94,9 @@ pub(crate) struct Cards {
     mode: Mode,
     drawn: Arc<AtomicUsize>,
     /// The dev server's cards by file path (relative to OUT), to draw when
-    /// asked for. Entries are never removed: a card's name is the hash of
-    /// its SVG, so an old entry is only one that no page names any more,
-    /// and the session serves only the files its pages name.
+    /// asked for. A card's name carries the hash of its SVG, so each edit
+    /// of a title adds an entry: the session drops those no page names any
+    /// more after each rebuild ([`Cards::retain`]).
     deferred: Mutex<HashMap<String, Arc<Deferred>>>,
 }
 
@@ -175,6 +175,19 @@ impl Cards {
     pub(crate) fn deferred(&self, file: &str) -> Option<Arc<Deferred>> {
         let deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
         deferred.get(file).cloned()
+    }
+
+    /// Keeps only the dev server's cards whose file (relative to OUT)
+    /// `keep` accepts: those some page still names.
+    pub(crate) fn retain(&self, keep: impl Fn(&str) -> bool) {
+        let mut deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+        deferred.retain(|file, _| keep(file));
+    }
+
+    /// How many cards the dev server keeps to draw or has drawn.
+    pub(crate) fn deferred_count(&self) -> usize {
+        let deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+        deferred.len()
     }
 }
 

@@ -937,13 +937,18 @@ fn og_card(html: &str, base: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
-/// Width and height of a PNG, and whether it is 8-bit RGB.
+/// Width and height of a PNG, and whether it is opaque 8-bit colour (RGB,
+/// or a palette for a card of few colours).
 fn png_size(bytes: &[u8]) -> (u32, u32, bool) {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
     let reader = decoder.read_info().unwrap();
     let info = reader.info();
-    let rgb = info.color_type == png::ColorType::Rgb && info.bit_depth == png::BitDepth::Eight;
-    (info.width, info.height, rgb)
+    let colour = matches!(
+        info.color_type,
+        png::ColorType::Rgb | png::ColorType::Indexed
+    );
+    let opaque = colour && info.bit_depth == png::BitDepth::Eight && info.trns.is_none();
+    (info.width, info.height, opaque)
 }
 
 #[test]

@@ -937,13 +937,18 @@ fn og_card(html: &str, base: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
-/// Width and height of a PNG, and whether it is 8-bit RGB.
+/// Width and height of a PNG, and whether it is opaque 8-bit colour (RGB,
+/// or a palette for a card of few colours).
 fn png_size(bytes: &[u8]) -> (u32, u32, bool) {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
     let reader = decoder.read_info().unwrap();
     let info = reader.info();
-    let rgb = info.color_type == png::ColorType::Rgb && info.bit_depth == png::BitDepth::Eight;
-    (info.width, info.height, rgb)
+    let colour = matches!(
+        info.color_type,
+        png::ColorType::Rgb | png::ColorType::Indexed
+    );
+    let opaque = colour && info.bit_depth == png::BitDepth::Eight && info.trns.is_none();
+    (info.width, info.height, opaque)
 }
 
 #[test]
@@ -995,6 +1000,43 @@ fn the_dev_server_draws_a_social_card_only_when_it_is_asked_for() {
     assert!(*drawn == std::fs::read(out.join(&new_card)).unwrap());
     assert_eq!(png_size(&drawn), (1200, 630, true));
     assert_eq!(session.cards_drawn(), 0, "the build left it in the cache");
+}
+
+#[test]
+fn the_dev_server_keeps_one_card_per_page_however_often_a_title_changes() {
+    use funnelcake::serve::Session;
+    let (_dir, site) = support::copy_fixture("cards");
+    let base = "http://127.0.0.1:1111";
+    let options = funnelcake::BuildOptions {
+        base_url: Some(base.into()),
+        dev: true,
+        ..funnelcake::BuildOptions::new(&site)
+    };
+    let (mut session, _) = Session::start(options).unwrap();
+    assert_eq!(session.cards_kept(), 2, "the home page and the opt-in");
+    let page = site.join("content/index.md");
+    let mut title = "Roast your own coffee at home".to_string();
+    for n in 1..=5 {
+        let new_title = format!("Roast at home, take {n}");
+        support::edit_file(&page, |t| {
+            t.replace(&format!("title: {title}"), &format!("title: {new_title}"))
+        });
+        title = new_title;
+        let rebuilt = session.rebuild(std::slice::from_ref(&page)).unwrap();
+        assert!(
+            rebuilt
+                .changed
+                .iter()
+                .any(|p| p.starts_with("social/index.")),
+            "{:?}",
+            rebuilt.changed
+        );
+        assert_eq!(session.cards_kept(), 2, "after edit {n}");
+    }
+    // The card the page names now is still there to draw.
+    let home = String::from_utf8_lossy(&session.file("index.html").unwrap()).into_owned();
+    let card = og_card(&home, base);
+    assert!(session.card(&card).is_some(), "{card}");
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub(crate) const WIDTH: u32 = 1200;
 pub(crate) const HEIGHT: u32 = 630;
 /// Everything besides the SVG text that decides a card's pixels; part of
 /// its hash, so a new renderer, font or encoder never reuses an old card.
-const ENGINE: &str = "resvg 0.49.0; noto 20201225; png up ultrafast rgb; 2";
+const ENGINE: &str = "resvg 0.49.0; noto 20201225; png up ultrafast palette or rgb; 3";
 /// Where drawn cards are kept, relative to the site folder.
 pub(crate) const CACHE_DIR: &str = ".funnelcake/cache/cards";
 
@@ -94,9 +94,9 @@ pub(crate) struct Cards {
     mode: Mode,
     drawn: Arc<AtomicUsize>,
     /// The dev server's cards by file path (relative to OUT), to draw when
-    /// asked for. Entries are never removed: a card's name is the hash of
-    /// its SVG, so an old entry is only one that no page names any more,
-    /// and the session serves only the files its pages name.
+    /// asked for. A card's name carries the hash of its SVG, so each edit
+    /// of a title adds an entry: the session drops those no page names any
+    /// more after each rebuild ([`Cards::retain`]).
     deferred: Mutex<HashMap<String, Arc<Deferred>>>,
 }
 
@@ -175,6 +175,19 @@ impl Cards {
     pub(crate) fn deferred(&self, file: &str) -> Option<Arc<Deferred>> {
         let deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
         deferred.get(file).cloned()
+    }
+
+    /// Keeps only the dev server's cards whose file (relative to OUT)
+    /// `keep` accepts: those some page still names.
+    pub(crate) fn retain(&self, keep: impl Fn(&str) -> bool) {
+        let mut deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+        deferred.retain(|file, _| keep(file));
+    }
+
+    /// How many cards the dev server keeps to draw or has drawn.
+    pub(crate) fn deferred_count(&self) -> usize {
+        let deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
+        deferred.len()
     }
 }
 
@@ -330,6 +343,11 @@ fn parse(svg: &str) -> Result<usvg::Tree, usvg::Error> {
 
 /// Draws `svg`, scaled to 1200×630, over white, into a PNG.
 pub(crate) fn draw(svg: &str) -> Result<Vec<u8>, usvg::Error> {
+    Ok(encode(&raster(svg)?))
+}
+
+/// The pixels of `svg`, scaled to 1200×630, over white.
+fn raster(svg: &str) -> Result<Pixmap, usvg::Error> {
     let tree = parse(svg)?;
     let mut pixmap = Pixmap::new(WIDTH, HEIGHT).expect("a card's size is not zero");
     // Opaque, so the PNG needs no alpha channel.
@@ -337,27 +355,83 @@ pub(crate) fn draw(svg: &str) -> Result<Vec<u8>, usvg::Error> {
     let size = tree.size();
     let scale = Transform::from_scale(WIDTH as f32 / size.width(), HEIGHT as f32 / size.height());
     resvg::render(&tree, scale, &mut pixmap.as_mut());
-    Ok(encode(&pixmap))
+    Ok(pixmap)
 }
 
-/// RGB PNG with the encoder's fastest setting (each row filtered against
-/// the one above, then fdeflate's ultra-fast mode). A card is flat colour
-/// and text, so rows repeat the one above and compress well without
-/// trying every filter on every row, which the fast setting does and which
-/// took about as long as drawing the card.
+/// A PNG of `pixmap` with the encoder's fastest setting (each row
+/// filtered against the one above, then fdeflate's ultra-fast mode): a
+/// card is flat colour and text, so rows repeat the one above and compress
+/// well without trying every filter on every row, which the fast setting
+/// does and which took about as long as drawing the card. A card of at
+/// most 256 colours (flat colours and anti-aliased text usually have under
+/// a hundred) is written with a palette: a third of the bytes to compress,
+/// and a file a third the size, which is most of what a cached card costs
+/// a build (reading it and writing it to OUT).
 fn encode(pixmap: &Pixmap) -> Vec<u8> {
-    // Opaque pixels: premultiplied RGBA is plain RGBA, and alpha is dropped.
-    let mut rgb = Vec::with_capacity(pixmap.data().len() / 4 * 3);
-    for p in pixmap.data().chunks_exact(4) {
-        rgb.extend_from_slice(&p[..3]);
+    match palette(pixmap.data()) {
+        Some((palette, indexes)) => write_png(&indexes, png::ColorType::Indexed, Some(palette)),
+        None => write_png(&rgb(pixmap.data()), png::ColorType::Rgb, None),
     }
-    let mut bytes = Vec::with_capacity(rgb.len() / 8);
+}
+
+/// The pixels of opaque premultiplied RGBA as RGB (premultiplied opaque
+/// RGBA is plain RGBA, and alpha is dropped).
+fn rgb(rgba: &[u8]) -> Vec<u8> {
+    let mut rgb = vec![0; rgba.len() / 4 * 3];
+    for (to, from) in rgb.chunks_exact_mut(3).zip(rgba.chunks_exact(4)) {
+        to.copy_from_slice(&from[..3]);
+    }
+    rgb
+}
+
+/// The palette (RGB triples, in order of first appearance, so the same
+/// pixels always give the same bytes) and each pixel's index in it, or
+/// `None` past 256 colours.
+fn palette(rgba: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    // An open-addressed table, four times the palette's size, and a check
+    // of the previous pixel first: most pixels repeat it.
+    const SLOTS: usize = 1024;
+    let mut colours = [u32::MAX; SLOTS];
+    let mut slot_index = [0u8; SLOTS];
+    let mut palette = Vec::with_capacity(256 * 3);
+    let mut indexes = vec![0; rgba.len() / 4];
+    let (mut last, mut last_index) = (u32::MAX, 0);
+    for (index, pixel) in indexes.iter_mut().zip(rgba.chunks_exact(4)) {
+        let colour = u32::from_le_bytes([pixel[0], pixel[1], pixel[2], 0]);
+        if colour != last {
+            let mut slot = (colour.wrapping_mul(0x9E37_79B1) >> 22) as usize;
+            while colours[slot] != colour && colours[slot] != u32::MAX {
+                slot = (slot + 1) % SLOTS;
+            }
+            if colours[slot] == u32::MAX {
+                if palette.len() == 256 * 3 {
+                    return None;
+                }
+                colours[slot] = colour;
+                slot_index[slot] = (palette.len() / 3) as u8;
+                palette.extend_from_slice(&pixel[..3]);
+            }
+            (last, last_index) = (colour, slot_index[slot]);
+        }
+        *index = last_index;
+    }
+    Some((palette, indexes))
+}
+
+/// The PNG of 8-bit `pixels` of `color` (with `palette` when indexed).
+fn write_png(pixels: &[u8], color: png::ColorType, palette: Option<Vec<u8>>) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(pixels.len() / 8);
     let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
-    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_color(color);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fastest);
+    if let Some(palette) = palette {
+        encoder.set_palette(palette);
+    }
     let mut writer = encoder.write_header().expect("writing into memory");
-    writer.write_image_data(&rgb).expect("writing into memory");
+    writer
+        .write_image_data(pixels)
+        .expect("writing into memory");
     writer.finish().expect("writing into memory");
     bytes
 }
@@ -469,6 +543,32 @@ mod tests {
         );
         assert!(persian("Noto Sans", 400) == persian("Noto Sans Arabic", 400));
         assert!(bold != persian("Noto Sans", 400));
+    }
+
+    /// The colour type of a PNG and its pixels as RGB.
+    fn decode(bytes: &[u8]) -> (png::ColorType, Vec<u8>) {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().unwrap();
+        let color = reader.info().color_type;
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        pixels.truncate(info.buffer_size());
+        (color, pixels)
+    }
+
+    #[test]
+    fn a_card_of_few_colours_has_a_palette_and_others_are_rgb() {
+        let flat = r##"<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630"><rect width="1200" height="18" fill="#1f5f99"/><text x="84" y="300" font-size="68" font-weight="700" fill="#1b1b1f">Καφές at home</text></svg>"##;
+        let pixmap = raster(flat).unwrap();
+        let png = draw(flat).unwrap();
+        assert_eq!(decode(&png), (png::ColorType::Indexed, rgb(pixmap.data())));
+        assert_eq!(png, draw(flat).unwrap(), "the same bytes every time");
+        // A gradient over all of a channel and a hue: over 256 colours.
+        let gradient = r##"<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630"><defs><linearGradient id="g"><stop offset="0" stop-color="#000"/><stop offset="1" stop-color="#fff"/></linearGradient><linearGradient id="h" x2="0" y2="1"><stop offset="0" stop-color="#f00" stop-opacity="0"/><stop offset="1" stop-color="#f00"/></linearGradient></defs><rect width="1200" height="630" fill="url(#g)"/><rect width="1200" height="630" fill="url(#h)"/></svg>"##;
+        let pixmap = raster(gradient).unwrap();
+        let png = draw(gradient).unwrap();
+        assert_eq!(decode(&png), (png::ColorType::Rgb, rgb(pixmap.data())));
     }
 
     #[test]

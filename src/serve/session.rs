@@ -164,6 +164,14 @@ impl Session {
         self.prepared.as_ref().map_or(0, |p| p.cards.drawn())
     }
 
+    /// How many social cards the session keeps in memory, drawn or still
+    /// to draw: one per page that names a card, however often it changed.
+    pub fn cards_kept(&self) -> usize {
+        self.prepared
+            .as_ref()
+            .map_or(0, |p| p.cards.deferred_count())
+    }
+
     pub fn has_file(&self, path: &str) -> bool {
         self.files.contains_key(path) || self.image(path).is_some()
     }
@@ -480,6 +488,8 @@ impl Session {
         }
         changed.extend(self.replace_files(files, targets.is_none()));
         changed.sort();
+        // Each new title names a new card: forget those no page names.
+        prepared.cards.retain(|path| self.files.contains_key(path));
         self.prepared = Some(prepared);
         Rebuilt {
             changed,

@@ -27,6 +27,8 @@ speed in AVIF_SPEED (default: funnelcake's own speed, for like-for-like
 encoder settings, and Zola's default, 5, which a Zola user gets). Zola's
 `hard_link_static` is on, so it does not also copy the originals, work
 funnelcake does not do. KEEP=folder keeps the sites and outputs there.
+FUNNELCAKE=path,path runs those funnelcake binaries instead of
+target/release/funnelcake (say one built with `--features asm`).
 """
 import os
 import random
@@ -197,7 +199,10 @@ class Tool:
 
 
 def main():
-    if not BIN.exists():
+    # FUNNELCAKE=a,b compares builds of funnelcake (say with and without
+    # the `asm` feature) with each other too.
+    binaries = os.environ.get("FUNNELCAKE", str(BIN)).split(",")
+    if not all(Path(b).exists() for b in binaries):
         sys.exit("build funnelcake first: cargo build --release")
     photos = photographs()
     ours = funnelcake_speed()
@@ -212,10 +217,13 @@ def main():
         tmp = Path(keep or tmp)
         if keep:
             shutil.rmtree(tmp, ignore_errors=True)
-        site, out = tmp / "fc", tmp / "fc-out"
-        funnelcake_site(photos, site)
-        tools = [Tool("funnelcake", [str(BIN), "build", str(site), "-o", str(out)], None,
-                      site / ".funnelcake", [site / ".funnelcake", out])]
+        tools = []
+        for i, binary in enumerate(binaries):
+            site, out = tmp / f"fc{i}", tmp / f"fc{i}-out"
+            funnelcake_site(photos, site)
+            label = "funnelcake" if len(binaries) == 1 else f"fc {Path(binary).name}"
+            tools.append(Tool(label, [binary, "build", str(site), "-o", str(out)], None,
+                              site / ".funnelcake", [site / ".funnelcake", out]))
         zola = os.environ.get("ZOLA") or shutil.which("zola")
         if not zola:
             print("zola: not found (set ZOLA=/path/to/zola to compare)")

@@ -5,7 +5,7 @@
     pip install pillow                       # to make the photographs
     python3 benches/image_bench.py           # 50 photos of 12 MP
     PHOTOS=10 RUNS=1 python3 benches/image_bench.py
-    ZOLA=/path/to/zola AVIF_SPEED=5 python3 benches/image_bench.py
+    ZOLA=/path/to/zola AVIF_SPEED=9 KEEP=/tmp/bench python3 benches/image_bench.py
 
 The photographs are made once into benches/.images/ (ignored by git): the
 CC0 and public-domain sample photographs that scikit-image ships (its wheel
@@ -13,13 +13,26 @@ is downloaded with pip), each scaled up to 4000 x 3000 with sensor-like
 grain and its own crop, so no two files are alike and every encoder works
 on camera-sized, noisy pixels.
 
-For each tool it prints the median wall time and the peak memory of the
-first build (empty cache) and of a rebuild with the cache. Zola runs only
-when `zola` is on PATH or ZOLA names it; its AVIF speed is AVIF_SPEED
-(default: Zola's own default, 5).
+Runs are interleaved (funnelcake, then each Zola, then again), so other
+load on a shared machine falls on every tool alike. Each run prints its wall
+time, CPU time (user + system) and peak memory, and the load average; the
+end gives, for the first build (empty cache) and for a rebuild with the
+cache, the median times and the peak memory, and for each tool the images it
+made by format and size, with their bytes, to check that both make the same
+set. A cached rebuild that writes anything into its tool's image cache stops
+the benchmark: it must do no image work.
+
+Zola runs only when `zola` is on PATH or ZOLA names it. It runs at each AVIF
+speed in AVIF_SPEED (default: funnelcake's own speed, for like-for-like
+encoder settings, and Zola's default, 5, which a Zola user gets). Zola's
+`hard_link_static` is on, so it does not also copy the originals, work
+funnelcake does not do. KEEP=folder keeps the sites and outputs there.
+FUNNELCAKE=path,path runs those funnelcake binaries instead of
+target/release/funnelcake (say one built with `--features asm`).
 """
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -94,7 +107,10 @@ def zola_site(photos, site, speed):
     shutil.copytree(photos, site / "static" / "photos")
     (site / "content").mkdir(parents=True)
     (site / "templates").mkdir()
-    (site / "config.toml").write_text('base_url = "https://example.com"\n')
+    # Hard links: otherwise Zola also copies every original into public/,
+    # work funnelcake does not do (it writes only the variants).
+    (site / "config.toml").write_text(
+        'base_url = "https://example.com"\nhard_link_static = true\n')
     (site / "content" / "_index.md").write_text("+++\ntitle = \"Photos\"\n+++\n")
     calls = []
     for p in sorted(photos.glob("*.jpg")):
@@ -108,60 +124,130 @@ def zola_site(photos, site, speed):
     (site / "templates" / "page.html").write_text("")
 
 
+def funnelcake_speed():
+    """The AVIF speed funnelcake encodes at, read from its source."""
+    source = (ROOT / "src" / "render" / "images" / "encode.rs").read_text()
+    return int(re.search(r"AVIF_SPEED: u8 = (\d+);", source).group(1))
+
+
 def timed(cmd, cwd=None):
     probe = [sys.executable, "-c",
              "import resource,subprocess,sys,time;"
              "t=time.perf_counter();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);"
              "d=time.perf_counter()-t;"
-             "m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
+             "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
              "sys.stderr.write(r.stderr.decode()) if r.returncode else None;"
-             "print(d,m,r.returncode)", *cmd]
-    seconds, rss_kib, code = subprocess.check_output(probe, text=True, cwd=cwd).split()
-    if code != "0":
+             "print(d,u.ru_maxrss,u.ru_utime+u.ru_stime,r.returncode)", *cmd]
+    out = subprocess.check_output(probe, text=True, cwd=cwd).split()
+    if out[3] != "0":
         sys.exit(f"{cmd[0]} failed")
-    return float(seconds), int(rss_kib) / 1024
+    # CPU seconds too: on a shared machine they depend far less on the
+    # other load than the wall time does.
+    return float(out[0]), int(out[1]) / 1024, float(out[2])
 
 
-def measure(label, build, clear_cache):
-    for phase, clear in (("first build", True), ("cached rebuild", False)):
-        times, peaks = [], []
-        for _ in range(RUNS):
-            if clear:
-                clear_cache()
-            else:
-                build()  # make sure the cache is full
-            t, m = build()
-            times.append(t)
-            peaks.append(m)
-        print(f"{label:>10} {phase:>15}: {statistics.median(times):8.2f} s  "
-              f"peak {max(peaks):7.0f} MiB")
+def snapshot(folder):
+    """Every file under `folder` with its size and modification time."""
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def inventory(label, folder):
+    """Prints how many files of each format and width a tool wrote, and
+    their bytes, so both tools are seen to make the same set."""
+    from PIL import Image
+    table = {}
+    for path in folder.rglob("*"):
+        ext = path.suffix.lower().lstrip(".")
+        if ext not in ("avif", "webp", "jpg"):
+            continue
+        with Image.open(path) as image:
+            size = image.size
+        count, total = table.get((ext, size), (0, 0))
+        table[(ext, size)] = (count + 1, total + path.stat().st_size)
+    print(f"{label} output:")
+    for (ext, (w, h)), (count, total) in sorted(table.items()):
+        print(f"  {ext:>4} {w:>4}x{h:<4} {count:>4} files {total:>12,} bytes")
+    for ext in ("avif", "webp", "jpg"):
+        rows = [v for (e, _), v in table.items() if e == ext]
+        print(f"  {ext:>4} total     {sum(c for c, _ in rows):>4} files "
+              f"{sum(t for _, t in rows):>12,} bytes")
+
+
+class Tool:
+    """One generator: how to build, where its cache and its images are."""
+
+    def __init__(self, label, cmd, cwd, cache, clear):
+        self.label, self.cmd, self.cwd, self.cache, self.clear = label, cmd, cwd, cache, clear
+        self.times = {"first build": [], "cached rebuild": []}
+        self.cpu = {"first build": [], "cached rebuild": []}
+        self.peaks = {"first build": [], "cached rebuild": []}
+
+    def run(self, phase):
+        if phase == "first build":
+            for path in self.clear:
+                shutil.rmtree(path, ignore_errors=True)
+        before = snapshot(self.cache) if phase == "cached rebuild" else None
+        seconds, peak, cpu = timed(self.cmd, cwd=self.cwd)
+        if before is not None and snapshot(self.cache) != before:
+            sys.exit(f"{self.label}: the cached rebuild wrote to its cache")
+        self.times[phase].append(seconds)
+        self.cpu[phase].append(cpu)
+        self.peaks[phase].append(peak)
+        print(f"  {self.label:>18} {phase:>15}: {seconds:8.2f} s  cpu {cpu:8.2f} s  "
+              f"peak {peak:6.0f} MiB  (load {os.getloadavg()[0]:.1f})", flush=True)
 
 
 def main():
-    if not BIN.exists():
+    # FUNNELCAKE=a,b compares builds of funnelcake (say with and without
+    # the `asm` feature) with each other too.
+    binaries = os.environ.get("FUNNELCAKE", str(BIN)).split(",")
+    if not all(Path(b).exists() for b in binaries):
         sys.exit("build funnelcake first: cargo build --release")
     photos = photographs()
-    speed = int(os.environ.get("AVIF_SPEED", "5"))
+    ours = funnelcake_speed()
+    # Zola at funnelcake's AVIF speed is the like-for-like comparison; at
+    # its own default (5) it is what a Zola user gets.
+    speeds = [int(s) for s in os.environ.get("AVIF_SPEED", f"{ours},5").split(",")]
     print(f"{PHOTOS} photographs of 4000 x 3000, widths {WIDTHS}, AVIF + WebP + JPEG, "
-          f"quality {QUALITY}, {os.cpu_count()} cores")
+          f"quality {QUALITY}, {os.cpu_count()} cores, funnelcake AVIF speed {ours}")
+    # KEEP=folder keeps both tools' sites and outputs there, to look at.
+    keep = os.environ.get("KEEP")
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        site, out = tmp / "fc", tmp / "fc-out"
-        funnelcake_site(photos, site)
-        measure("funnelcake",
-                lambda: timed([str(BIN), "build", str(site), "-o", str(out)]),
-                lambda: (shutil.rmtree(site / ".funnelcake", ignore_errors=True),
-                         shutil.rmtree(out, ignore_errors=True)))
+        tmp = Path(keep or tmp)
+        if keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        tools = []
+        for i, binary in enumerate(binaries):
+            site, out = tmp / f"fc{i}", tmp / f"fc{i}-out"
+            funnelcake_site(photos, site)
+            label = "funnelcake" if len(binaries) == 1 else f"fc {Path(binary).name}"
+            tools.append(Tool(label, [binary, "build", str(site), "-o", str(out)], None,
+                              site / ".funnelcake", [site / ".funnelcake", out]))
         zola = os.environ.get("ZOLA") or shutil.which("zola")
         if not zola:
             print("zola: not found (set ZOLA=/path/to/zola to compare)")
-            return
-        zsite = tmp / "zola"
-        zola_site(photos, zsite, speed)
-        measure(f"zola (s{speed})",
-                lambda: timed([zola, "build", "--force"], cwd=zsite),
-                lambda: (shutil.rmtree(zsite / "static" / "processed_images", ignore_errors=True),
-                         shutil.rmtree(zsite / "public", ignore_errors=True)))
+        for speed in speeds if zola else []:
+            zsite = tmp / f"zola-s{speed}"
+            zola_site(photos, zsite, speed)
+            processed = zsite / "static" / "processed_images"
+            tools.append(Tool(f"zola (AVIF s{speed})", [zola, "build", "--force"], zsite,
+                              processed, [processed, zsite / "public"]))
+        # Interleaved, so that the other load on a shared machine falls on
+        # every tool alike.
+        for phase in ("first build", "cached rebuild"):
+            for _ in range(RUNS):
+                for tool in tools:
+                    tool.run(phase)
+        for tool in tools:
+            inventory(tool.label, tool.cache)
+        print("medians:")
+        for tool in tools:
+            for phase in ("first build", "cached rebuild"):
+                print(f"  {tool.label:>18} {phase:>15}: "
+                      f"{statistics.median(tool.times[phase]):8.2f} s  "
+                      f"cpu {statistics.median(tool.cpu[phase]):8.2f} s  "
+                      f"peak {max(tool.peaks[phase]):6.0f} MiB")
 
 
 if __name__ == "__main__":

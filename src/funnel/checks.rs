@@ -45,7 +45,9 @@ pub(crate) fn journey_warnings(journey: &Journey) -> Diagnostics {
     for index in 0..journey.funnel.pages.len() {
         page_warnings(journey, index, &mut warnings);
     }
-    warnings
+    // A variant's warning about a field it inherits has no line in its own
+    // file; it is reported once, at the control's line.
+    crate::funnel::resolve::fold_inherited(&journey.funnel.pages, warnings)
 }
 
 fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {

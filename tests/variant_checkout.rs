@@ -88,6 +88,7 @@ fn a_variant_without_a_checkout_has_no_checkout_entry() {
         (&"d".into(), &"/offers/kit/d/".into())
     );
     assert!(d.get("checkout").is_none(), "{d}");
+    assert!(buttons(&out, "offers/kit/d").is_empty());
 }
 
 #[test]
@@ -217,5 +218,38 @@ fn a_variants_checkout_errors_are_at_its_own_line() {
     assert_eq!(
         first_lines(&diagnostics),
         ["error: content/offers/kit-b.md:7:8: \"https://brew.lemonsqueezy.com/products/kit-five\" is not a lemonsqueezy checkout link"]
+    );
+}
+
+/// The `purchase` a built success page reports, as its tracking data says.
+fn purchase(out: &std::path::Path, page: &str) -> serde_json::Value {
+    let html = read(out, &format!("{page}/index.html"));
+    let at = html.find("\"purchase\":").expect("a purchase") + "\"purchase\":".len();
+    let mut values = serde_json::Deserializer::from_str(&html[at..]).into_iter();
+    values.next().unwrap().unwrap()
+}
+
+#[test]
+fn a_success_page_only_a_variant_leads_to_reports_that_variants_price() {
+    let (_dir, out) = build_ok("variant-checkout");
+    let expect = |arms: serde_json::Value, value: f64| {
+        serde_json::json!({
+            "arms": arms,
+            "cookie": "fc_exp_kit-offer",
+            "currency": "EUR",
+            "experiment": "kit-offer",
+            "item_id": "/offers/kit/",
+            "item_name": "The tasting kit",
+            "value": value
+        })
+    };
+    assert_eq!(
+        purchase(&out, "welcome/kit-five"),
+        expect(serde_json::json!({ "b": 14.0 }), 14.0),
+        "without the arm (another tab, no cookie), arm b's price, not the control's"
+    );
+    assert_eq!(
+        purchase(&out, "welcome/kit"),
+        expect(serde_json::json!({ "a": 9.0, "c": 9.0 }), 9.0)
     );
 }

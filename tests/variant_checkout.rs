@@ -253,3 +253,19 @@ fn a_success_page_only_a_variant_leads_to_reports_that_variants_price() {
         expect(serde_json::json!({ "a": 9.0, "c": 9.0 }), 9.0)
     );
 }
+
+#[test]
+fn a_variants_own_decline_is_checked_at_its_line() {
+    let (_dir, site) = copy_fixture("variant-checkout");
+    edit_file(&site.join("content/offers/kit-b.md"), |text| {
+        text.replace(
+            "  label: Get five for €14\n",
+            "  label: Get five for €14\ndecline: index.md\n",
+        )
+    });
+    let found = check_lines(&site);
+    assert!(
+        found.contains(&"warning: content/offers/kit-b.md:10:10: `decline` goes back from stage \"convert\" to the earlier stage \"aware\"".to_string()),
+        "{found:#?}"
+    );
+}

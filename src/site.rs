@@ -331,7 +331,7 @@ pub(crate) fn link(
     let diagnostics = match &previous {
         // A save that changes no warning: the same list, by the pointer.
         Some(previous) if found.same_as(previous.found) => Arc::clone(previous.all),
-        _ => Arc::new(found.all()),
+        _ => Arc::new(found.all(&funnel.pages)),
     };
     Ok(Prepared {
         config: inputs.config,

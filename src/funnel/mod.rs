@@ -9,6 +9,8 @@ pub(crate) mod resolve;
 pub(crate) use resolve::*;
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics};
+use crate::input::config::CONVERSION_CODES;
+use crate::page::content::Page;
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -27,10 +29,18 @@ pub(crate) struct Found {
 }
 
 impl Found {
-    /// Every warning, in the order they are reported.
-    pub(crate) fn all(&self) -> Diagnostics {
-        let pages = self.by_page.iter().flat_map(|w| w.iter().cloned());
-        let mut all: Diagnostics = self.rest.iter().cloned().chain(pages).collect();
+    /// Every warning of the funnel's `pages`, in the order they are
+    /// reported.
+    pub(crate) fn all(&self, pages: &[Arc<Page>]) -> Diagnostics {
+        let (conversion, journey): (Vec<&Diagnostic>, Vec<&Diagnostic>) = (self.by_page.iter())
+            .flat_map(|w| w.iter())
+            .partition(|w| CONVERSION_CODES.contains(&w.code));
+        // A variant's journey warning about a field it inherits has no line
+        // in its own file: it is reported once, at the control's line.
+        let journey = fold_inherited(pages, journey.into_iter().cloned().collect());
+        let mut all: Diagnostics = (self.rest.iter().chain(conversion).cloned())
+            .chain(journey)
+            .collect();
         all.sort();
         all
     }

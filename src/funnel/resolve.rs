@@ -211,7 +211,9 @@ fn incoming(links: &[Vec<Link>]) -> Vec<Vec<usize>> {
 /// inherited field's error has no line in the variant's file: the same
 /// error is reported at the control's line, where the user can fix it.
 /// Such an error is folded into the control's, which names the variant.
-fn fold_inherited(pages: &[Arc<Page>], diagnostics: Diagnostics) -> Diagnostics {
+/// The journey warnings are folded the same way (an inherited checkout's
+/// `success`, say).
+pub(crate) fn fold_inherited(pages: &[Arc<Page>], diagnostics: Diagnostics) -> Diagnostics {
     let control_file: HashMap<&str, &str> = pages
         .iter()
         .filter_map(|p| Some((p.file.as_str(), p.variant.as_ref()?.control.as_str())))

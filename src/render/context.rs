@@ -565,7 +565,8 @@ fn tracking_json(
 
 /// What a buyer landing on success page `index` paid for: the price of the
 /// one offer page whose checkout leads here (an A/B test's arms count as
-/// that one page, each with its own price). With several, the page cannot
+/// that one page, each with its own price; without the arm, the price of
+/// the first arm leading here). With several, the page cannot
 /// tell which was bought, so it reports no purchase. With an experiment,
 /// its id and cookie let the script find the arm when the click did not
 /// record one.
@@ -594,7 +595,10 @@ fn purchase_json(funnel: &Funnel, index: usize) -> Option<serde_json::Value> {
     {
         return None;
     }
-    let price = control.meta.price.as_ref()?;
+    // The price of the first offer leading here: the control's when it
+    // does, else that of the arm whose own checkout does (a variant that
+    // sells at another price through its own link and success page).
+    let price = funnel.pages[offers[0]].meta.price.as_ref()?;
     let mut data = serde_json::json!({
         "value": price.amount,
         "currency": price.currency,

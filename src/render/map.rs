@@ -426,6 +426,7 @@ impl<'a> FunnelMap<'a> {
             title: &variant.meta.title,
             weight,
             links: self.links_json(index),
+            checkout: self.checkout_json(index),
         }
     }
 
@@ -507,19 +508,39 @@ impl<'a> FunnelMap<'a> {
                 plan.provider, plan.plan, plan.data, plan.success_url
             );
         }
-        if let Some(experiment) = &page.meta.experiment {
-            let fork = paint.on("35", "⑂");
-            let (id, control) = (&experiment.id, experiment.weights[0]);
-            let _ = writeln!(out, "    {fork} experiment {id}: a {control}%");
-            for (v, weight) in self.variants(i) {
-                let variant = self.page(v);
-                let id = variant.variant.as_ref().map_or("", |of| of.id.as_str());
-                let path = paint.on("1", &variant.path);
-                let _ = writeln!(out, "      {id} {weight}%  {path} {}", variant.meta.title);
-            }
-        }
+        self.experiment_text(i, paint, out);
         if self.is_dead_end(i) {
             let _ = writeln!(out, "    {}", paint.on("33", "✗ dead end: no way onward"));
+        }
+    }
+
+    /// The A/B arms of page `i` in `funnelcake funnel`: each variant's
+    /// line, and under it the success URL of a checkout the control does
+    /// not already list (a variant that sells through its own link or to
+    /// its own success page needs its own redirect in the provider).
+    fn experiment_text(&self, i: usize, paint: Paint, out: &mut String) {
+        let Some(experiment) = &self.page(i).meta.experiment else {
+            return;
+        };
+        let fork = paint.on("35", "⑂");
+        let (id, control) = (&experiment.id, experiment.weights[0]);
+        let _ = writeln!(out, "    {fork} experiment {id}: a {control}%");
+        let control_checkout = self.checkout_json(i);
+        for (v, weight) in self.variants(i) {
+            let variant = self.page(v);
+            let id = variant.variant.as_ref().map_or("", |of| of.id.as_str());
+            let path = paint.on("1", &variant.path);
+            let _ = writeln!(out, "      {id} {weight}%  {path} {}", variant.meta.title);
+            let Some(checkout) = self.checkout_json(v) else {
+                continue;
+            };
+            if control_checkout.as_ref() != Some(&checkout) {
+                let _ = writeln!(
+                    out,
+                    "        $ {} checkout of arm {id}; set its success URL in the provider: {}",
+                    checkout.provider, checkout.success_url
+                );
+            }
         }
     }
 
@@ -799,7 +820,7 @@ fn transaction_query(provider: Provider) -> &'static str {
 }
 
 /// A page's hosted checkout, with the success URL to set in the provider.
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct CheckoutJson<'a> {
     provider: &'static str,
     url: &'a str,
@@ -836,6 +857,10 @@ struct VariantJson<'a> {
     title: &'a str,
     weight: u32,
     links: Vec<LinkJson<'a>>,
+    /// The arm's checkout, its own or the control's it inherits, in the
+    /// shape of a page's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkout: Option<CheckoutJson<'a>>,
 }
 
 #[derive(Serialize)]

@@ -106,6 +106,14 @@ impl Browser {
 
     /// Sends a command and waits for its result; panics on a protocol error.
     pub(crate) fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params) {
+            Ok(result) => result,
+            Err(error) => panic!("{method} failed: {error}"),
+        }
+    }
+
+    /// Sends a command and waits for its result or its protocol error.
+    fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let message = json!({ "id": id, "method": method, "params": params });
@@ -122,10 +130,10 @@ impl Browser {
                 continue;
             };
             if value["id"].as_u64() == Some(id) {
-                if let Some(error) = value.get("error") {
-                    panic!("{method} failed: {error}");
-                }
-                return value["result"].clone();
+                return match value.get("error") {
+                    Some(error) => Err(error.clone()),
+                    None => Ok(value["result"].clone()),
+                };
             }
             self.events.push(value);
         }
@@ -261,7 +269,11 @@ impl Browser {
     pub(crate) fn wait_until(&mut self, expression: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
-            if self.eval(expression) == Value::Bool(true) {
+            // A page that is reloading has no context to evaluate in for a
+            // moment: that is "not yet", not a failure.
+            let params = json!({ "expression": expression, "returnByValue": true });
+            let result = self.try_call("Runtime.evaluate", params);
+            if result.is_ok_and(|r| r["result"]["value"] == Value::Bool(true)) {
                 return;
             }
             assert!(

@@ -177,11 +177,13 @@ impl Cards {
         deferred.get(file).cloned()
     }
 
-    /// Keeps only the dev server's cards whose file (relative to OUT)
-    /// `keep` accepts: those some page still names.
-    pub(crate) fn retain(&self, keep: impl Fn(&str) -> bool) {
+    /// Forgets the dev server's cards of these files (relative to OUT),
+    /// which no page names any more.
+    pub(crate) fn forget<'a>(&self, files: impl IntoIterator<Item = &'a String>) {
         let mut deferred = self.deferred.lock().unwrap_or_else(|e| e.into_inner());
-        deferred.retain(|file, _| keep(file));
+        for file in files {
+            deferred.remove(file);
+        }
     }
 
     /// How many cards the dev server keeps to draw or has drawn.

@@ -488,8 +488,12 @@ impl Session {
         }
         changed.extend(self.replace_files(files, targets.is_none()));
         changed.sort();
-        // Each new title names a new card: forget those no page names.
-        prepared.cards.retain(|path| self.files.contains_key(path));
+        // Each new title names a new card: forget those no page names, the
+        // files this rebuild removed.
+        let removed = changed
+            .iter()
+            .filter(|path| !self.files.contains_key(*path));
+        prepared.cards.forget(removed);
         self.prepared = Some(prepared);
         Rebuilt {
             changed,

@@ -25,6 +25,7 @@ use crate::render::assets;
 use crate::render::cards::{self, Cards};
 use crate::render::forms::FormContext;
 pub use crate::render::images::PendingImage;
+use crate::render::renderer::Renderer;
 use crate::site::{self, BuildOptions, Prepared};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -371,19 +372,11 @@ impl Session {
         let mut prepared = match site::link(inputs, pages, reuse, previous) {
             Ok(prepared) => prepared,
             Err((inputs, returned, errors)) => {
-                let renderer = kept.take().or(returned);
-                self.prepared = renderer
-                    .and_then(|r| site::link(inputs, old_funnel.pages.clone(), Some(r), None).ok());
+                self.restore(inputs, &old_funnel, kept.take().or(returned));
                 return Err(errors);
             }
         };
-        // The same list comes back by the pointer; a whole build (after a
-        // heading changed) makes a new one, which may still be equal.
-        let warnings_changed = !Arc::ptr_eq(&prepared.diagnostics, &old_warnings)
-            && *prepared.diagnostics != *old_warnings;
-        if !warnings_changed {
-            prepared.diagnostics = old_warnings;
-        }
+        let warnings_changed = keep_same_warnings(&mut prepared, old_warnings);
         let targets = (!journey_changed).then(|| relinked(&touched, &prepared.funnel, &old_funnel));
         let others_changed = journey_changed
             || warnings_changed
@@ -398,9 +391,7 @@ impl Session {
             Ok(files) => files,
             Err(errors) => {
                 let (inputs, _, renderer) = prepared.into_parts();
-                let renderer = kept.take().unwrap_or(renderer);
-                self.prepared =
-                    site::link(inputs, old_funnel.pages.clone(), Some(renderer), None).ok();
+                self.restore(inputs, &old_funnel, Some(kept.take().unwrap_or(renderer)));
                 // Another page was saved since it was read: start over.
                 return if changed_while_building(&errors) {
                     Ok(None)
@@ -409,16 +400,21 @@ impl Session {
                 };
             }
         };
-        let encoded = prepared.images.encoded() - encoded_before;
-        // A request may draw a card meanwhile: a count, not an identity.
-        let drawn = prepared.cards.drawn().saturating_sub(drawn_before);
         let mut rebuilt = self.take_pages(prepared, files, targets);
-        rebuilt.images_encoded = encoded;
-        rebuilt.cards_drawn = drawn;
+        rebuilt.images_encoded = rebuilt.images_encoded.saturating_sub(encoded_before);
+        // A request may draw a card meanwhile: a count, not an identity.
+        rebuilt.cards_drawn = rebuilt.cards_drawn.saturating_sub(drawn_before);
         // The old links and warnings are a few allocations per page: a
         // worker frees them, and the save is served sooner.
         rayon::spawn(move || drop((old_funnel, old_found)));
         Ok(Some(rebuilt))
+    }
+
+    /// After a failed page rebuild: the last good build again, from its
+    /// pages and a renderer (none when the templates no longer compile).
+    fn restore(&mut self, inputs: site::Inputs, old: &Funnel, renderer: Option<Renderer>) {
+        self.prepared =
+            renderer.and_then(|r| site::link(inputs, old.pages.clone(), Some(r), None).ok());
     }
 
     /// The pages with the `changed` files read again, and the indexes of
@@ -468,7 +464,8 @@ impl Session {
         Ok(Some((pages, touched)))
     }
 
-    /// Keeps the rendered `files` of a page rebuild and the new build.
+    /// Keeps the rendered `files` of a page rebuild and the new build;
+    /// the counts of images encoded and cards drawn are the build's totals.
     fn take_pages(
         &mut self,
         prepared: Prepared,
@@ -494,14 +491,15 @@ impl Session {
             .iter()
             .filter(|path| !self.files.contains_key(*path));
         prepared.cards.forget(removed);
+        let (images_encoded, cards_drawn) = (prepared.images.encoded(), prepared.cards.drawn());
         self.prepared = Some(prepared);
         Rebuilt {
             changed,
             pages,
             css_only: false,
             warnings,
-            images_encoded: 0,
-            cards_drawn: 0,
+            images_encoded,
+            cards_drawn,
         }
     }
 
@@ -564,6 +562,18 @@ fn relinked(touched: &[usize], funnel: &Funnel, old: &Funnel) -> BTreeSet<usize>
         }
     }
     set
+}
+
+/// True when `prepared`'s warnings differ from `old`; when they do not, it
+/// takes `old` itself, so the server sees that by the pointer. A page
+/// rebuild hands the same list back already; a whole link (after a heading
+/// changed) makes a new one, which may still be equal.
+fn keep_same_warnings(prepared: &mut Prepared, old: Arc<Diagnostics>) -> bool {
+    let changed = !Arc::ptr_eq(&prepared.diagnostics, &old) && *prepared.diagnostics != *old;
+    if !changed {
+        prepared.diagnostics = old;
+    }
+    changed
 }
 
 /// The social cards of the re-rendered `pages` that the new `files` no

@@ -339,18 +339,10 @@ impl Session {
         let Some((pages, touched)) = self.reread_pages(changed)? else {
             return Ok(None);
         };
-        let mut old = self.prepared.take().expect("a build to update");
-        let encoded_before = old.images.encoded();
-        let drawn_before = old.cards.drawn();
-        // Taken, not cloned: `into_parts` drops them, and a site's warnings
-        // may number thousands.
-        let old_warnings = std::mem::take(&mut old.diagnostics);
-        let old_found = std::mem::take(&mut old.found);
-        let old_weights = old.weights();
+        let (inputs, old_renderer, old) = Replaced::of(self.prepared.take().expect("a build"));
         let journey_changed = touched
             .iter()
             .any(|&i| journey_ref(&old.funnel.pages[i]) != journey_ref(&pages[i]));
-        let (inputs, old_funnel, old_renderer) = old.into_parts();
         // The old renderer is reused when the journey context is the same,
         // and kept aside otherwise, to restore the last good build.
         let (reuse, mut kept) = if journey_changed {
@@ -358,40 +350,30 @@ impl Session {
         } else {
             (Some(old_renderer), None)
         };
-        // Other pages' links resolve as before unless a heading they may
-        // point at changed.
-        let headings_same = touched
-            .iter()
-            .all(|&i| old_funnel.pages[i].scan.headings == pages[i].scan.headings);
-        let previous = headings_same.then_some(crate::funnel::Previous {
-            funnel: &old_funnel,
-            touched: touched.as_slice(),
-            found: &old_found,
-            all: &old_warnings,
-        });
+        let previous = old.previous(&touched, &pages);
         let mut prepared = match site::link(inputs, pages, reuse, previous) {
             Ok(prepared) => prepared,
             Err((inputs, returned, errors)) => {
-                self.restore(inputs, &old_funnel, kept.take().or(returned));
+                self.restore(inputs, &old.funnel, kept.take().or(returned));
                 return Err(errors);
             }
         };
-        let warnings_changed = keep_same_warnings(&mut prepared, old_warnings);
-        let targets = (!journey_changed).then(|| relinked(&touched, &prepared.funnel, &old_funnel));
+        let warnings_changed = keep_same_warnings(&mut prepared, old.warnings);
+        let targets = (!journey_changed).then(|| relinked(&touched, &prepared.funnel, &old.funnel));
         let others_changed = journey_changed
             || warnings_changed
-            || shared_parts_changed(&prepared, &old_funnel, &touched);
-        keep_weights(&mut prepared, &old_weights, targets.as_ref());
+            || shared_parts_changed(&prepared, &old.funnel, &touched);
+        keep_weights(&mut prepared, &old.weights, targets.as_ref());
         let only = targets.as_ref().map(|t| Only {
             pages: t,
             others: others_changed,
-            old_weights: &old_weights,
+            old_weights: &old.weights,
         });
         let files = match render_files(&prepared, only, &self.files) {
             Ok(files) => files,
             Err(errors) => {
                 let (inputs, _, renderer) = prepared.into_parts();
-                self.restore(inputs, &old_funnel, Some(kept.take().unwrap_or(renderer)));
+                self.restore(inputs, &old.funnel, Some(kept.take().unwrap_or(renderer)));
                 // Another page was saved since it was read: start over.
                 return if changed_while_building(&errors) {
                     Ok(None)
@@ -401,12 +383,12 @@ impl Session {
             }
         };
         let mut rebuilt = self.take_pages(prepared, files, targets);
-        rebuilt.images_encoded = rebuilt.images_encoded.saturating_sub(encoded_before);
+        rebuilt.images_encoded = rebuilt.images_encoded.saturating_sub(old.counts.0);
         // A request may draw a card meanwhile: a count, not an identity.
-        rebuilt.cards_drawn = rebuilt.cards_drawn.saturating_sub(drawn_before);
+        rebuilt.cards_drawn = rebuilt.cards_drawn.saturating_sub(old.counts.1);
         // The old links and warnings are a few allocations per page: a
         // worker frees them, and the save is served sooner.
-        rayon::spawn(move || drop((old_funnel, old_found)));
+        rayon::spawn(move || drop((old.funnel, old.found)));
         Ok(Some(rebuilt))
     }
 
@@ -562,6 +544,54 @@ fn relinked(touched: &[usize], funnel: &Funnel, old: &Funnel) -> BTreeSet<usize>
         }
     }
     set
+}
+
+/// What a page rebuild keeps of the build it replaces.
+struct Replaced {
+    funnel: Funnel,
+    /// Taken, not cloned: a site's warnings may number thousands.
+    warnings: Arc<Diagnostics>,
+    found: crate::funnel::Found,
+    weights: Vec<Diagnostic>,
+    /// Images encoded and cards drawn by then.
+    counts: (usize, usize),
+}
+
+impl Replaced {
+    /// `old` taken apart: what it read, its renderer, and the rest.
+    fn of(mut old: Prepared) -> (site::Inputs, Renderer, Replaced) {
+        let counts = (old.images.encoded(), old.cards.drawn());
+        let warnings = std::mem::take(&mut old.diagnostics);
+        let found = std::mem::take(&mut old.found);
+        let weights = old.weights();
+        let (inputs, funnel, renderer) = old.into_parts();
+        let replaced = Replaced {
+            funnel,
+            warnings,
+            found,
+            weights,
+            counts,
+        };
+        (inputs, renderer, replaced)
+    }
+
+    /// This build as the one the `touched` `pages` replace (see
+    /// [`site::link`]); `None` when a heading of a touched page changed,
+    /// which other pages' links may point at.
+    fn previous<'a>(
+        &'a self,
+        touched: &'a [usize],
+        pages: &[Arc<Page>],
+    ) -> Option<crate::funnel::Previous<'a>> {
+        let old = &self.funnel.pages;
+        let same = (touched.iter()).all(|&i| old[i].scan.headings == pages[i].scan.headings);
+        same.then_some(crate::funnel::Previous {
+            funnel: &self.funnel,
+            touched,
+            found: &self.found,
+            all: &self.warnings,
+        })
+    }
 }
 
 /// True when `prepared`'s warnings differ from `old`; when they do not, it

@@ -575,25 +575,14 @@ fn the_gumroad_overlay_loads_gumroad_js_only_on_a_click_after_consent() {
 
     site.browser.eval("window.__followed = []");
     site.browser.click("a[data-checkout]");
-    let paused = site
-        .browser
-        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
-    assert_eq!(
-        paused["params"]["request"]["url"],
-        "https://gumroad.com/js/gumroad.js"
-    );
     // A stand-in for gumroad.js as it behaves: it takes over the page's
     // product links, marking each with its logo, and opens its overlay on
     // their click; it has no call to open one.
     let stand_in = "document.querySelectorAll('a[href*=\\'gumroad.com/l/\\']').forEach(function (a) { var logo = document.createElement('span'); logo.className = 'logo-full'; a.appendChild(logo); a.addEventListener('click', function (e) { e.preventDefault(); window.__opened = a.href }) })";
-    site.browser.call(
-        "Fetch.fulfillRequest",
-        serde_json::json!({
-            "requestId": paused["params"]["requestId"],
-            "responseCode": 200,
-            "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
-            "body": base64(stand_in.as_bytes()),
-        }),
+    answer_script(
+        &mut site.browser,
+        "https://gumroad.com/js/gumroad.js",
+        stand_in,
     );
     site.browser.wait_until(
         "typeof window.__opened === 'string'",
@@ -824,16 +813,11 @@ fn plans_spread_from_a_data_map_take_their_checkouts_like_plans_from_data() {
     );
 }
 
-/// After a click on a Lemon Squeezy buy button: lemon.js is asked for
-/// (answered with a stand-in), the overlay opens the checkout with the
-/// funnel page, and the link itself is not followed.
-fn expect_lemon_overlay(browser: &mut Browser) {
+/// Waits for the page's request for the script at `url`, held back by
+/// the fetch interception, and answers it with `stand_in`.
+fn answer_script(browser: &mut Browser, url: &str, stand_in: &str) {
     let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
-    assert_eq!(
-        paused["params"]["request"]["url"],
-        "https://app.lemonsqueezy.com/js/lemon.js"
-    );
-    let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
+    assert_eq!(paused["params"]["request"]["url"], url);
     browser.call(
         "Fetch.fulfillRequest",
         serde_json::json!({
@@ -842,6 +826,18 @@ fn expect_lemon_overlay(browser: &mut Browser) {
             "responseHeaders": [{ "name": "Content-Type", "value": "text/javascript" }],
             "body": base64(stand_in.as_bytes()),
         }),
+    );
+}
+
+/// After a click on a Lemon Squeezy buy button: lemon.js is asked for
+/// (answered with a stand-in), the overlay opens the checkout with the
+/// funnel page, and the link itself is not followed.
+fn expect_lemon_overlay(browser: &mut Browser) {
+    let stand_in = "window.createLemonSqueezy = function () { window.LemonSqueezy = { Url: { Open: function (u) { window.__opened = u } } } }";
+    answer_script(
+        browser,
+        "https://app.lemonsqueezy.com/js/lemon.js",
+        stand_in,
     );
     browser.wait_until(
         "typeof window.__opened === 'string'",

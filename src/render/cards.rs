@@ -462,18 +462,23 @@ fn svg_error(error: &usvg::Error, origin: &str) -> Diagnostic {
 /// the last line ends with `…`. For the `wrap_lines` filter of `social.svg`:
 /// SVG text does not wrap by itself.
 pub(crate) fn wrap(text: &str, width: f32, size: f32, max_lines: usize) -> Vec<String> {
+    // Widths add up (no kerning), so a line's width grows word by word
+    // instead of being measured again for each candidate.
+    let space = text_width(" ", size);
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
+    let mut current_width = 0.0;
     for word in text.split_whitespace() {
-        let candidate = if current.is_empty() {
-            word.to_string()
-        } else {
-            format!("{current} {word}")
-        };
-        if current.is_empty() || text_width(&candidate, size) <= width {
-            current = candidate;
+        let word_width = text_width(word, size);
+        if current.is_empty() {
+            (current, current_width) = (word.to_string(), word_width);
+        } else if current_width + space + word_width <= width {
+            current.push(' ');
+            current.push_str(word);
+            current_width += space + word_width;
         } else {
             lines.push(std::mem::replace(&mut current, word.to_string()));
+            current_width = word_width;
         }
     }
     if !current.is_empty() {
@@ -482,8 +487,11 @@ pub(crate) fn wrap(text: &str, width: f32, size: f32, max_lines: usize) -> Vec<S
     if lines.len() > max_lines.max(1) {
         lines.truncate(max_lines.max(1));
         let last = lines.last_mut().expect("at least one line");
-        while !last.is_empty() && text_width(&format!("{last} …"), size) > width {
-            last.pop();
+        let ellipsis = text_width(" …", size);
+        let mut last_width = text_width(last, size);
+        while last_width + ellipsis > width {
+            let Some(c) = last.pop() else { break };
+            last_width -= char_width(c) * size;
         }
         *last = format!("{} …", last.trim_end());
     }
@@ -494,6 +502,35 @@ pub(crate) fn wrap(text: &str, width: f32, size: f32, max_lines: usize) -> Vec<S
 /// character's advance in the first font that has it (no kerning or
 /// shaping, close enough to break lines).
 fn text_width(text: &str, size: f32) -> f32 {
+    text.chars().map(char_width).sum::<f32>() * size
+}
+
+/// The characters below this have their advance looked up once per
+/// process: Latin, Greek, Cyrillic, Arabic and the punctuation of titles
+/// (dashes, quotes, `…`, `€`). Others are rare enough to look up each time.
+const TABLED: u32 = 0x2100;
+
+/// The advance of `c` at 1 pixel in the first bold face that has it.
+/// Looking it up means reading a font's metric tables, which was most of
+/// what a page spent on its card: a table keeps the common characters.
+fn char_width(c: char) -> f32 {
+    static TABLE: LazyLock<Vec<f32>> = LazyLock::new(|| {
+        let fonts = bold_metrics();
+        (0..TABLED)
+            .map(|u| char::from_u32(u).map_or(0.0, |c| advance(&fonts, c)))
+            .collect()
+    });
+    match TABLE.get(c as usize) {
+        Some(width) => *width,
+        None => advance(&bold_metrics(), c),
+    }
+}
+
+/// The character maps and 1-pixel metrics of the bold faces.
+fn bold_metrics() -> Vec<(
+    skrifa::charmap::Charmap<'static>,
+    skrifa::metrics::GlyphMetrics<'static>,
+)> {
     static BOLD: LazyLock<Vec<FontRef<'static>>> = LazyLock::new(|| {
         FONTS
             .iter()
@@ -501,22 +538,28 @@ fn text_width(text: &str, size: f32) -> f32 {
             .filter_map(|(_, _, bytes)| FontRef::new(bytes).ok())
             .collect()
     });
-    let size = Size::new(size);
-    // Once per call, not per character: reading a font's metric tables
-    // was most of the time a page render spent on its card.
-    let fonts: Vec<_> = (BOLD.iter())
+    (BOLD.iter())
         .map(|font| {
-            let metrics = font.glyph_metrics(size, LocationRef::default());
-            (font.charmap(), metrics)
+            (
+                font.charmap(),
+                font.glyph_metrics(Size::new(1.0), LocationRef::default()),
+            )
         })
-        .collect();
-    text.chars()
-        .map(|c| {
-            (fonts.iter())
-                .find_map(|(charmap, metrics)| metrics.advance_width(charmap.map(c)?))
-                .unwrap_or(size.ppem().unwrap_or(0.0) * 0.6)
-        })
-        .sum()
+        .collect()
+}
+
+/// The advance of `c` in the first of `fonts` that has it, at 1 pixel; a
+/// character no font has counts as 0.6 of the size.
+fn advance(
+    fonts: &[(
+        skrifa::charmap::Charmap<'static>,
+        skrifa::metrics::GlyphMetrics<'static>,
+    )],
+    c: char,
+) -> f32 {
+    (fonts.iter())
+        .find_map(|(charmap, metrics)| metrics.advance_width(charmap.map(c)?))
+        .unwrap_or(0.6)
 }
 
 #[cfg(test)]

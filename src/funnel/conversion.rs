@@ -22,7 +22,7 @@ use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONVERSION_CODES};
 use crate::page::content::Page;
 use crate::page::front_matter::{FieldType, PageKind};
-use pulldown_cmark::{Event, Parser, Tag};
+use crate::page::markdown::Actionable;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Google shows about this many characters of a title in its results.
@@ -62,13 +62,8 @@ fn all_page_warnings(funnel: &Funnel, index: usize) -> Vec<Diagnostic> {
     .into_iter()
     .flatten()
     .collect();
-    // A body that changed on disk since it was read is reported when it
-    // renders, so a failed read here is no warning.
-    if let Some(body) = matters_for_action(page)
-        .then(|| page.read_body().ok())
-        .flatten()
-    {
-        let scan = BodyScan::new(funnel, index, &body);
+    if matters_for_action(page) {
+        let scan = BodyScan::new(funnel, index);
         warnings.extend(attention_ratio(page, &scan));
         warnings.extend(first_screen(page, &scan));
     }
@@ -231,38 +226,38 @@ struct BodyScan {
 }
 
 impl BodyScan {
-    fn new(funnel: &Funnel, index: usize, body: &str) -> Self {
+    /// From what the page's scan noted of its body while loading.
+    fn new(funnel: &Funnel, index: usize) -> Self {
         let page = &funnel.pages[index];
         let onward = Onward::of(funnel, index);
         let mut scan = BodyScan {
-            words_before_action: 0,
+            words_before_action: page.scan.words,
             first_action: None,
             away: Vec::new(),
         };
-        for (event, range) in Parser::new(body).into_offset_iter() {
-            match event {
-                Event::Text(text) if scan.first_action.is_none() => {
-                    scan.words_before_action += text.split_whitespace().count();
-                }
-                Event::Html(html) | Event::InlineHtml(html) => {
-                    for call in marker_calls(&html).filter_map(|i| page.calls.get(i)) {
-                        if ACTION_COMPONENTS.contains(&call.name.as_str()) {
-                            scan.first_action.get_or_insert(call.pos);
-                        }
-                        if let Some(to) = cta_target(call).filter(|to| !onward.is(to)) {
-                            scan.leads_away(to, call.pos);
-                        }
+        for action in &page.scan.actions {
+            let acts = match &action.what {
+                Actionable::Call(i) => {
+                    let Some(call) = page.calls.get(*i) else {
+                        continue;
+                    };
+                    if let Some(to) = cta_target(call).filter(|to| !onward.is(to)) {
+                        scan.leads_away(to, call.pos);
                     }
+                    ACTION_COMPONENTS
+                        .contains(&call.name.as_str())
+                        .then_some(call.pos)
                 }
-                Event::Start(Tag::Link { dest_url, .. }) => {
-                    let pos = position(page, body, range.start);
-                    if onward.is(&dest_url) {
-                        scan.first_action.get_or_insert(pos);
-                    } else if !dest_url.starts_with('#') {
-                        scan.leads_away(dest_url.to_string(), pos);
+                Actionable::Link { dest, pos } => {
+                    if !onward.is(dest) && !dest.starts_with('#') {
+                        scan.leads_away(dest.clone(), *pos);
                     }
+                    onward.is(dest).then_some(*pos)
                 }
-                _ => {}
+            };
+            if let (Some(pos), None) = (acts, scan.first_action) {
+                scan.first_action = Some(pos);
+                scan.words_before_action = action.words_before;
             }
         }
         scan
@@ -323,25 +318,6 @@ fn cta_target(call: &crate::page::components::Call) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// Indexes of the component calls whose opening markers `html` holds.
-fn marker_calls(html: &str) -> impl Iterator<Item = usize> + '_ {
-    html.match_indices("<!--fc:").filter_map(|(at, marker)| {
-        let digits = &html[at + marker.len()..];
-        let end = digits
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(digits.len());
-        digits[..end].parse().ok()
-    })
-}
-
-/// The file position of byte `offset` of the body.
-fn position(page: &Page, body: &str, offset: usize) -> Pos {
-    let before = &body[..offset.min(body.len())];
-    let line = before.matches('\n').count();
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    Pos::new(page.body_line + line, column)
 }
 
 /// The home page is exempt: it is the site's hub, which the attention
@@ -543,9 +519,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_markers_and_stylesheets() {
-        let html = "<p><!--fc:3-----></p><!--/fc:3--><!--fc:12-->";
-        assert_eq!(marker_calls(html).collect::<Vec<_>>(), [3, 12]);
+    fn finds_stylesheets() {
         let page =
             "<link rel=\"stylesheet\" href=\"/css/main.1.css\"><link rel=\"icon\" href=\"/f.svg\">";
         assert_eq!(

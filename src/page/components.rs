@@ -448,6 +448,18 @@ fn spill(out: &mut Vec<String>, marker: &str) {
     outer.push_str(&inner);
 }
 
+/// The call indexes of the opening markers (`<!--fc:N`) in `html`, in
+/// order.
+pub(crate) fn opening_markers(html: &str) -> impl Iterator<Item = usize> + '_ {
+    html.match_indices("<!--fc:").filter_map(|(at, marker)| {
+        let digits = &html[at + marker.len()..];
+        let end = digits
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(digits.len());
+        digits[..end].parse().ok()
+    })
+}
+
 /// A marker found in rendered HTML.
 struct Found {
     index: usize,

@@ -8,6 +8,7 @@
 //! to rendering, and it keeps no HTML in memory between the two stages.
 
 use crate::base::diagnostics::Pos;
+use crate::page::components;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -60,6 +61,29 @@ pub(crate) struct Scan {
     pub links: Vec<BodyLink>,
     /// Images (`![alt](src)`), in document order.
     pub images: Vec<BodyImage>,
+    /// Every link and component call, in document order, with the words
+    /// a reader passes before it: what the conversion checks ask of a body
+    /// (how far down the first thing to act on is, where the page leads
+    /// away), kept so they need not read and parse the body again.
+    pub actions: Vec<BodyAction>,
+    /// Words of body text in all.
+    pub words: usize,
+}
+
+/// A link or a component call in a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BodyAction {
+    pub what: Actionable,
+    /// Words of body text before it.
+    pub words_before: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Actionable {
+    /// A Markdown link: its destination as written and where it is.
+    Link { dest: String, pos: Pos },
+    /// The component call of this index (its marker in the body).
+    Call(usize),
 }
 
 /// An image in a body.
@@ -123,63 +147,162 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Collects heading ids and internal links of a body whose first line is
-/// line `body_line` of its file.
+/// Collects heading ids, internal links, images and what a reader can act
+/// on, of a body whose first line is line `body_line` of its file.
 pub(crate) fn scan(body: &str, body_line: usize) -> Scan {
-    let mut scan = Scan::default();
-    let mut lines: Option<LineIndex> = None;
-    let mut ids = HeadingIds::default();
-    let mut heading: Option<(Option<String>, String)> = None;
-    let mut image: Option<(BodyImage, String)> = None;
+    let mut scanner = Scanner {
+        body,
+        body_line,
+        lines: None,
+        scan: Scan::default(),
+        ids: HeadingIds::default(),
+        heading: None,
+        image: None,
+        words: Words::default(),
+    };
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
-        if let Some((_, alt)) = image.as_mut() {
-            match &event {
-                Event::Text(t) | Event::Code(t) => alt.push_str(t),
-                Event::End(TagEnd::Image) => {
-                    let (mut found, alt) = image.take().expect("matched Some");
-                    if !alt.is_empty() {
-                        found.alt = Some(alt);
-                    }
-                    scan.images.push(found);
-                }
-                _ => {}
-            }
-        }
+        scanner.words.count(&event);
+        scanner.action(&event, range.start);
+        scanner.image_alt(&event);
+        scanner.other(event, range);
+    }
+    scanner.scan.words = scanner.words.total;
+    scanner.scan
+}
+
+/// The state of [`scan`] along a body.
+struct Scanner<'a> {
+    body: &'a str,
+    body_line: usize,
+    /// Made on the first position asked for: most bodies need none.
+    lines: Option<LineIndex<'a>>,
+    scan: Scan,
+    ids: HeadingIds,
+    /// The heading being read: its explicit id and its text so far.
+    heading: Option<(Option<String>, String)>,
+    /// The image being read and its alt text so far.
+    image: Option<(BodyImage, String)>,
+    words: Words,
+}
+
+impl Scanner<'_> {
+    fn position(&mut self, offset: usize) -> Pos {
+        let (body, body_line) = (self.body, self.body_line);
+        let lines = self
+            .lines
+            .get_or_insert_with(|| LineIndex::new(body, body_line));
+        lines.position(offset)
+    }
+
+    /// Notes a link or a component call's marker, with the words before it.
+    fn action(&mut self, event: &Event, offset: usize) {
+        let words_before = self.words.total;
         match event {
-            Event::Start(Tag::Image { dest_url, .. }) => {
-                let lines = lines.get_or_insert_with(|| LineIndex::new(body, body_line));
-                let decorative = explicitly_empty_title(&body[range.clone()]);
-                let found = BodyImage {
-                    dest: dest_url.to_string(),
-                    alt: decorative.then(String::new),
-                    pos: lines.position(range.start),
-                };
-                image = Some((found, String::new()));
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let calls = components::opening_markers(html).map(|i| BodyAction {
+                    what: Actionable::Call(i),
+                    words_before,
+                });
+                self.scan.actions.extend(calls);
             }
-            Event::Start(Tag::Heading { id, .. }) => {
-                heading = Some((id.map(|i| i.to_string()), String::new()))
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((explicit, text)) = heading.take() {
-                    scan.headings.push(ids.assign(explicit.as_deref(), &text));
-                }
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some((_, text)) = heading.as_mut() {
-                    text.push_str(&t);
-                }
-            }
-            Event::Start(Tag::Link { dest_url, .. }) if is_internal(&dest_url) => {
-                let lines = lines.get_or_insert_with(|| LineIndex::new(body, body_line));
-                scan.links.push(BodyLink {
-                    dest: dest_url.to_string(),
-                    pos: lines.position(range.start),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let pos = self.position(offset);
+                let dest = dest_url.to_string();
+                (self.scan.actions).push(BodyAction {
+                    what: Actionable::Link { dest, pos },
+                    words_before,
                 });
             }
             _ => {}
         }
     }
-    scan
+
+    /// Adds to the alt text of the image being read, or ends it.
+    fn image_alt(&mut self, event: &Event) {
+        let Some((_, alt)) = self.image.as_mut() else {
+            return;
+        };
+        match event {
+            Event::Text(t) | Event::Code(t) => alt.push_str(t),
+            Event::End(TagEnd::Image) => {
+                let (mut found, alt) = self.image.take().expect("matched Some");
+                if !alt.is_empty() {
+                    found.alt = Some(alt);
+                }
+                self.scan.images.push(found);
+            }
+            _ => {}
+        }
+    }
+
+    /// Images, headings and internal links.
+    fn other(&mut self, event: Event, range: std::ops::Range<usize>) {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let decorative = explicitly_empty_title(&self.body[range.clone()]);
+                let found = BodyImage {
+                    dest: dest_url.to_string(),
+                    alt: decorative.then(String::new),
+                    pos: self.position(range.start),
+                };
+                self.image = Some((found, String::new()));
+            }
+            Event::Start(Tag::Heading { id, .. }) => {
+                self.heading = Some((id.map(|i| i.to_string()), String::new()))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((explicit, text)) = self.heading.take() {
+                    (self.scan.headings).push(self.ids.assign(explicit.as_deref(), &text));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text)) = self.heading.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if is_internal(&dest_url) => {
+                let pos = self.position(range.start);
+                let dest = dest_url.to_string();
+                self.scan.links.push(BodyLink { dest, pos });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Counts the words of body text as a reader sees them. Text can come in
+/// several events (smart quotes, a `*` that opens no emphasis): a word
+/// cut between two adjacent text events counts once.
+#[derive(Default)]
+struct Words {
+    total: usize,
+    /// The last event was text that ended inside a word.
+    mid_word: bool,
+}
+
+impl Words {
+    fn count(&mut self, event: &Event) {
+        let text = match event {
+            Event::Text(text) => text,
+            // `*really*.` is one word: emphasis and links do not end one.
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. })
+            | Event::End(
+                TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link,
+            ) => {
+                return;
+            }
+            _ => {
+                self.mid_word = false;
+                return;
+            }
+        };
+        let mut words = text.split_whitespace().count();
+        if self.mid_word && words > 0 && !text.starts_with(char::is_whitespace) {
+            words -= 1;
+        }
+        self.total += words;
+        self.mid_word = !text.is_empty() && !text.ends_with(char::is_whitespace);
+    }
 }
 
 /// Whether an image written `![](x.jpg "")` (or `''`, or `()`) says its
@@ -413,6 +536,31 @@ impl<'a> LineIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scans_what_a_reader_can_act_on_and_the_words_before_it() {
+        // Smart quotes split "don't" into three text events, and `*really*.`
+        // into three more: two words.
+        let body = "Don't wait, *really*.\n\n<!--fc:3-----><!--/fc:3-->\n\nThen [go](https://x.y) or [back](#top) <!--fc:12-->\n";
+        let scan = scan(body, 5);
+        let found: Vec<_> = (scan.actions.iter())
+            .map(|a| (a.what.clone(), a.words_before))
+            .collect();
+        let link = |dest: &str, column| Actionable::Link {
+            dest: dest.into(),
+            pos: Pos::new(9, column),
+        };
+        assert_eq!(
+            found,
+            [
+                (Actionable::Call(3), 3),
+                (link("https://x.y", 6), 4),
+                (link("#top", 27), 6),
+                (Actionable::Call(12), 7),
+            ]
+        );
+        assert_eq!(scan.words, 7);
+    }
 
     #[test]
     fn scans_headings_and_internal_links() {

@@ -395,7 +395,7 @@ impl Prepared {
     }
 
     /// Weighs `page`'s rendered `html` when the build weighs its pages.
-    pub(crate) fn weigh(&self, page: &Page, html: &[u8]) {
+    pub(crate) fn weigh(&self, page: &Page, html: &str) {
         let Some(weights) = &self.weights else {
             return;
         };
@@ -711,7 +711,7 @@ impl Prepared {
                         Ok(rendered) => (rendered.html, rendered.card),
                         Err(error) => return vec![Err(error)],
                     };
-                    self.weigh(page, html.as_bytes());
+                    self.weigh(page, &html);
                     let mut results = vec![emit(page.output_file(), html.into_bytes(), &page.file)];
                     if let Some(card) = card {
                         results.push(emit(card.path, card.bytes, &page.file));
@@ -958,14 +958,15 @@ impl Prepared {
         let warnings = self.map_warnings();
         let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings())
             .with_warnings(&warnings);
-        let mut results = vec![emit(
-            "funnel.json".into(),
-            map.to_json().into_bytes(),
-            "funnel.json",
-        )];
-        if self.config.funnel_map {
-            let html = self.render_map(&map)?.into_bytes();
-            results.push(emit(MAP_FILE.into(), html, MAP_FILE));
+        // Both are made after the pages (they show the pages' weights), on
+        // two cores rather than one after the other.
+        let (json, html) = rayon::join(
+            || map.to_json(),
+            || (self.config.funnel_map).then(|| self.render_map(&map)),
+        );
+        let mut results = vec![emit("funnel.json".into(), json.into_bytes(), "funnel.json")];
+        if let Some(html) = html.transpose()? {
+            results.push(emit(MAP_FILE.into(), html.into_bytes(), MAP_FILE));
         }
         Ok(results)
     }

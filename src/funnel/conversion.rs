@@ -391,15 +391,14 @@ pub(crate) struct Sizes<C, I> {
 pub(crate) fn page_weight(
     config: &Config,
     file: &str,
-    html: &[u8],
+    html: &str,
     sizes: Sizes<impl Fn(&str) -> Option<usize>, impl Fn(&str) -> Option<usize>>,
 ) -> Option<Diagnostic> {
     if !config.checks.on("page-weight") {
         return None;
     }
-    let text = String::from_utf8_lossy(html);
-    let styles: usize = stylesheet_hrefs(&text).filter_map(&sizes.css).sum();
-    let images: usize = (first_screen_images(&text).into_iter())
+    let styles: usize = stylesheet_hrefs(html).filter_map(&sizes.css).sum();
+    let images: usize = (first_screen_images(html).into_iter())
         .filter_map(&sizes.image)
         .sum();
     let total = html.len() + styles + images;

@@ -702,7 +702,7 @@ fn reweigh(prepared: &mut Prepared, served: &Served) -> Result<Vec<(String, Vec<
     prepared.weigh_pages();
     for page in &prepared.funnel.pages {
         if let Some(html) = served.get(&page.output_file()) {
-            prepared.weigh(page, html);
+            prepared.weigh(page, &String::from_utf8_lossy(html));
         }
     }
     if prepared.weights() == old {
@@ -736,7 +736,7 @@ fn render_files(
     let mut results: Vec<Result<(String, Vec<u8>), Diagnostic>> = (only.pages.par_iter())
         .flat_map_iter(|&i| match prepared.render_page(i) {
             Ok(rendered) => {
-                prepared.weigh(&prepared.funnel.pages[i], rendered.html.as_bytes());
+                prepared.weigh(&prepared.funnel.pages[i], &rendered.html);
                 let page = (
                     prepared.funnel.pages[i].output_file(),
                     rendered.html.into_bytes(),

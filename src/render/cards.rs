@@ -462,23 +462,27 @@ fn svg_error(error: &usvg::Error, origin: &str) -> Diagnostic {
 /// the last line ends with `…`. For the `wrap_lines` filter of `social.svg`:
 /// SVG text does not wrap by itself.
 pub(crate) fn wrap(text: &str, width: f32, size: f32, max_lines: usize) -> Vec<String> {
-    // Widths add up (no kerning), so a line's width grows word by word
-    // instead of being measured again for each candidate.
-    let space = text_width(" ", size);
+    let advances = Advances::at(size);
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut current_width = 0.0;
     for word in text.split_whitespace() {
-        let word_width = text_width(word, size);
         if current.is_empty() {
-            (current, current_width) = (word.to_string(), word_width);
-        } else if current_width + space + word_width <= width {
+            current = word.to_string();
+            current_width = advances.width(word);
+            continue;
+        }
+        // The width of `current word`, added up character by character in
+        // the order `width` adds them, so the sum is the same to the bit.
+        let candidate =
+            (" ".chars().chain(word.chars())).fold(current_width, |w, c| w + advances.of(c));
+        if candidate <= width {
             current.push(' ');
             current.push_str(word);
-            current_width += space + word_width;
+            current_width = candidate;
         } else {
             lines.push(std::mem::replace(&mut current, word.to_string()));
-            current_width = word_width;
+            current_width = advances.width(word);
         }
     }
     if !current.is_empty() {
@@ -487,11 +491,8 @@ pub(crate) fn wrap(text: &str, width: f32, size: f32, max_lines: usize) -> Vec<S
     if lines.len() > max_lines.max(1) {
         lines.truncate(max_lines.max(1));
         let last = lines.last_mut().expect("at least one line");
-        let ellipsis = text_width(" …", size);
-        let mut last_width = text_width(last, size);
-        while last_width + ellipsis > width {
-            let Some(c) = last.pop() else { break };
-            last_width -= char_width(c) * size;
+        while !last.is_empty() && advances.width(&format!("{last} …")) > width {
+            last.pop();
         }
         *last = format!("{} …", last.trim_end());
     }
@@ -501,36 +502,59 @@ pub(crate) fn wrap(text: &str, width: f32, size: f32, max_lines: usize) -> Vec<S
 /// The width of `text` in pixels at `size` in the bold faces: each
 /// character's advance in the first font that has it (no kerning or
 /// shaping, close enough to break lines).
+#[cfg(test)]
 fn text_width(text: &str, size: f32) -> f32 {
-    text.chars().map(char_width).sum::<f32>() * size
+    Advances::at(size).width(text)
 }
 
-/// The characters below this have their advance looked up once per
-/// process: Latin, Greek, Cyrillic, Arabic and the punctuation of titles
-/// (dashes, quotes, `…`, `€`). Others are rare enough to look up each time.
+/// The characters below this have their advances looked up once per size:
+/// Latin, Greek, Cyrillic, Arabic and the punctuation of titles (dashes,
+/// quotes, `…`, `€`). Others are rare enough to look up each time.
 const TABLED: u32 = 0x2100;
 
-/// The advance of `c` at 1 pixel in the first bold face that has it.
-/// Looking it up means reading a font's metric tables, which was most of
-/// what a page spent on its card: a table keeps the common characters.
-fn char_width(c: char) -> f32 {
-    static TABLE: LazyLock<Vec<f32>> = LazyLock::new(|| {
-        let fonts = bold_metrics();
-        (0..TABLED)
-            .map(|u| char::from_u32(u).map_or(0.0, |c| advance(&fonts, c)))
-            .collect()
-    });
-    match TABLE.get(c as usize) {
-        Some(width) => *width,
-        None => advance(&bold_metrics(), c),
+/// Advances of the bold faces at one size. Looking one up means reading a
+/// font's metric tables, which was most of what a page spent on its card;
+/// the templates use a few sizes, so each size gets a table once.
+struct Advances {
+    size: f32,
+    table: Arc<[f32]>,
+}
+
+impl Advances {
+    fn at(size: f32) -> Advances {
+        static TABLES: LazyLock<Mutex<HashMap<u32, Arc<[f32]>>>> = LazyLock::new(Mutex::default);
+        let mut tables = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+        let table = tables.entry(size.to_bits()).or_insert_with(|| {
+            let fonts = bold_metrics(size);
+            (0..TABLED)
+                .map(|u| char::from_u32(u).map_or(0.0, |c| advance(&fonts, size, c)))
+                .collect()
+        });
+        Advances {
+            size,
+            table: Arc::clone(table),
+        }
+    }
+
+    fn of(&self, c: char) -> f32 {
+        match self.table.get(c as usize) {
+            Some(width) => *width,
+            None => advance(&bold_metrics(self.size), self.size, c),
+        }
+    }
+
+    fn width(&self, text: &str) -> f32 {
+        text.chars().map(|c| self.of(c)).sum()
     }
 }
 
-/// The character maps and 1-pixel metrics of the bold faces.
-fn bold_metrics() -> Vec<(
+type FaceMetrics = (
     skrifa::charmap::Charmap<'static>,
     skrifa::metrics::GlyphMetrics<'static>,
-)> {
+);
+
+/// The character maps and metrics at `size` of the bold faces.
+fn bold_metrics(size: f32) -> Vec<FaceMetrics> {
     static BOLD: LazyLock<Vec<FontRef<'static>>> = LazyLock::new(|| {
         FONTS
             .iter()
@@ -542,24 +566,18 @@ fn bold_metrics() -> Vec<(
         .map(|font| {
             (
                 font.charmap(),
-                font.glyph_metrics(Size::new(1.0), LocationRef::default()),
+                font.glyph_metrics(Size::new(size), LocationRef::default()),
             )
         })
         .collect()
 }
 
-/// The advance of `c` in the first of `fonts` that has it, at 1 pixel; a
-/// character no font has counts as 0.6 of the size.
-fn advance(
-    fonts: &[(
-        skrifa::charmap::Charmap<'static>,
-        skrifa::metrics::GlyphMetrics<'static>,
-    )],
-    c: char,
-) -> f32 {
+/// The advance of `c` in the first of `fonts` that has it; a character no
+/// font has counts as 0.6 of the size.
+fn advance(fonts: &[FaceMetrics], size: f32, c: char) -> f32 {
     (fonts.iter())
         .find_map(|(charmap, metrics)| metrics.advance_width(charmap.map(c)?))
-        .unwrap_or(0.6)
+        .unwrap_or(size * 0.6)
 }
 
 #[cfg(test)]
@@ -642,6 +660,17 @@ mod tests {
         assert!(short[1].ends_with(" …"), "{short:?}");
         assert_eq!(wrap("Καφές", 1000.0, 64.0, 3), ["Καφές"]);
         assert!(text_width("قهوه", 64.0) > 40.0);
+    }
+
+    #[test]
+    fn tabled_advances_are_the_fonts_own_at_each_size() {
+        for size in [68.0, 32.0] {
+            let fonts = bold_metrics(size);
+            // Latin, Greek, Persian, punctuation, and a CJK character past the table.
+            let text = "Coffee Καφές قهوه – “€9” … 珈";
+            let slow: f32 = text.chars().map(|c| advance(&fonts, size, c)).sum();
+            assert_eq!(text_width(text, size), slow);
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::base::yaml::Located;
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONFIG_FILE};
 use crate::page::content::Page;
+use crate::page::experiment::VariantOf;
 use crate::page::front_matter::PageKind;
 
 /// Everything the journey check looks at.
@@ -169,6 +170,35 @@ const PAGE_RULES: &[PageRule] = &[
     missing_description,
     expired,
 ];
+
+/// What each warning a page gets without a line looks at: the front-matter
+/// keys, and whether the body counts (its links, its pricing plans). A
+/// variant whose file sets none of them, and which shows its control's
+/// body where that counts, has its control's warning for its control's
+/// reason: it is reported once, at the control (see
+/// [`crate::funnel::fold_inherited`]).
+const LINELESS_CAUSES: &[(&str, &[&str], bool)] = &[
+    (
+        "dead-end",
+        &["next", "form", "checkout", "decline", "expires"],
+        true,
+    ),
+    (
+        "offer-without-checkout",
+        &["offer", "price", "checkout", "next", "form"],
+        true,
+    ),
+    ("upsell-without-decline", &["offer", "decline"], false),
+];
+
+/// True when `variant` has warning `code` only because of what it inherits
+/// from its control; false for a code with a line, which says itself
+/// whose file it is in.
+pub(crate) fn inherits_cause(code: &str, variant: &VariantOf) -> bool {
+    LINELESS_CAUSES.iter().any(|&(c, keys, body)| {
+        c == code && !keys.iter().any(|k| variant.sets(k)) && !(body && variant.own_body)
+    })
+}
 
 fn orphan_page(journey: &Journey, index: usize) -> Option<Diagnostic> {
     let page = &journey.funnel.pages[index];

@@ -341,14 +341,17 @@ fn load_variant(
             .parse_mapping("front matter")
             .map_err(|d| vec![d])?;
     let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
-    let mut meta = front_matter::parse_variant(&split, &file, config, &control_map)?;
+    let (mut meta, own_keys) = front_matter::parse_variant(&split, &file, config, &control_map)?;
     meta.noindex = Some(true);
+    let own_body = !split.body.trim().is_empty();
     let variant = Some(VariantOf {
         control: control.content_path.clone(),
         id: id.to_string(),
+        own_keys,
+        own_body,
     });
     let path_of_variant = experiment::variant_path(&control.path, id);
-    if split.body.trim().is_empty() {
+    if !own_body {
         return Ok((
             Page {
                 file,

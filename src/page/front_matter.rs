@@ -268,15 +268,19 @@ pub(crate) fn parse_partial(
 }
 
 /// The front matter of a variant page: `control` (its control's front
-/// matter, as a mapping) with the variant's own keys over it, key by key.
+/// matter, as a mapping) with the variant's own keys over it, key by key;
+/// and the keys the variant sets itself, in its file's order.
 pub(crate) fn parse_variant(
     split: &Split,
     file: &str,
     config: &Config,
     control: &Mapping,
-) -> Result<FrontMatter, Vec<Diagnostic>> {
+) -> Result<(FrontMatter, Vec<String>), Vec<Diagnostic>> {
     let source = Source::new(split.yaml, file, split.yaml_line);
     let own = source.parse_mapping("front matter").map_err(|d| vec![d])?;
+    let own_keys = (own.keys().filter_map(|k| k.as_str()))
+        .map(str::to_string)
+        .collect();
     let mut errors = Vec::new();
     let mut merged = control.clone();
     merged.remove("experiment");
@@ -297,7 +301,7 @@ pub(crate) fn parse_variant(
     }
     let (front, errors) = read(&merged, source, config, errors);
     if errors.is_empty() {
-        Ok(front)
+        Ok((front, own_keys))
     } else {
         Err(errors)
     }

@@ -862,3 +862,43 @@ fn clicked_href(browser: &mut Browser, selector: &str) -> String {
     let href = browser.eval(&format!("document.querySelector('{selector}').href"));
     href.as_str().expect("a link").to_string()
 }
+
+#[test]
+fn one_checkout_link_with_two_success_pages_warns_at_each_later_use() {
+    let diagnostics = funnelcake::check(&BuildOptions::new(fixture("shared-checkout-link")));
+    let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let stripe = "the checkout link https://buy.stripe.com/test_kit is also used by content/offers/kit.md, which sends buyers to content/welcome/kit.md; a hosted checkout link has one after-payment redirect, so it cannot also send buyers to content/welcome/bundle.md";
+    let hint = |link: &str| {
+        format!("\n  = help: make a second {link} in the provider for this checkout, or send both to one success page")
+    };
+    assert_eq!(
+        text,
+        [
+            format!("warning: content/offers/kit-b.md:3:36: {stripe}{}", hint("Payment Link")),
+            format!("warning: content/offers/set.md:9:8: {stripe}{}", hint("Payment Link")),
+            format!("warning: data/plans.yaml:14:12: plan \"Gift\" (`data.plans.club.1`): the checkout link https://brew.lemonsqueezy.com/buy/club is also used by content/offers/club.md, which sends buyers to content/welcome/club.md; a hosted checkout link has one after-payment redirect, so it cannot also send buyers to content/welcome/kit.md{}", hint("checkout link")),
+        ],
+        "an arm with its own success page, and a page and a data plan that reuse a link elsewhere, warn; \
+         an arm that inherits the control's checkout, a page and a plan that reuse a link with its success page do not"
+    );
+    let json: serde_json::Value = serde_json::from_str(&diagnostics.to_json()).unwrap();
+    let codes: Vec<(&str, &str, u64, u64)> = (json["warnings"].as_array().unwrap().iter())
+        .map(|w| {
+            let text = |k: &str| w[k].as_str().unwrap();
+            (
+                text("code"),
+                text("file"),
+                w["line"].as_u64().unwrap(),
+                w["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("shared-checkout-link", "content/offers/kit-b.md", 3, 36),
+            ("shared-checkout-link", "content/offers/set.md", 9, 8),
+            ("shared-checkout-link", "data/plans.yaml", 14, 12),
+        ]
+    );
+}

@@ -17,12 +17,14 @@
 //! | `upsell-without-decline` | an upsell with no `decline:` "no thanks" path |
 //! | `success-layout` | a checkout's success page that is neither a thank-you nor an upsell page |
 //! | `backward-ladder` | a checkout's `success` or a `decline` that goes back to an earlier stage |
+//! | `shared-checkout-link` | one checkout link used with two different `success` pages |
 //! | `robots-under-path` | a `base_url` with a path: robots.txt is written where crawlers never read it |
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::base::yaml::Located;
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONFIG_FILE};
+use crate::page::checkout::{Checkout, Provider};
 use crate::page::content::Page;
 use crate::page::experiment::VariantOf;
 use crate::page::front_matter::PageKind;
@@ -43,7 +45,85 @@ pub(crate) fn site_warnings(journey: &Journey) -> Diagnostics {
     let mut warnings = Diagnostics::new();
     unserved_stages(journey, &mut warnings);
     robots_under_path(journey, &mut warnings);
+    shared_checkout_links(journey, &mut warnings);
     warnings
+}
+
+/// One use of a hosted checkout link with a success page: where its `url`
+/// is written, and who uses it, as a message names them.
+struct LinkUse<'a> {
+    file: &'a str,
+    /// A data plan's label (`plan "Monthly" (`data.plans.club.0`)`).
+    plan: Option<String>,
+    checkout: &'a Checkout,
+    success: usize,
+}
+
+/// Every use of a checkout link, in page order: each page's own checkout
+/// (not a variant's inherited one, which is its control's use) and its
+/// data plans' (a plan on several pages once).
+fn link_uses(funnel: &Funnel) -> Vec<LinkUse<'_>> {
+    let mut uses: Vec<LinkUse> = Vec::new();
+    for page in &funnel.pages {
+        let inherited = (page.variant.as_ref()).is_some_and(|v| !v.sets("checkout"));
+        let own = (page.meta.checkout.as_ref())
+            .filter(|_| !inherited)
+            .map(|c| (page.file.as_str(), None, c));
+        let plans =
+            (page.plan_checkouts.iter()).map(|p| (p.file.as_str(), Some(p.label()), &p.checkout));
+        for (file, plan, checkout) in own.into_iter().chain(plans) {
+            let Some(success) = funnel.index_of(&checkout.success.value) else {
+                continue;
+            };
+            let seen = |u: &LinkUse| u.file == file && u.checkout.url_pos == checkout.url_pos;
+            if !uses.iter().any(seen) {
+                uses.push(LinkUse {
+                    file,
+                    plan,
+                    checkout,
+                    success,
+                });
+            }
+        }
+    }
+    uses
+}
+
+/// A hosted checkout link sends every buyer to the one redirect set in
+/// the provider: two uses of it with different `success` pages cannot
+/// both be right. Warned at each use after the first that disagrees.
+fn shared_checkout_links(journey: &Journey, warnings: &mut Diagnostics) {
+    let pages = &journey.funnel.pages;
+    let uses = link_uses(journey.funnel);
+    for (i, this) in uses.iter().enumerate() {
+        let url = &this.checkout.url;
+        let Some(first) = uses[..i].iter().find(|u| u.checkout.url == *url) else {
+            continue;
+        };
+        if first.success == this.success {
+            continue;
+        }
+        let first_one = match &first.plan {
+            Some(plan) => format!("{plan} in {}", first.file),
+            None => first.file.to_string(),
+        };
+        let message = format!(
+            "{}the checkout link {url} is also used by {first_one}, which sends buyers to {}; a hosted checkout link has one after-payment redirect, so it cannot also send buyers to {}",
+            this.plan.as_ref().map_or(String::new(), |p| format!("{p}: ")),
+            pages[first.success].file,
+            pages[this.success].file
+        );
+        let link = match this.checkout.provider {
+            Provider::Stripe => "Payment Link",
+            _ => "checkout link",
+        };
+        let hint = format!("make a second {link} in the provider for this checkout, or send both to one success page");
+        warnings.push(
+            Diagnostic::warning("shared-checkout-link", this.file, message)
+                .at_pos(this.checkout.url_pos)
+                .with_hint(hint),
+        );
+    }
 }
 
 fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {

@@ -6,7 +6,7 @@
 //! The `success` page is only kept with its position here; the funnel
 //! stage resolves it like `next`.
 
-use crate::base::diagnostics::suggestion;
+use crate::base::diagnostics::{suggestion, Pos};
 use crate::base::yaml::{describe, Fields, Located, Value};
 use serde::Serialize;
 
@@ -32,6 +32,8 @@ pub(crate) enum Provider {
 pub(crate) struct Checkout {
     pub provider: Provider,
     pub url: String,
+    /// Where `url` is written; `None` in a variant that inherits it.
+    pub url_pos: Option<Pos>,
     /// Where the provider sends the buyer after paying (a content path).
     pub success: Located<String>,
     pub label: Option<String>,
@@ -208,6 +210,7 @@ pub(crate) fn read(fields: &mut Fields) -> Option<Checkout> {
         .section("checkout", shape, CHECKOUT_KEYS, |checkout| {
             let provider = read_provider(checkout);
             let url = provider.and_then(|p| read_url(checkout, p));
+            let url_pos = checkout.pos("url");
             let pos = checkout.pos("success");
             let hint = "add `success: welcome/thanks.md`, the page the provider sends the buyer to after paying";
             let success = checkout.required_string("success", hint);
@@ -215,6 +218,7 @@ pub(crate) fn read(fields: &mut Fields) -> Option<Checkout> {
             Some(Checkout {
                 provider: provider?,
                 url: url?,
+                url_pos,
                 success: Located { value: success?, pos },
                 label,
             })

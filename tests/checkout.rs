@@ -902,3 +902,47 @@ fn one_checkout_link_with_two_success_pages_warns_at_each_later_use() {
         ]
     );
 }
+
+#[test]
+fn the_purchase_reports_the_currency_of_the_arm_that_leads_there() {
+    // Arm b of the price test sells in dollars through the control's link.
+    let (dir, site) = copy_fixture("checkout-ab");
+    edit_file(&site.join("content/offers/kit-b.md"), |text| {
+        text.replace(
+            "{ amount: 7, currency: EUR }",
+            "{ amount: 8, currency: USD }",
+        )
+    });
+    let server = support::build_and_serve(&site, dir.path());
+    let mut browser = Browser::launch();
+    let url = |path: &str| format!("{}{path}", server.url);
+    browser.navigate(&url("/"));
+    browser.eval("document.cookie = 'fc_exp_kit-price=b; path=/'");
+    browser.navigate(&url("/offers/kit/"));
+    browser.wait_until(
+        "location.pathname === '/offers/kit/b/' && document.readyState === 'complete'",
+        Duration::from_secs(10),
+    );
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click("a[data-checkout]");
+    let purchases = "JSON.stringify(dataLayer.filter(e => e.event === 'purchase').map(e => [e.value, e.currency, e.items[0].price, e.variant]))";
+    browser.navigate(&url("/welcome/kit/?transaction_id=cs_test_b1"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[8,"USD",8,"b"]]"#,
+        "arm b's price in arm b's currency, as the click recorded the arm"
+    );
+    // Without the click's record, the cookie's arm, in its own currency.
+    browser.eval("sessionStorage.clear(); document.cookie = 'fc_exp_kit-price=a; path=/'");
+    browser.navigate(&url("/welcome/kit/?transaction_id=cs_test_a1"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[9,"EUR",9,"a"]]"#
+    );
+    browser.eval("sessionStorage.clear(); document.cookie = 'fc_exp_kit-price=b; path=/'");
+    browser.navigate(&url("/welcome/kit/?transaction_id=cs_test_b2"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[8,"USD",8,"b"]]"#
+    );
+}

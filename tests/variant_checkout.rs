@@ -245,12 +245,21 @@ fn a_success_page_only_a_variant_leads_to_reports_that_variants_price() {
     };
     assert_eq!(
         purchase(&out, "welcome/kit-five"),
-        expect(serde_json::json!({ "b": 14.0 }), 14.0),
+        expect(
+            serde_json::json!({ "b": { "value": 14.0, "currency": "EUR" } }),
+            14.0
+        ),
         "without the arm (another tab, no cookie), arm b's price, not the control's"
     );
     assert_eq!(
         purchase(&out, "welcome/kit"),
-        expect(serde_json::json!({ "a": 9.0, "c": 9.0 }), 9.0)
+        expect(
+            serde_json::json!({
+                "a": { "value": 9.0, "currency": "EUR" },
+                "c": { "value": 9.0, "currency": "EUR" }
+            }),
+            9.0
+        )
     );
 }
 

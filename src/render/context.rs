@@ -565,7 +565,7 @@ fn tracking_json(
 
 /// What a buyer landing on success page `index` paid for: the price of the
 /// one offer page whose checkout leads here (an A/B test's arms count as
-/// that one page, each with its own price; without the arm, the price of
+/// that one page, each with its own price and currency; without the arm, the price of
 /// the first arm leading here). With several, the page cannot
 /// tell which was bought, so it reports no purchase. With an experiment,
 /// its id and cookie let the script find the arm when the click did not
@@ -614,13 +614,15 @@ fn purchase_json(funnel: &Funnel, index: usize) -> Option<serde_json::Value> {
 }
 
 /// Each arm's price among the offer pages `offers` (a control and its
-/// variants), for the purchase of whichever arm the buyer came through.
+/// variants), value and currency, for the purchase of whichever arm the
+/// buyer came through: an arm may sell in another currency.
 fn arm_values(funnel: &Funnel, offers: &[usize]) -> serde_json::Map<String, serde_json::Value> {
     (offers.iter().map(|&i| &funnel.pages[i]))
         .filter_map(|page| {
             let arm = page.variant.as_ref().map_or(CONTROL, |v| v.id.as_str());
             let price = page.meta.price.as_ref()?;
-            Some((arm.to_string(), price.amount.into()))
+            let value = serde_json::json!({ "value": price.amount, "currency": price.currency });
+            Some((arm.to_string(), value))
         })
         .collect()
 }

@@ -307,6 +307,25 @@ pub(crate) fn parse_variant(
     }
 }
 
+/// `checkout:`, and an error at its `price_id` when the site opens
+/// checkouts in overlays but has no Paddle token to open this one with.
+fn read_checkout(fields: &mut Fields, config: &Config) -> Option<Checkout> {
+    let checkout = checkout::read_page(fields)?;
+    let price = checkout.price_id.as_ref();
+    if let Some(price) = price.filter(|_| config.checkout_overlay && config.paddle_token.is_none())
+    {
+        let message =
+            "`checkout.price_id` opens Paddle's overlay, which needs the site's `paddle_token`";
+        let hint = "add `paddle_token: test_...` (a client-side token from Paddle > Developer tools > Authentication) to site.yaml, or remove `price_id` to keep the plain link";
+        let error = fields.error("missing-paddle-token", "checkout", message);
+        if let Some(pos) = price.pos {
+            (error.line, error.column) = (Some(pos.line), Some(pos.column));
+        }
+        error.hint = Some(hint.into());
+    }
+    Some(checkout)
+}
+
 /// Reads every field of `map`, whose positions are those of `source`.
 fn read(
     map: &Mapping,
@@ -340,7 +359,7 @@ fn read(
         noindex: fields.get("noindex", "true or false"),
         experiment: experiment::read(&mut fields),
         image: read_image(&mut fields),
-        checkout: checkout::read(&mut fields),
+        checkout: read_checkout(&mut fields, config),
         decline: read_located(&mut fields, "decline"),
         image_alt: fields.get("image_alt", "text"),
         extra: config::read_extra(&mut fields, "extra"),

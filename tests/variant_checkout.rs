@@ -396,3 +396,31 @@ fn a_dead_end_that_a_variant_inherits_is_one_warning_at_the_control() {
         assert!(found.contains(&line), "{line}\n{found:#?}");
     }
 }
+
+#[test]
+fn an_error_in_the_controls_checkout_that_a_variant_inherits_is_reported_once() {
+    let (_dir, site) = copy_fixture("variant-checkout");
+    edit_file(&site.join("content/offers/kit.md"), |text| {
+        text.replace(
+            "https://buy.stripe.com/test_kit",
+            "https://buy.strip.com/test_kit",
+        )
+    });
+    // Arm c inherits the link; arms b and d have checkouts of their own.
+    let diagnostics = funnelcake::check(&BuildOptions::new(&site));
+    assert_eq!(
+        first_lines(&diagnostics),
+        ["error: content/offers/kit.md:7:36: \"https://buy.strip.com/test_kit\" is not a stripe checkout link (also in content/offers/kit-c.md, a variant that inherits it)"]
+    );
+    // An error of the variant's own stays its own, at its line.
+    edit_file(&site.join("content/offers/kit-c.md"), |text| {
+        text.replace("title:", "price: { amount: nine, currency: EUR }\ntitle:")
+    });
+    let found = first_lines(&funnelcake::check(&BuildOptions::new(&site)));
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].starts_with("error: content/offers/kit-c.md:2:"),
+        "{found:#?}"
+    );
+    assert!(found[1].ends_with("(also in content/offers/kit-c.md, a variant that inherits it)"));
+}

@@ -1093,3 +1093,36 @@ fn a_data_plans_checkout_takes_no_paddle_price() {
         "error: data/plans.yaml:11:7: plan \"Monthly\" (`data.plans.club.0`): unknown key `checkout.price_id`\n  = help: known keys here: provider, url, success, label"
     );
 }
+
+#[test]
+fn when_paddle_js_cannot_load_the_click_follows_the_plain_link() {
+    let mut site = build_serve_browse("overlay");
+    site.browser.call(
+        "Fetch.enable",
+        serde_json::json!({ "patterns": [{ "urlPattern": "*paddle.com*" }, { "urlPattern": "*paddle.io*" }] }),
+    );
+    site.open("/paddle/");
+    site.browser
+        .eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
+    site.browser.click("#consent button[data-consent=granted]");
+    site.browser.click("a[data-checkout]");
+    let paused = site
+        .browser
+        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://cdn.paddle.com/paddle/v2/paddle.js"
+    );
+    site.browser.call(
+        "Fetch.failRequest",
+        serde_json::json!({ "requestId": paused["params"]["requestId"], "errorReason": "ConnectionRefused" }),
+    );
+    // The hosted checkout, with the e-mail the click added.
+    let paused = site
+        .browser
+        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://sandbox-pay.paddle.io/hsc_01course?user_email=ada%40example.com"
+    );
+}

@@ -424,3 +424,25 @@ fn an_error_in_the_controls_checkout_that_a_variant_inherits_is_reported_once() 
     );
     assert!(found[1].ends_with("(also in content/offers/kit-c.md, a variant that inherits it)"));
 }
+
+#[test]
+fn a_variants_paddle_overlay_carries_the_control_page_and_its_arm() {
+    let (dir, site) = copy_fixture("variant-checkout");
+    edit_file(&site.join("site.yaml"), |text| {
+        text + "checkout_overlay: true\npaddle_token: test_0a1b2c3d4e5f\n"
+    });
+    edit_file(&site.join("content/offers/kit-d.md"), |text| {
+        text.replace(
+            "success: index.md }",
+            "success: index.md, price_id: pri_01kit }",
+        )
+    });
+    let out = support::build_site(&site, dir.path().join("out"));
+    let found = buttons(&out, "offers/kit/d");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains(" data-paddle-price=\"pri_01kit\" data-paddle-token=\"test_0a1b2c3d4e5f\" data-paddle-custom=\"{&quot;funnel_arm&quot;:&quot;d&quot;,&quot;funnel_page&quot;:&quot;/offers/kit/&quot;}\" data-checkout-success=\"https://variant-checkout.example/\""),
+        "{}",
+        found[0]
+    );
+}

@@ -862,3 +862,267 @@ fn clicked_href(browser: &mut Browser, selector: &str) -> String {
     let href = browser.eval(&format!("document.querySelector('{selector}').href"));
     href.as_str().expect("a link").to_string()
 }
+
+#[test]
+fn one_checkout_link_with_two_success_pages_warns_at_each_later_use() {
+    let diagnostics = funnelcake::check(&BuildOptions::new(fixture("shared-checkout-link")));
+    let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let stripe = "the checkout link https://buy.stripe.com/test_kit is also used by content/offers/kit.md, which sends buyers to content/welcome/kit.md; a hosted checkout link has one after-payment redirect, so it cannot also send buyers to content/welcome/bundle.md";
+    let hint = |link: &str| {
+        format!("\n  = help: make a second {link} in the provider for this checkout, or send both to one success page")
+    };
+    assert_eq!(
+        text,
+        [
+            format!("warning: content/offers/kit-b.md:3:36: {stripe}{}", hint("Payment Link")),
+            format!("warning: content/offers/set.md:9:8: {stripe}{}", hint("Payment Link")),
+            format!("warning: data/plans.yaml:14:12: plan \"Gift\" (`data.plans.club.1`): the checkout link https://brew.lemonsqueezy.com/buy/club is also used by content/offers/club.md, which sends buyers to content/welcome/club.md; a hosted checkout link has one after-payment redirect, so it cannot also send buyers to content/welcome/kit.md{}", hint("checkout link")),
+        ],
+        "an arm with its own success page, and a page and a data plan that reuse a link elsewhere, warn; \
+         an arm that inherits the control's checkout, a page and a plan that reuse a link with its success page do not"
+    );
+    let json: serde_json::Value = serde_json::from_str(&diagnostics.to_json()).unwrap();
+    let codes: Vec<(&str, &str, u64, u64)> = (json["warnings"].as_array().unwrap().iter())
+        .map(|w| {
+            let text = |k: &str| w[k].as_str().unwrap();
+            (
+                text("code"),
+                text("file"),
+                w["line"].as_u64().unwrap(),
+                w["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("shared-checkout-link", "content/offers/kit-b.md", 3, 36),
+            ("shared-checkout-link", "content/offers/set.md", 9, 8),
+            ("shared-checkout-link", "data/plans.yaml", 14, 12),
+        ]
+    );
+}
+
+#[test]
+fn the_purchase_reports_the_currency_of_the_arm_that_leads_there() {
+    // Arm b of the price test sells in dollars through the control's link.
+    let (dir, site) = copy_fixture("checkout-ab");
+    edit_file(&site.join("content/offers/kit-b.md"), |text| {
+        text.replace(
+            "{ amount: 7, currency: EUR }",
+            "{ amount: 8, currency: USD }",
+        )
+    });
+    let server = support::build_and_serve(&site, dir.path());
+    let mut browser = Browser::launch();
+    let url = |path: &str| format!("{}{path}", server.url);
+    browser.navigate(&url("/"));
+    browser.eval("document.cookie = 'fc_exp_kit-price=b; path=/'");
+    browser.navigate(&url("/offers/kit/"));
+    browser.wait_until(
+        "location.pathname === '/offers/kit/b/' && document.readyState === 'complete'",
+        Duration::from_secs(10),
+    );
+    browser.eval("document.addEventListener('click', e => e.preventDefault())");
+    browser.click("a[data-checkout]");
+    let purchases = "JSON.stringify(dataLayer.filter(e => e.event === 'purchase').map(e => [e.value, e.currency, e.items[0].price, e.variant]))";
+    browser.navigate(&url("/welcome/kit/?transaction_id=cs_test_b1"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[8,"USD",8,"b"]]"#,
+        "arm b's price in arm b's currency, as the click recorded the arm"
+    );
+    // Without the click's record, the cookie's arm, in its own currency.
+    browser.eval("sessionStorage.clear(); document.cookie = 'fc_exp_kit-price=a; path=/'");
+    browser.navigate(&url("/welcome/kit/?transaction_id=cs_test_a1"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[9,"EUR",9,"a"]]"#
+    );
+    browser.eval("sessionStorage.clear(); document.cookie = 'fc_exp_kit-price=b; path=/'");
+    browser.navigate(&url("/welcome/kit/?transaction_id=cs_test_b2"));
+    assert_eq!(
+        browser.eval(purchases).as_str().unwrap(),
+        r#"[[8,"USD",8,"b"]]"#
+    );
+}
+
+#[test]
+fn a_paddle_button_with_a_price_id_is_marked_for_paddles_overlay() {
+    let (_dir, out) = build_ok("overlay");
+    assert_eq!(
+        button(&out, "paddle"),
+        "<a class=\"button button-checkout\" href=\"https://sandbox-pay.paddle.io/hsc_01course\" data-checkout=\"paddle\" data-checkout-email=\"user_email\" data-checkout-overlay data-checkout-consent data-paddle-price=\"pri_01course\" data-paddle-token=\"test_0a1b2c3d4e5f\" data-paddle-custom=\"{&quot;funnel_page&quot;:&quot;/paddle/&quot;}\" data-checkout-success=\"https://overlay.example/welcome/club/\">Buy now</a>",
+        "the hosted checkout stays the link; Paddle.js gets the price, the token, the funnel page and the success page"
+    );
+    assert_eq!(sticky_button(&out, "paddle"), button(&out, "paddle"));
+    assert!(!read(&out, "paddle/index.html").contains("<script src=\"https://cdn.paddle.com"));
+    // Without the switch, or without a price, the plain link alone.
+    let (dir, site) = copy_fixture("overlay");
+    edit_file(&site.join("content/paddle.md"), |s| {
+        s.replace("  price_id: pri_01course\n", "")
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    assert_eq!(
+        button(&out, "paddle"),
+        "<a class=\"button button-checkout\" href=\"https://sandbox-pay.paddle.io/hsc_01course\" data-checkout=\"paddle\" data-checkout-email=\"user_email\">Buy now</a>"
+    );
+    let (dir, site) = copy_fixture("overlay");
+    edit_file(&site.join("site.yaml"), |s| {
+        s.replace("checkout_overlay: true\n", "")
+    });
+    let out = build_site(&site, dir.path().join("out"));
+    assert!(!button(&out, "paddle").contains("data-paddle"));
+}
+
+/// The errors of `check` on `site`, as printed.
+fn check_errors(site: &Path) -> String {
+    let diagnostics = funnelcake::check(&BuildOptions::new(site));
+    support::lines(&diagnostics.errors().cloned().collect()).join("\n")
+}
+
+#[test]
+fn paddles_overlay_errors_are_at_their_line() {
+    let (_dir, site) = copy_fixture("overlay");
+    edit_file(&site.join("site.yaml"), |s| {
+        s.replace("paddle_token: test_0a1b2c3d4e5f\n", "")
+    });
+    assert_eq!(
+        check_errors(&site),
+        "error: content/paddle.md:10:13: `checkout.price_id` opens Paddle's overlay, which needs the site's `paddle_token`\n  = help: add `paddle_token: test_...` (a client-side token from Paddle > Developer tools > Authentication) to site.yaml, or remove `price_id` to keep the plain link"
+    );
+    edit_file(&site.join("site.yaml"), |s| {
+        s.replace(
+            "checkout_overlay: true\n",
+            "checkout_overlay: true\npaddle_token: pdl_sdbx_apikey_01abc\n",
+        )
+    });
+    edit_file(&site.join("content/paddle.md"), |s| {
+        s.replace("pri_01course", "price_01Course")
+    });
+    edit_file(&site.join("content/stripe.md"), |s| {
+        s.replace("  success:", "  price_id: pri_01kit\n  success:")
+    });
+    assert_eq!(
+        check_errors(&site),
+        [
+            "error: content/paddle.md:10:13: \"price_01Course\" is not a Paddle price ID\n  = help: copy the price's ID (`pri_01...`) from Paddle > Catalog > Products",
+            "error: content/stripe.md:10:13: `checkout.price_id` is a Paddle price, for a `paddle` checkout only\n  = help: remove `price_id`, or sell through `provider: paddle`",
+            "error: site.yaml:5:15: `paddle_token` is not a Paddle client-side token (`test_` or `live_` and letters and digits)\n  = help: copy a client-side token from Paddle > Developer tools > Authentication; never an API key, which must stay secret",
+        ]
+        .join("\n"),
+        "an API key is refused without being repeated"
+    );
+}
+
+#[test]
+fn paddles_overlay_loads_paddle_js_only_on_a_click_after_consent_and_opens_the_price() {
+    let mut site = build_serve_browse("overlay");
+    site.browser.call(
+        "Fetch.enable",
+        serde_json::json!({ "patterns": [{ "urlPattern": "*paddle.com*" }] }),
+    );
+    // The visit lands with UTM values, which the page's script keeps.
+    site.open("/paddle/?utm_source=news&utm_campaign=spring");
+    site.browser
+        .eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
+    site.open("/paddle/");
+    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
+    site.browser.eval(followed);
+    site.browser.click("a[data-checkout]");
+    assert_eq!(
+        site.browser.eval("window.__followed"),
+        serde_json::json!([true]),
+        "before consent the plain link is followed"
+    );
+    assert!(
+        site.browser.take_events("Fetch.requestPaused").is_empty(),
+        "no request to Paddle before consent"
+    );
+    site.browser.click("#consent button[data-consent=granted]");
+    site.browser.eval("window.__followed = []");
+    site.browser.click("a[data-checkout]");
+    // A stand-in for Paddle.js that records each call it gets.
+    let stand_in = "window.__paddle = []; window.Paddle = { Environment: { set: function (e) { __paddle.push(['env', e]) } }, Initialize: function (o) { __paddle.push(['init', o]) }, Checkout: { open: function (o) { __paddle.push(['open', o]) } } }";
+    answer_script(
+        &mut site.browser,
+        "https://cdn.paddle.com/paddle/v2/paddle.js",
+        stand_in,
+    );
+    site.browser.wait_until(
+        "(window.__paddle || []).length === 3",
+        Duration::from_secs(10),
+    );
+    let success = site.url("/welcome/club/");
+    assert_eq!(
+        site.browser.eval("window.__paddle"),
+        serde_json::json!([
+            ["env", "sandbox"],
+            ["init", { "token": "test_0a1b2c3d4e5f" }],
+            ["open", {
+                "items": [{ "priceId": "pri_01course", "quantity": 1 }],
+                "customData": { "funnel_page": "/paddle/", "utm_source": "news", "utm_campaign": "spring" },
+                "settings": { "displayMode": "overlay", "successUrl": success },
+                "customer": { "email": "ada@example.com" }
+            }]
+        ])
+    );
+    assert_eq!(
+        site.browser.eval("window.__followed"),
+        serde_json::json!([false]),
+        "the overlay opens instead of the link"
+    );
+    // Paddle.js is initialized once per page: a second click only opens.
+    site.browser.click("a[data-checkout]");
+    site.browser
+        .wait_until("window.__paddle.length === 4", Duration::from_secs(10));
+    assert_eq!(site.browser.eval("window.__paddle[3][0]"), "open");
+}
+
+#[test]
+fn a_data_plans_checkout_takes_no_paddle_price() {
+    let (_dir, site) = copy_fixture("data-plan-checkout");
+    edit_file(&site.join("data/plans.yaml"), |s| {
+        s.replace(
+            "      label: Join monthly\n",
+            "      label: Join monthly\n      price_id: pri_01monthly\n",
+        )
+    });
+    assert_eq!(
+        check_errors(&site),
+        "error: data/plans.yaml:11:7: plan \"Monthly\" (`data.plans.club.0`): unknown key `checkout.price_id`\n  = help: known keys here: provider, url, success, label"
+    );
+}
+
+#[test]
+fn when_paddle_js_cannot_load_the_click_follows_the_plain_link() {
+    let mut site = build_serve_browse("overlay");
+    site.browser.call(
+        "Fetch.enable",
+        serde_json::json!({ "patterns": [{ "urlPattern": "*paddle.com*" }, { "urlPattern": "*paddle.io*" }] }),
+    );
+    site.open("/paddle/");
+    site.browser
+        .eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
+    site.browser.click("#consent button[data-consent=granted]");
+    site.browser.click("a[data-checkout]");
+    let paused = site
+        .browser
+        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://cdn.paddle.com/paddle/v2/paddle.js"
+    );
+    site.browser.call(
+        "Fetch.failRequest",
+        serde_json::json!({ "requestId": paused["params"]["requestId"], "errorReason": "ConnectionRefused" }),
+    );
+    // The hosted checkout, with the e-mail the click added.
+    let paused = site
+        .browser
+        .wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
+    assert_eq!(
+        paused["params"]["request"]["url"],
+        "https://sandbox-pay.paddle.io/hsc_01course?user_email=ada%40example.com"
+    );
+}

@@ -245,12 +245,21 @@ fn a_success_page_only_a_variant_leads_to_reports_that_variants_price() {
     };
     assert_eq!(
         purchase(&out, "welcome/kit-five"),
-        expect(serde_json::json!({ "b": 14.0 }), 14.0),
+        expect(
+            serde_json::json!({ "b": { "value": 14.0, "currency": "EUR" } }),
+            14.0
+        ),
         "without the arm (another tab, no cookie), arm b's price, not the control's"
     );
     assert_eq!(
         purchase(&out, "welcome/kit"),
-        expect(serde_json::json!({ "a": 9.0, "c": 9.0 }), 9.0)
+        expect(
+            serde_json::json!({
+                "a": { "value": 9.0, "currency": "EUR" },
+                "c": { "value": 9.0, "currency": "EUR" }
+            }),
+            9.0
+        )
     );
 }
 
@@ -267,5 +276,173 @@ fn a_variants_own_decline_is_checked_at_its_line() {
     assert!(
         found.contains(&"warning: content/offers/kit-b.md:10:10: `decline` goes back from stage \"convert\" to the earlier stage \"aware\"".to_string()),
         "{found:#?}"
+    );
+}
+
+/// The `(code, file, message)` of each warning of the site's
+/// `check --format json` with one of `codes`.
+fn json_warnings(site: &std::path::Path, codes: &[&str]) -> Vec<(String, String, String)> {
+    let json = funnelcake::check(&BuildOptions::new(site)).to_json();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    (json["warnings"].as_array().unwrap().iter())
+        .filter(|w| codes.contains(&w["code"].as_str().unwrap()))
+        .map(|w| {
+            let text = |k: &str| w[k].as_str().unwrap().to_string();
+            (text("code"), text("file"), text("message"))
+        })
+        .collect()
+}
+
+#[test]
+fn an_upsell_without_decline_that_variants_inherit_is_one_warning_at_the_control() {
+    let (_dir, site) = copy_fixture("variant-checkout");
+    edit_file(&site.join("content/offers/kit.md"), |text| {
+        text.replace("offer: tripwire", "offer: upsell")
+    });
+    let message = "the upsell has no `decline:`, so a buyer who says no has nowhere to go (also in content/offers/kit-b.md, content/offers/kit-c.md, content/offers/kit-d.md, a variant that inherits it)";
+    let found = check_lines(&site);
+    let upsell: Vec<&String> = (found.iter())
+        .filter(|l| l.contains("the upsell has no `decline:`"))
+        .collect();
+    assert_eq!(
+        upsell,
+        [&format!("warning: content/offers/kit.md: {message}")],
+        "arms b and d sell through checkouts of their own, but their offer and its missing decline are the control's"
+    );
+    assert_eq!(
+        json_warnings(&site, &["upsell-without-decline"]),
+        [(
+            "upsell-without-decline".to_string(),
+            "content/offers/kit.md".to_string(),
+            message.to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_variant_that_makes_its_own_upsell_without_decline_gets_its_own_warning() {
+    let (_dir, site) = copy_fixture("variant-checkout");
+    edit_file(&site.join("content/offers/kit.md"), |text| {
+        text.replace("offer: tripwire", "offer: upsell\ndecline: welcome/kit.md")
+    });
+    // Arm b drops the control's way out; arm c writes the control's offer
+    // out again and keeps its decline.
+    edit_file(&site.join("content/offers/kit-b.md"), |text| {
+        text.replace("price:", "decline: ~\nprice:")
+    });
+    edit_file(&site.join("content/offers/kit-c.md"), |text| {
+        text.replace("title:", "offer: upsell\ntitle:")
+    });
+    let message = "the upsell has no `decline:`, so a buyer who says no has nowhere to go";
+    let warning = |file: &str, message: &str| {
+        let code = "upsell-without-decline";
+        (code.to_string(), file.to_string(), message.to_string())
+    };
+    assert_eq!(
+        json_warnings(&site, &["upsell-without-decline"]),
+        [warning("content/offers/kit-b.md", message)]
+    );
+    // With no decline anywhere, arm c's own `offer: upsell` is an upsell
+    // of its own without a decline, as arm b's `decline: ~` is; arm d
+    // inherits both from the control.
+    edit_file(&site.join("content/offers/kit.md"), |text| {
+        text.replace("decline: welcome/kit.md\n", "")
+    });
+    let also = format!("{message} (also in content/offers/kit-d.md, a variant that inherits it)");
+    assert_eq!(
+        json_warnings(&site, &["upsell-without-decline"]),
+        [
+            warning("content/offers/kit-b.md", message),
+            warning("content/offers/kit-c.md", message),
+            warning("content/offers/kit.md", &also),
+        ]
+    );
+}
+
+#[test]
+fn a_dead_end_that_a_variant_inherits_is_one_warning_at_the_control() {
+    let (_dir, site) = copy_fixture("variant-checkout");
+    // The control loses its way onward; arms b and d keep their own
+    // checkouts, arm c inherits the dead end.
+    edit_file(&site.join("content/offers/kit.md"), |text| {
+        let line = "checkout: { provider: stripe, url: \"https://buy.stripe.com/test_kit\", success: welcome/kit.md }\n";
+        assert!(text.contains(line));
+        text.replace(line, "")
+    });
+    let dead_end = "stage \"convert\" page has no next step (dead end)";
+    let also = "(also in content/offers/kit-c.md, a variant that inherits it)";
+    let codes = ["dead-end", "offer-without-checkout"];
+    let found: Vec<(String, String)> = (json_warnings(&site, &codes).into_iter())
+        .map(|(_, file, message)| (file, message))
+        .filter(|(file, _)| file.starts_with("content/offers/"))
+        .collect();
+    let at = |file: &str, message: String| (file.to_string(), message);
+    assert_eq!(
+        found,
+        [
+            at("content/offers/kit.md", format!("{dead_end} {also}")),
+            at("content/offers/kit.md", format!("the offer page has a price but no checkout, no order form and no next step, so no one can buy {also}")),
+        ]
+    );
+    // A body of its own, with no link onward either, is arm c's own dead end.
+    edit_file(&site.join("content/offers/kit-c.md"), |text| {
+        text + "Three coffees, in fewer words.\n"
+    });
+    let found = check_lines(&site);
+    for line in [
+        format!("warning: content/offers/kit-c.md: {dead_end}"),
+        format!("warning: content/offers/kit.md: {dead_end}"),
+    ] {
+        assert!(found.contains(&line), "{line}\n{found:#?}");
+    }
+}
+
+#[test]
+fn an_error_in_the_controls_checkout_that_a_variant_inherits_is_reported_once() {
+    let (_dir, site) = copy_fixture("variant-checkout");
+    edit_file(&site.join("content/offers/kit.md"), |text| {
+        text.replace(
+            "https://buy.stripe.com/test_kit",
+            "https://buy.strip.com/test_kit",
+        )
+    });
+    // Arm c inherits the link; arms b and d have checkouts of their own.
+    let diagnostics = funnelcake::check(&BuildOptions::new(&site));
+    assert_eq!(
+        first_lines(&diagnostics),
+        ["error: content/offers/kit.md:7:36: \"https://buy.strip.com/test_kit\" is not a stripe checkout link (also in content/offers/kit-c.md, a variant that inherits it)"]
+    );
+    // An error of the variant's own stays its own, at its line.
+    edit_file(&site.join("content/offers/kit-c.md"), |text| {
+        text.replace("title:", "price: { amount: nine, currency: EUR }\ntitle:")
+    });
+    let found = first_lines(&funnelcake::check(&BuildOptions::new(&site)));
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].starts_with("error: content/offers/kit-c.md:2:"),
+        "{found:#?}"
+    );
+    assert!(found[1].ends_with("(also in content/offers/kit-c.md, a variant that inherits it)"));
+}
+
+#[test]
+fn a_variants_paddle_overlay_carries_the_control_page_and_its_arm() {
+    let (dir, site) = copy_fixture("variant-checkout");
+    edit_file(&site.join("site.yaml"), |text| {
+        text + "checkout_overlay: true\npaddle_token: test_0a1b2c3d4e5f\n"
+    });
+    edit_file(&site.join("content/offers/kit-d.md"), |text| {
+        text.replace(
+            "success: index.md }",
+            "success: index.md, price_id: pri_01kit }",
+        )
+    });
+    let out = support::build_site(&site, dir.path().join("out"));
+    let found = buttons(&out, "offers/kit/d");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains(" data-paddle-price=\"pri_01kit\" data-paddle-token=\"test_0a1b2c3d4e5f\" data-paddle-custom=\"{&quot;funnel_arm&quot;:&quot;d&quot;,&quot;funnel_page&quot;:&quot;/offers/kit/&quot;}\" data-checkout-success=\"https://variant-checkout.example/\""),
+        "{}",
+        found[0]
     );
 }

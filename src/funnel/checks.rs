@@ -17,13 +17,16 @@
 //! | `upsell-without-decline` | an upsell with no `decline:` "no thanks" path |
 //! | `success-layout` | a checkout's success page that is neither a thank-you nor an upsell page |
 //! | `backward-ladder` | a checkout's `success` or a `decline` that goes back to an earlier stage |
+//! | `shared-checkout-link` | one checkout link used with two different `success` pages |
 //! | `robots-under-path` | a `base_url` with a path: robots.txt is written where crawlers never read it |
 
 use crate::base::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::base::yaml::Located;
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONFIG_FILE};
+use crate::page::checkout::{Checkout, Provider};
 use crate::page::content::Page;
+use crate::page::experiment::VariantOf;
 use crate::page::front_matter::PageKind;
 
 /// Everything the journey check looks at.
@@ -42,7 +45,85 @@ pub(crate) fn site_warnings(journey: &Journey) -> Diagnostics {
     let mut warnings = Diagnostics::new();
     unserved_stages(journey, &mut warnings);
     robots_under_path(journey, &mut warnings);
+    shared_checkout_links(journey, &mut warnings);
     warnings
+}
+
+/// One use of a hosted checkout link with a success page: where its `url`
+/// is written, and who uses it, as a message names them.
+struct LinkUse<'a> {
+    file: &'a str,
+    /// A data plan's label (`plan "Monthly" (`data.plans.club.0`)`).
+    plan: Option<String>,
+    checkout: &'a Checkout,
+    success: usize,
+}
+
+/// Every use of a checkout link, in page order: each page's own checkout
+/// (not a variant's inherited one, which is its control's use) and its
+/// data plans' (a plan on several pages once).
+fn link_uses(funnel: &Funnel) -> Vec<LinkUse<'_>> {
+    let mut uses: Vec<LinkUse> = Vec::new();
+    for page in &funnel.pages {
+        let inherited = (page.variant.as_ref()).is_some_and(|v| !v.sets("checkout"));
+        let own = (page.meta.checkout.as_ref())
+            .filter(|_| !inherited)
+            .map(|c| (page.file.as_str(), None, c));
+        let plans =
+            (page.plan_checkouts.iter()).map(|p| (p.file.as_str(), Some(p.label()), &p.checkout));
+        for (file, plan, checkout) in own.into_iter().chain(plans) {
+            let Some(success) = funnel.index_of(&checkout.success.value) else {
+                continue;
+            };
+            let seen = |u: &LinkUse| u.file == file && u.checkout.url_pos == checkout.url_pos;
+            if !uses.iter().any(seen) {
+                uses.push(LinkUse {
+                    file,
+                    plan,
+                    checkout,
+                    success,
+                });
+            }
+        }
+    }
+    uses
+}
+
+/// A hosted checkout link sends every buyer to the one redirect set in
+/// the provider: two uses of it with different `success` pages cannot
+/// both be right. Warned at each use after the first that disagrees.
+fn shared_checkout_links(journey: &Journey, warnings: &mut Diagnostics) {
+    let pages = &journey.funnel.pages;
+    let uses = link_uses(journey.funnel);
+    for (i, this) in uses.iter().enumerate() {
+        let url = &this.checkout.url;
+        let Some(first) = uses[..i].iter().find(|u| u.checkout.url == *url) else {
+            continue;
+        };
+        if first.success == this.success {
+            continue;
+        }
+        let first_one = match &first.plan {
+            Some(plan) => format!("{plan} in {}", first.file),
+            None => first.file.to_string(),
+        };
+        let message = format!(
+            "{}the checkout link {url} is also used by {first_one}, which sends buyers to {}; a hosted checkout link has one after-payment redirect, so it cannot also send buyers to {}",
+            this.plan.as_ref().map_or(String::new(), |p| format!("{p}: ")),
+            pages[first.success].file,
+            pages[this.success].file
+        );
+        let link = match this.checkout.provider {
+            Provider::Stripe => "Payment Link",
+            _ => "checkout link",
+        };
+        let hint = format!("make a second {link} in the provider for this checkout, or send both to one success page");
+        warnings.push(
+            Diagnostic::warning("shared-checkout-link", this.file, message)
+                .at_pos(this.checkout.url_pos)
+                .with_hint(hint),
+        );
+    }
 }
 
 fn unserved_stages(journey: &Journey, warnings: &mut Diagnostics) {
@@ -169,6 +250,35 @@ const PAGE_RULES: &[PageRule] = &[
     missing_description,
     expired,
 ];
+
+/// What each warning a page gets without a line looks at: the front-matter
+/// keys, and whether the body counts (its links, its pricing plans). A
+/// variant whose file sets none of them, and which shows its control's
+/// body where that counts, has its control's warning for its control's
+/// reason: it is reported once, at the control (see
+/// [`crate::funnel::fold_inherited`]).
+const LINELESS_CAUSES: &[(&str, &[&str], bool)] = &[
+    (
+        "dead-end",
+        &["next", "form", "checkout", "decline", "expires"],
+        true,
+    ),
+    (
+        "offer-without-checkout",
+        &["offer", "price", "checkout", "next", "form"],
+        true,
+    ),
+    ("upsell-without-decline", &["offer", "decline"], false),
+];
+
+/// True when `variant` has warning `code` only because of what it inherits
+/// from its control; false for a code with a line, which says itself
+/// whose file it is in.
+pub(crate) fn inherits_cause(code: &str, variant: &VariantOf) -> bool {
+    LINELESS_CAUSES.iter().any(|&(c, keys, body)| {
+        c == code && !keys.iter().any(|k| variant.sets(k)) && !(body && variant.own_body)
+    })
+}
 
 fn orphan_page(journey: &Journey, index: usize) -> Option<Diagnostic> {
     let page = &journey.funnel.pages[index];

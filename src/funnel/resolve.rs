@@ -9,9 +9,11 @@
 use crate::base::diagnostics::{suggestion, Diagnostic, Diagnostics, Pos};
 use crate::base::url::normalize;
 use crate::base::yaml::Located;
+use crate::funnel::checks::inherits_cause;
 use crate::input::config::Config;
 use crate::page::checkout::Checkout;
 use crate::page::content::Page;
+use crate::page::experiment::VariantOf;
 use crate::page::front_matter::PageKind;
 use crate::page::markdown;
 use rayon::prelude::*;
@@ -212,14 +214,15 @@ fn incoming(links: &[Vec<Link>]) -> Vec<Vec<usize>> {
 /// error is reported at the control's line, where the user can fix it.
 /// Such an error is folded into the control's, which names the variant.
 /// The journey warnings are folded the same way (an inherited checkout's
-/// `success`, say).
+/// `success`, say), and so are those that have no line anywhere (an
+/// upsell without `decline`) when the variant inherits their cause.
 pub(crate) fn fold_inherited(pages: &[Arc<Page>], diagnostics: Diagnostics) -> Diagnostics {
-    let control_file: HashMap<&str, &str> = pages
+    let control_file: HashMap<&str, (&str, &VariantOf)> = pages
         .iter()
-        .filter_map(|p| Some((p.file.as_str(), p.variant.as_ref()?.control.as_str())))
-        .filter_map(|(file, control)| {
-            let control = pages.iter().find(|p| p.content_path == control)?;
-            Some((file, control.file.as_str()))
+        .filter_map(|p| Some((p.file.as_str(), p.variant.as_ref()?)))
+        .filter_map(|(file, variant)| {
+            let control = pages.iter().find(|p| p.content_path == variant.control)?;
+            Some((file, (control.file.as_str(), variant)))
         })
         .collect();
     if control_file.is_empty() {
@@ -229,11 +232,14 @@ pub(crate) fn fold_inherited(pages: &[Arc<Page>], diagnostics: Diagnostics) -> D
     let mut inheritors: Vec<Vec<String>> = vec![Vec::new(); items.len()];
     let mut keep = vec![true; items.len()];
     for (i, d) in items.iter().enumerate().filter(|(_, d)| d.line.is_none()) {
-        let Some(control) = control_file.get(d.file.as_str()) else {
+        let Some(&(control, variant)) = control_file.get(d.file.as_str()) else {
             continue;
         };
+        // A warning that has no line at the control either is the same
+        // one only when the variant sets nothing that causes it.
+        let inherited = |c: &Diagnostic| c.line.is_some() || inherits_cause(c.code, variant);
         let same = items.iter().position(|c| {
-            c.file == *control && c.code == d.code && c.message == d.message && c.line.is_some()
+            c.file == control && c.code == d.code && c.message == d.message && inherited(c)
         });
         if let Some(c) = same {
             inheritors[c].push(d.file.clone());

@@ -90,6 +90,7 @@ const KNOWN_KEYS: &[&str] = &[
     "analytics",
     "funnel_map",
     "checkout_overlay",
+    "paddle_token",
     "deploy",
     "experiments",
     "image",
@@ -389,6 +390,9 @@ pub(crate) struct Config {
     /// Open Lemon Squeezy and Gumroad checkouts in the provider's overlay, loading its
     /// script on the click (the plain link stays the fallback).
     pub checkout_overlay: bool,
+    /// Paddle's client-side token (`test_...` for the sandbox, `live_...`),
+    /// which Paddle.js needs to open its overlay.
+    pub paddle_token: Option<String>,
     pub deploy: Deploy,
     /// Where `deploy` is written, if it is.
     #[serde(skip)]
@@ -514,6 +518,7 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         analytics,
         funnel_map: fields.get("funnel_map", "true or false").unwrap_or(true),
         checkout_overlay: (fields.get("checkout_overlay", "true or false")).unwrap_or(false),
+        paddle_token: read_paddle_token(&mut fields),
         deploy,
         deploy_pos,
         image,
@@ -527,6 +532,24 @@ pub(crate) fn parse_partial(text: &str) -> Result<(Config, Diagnostics), Diagnos
         dev: false,
     };
     Ok((config, fields.errors.into_iter().collect()))
+}
+
+/// Paddle.js takes only a client-side token, which is safe to publish; an
+/// API key in its place would be published with the site, so it is an
+/// error (whose message does not repeat the value).
+fn read_paddle_token(fields: &mut Fields) -> Option<String> {
+    let token: String = fields.get("paddle_token", "text")?;
+    let ok = ["test_", "live_"].iter().any(|p| {
+        token
+            .strip_prefix(p)
+            .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+    });
+    if ok {
+        return Some(token);
+    }
+    let message = "`paddle_token` is not a Paddle client-side token (`test_` or `live_` and letters and digits)";
+    fields.error("invalid-value", "paddle_token", message).hint = Some("copy a client-side token from Paddle > Developer tools > Authentication; never an API key, which must stay secret".into());
+    None
 }
 
 fn read_base_url(fields: &mut Fields) -> Option<String> {

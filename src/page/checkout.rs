@@ -6,7 +6,7 @@
 //! The `success` page is only kept with its position here; the funnel
 //! stage resolves it like `next`.
 
-use crate::base::diagnostics::suggestion;
+use crate::base::diagnostics::{suggestion, Pos};
 use crate::base::yaml::{describe, Fields, Located, Value};
 use serde::Serialize;
 
@@ -14,6 +14,8 @@ use serde::Serialize;
 pub(crate) const CHECKOUT_PROVIDERS: &[&str] =
     &["stripe", "lemonsqueezy", "paddle", "gumroad", "link"];
 const CHECKOUT_KEYS: &[&str] = &["provider", "url", "success", "label"];
+/// A page's checkout also takes Paddle's `price_id`, for the overlay.
+const PAGE_CHECKOUT_KEYS: &[&str] = &["provider", "url", "success", "label", "price_id"];
 
 /// Who hosts the checkout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,9 +34,13 @@ pub(crate) enum Provider {
 pub(crate) struct Checkout {
     pub provider: Provider,
     pub url: String,
+    /// Where `url` is written; `None` in a variant that inherits it.
+    pub url_pos: Option<Pos>,
     /// Where the provider sends the buyer after paying (a content path).
     pub success: Located<String>,
     pub label: Option<String>,
+    /// Paddle's price ID (`pri_...`), which its overlay opens.
+    pub price_id: Option<Located<String>>,
 }
 
 /// How the click script adds what only the visitor's browser knows: the
@@ -201,25 +207,66 @@ pub(crate) fn href(url: &str, params: &[(String, String)]) -> String {
     format!("{base}{joiner}{}{fragment}", query.finish())
 }
 
-/// Reads `checkout:`; `None` (with errors) when it cannot be used.
+/// Reads a data plan's `checkout:`; `None` (with errors) when it cannot
+/// be used.
 pub(crate) fn read(fields: &mut Fields) -> Option<Checkout> {
-    let shape = "(provider, url, success, label)";
+    read_keys(fields, "(provider, url, success, label)", CHECKOUT_KEYS)
+}
+
+/// Reads a page's `checkout:`, which may also name a Paddle `price_id`.
+pub(crate) fn read_page(fields: &mut Fields) -> Option<Checkout> {
+    let shape = "(provider, url, success, label, price_id)";
+    read_keys(fields, shape, PAGE_CHECKOUT_KEYS)
+}
+
+fn read_keys(fields: &mut Fields, shape: &str, keys: &[&str]) -> Option<Checkout> {
     fields
-        .section("checkout", shape, CHECKOUT_KEYS, |checkout| {
+        .section("checkout", shape, keys, |checkout| {
             let provider = read_provider(checkout);
             let url = provider.and_then(|p| read_url(checkout, p));
+            let url_pos = checkout.pos("url");
             let pos = checkout.pos("success");
             let hint = "add `success: welcome/thanks.md`, the page the provider sends the buyer to after paying";
             let success = checkout.required_string("success", hint);
             let label = checkout.get("label", "text");
+            let price_id = (keys.contains(&"price_id"))
+                .then(|| read_price_id(checkout, provider))
+                .flatten();
             Some(Checkout {
                 provider: provider?,
                 url: url?,
+                url_pos,
                 success: Located { value: success?, pos },
                 label,
+                price_id,
             })
         })
         .flatten()
+}
+
+/// `price_id`: a Paddle price ID (`pri_` and lowercase letters and digits),
+/// on a `paddle` checkout only.
+fn read_price_id(checkout: &mut Fields, provider: Option<Provider>) -> Option<Located<String>> {
+    let pos = checkout.pos("price_id");
+    let id: String = checkout.get("price_id", "text")?;
+    if provider.is_some_and(|p| p != Provider::Paddle) {
+        let message = "`checkout.price_id` is a Paddle price, for a `paddle` checkout only";
+        checkout.error("invalid-value", "price_id", message).hint =
+            Some("remove `price_id`, or sell through `provider: paddle`".into());
+        return None;
+    }
+    let rest = id.strip_prefix("pri_").unwrap_or_default();
+    if rest.is_empty()
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        let message = format!("\"{id}\" is not a Paddle price ID");
+        checkout.error("invalid-value", "price_id", message).hint =
+            Some("copy the price's ID (`pri_01...`) from Paddle > Catalog > Products".into());
+        return None;
+    }
+    Some(Located { value: id, pos })
 }
 
 fn read_provider(checkout: &mut Fields) -> Option<Provider> {

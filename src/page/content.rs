@@ -179,23 +179,15 @@ pub(crate) fn load(
         .collect();
 
     let mut diagnostics = Diagnostics::new();
-    // Variant files are read again, over their control's front matter.
-    let variants = find_variants(&files, &content_dir, &results, &mut diagnostics);
-    for (file, control, id) in variants {
-        let control = match &results[control] {
-            Some((Some(page), _)) => Arc::clone(page),
-            _ => continue,
-        };
-        results[file] = if control.meta.draft && !include_drafts {
-            None
-        } else {
-            let loaded = load_variant(site, &content_dir, &files[file], config, &control, &id);
-            Some(match loaded {
-                Ok((page, errors)) => (Some(Arc::new(page)), errors),
-                Err(errors) => (None, errors),
-            })
-        };
-    }
+    let dirs = (site, content_dir.as_path());
+    load_variants(
+        dirs,
+        config,
+        include_drafts,
+        &files,
+        &mut results,
+        &mut diagnostics,
+    );
     let (mut pages, drafts, broken) = sort_out(
         results,
         &files,
@@ -211,6 +203,70 @@ pub(crate) fn load(
         broken,
         diagnostics,
     })
+}
+
+/// Reads the variant files again, over their control's front matter, into
+/// `results`. An error a variant has only because it inherits the field
+/// has no line in its file; its control reports it at its line, so it is
+/// reported there once, naming the variant.
+fn load_variants(
+    (site, content_dir): (&Path, &Path),
+    config: &Config,
+    include_drafts: bool,
+    files: &[PathBuf],
+    results: &mut [Option<Loading>],
+    diagnostics: &mut Diagnostics,
+) {
+    let variants = find_variants(files, content_dir, results, diagnostics);
+    // (control file, index of its error, the variant file that inherits it)
+    let mut inheritors: Vec<(usize, usize, String)> = Vec::new();
+    for (file, control_index, id) in variants {
+        let Some((Some(control), control_errors)) = &results[control_index] else {
+            continue;
+        };
+        if control.meta.draft && !include_drafts {
+            results[file] = None;
+            continue;
+        }
+        let loaded = load_variant(site, content_dir, &files[file], config, control, &id);
+        let (page, mut errors) = match loaded {
+            Ok((page, errors)) => (Some(Arc::new(page)), errors),
+            Err(errors) => (None, errors),
+        };
+        errors.retain(|d| {
+            let same =
+                |c: &Diagnostic| c.line.is_some() && c.code == d.code && c.message == d.message;
+            match control_errors
+                .iter()
+                .position(same)
+                .filter(|_| d.line.is_none())
+            {
+                Some(at) => inheritors.push((control_index, at, d.file.clone())),
+                None => return true,
+            }
+            false
+        });
+        results[file] = Some((page, errors));
+    }
+    name_inheritors(results, inheritors);
+}
+
+/// Adds to each control's error the variant files that inherit it.
+fn name_inheritors(results: &mut [Option<Loading>], mut inheritors: Vec<(usize, usize, String)>) {
+    inheritors.sort();
+    inheritors.dedup();
+    for group in inheritors.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (control, at, _) = &group[0];
+        let files: Vec<&str> = group.iter().map(|(_, _, file)| file.as_str()).collect();
+        if let Some((_, errors)) = &mut results[*control] {
+            let error = &mut errors[*at];
+            error.message = format!(
+                "{} (also in {}, a variant that inherits it)",
+                error.message,
+                files.join(", ")
+            );
+        }
+    }
 }
 
 /// The pages, the drafts' and the broken files' content paths, from what
@@ -341,14 +397,17 @@ fn load_variant(
             .parse_mapping("front matter")
             .map_err(|d| vec![d])?;
     let split = front_matter::split(&text, &file).map_err(|d| vec![d])?;
-    let mut meta = front_matter::parse_variant(&split, &file, config, &control_map)?;
+    let (mut meta, own_keys) = front_matter::parse_variant(&split, &file, config, &control_map)?;
     meta.noindex = Some(true);
+    let own_body = !split.body.trim().is_empty();
     let variant = Some(VariantOf {
         control: control.content_path.clone(),
         id: id.to_string(),
+        own_keys,
+        own_body,
     });
     let path_of_variant = experiment::variant_path(&control.path, id);
-    if split.body.trim().is_empty() {
+    if !own_body {
         return Ok((
             Page {
                 file,

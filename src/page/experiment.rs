@@ -43,6 +43,18 @@ pub(crate) struct VariantOf {
     pub control: String,
     /// The arm id (`b`).
     pub id: String,
+    /// The front-matter keys the variant's file sets; it inherits the
+    /// others from the control.
+    pub own_keys: Vec<String>,
+    /// False when the variant's body is blank and it shows the control's.
+    pub own_body: bool,
+}
+
+impl VariantOf {
+    /// True when the variant's file sets `key` itself.
+    pub(crate) fn sets(&self, key: &str) -> bool {
+        self.own_keys.iter().any(|k| k == key)
+    }
 }
 
 impl Experiment {
@@ -328,9 +340,10 @@ mod tests {
         let control: crate::base::yaml::Mapping = crate::base::yaml::from_str(control).unwrap();
         let text = "---\ntitle: Variant\ncta: Go now\n---\n";
         let split = crate::page::front_matter::split(text, "content/b.md").unwrap();
-        let meta =
+        let (meta, own_keys) =
             crate::page::front_matter::parse_variant(&split, "content/b.md", &config, &control)
                 .unwrap();
+        assert_eq!(own_keys, ["title", "cta"]);
         assert_eq!(meta.title, "Variant");
         assert_eq!(meta.cta.as_deref(), Some("Go now"));
         assert_eq!(meta.description.as_deref(), Some("Same"));

@@ -268,15 +268,19 @@ pub(crate) fn parse_partial(
 }
 
 /// The front matter of a variant page: `control` (its control's front
-/// matter, as a mapping) with the variant's own keys over it, key by key.
+/// matter, as a mapping) with the variant's own keys over it, key by key;
+/// and the keys the variant sets itself, in its file's order.
 pub(crate) fn parse_variant(
     split: &Split,
     file: &str,
     config: &Config,
     control: &Mapping,
-) -> Result<FrontMatter, Vec<Diagnostic>> {
+) -> Result<(FrontMatter, Vec<String>), Vec<Diagnostic>> {
     let source = Source::new(split.yaml, file, split.yaml_line);
     let own = source.parse_mapping("front matter").map_err(|d| vec![d])?;
+    let own_keys = (own.keys().filter_map(|k| k.as_str()))
+        .map(str::to_string)
+        .collect();
     let mut errors = Vec::new();
     let mut merged = control.clone();
     merged.remove("experiment");
@@ -297,10 +301,29 @@ pub(crate) fn parse_variant(
     }
     let (front, errors) = read(&merged, source, config, errors);
     if errors.is_empty() {
-        Ok(front)
+        Ok((front, own_keys))
     } else {
         Err(errors)
     }
+}
+
+/// `checkout:`, and an error at its `price_id` when the site opens
+/// checkouts in overlays but has no Paddle token to open this one with.
+fn read_checkout(fields: &mut Fields, config: &Config) -> Option<Checkout> {
+    let checkout = checkout::read_page(fields)?;
+    let price = checkout.price_id.as_ref();
+    if let Some(price) = price.filter(|_| config.checkout_overlay && config.paddle_token.is_none())
+    {
+        let message =
+            "`checkout.price_id` opens Paddle's overlay, which needs the site's `paddle_token`";
+        let hint = "add `paddle_token: test_...` (a client-side token from Paddle > Developer tools > Authentication) to site.yaml, or remove `price_id` to keep the plain link";
+        let error = fields.error("missing-paddle-token", "checkout", message);
+        if let Some(pos) = price.pos {
+            (error.line, error.column) = (Some(pos.line), Some(pos.column));
+        }
+        error.hint = Some(hint.into());
+    }
+    Some(checkout)
 }
 
 /// Reads every field of `map`, whose positions are those of `source`.
@@ -336,7 +359,7 @@ fn read(
         noindex: fields.get("noindex", "true or false"),
         experiment: experiment::read(&mut fields),
         image: read_image(&mut fields),
-        checkout: checkout::read(&mut fields),
+        checkout: read_checkout(&mut fields, config),
         decline: read_located(&mut fields, "decline"),
         image_alt: fields.get("image_alt", "text"),
         extra: config::read_extra(&mut fields, "extra"),

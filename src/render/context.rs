@@ -413,6 +413,43 @@ pub(crate) struct CheckoutContext {
     pub utm_param: Option<&'static str>,
     /// The success page's absolute URL, to set in the provider's dashboard.
     pub success: String,
+    /// What Paddle's overlay opens, on a site with `checkout_overlay:` and
+    /// a `paddle_token`, for a checkout with a `price_id`.
+    pub paddle: Option<PaddleOverlay>,
+}
+
+/// A Paddle checkout opened in Paddle.js's overlay: `Paddle.Initialize`
+/// with the site's client-side token, then `Paddle.Checkout.open` with the
+/// price, the success page as `successUrl`, and the funnel page and A/B
+/// arm as custom data (the click script adds the UTM values and e-mail).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PaddleOverlay {
+    pub price_id: String,
+    pub token: String,
+    /// `{"funnel_page": "/offers/kit/", "funnel_arm": "b"}`, as JSON.
+    pub custom_data: String,
+}
+
+fn paddle_overlay(
+    config: &Config,
+    checkout: &crate::page::checkout::Checkout,
+    step: &Page,
+    arm: Option<&str>,
+) -> Option<PaddleOverlay> {
+    let token = config
+        .paddle_token
+        .as_ref()
+        .filter(|_| config.checkout_overlay)?;
+    let price = checkout.price_id.as_ref()?;
+    let mut custom = serde_json::json!({ "funnel_page": step.path });
+    if let Some(arm) = arm {
+        custom["funnel_arm"] = arm.into();
+    }
+    Some(PaddleOverlay {
+        price_id: price.value.clone(),
+        token: token.clone(),
+        custom_data: custom.to_string(),
+    })
 }
 
 fn checkout_context(
@@ -435,6 +472,7 @@ fn checkout_context(
         email_param: dynamic.email,
         utm_param: dynamic.utm,
         success: config.permalink(&funnel.pages[success].path),
+        paddle: paddle_overlay(config, checkout, step, arm),
     })
 }
 
@@ -565,7 +603,7 @@ fn tracking_json(
 
 /// What a buyer landing on success page `index` paid for: the price of the
 /// one offer page whose checkout leads here (an A/B test's arms count as
-/// that one page, each with its own price; without the arm, the price of
+/// that one page, each with its own price and currency; without the arm, the price of
 /// the first arm leading here). With several, the page cannot
 /// tell which was bought, so it reports no purchase. With an experiment,
 /// its id and cookie let the script find the arm when the click did not
@@ -614,13 +652,15 @@ fn purchase_json(funnel: &Funnel, index: usize) -> Option<serde_json::Value> {
 }
 
 /// Each arm's price among the offer pages `offers` (a control and its
-/// variants), for the purchase of whichever arm the buyer came through.
+/// variants), value and currency, for the purchase of whichever arm the
+/// buyer came through: an arm may sell in another currency.
 fn arm_values(funnel: &Funnel, offers: &[usize]) -> serde_json::Map<String, serde_json::Value> {
     (offers.iter().map(|&i| &funnel.pages[i]))
         .filter_map(|page| {
             let arm = page.variant.as_ref().map_or(CONTROL, |v| v.id.as_str());
             let price = page.meta.price.as_ref()?;
-            Some((arm.to_string(), price.amount.into()))
+            let value = serde_json::json!({ "value": price.amount, "currency": price.currency });
+            Some((arm.to_string(), value))
         })
         .collect()
 }

@@ -93,6 +93,24 @@ enum Format {
     Json,
 }
 
+/// `eprintln!` that never panics: a closed stderr (`2>&1 | head`) is no
+/// reason to crash, and nothing is left to tell.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics: a reader that stops reading
+/// (`funnelcake check --format json | head`) ends the output, not the run.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -133,17 +151,17 @@ fn main() -> ExitCode {
 
 fn serve(options: funnelcake::serve::ServeOptions, open: bool) -> ExitCode {
     if !options.site.join("site.yaml").is_file() {
-        eprintln!(
+        say!(
             "error: no site.yaml in {}\n  = help: pass the site folder (`funnelcake serve my-site`)",
             options.site.display()
         );
         return ExitCode::from(1);
     }
     let site = options.site.display().to_string();
-    let server = match funnelcake::serve::DevServer::start(options, |line| eprintln!("{line}")) {
+    let server = match funnelcake::serve::DevServer::start(options, |line| say!("{line}")) {
         Ok(server) => server,
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             return ExitCode::from(1);
         }
     };
@@ -161,34 +179,34 @@ fn serve(options: funnelcake::serve::ServeOptions, open: bool) -> ExitCode {
         let _ = stop_tx.send(());
     });
     if let Err(e) = handler {
-        eprintln!("warning: cannot catch Ctrl-C ({e}); stop the server by ending the process");
+        say!("warning: cannot catch Ctrl-C ({e}); stop the server by ending the process");
     }
-    eprintln!("serving {site} at {}/ (Ctrl-C to stop)", server.url);
+    say!("serving {site} at {}/ (Ctrl-C to stop)", server.url);
     if open && open::that_detached(format!("{}/", server.url)).is_err() {
-        eprintln!("could not open a browser; visit {}/", server.url);
+        say!("could not open a browser; visit {}/", server.url);
     }
     let _ = stop_rx.recv();
-    eprintln!("stopping the server");
+    say!("stopping the server");
     server.stop();
-    eprintln!("stopped");
+    say!("stopped");
     ExitCode::SUCCESS
 }
 
 fn new(dir: &std::path::Path, theme: &str) -> ExitCode {
     match funnelcake::new_site(dir, theme) {
         Ok(files) => {
-            eprintln!("created {} with the {theme} theme:", dir.display());
+            say!("created {} with the {theme} theme:", dir.display());
             for file in files {
-                eprintln!("  {}", file.display());
+                say!("  {}", file.display());
             }
-            eprintln!(
+            say!(
                 "\nnext: funnelcake serve {0}    (preview with live reload)\n      funnelcake build {0}    (write the site to {0}/public)",
                 dir.display()
             );
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             ExitCode::from(1)
         }
     }
@@ -200,16 +218,16 @@ fn funnel(options: BuildOptions) -> ExitCode {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     match funnelcake::funnel_text(&options, colour) {
         Ok((text, warnings)) => {
-            print!("{text}");
+            out!("{text}");
             if !warnings.is_empty() {
-                eprintln!();
+                say!();
                 print_diagnostics(&warnings);
             }
             ExitCode::SUCCESS
         }
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
-            eprintln!("{}", summary(&diagnostics));
+            say!("{}", summary(&diagnostics));
             ExitCode::from(1)
         }
     }
@@ -224,7 +242,7 @@ fn build(options: BuildOptions) -> ExitCode {
             let plural = |n: usize, one: &str, many: &str| {
                 format!("{n} {}", if n == 1 { one } else { many })
             };
-            eprintln!(
+            say!(
                 "built {} into {} in {} ms ({} written, {} unchanged, {} removed)",
                 plural(report.pages, "page", "pages"),
                 report.out.display(),
@@ -239,9 +257,9 @@ fn build(options: BuildOptions) -> ExitCode {
             print_diagnostics(&diagnostics);
             // A commit that could not be undone has said which files changed.
             if diagnostics.iter().any(|d| d.code == "output-partial") {
-                eprintln!("{}", summary(&diagnostics));
+                say!("{}", summary(&diagnostics));
             } else {
-                eprintln!("{}; nothing was written", summary(&diagnostics));
+                say!("{}; nothing was written", summary(&diagnostics));
             }
             ExitCode::from(1)
         }
@@ -251,10 +269,10 @@ fn build(options: BuildOptions) -> ExitCode {
 fn check(options: BuildOptions, format: Format) -> ExitCode {
     let diagnostics = funnelcake::check(&options);
     match format {
-        Format::Json => println!("{}", diagnostics.to_json()),
+        Format::Json => out!("{}\n", diagnostics.to_json()),
         Format::Text => {
             print_diagnostics(&diagnostics);
-            eprintln!("{}", summary(&diagnostics));
+            say!("{}", summary(&diagnostics));
         }
     }
     if diagnostics.has_errors() {

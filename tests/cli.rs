@@ -342,3 +342,29 @@ fn the_example_sites_check_clean() {
         );
     }
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_output_not_the_run() {
+    // `funnelcake check --format json | head`: the reader is gone before
+    // anything is written, so every write fails. Exit code 101 is a panic.
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let broken = fixture("broken-link");
+    let journey = fixture("journey-warnings");
+    for (args, code) in [
+        (vec!["check", &broken, "--format", "json"], 1),
+        (vec!["check", &broken], 1),
+        (vec!["funnel", &journey], 0),
+    ] {
+        let status = Command::new(env!("CARGO_BIN_EXE_funnelcake"))
+            .args(&args)
+            .stdout(closed())
+            .stderr(closed())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}");
+    }
+}

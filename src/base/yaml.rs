@@ -77,11 +77,10 @@ impl<'a> Source<'a> {
         if self.text.trim().is_empty() {
             return Ok(Mapping::new());
         }
-        self.guard()?;
-        match serde_yaml::from_str::<Value>(self.text) {
-            Ok(Value::Mapping(map)) => Ok(map),
-            Ok(Value::Null) => Ok(Mapping::new()),
-            Ok(other) => Err(Diagnostic::error(
+        match self.parse_guarded()? {
+            Value::Mapping(map) => Ok(map),
+            Value::Null => Ok(Mapping::new()),
+            other => Err(Diagnostic::error(
                 "yaml-not-mapping",
                 self.file,
                 format!(
@@ -90,14 +89,30 @@ impl<'a> Source<'a> {
                 ),
             )
             .at(self.first_line, 1)),
-            Err(err) => Err(self.syntax_error(&err)),
         }
     }
 
     /// Parses any YAML value (for `data/` files).
     pub(crate) fn parse_value(&self) -> Result<Value, Diagnostic> {
-        self.guard()?;
-        serde_yaml::from_str::<Value>(self.text).map_err(|e| self.syntax_error(&e))
+        self.parse_guarded()
+    }
+
+    /// Parses the text, refusing what [`guard`] refuses. Only aliases
+    /// (`*name`) expand, and deep flow nesting is found by a quick scan,
+    /// so a text without either is parsed once and its value walked for
+    /// keys that are not text; [`guard`], a second parse, then runs only
+    /// to say where such a key is. (Guarding every text first was a
+    /// second parse of every page's front matter.)
+    fn parse_guarded(&self) -> Result<Value, Diagnostic> {
+        let aliases = self.text.contains('*');
+        if aliases || flow_too_deep(self.text).is_some() {
+            self.guard()?;
+        }
+        let value = serde_yaml::from_str::<Value>(self.text).map_err(|e| self.syntax_error(&e))?;
+        if !aliases && has_non_text_key(&value) {
+            self.guard()?;
+        }
+        Ok(value)
     }
 
     /// [`guard`] as a diagnostic at the place in the file.
@@ -370,6 +385,18 @@ pub(crate) const MAX_DEPTH: usize = 100;
 /// Why a YAML text is refused before serde_yaml builds a value from it.
 const KEY_ERROR: &str = "funnelcake: non-text key";
 const EXPANSION_ERROR: &str = "funnelcake: alias expansion";
+
+/// Whether a mapping anywhere in `value` has a key that is not text.
+fn has_non_text_key(value: &Value) -> bool {
+    match value {
+        Value::Mapping(map) => map
+            .iter()
+            .any(|(key, value)| !matches!(key, Value::String(_)) || has_non_text_key(value)),
+        Value::Sequence(items) => items.iter().any(has_non_text_key),
+        Value::Tagged(tagged) => has_non_text_key(&tagged.value),
+        _ => false,
+    }
+}
 
 /// Checks a YAML text before a value is built from it: flow nesting
 /// deeper than [`MAX_DEPTH`], a mapping key that is not text (templates

@@ -958,15 +958,14 @@ impl Prepared {
         let warnings = self.map_warnings();
         let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings())
             .with_warnings(&warnings);
-        // Both are made after the pages (they show the pages' weights), on
-        // two cores rather than one after the other.
-        let (json, html) = rayon::join(
-            || map.to_json(),
-            || (self.config.funnel_map).then(|| self.render_map(&map)),
-        );
-        let mut results = vec![emit("funnel.json".into(), json.into_bytes(), "funnel.json")];
-        if let Some(html) = html.transpose()? {
-            results.push(emit(MAP_FILE.into(), html.into_bytes(), MAP_FILE));
+        // One after the other, each written before the next is made: both
+        // together held another 100 MB at 100,000 pages, for a few
+        // milliseconds saved at 1,000.
+        let json = map.to_json().into_bytes();
+        let mut results = vec![emit("funnel.json".into(), json, "funnel.json")];
+        if self.config.funnel_map {
+            let html = self.render_map(&map)?.into_bytes();
+            results.push(emit(MAP_FILE.into(), html, MAP_FILE));
         }
         Ok(results)
     }

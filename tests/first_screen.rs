@@ -3,13 +3,14 @@
 //! that places its form in the body still offers something to act on (the
 //! form or a button that jumps to it) at 1280x800 and 390x844, and a
 //! launch offer page with a long title keeps its price on a phone's first
-//! screen.
+//! screen; and an opt-in with its image above the form beside the
+//! headline shows the form's button on a laptop's first screen.
 
 mod support;
 
 use serde_json::json;
 use support::browser::Browser;
-use support::{build_and_serve, edit_file, SiteServer};
+use support::{build_and_serve, copy_fixture, edit_file, set_theme, SiteServer};
 
 const SIZES: [(u32, u32); 2] = [(1280, 800), (390, 844)];
 
@@ -136,4 +137,49 @@ fn the_launch_step_pill_keeps_to_one_line_on_a_phone() {
     let pill =
         browser.eval("document.querySelector('.step').getBoundingClientRect().right <= innerWidth");
     assert_eq!(pill, json!(true), "the pill fits the screen");
+}
+
+#[test]
+fn an_opt_in_shows_its_button_beside_the_headline_under_its_image_on_a_laptop() {
+    let mut browser = Browser::launch();
+    for theme in ["starter", "launch"] {
+        optin_under_an_image(&mut browser, theme);
+    }
+}
+
+fn optin_under_an_image(browser: &mut Browser, theme: &str) {
+    // The example's opt-in: a two-line title, a three-line lead in its
+    // serif, a photo and a form of a name, an e-mail and the consent box
+    // with its privacy link beside them.
+    let (dir, site) = copy_fixture("hero");
+    set_theme(&site, theme);
+    edit_file(&site.join("site.yaml"), |config| {
+        config.replace(
+            "  action: /subscribe\n",
+            "  action: /subscribe\n  consent: I agree to receive e-mails from Bean & Brew. I can unsubscribe at any time.\n  privacy_url: https://hero.example/privacy/\ntheme_options: { font: serif }\n",
+        )
+    });
+    edit_file(&site.join("content/optin.md"), |page| {
+        page.replace("The free roasting guide", "The 7-day home roasting guide")
+            .replace("Twelve pages on roasting at home.", "A free 14-page PDF and seven short e-mails that explain what roasting does to a coffee bean, and show you how to roast your first small batch in a frying pan.")
+            .replace("fields: [email]", "fields: [name, email]")
+    });
+    let server = build_and_serve(&site, dir.path());
+    resize(browser, (1280, 800));
+    browser.navigate(&format!("{}/optin/", server.url));
+    // The image is beside the headline, and the form below it.
+    let order = browser.eval(
+        "(() => { const top = s => document.querySelector(s).getBoundingClientRect().top; \
+         return top('.hero-image img') < top('.optin-form') && top('h1') < top('.optin-form'); })()",
+    );
+    assert_eq!(order, json!(true), "{theme}");
+    let fields =
+        browser.eval("document.querySelectorAll('.optin-form input:not([type=hidden])').length");
+    assert_eq!(
+        fields,
+        json!(4),
+        "{theme}: name, e-mail, consent and the honeypot"
+    );
+    let found = in_first_screen(browser, &[".optin-form button[type=submit]"]);
+    assert_eq!(found, json!(".optin-form button[type=submit]"), "{theme}");
 }

@@ -1184,3 +1184,118 @@ fn the_served_map_shows_heavy_pages_as_a_build_does_and_follows_edits() {
     session.rebuild(&[site.join("css/main.css")]).unwrap();
     assert!(map_card(&served_map(&session), "/signup/").contains(HEAVY));
 }
+
+/// The lines `funnelcake serve SITE` prints, as they come, and the server.
+struct Printed {
+    child: std::process::Child,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Printed {
+    fn start(site: &Path) -> Printed {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_funnelcake"))
+            .args(["serve", site.to_str().unwrap(), "--port", "0"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(stderr) {
+                sink.lock().unwrap().push(line.unwrap());
+            }
+        });
+        Printed { child, lines }
+    }
+
+    /// The warning lists printed after each line starting with `start`:
+    /// the lines after it that start with `warning:` or `  = help:`. A
+    /// rebuild whose list did not change prints an empty one.
+    fn lists_after(&self, start: &str) -> Vec<Vec<String>> {
+        let lines = self.lines.lock().unwrap();
+        let starts = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with(start));
+        let list = |at: usize| {
+            let rest = lines[at + 1..].iter();
+            let list = rest.take_while(|l| l.starts_with("warning:") || l.starts_with("  = help:"));
+            list.cloned().collect()
+        };
+        starts.map(|(at, _)| list(at)).collect()
+    }
+}
+
+impl Drop for Printed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Warning lines with their numbers left out: a served page carries the
+/// preview bar and the live-reload script, so it weighs a little more
+/// than the built page.
+fn without_numbers(lines: &[String]) -> Vec<String> {
+    let digits = |l: &String| l.chars().filter(|c| !c.is_ascii_digit()).collect();
+    lines.iter().map(digits).collect()
+}
+
+#[test]
+fn serve_prints_the_page_weight_warnings_as_check_does_after_a_build_and_each_rebuild() {
+    let (_dir, site) = support::copy_fixture("conversion");
+    let heavy = site.join("content/heavy.md");
+    let page = |body: &str| {
+        format!("---\ntitle: Heavy\ndescription: A long page.\nstage: discover\nnext: signup.md\n---\n{body}\n")
+    };
+    std::fs::write(&heavy, page(&"Roast. ".repeat(30_000))).unwrap();
+    let checked = |site: &Path| -> Vec<String> {
+        let diagnostics = funnelcake::check(&funnelcake::BuildOptions::new(site));
+        let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+        text.join("\n").lines().map(String::from).collect()
+    };
+    let weighs = "warning: content/heavy.md: the page weighs";
+    let heavy_check = checked(&site);
+    assert!(heavy_check.iter().any(|l| l.starts_with(weighs)));
+
+    let served = Printed::start(&site);
+    wait_for("the server", || {
+        served
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.starts_with("serving "))
+    });
+    let first = served.lists_after("built ").remove(0);
+    assert_eq!(without_numbers(&first), without_numbers(&heavy_check));
+
+    // Light, then heavy again: a rebuild prints the list as it is now. A
+    // save seen as two rebuilds prints it after the first; a list is read
+    // once all its lines are (it has as many as `check`'s, or the wait
+    // fails).
+    std::fs::write(&heavy, page("Roast.")).unwrap();
+    let light_check = checked(&site);
+    assert!(!light_check.iter().any(|l| l.starts_with(weighs)));
+    let mut light = Vec::new();
+    let mut seen = 0;
+    wait_for("the light page's warnings", || {
+        let lists = served.lists_after("changed ");
+        let found = lists
+            .iter()
+            .position(|list| list.len() == light_check.len());
+        (seen, light) = found.map_or((0, Vec::new()), |at| (at + 1, lists[at].clone()));
+        found.is_some()
+    });
+    assert_eq!(without_numbers(&light), without_numbers(&light_check));
+    std::fs::write(&heavy, page(&"Roast. ".repeat(30_000))).unwrap();
+    let mut again = Vec::new();
+    wait_for("the heavy page's warnings", || {
+        let lists = served.lists_after("changed ");
+        let found = lists.into_iter().skip(seen).find(|list| !list.is_empty());
+        again = found.unwrap_or_default();
+        again.len() == heavy_check.len()
+    });
+    assert_eq!(without_numbers(&again), without_numbers(&heavy_check));
+}

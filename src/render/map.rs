@@ -23,6 +23,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt::Write;
 
+mod fit;
 mod layout;
 
 /// `map` in the theme's `funnel.html`: the funnel map as a board of
@@ -54,7 +55,8 @@ pub(crate) struct MapContext<'a> {
 }
 
 /// `map.board`: the board's size, and the size its cards must have for the
-/// arrows to meet them (a theme sets them as CSS custom properties).
+/// arrows to meet them (a theme sets them as CSS custom properties; a
+/// card's own `height` may be more).
 #[derive(Debug, Serialize)]
 pub(crate) struct Board {
     pub width: usize,
@@ -134,6 +136,10 @@ pub(crate) struct CardContext<'a> {
     pub x: usize,
     /// The top of the card.
     pub y: usize,
+    /// The card's height: `map.board.card_height`, or more for a row
+    /// with a card whose badges need more room. Every card of a row has
+    /// the row's height, which the arrows were routed for.
+    pub height: usize,
     /// The codes of the page's conversion warnings (`form-length`, …).
     pub warnings: Vec<&'static str>,
     /// Where the page leads, by kind (form, next, link, checkout, decline), then URL; links
@@ -578,13 +584,18 @@ impl<'a> FunnelMap<'a> {
             .map(|c| c.pages.clone())
             .collect();
         let others = (self.columns.iter().find(|c| c.id.is_none())).map_or(&[][..], |c| &c.pages);
-        let layout = Layout::new(&stages, others, self.funnel.pages.len(), limit);
         let offers: HashMap<&str, String> = self
             .config
             .offers
             .iter()
             .map(|o| (o.id.as_str(), strings.offer_title(o)))
             .collect();
+        let layout = Layout::new(&stages, others, self.funnel.pages.len(), limit);
+        let col_w = layout.col_w;
+        let layout = layout.fit_rows(|i| {
+            let badges = self.badges(i, (strings, &offers));
+            fit::card_height(col_w, &self.page(i).meta.title, &badges)
+        });
         let columns = (0..self.columns.len())
             .map(|c| self.column(c, strings, &offers, &layout))
             .collect();
@@ -629,10 +640,10 @@ impl<'a> FunnelMap<'a> {
         // spans the board's columns.
         let start = layout.column_x(0);
         let place = |r: usize| match layout.band_place(r).filter(|_| band) {
-            Some(cell) => (layout.column_x(cell.0) - start, layout.row_y(cell.1)),
-            None => (0, layout.row_y(r)),
+            Some(cell) => (layout.column_x(cell.0) - start, cell.1),
+            None => (0, r),
         };
-        let (more_x, more_y) = place(drawn.len());
+        let (more_x, more_row) = place(drawn.len());
         ColumnContext {
             id: column.id,
             title: stage.map(|s| strings.stage_title(&self.config.journey[s])),
@@ -644,7 +655,7 @@ impl<'a> FunnelMap<'a> {
             pages: column.pages.len(),
             more: column.pages.len() - drawn.len(),
             more_x,
-            more_y,
+            more_y: layout.row_y(more_row),
             cards: (drawn.iter().enumerate())
                 .map(|(r, &i)| self.card(i, (strings, offers), layout, place(r)))
                 .collect(),
@@ -656,7 +667,7 @@ impl<'a> FunnelMap<'a> {
         index: usize,
         (strings, offers): (&Strings, &HashMap<&str, String>),
         layout: &Layout,
-        (x, y): (usize, usize),
+        (x, row): (usize, usize),
     ) -> CardContext<'a> {
         let page = self.page(index);
         CardContext {
@@ -664,24 +675,17 @@ impl<'a> FunnelMap<'a> {
             title: &page.meta.title,
             url: self.config.href(&page.path),
             path: &page.path,
-            offer: page
-                .meta
-                .offer
-                .as_deref()
-                .and_then(|id| offers.get(id))
-                .cloned(),
+            offer: offer_badge(page, offers),
             layout: &page.meta.layout.value,
-            layout_title: strings
-                .get(&format!("map_layout_{}", page.meta.layout.value))
-                .unwrap_or(&page.meta.layout.value)
-                .to_string(),
+            layout_title: layout_badge(page, strings),
             draft: page.meta.draft,
             noindex: page.is_noindex(),
             dead_end: self.is_dead_end(index),
             experiment: self.experiment_summary(index),
             warnings: self.warnings[index].clone(),
             x,
-            y,
+            y: layout.row_y(row),
+            height: layout.row_h(row),
             links: self
                 .links(index)
                 .iter()
@@ -693,6 +697,31 @@ impl<'a> FunnelMap<'a> {
                 })
                 .collect(),
         }
+    }
+
+    /// The texts of the badges the card of page `index` shows, as
+    /// `_map_card.html` writes them, to size the card for them.
+    fn badges(
+        &self,
+        index: usize,
+        (strings, offers): (&Strings, &HashMap<&str, String>),
+    ) -> Vec<String> {
+        let page = self.page(index);
+        let t = |key: &str| strings.get(key).unwrap_or(key).to_string();
+        let mut badges: Vec<String> = offer_badge(page, offers).into_iter().collect();
+        badges.push(layout_badge(page, strings));
+        let flags = [
+            (page.meta.draft, "map_draft"),
+            (page.is_noindex(), "map_noindex"),
+            (self.is_dead_end(index), "map_dead_end"),
+        ];
+        badges.extend(flags.iter().filter(|(on, _)| *on).map(|(_, key)| t(key)));
+        if let Some(experiment) = self.experiment_summary(index) {
+            badges.push(format!("{} {experiment}", t("map_ab")));
+        }
+        let warnings = self.warnings[index].iter();
+        badges.extend(warnings.map(|code| t(&format!("check_{code}"))));
+        badges
     }
 
     /// One arrow per link between drawn cards, routed around the cards
@@ -734,6 +763,20 @@ impl<'a> FunnelMap<'a> {
 /// arrows, and drawing 100,000 pages through a template would slow a big
 /// build down. `funnel.json` and `funnelcake funnel` list every page.
 pub(crate) const COLUMN_LIMIT: usize = 2_000;
+
+/// A card's offer badge: the offer type's title in the site's language.
+fn offer_badge(page: &Page, offers: &HashMap<&str, String>) -> Option<String> {
+    let id = page.meta.offer.as_deref()?;
+    offers.get(id).cloned()
+}
+
+/// A card's layout badge (`map_layout_ID` in the strings), or the
+/// layout's id for a layout the strings do not name.
+fn layout_badge(page: &Page, strings: &Strings) -> String {
+    let layout = &page.meta.layout.value;
+    let key = format!("map_layout_{layout}");
+    strings.get(&key).unwrap_or(layout).to_string()
+}
 
 fn kind_name(kind: LinkKind) -> &'static str {
     match kind {
@@ -932,7 +975,14 @@ mod tests {
         let mut boxes = Vec::new();
         for column in &map.columns {
             for card in &column.cards {
-                cards.insert(card.id, at(column.x + card.x, card.y));
+                let rect = at(column.x + card.x, card.y);
+                cards.insert(
+                    card.id,
+                    layout::Rect {
+                        h: card.height,
+                        ..rect
+                    },
+                );
             }
             if column.gap {
                 boxes.push(at(column.x, map.board.top));
@@ -949,10 +999,14 @@ mod tests {
         (x == rect.x || x == rect.x + rect.w) && y > rect.y && y < rect.y + rect.h
     }
 
-    fn assert_arrows_go_around_cards(site: &std::path::Path, min_arrows: usize) {
+    /// Checks the arrows of the map of `site`, with the warnings `check`
+    /// finds on its cards; returns how many of its cards are taller than
+    /// usual, to hold their badges.
+    fn assert_arrows_go_around_cards(site: &std::path::Path, min_arrows: usize) -> usize {
         let prepared = crate::site::prepare(&crate::site::BuildOptions::new(site)).unwrap();
         let strings = prepared.renderer.strings();
-        let map = FunnelMap::new(&prepared.config, &prepared.funnel, strings);
+        let map = FunnelMap::new(&prepared.config, &prepared.funnel, strings)
+            .with_warnings(&prepared.diagnostics);
         let context = map.context(strings);
         assert!(
             context.arrows.len() >= min_arrows,
@@ -1000,13 +1054,18 @@ mod tests {
                 }
             }
         }
+        cards.values().filter(|rect| rect.h > CARD_H).count()
     }
 
     #[test]
-    fn no_arrow_crosses_a_card_on_the_example_site_or_an_eight_stage_journey() {
+    fn no_arrow_crosses_a_card_on_the_example_site_or_an_eight_stage_journey_with_warnings() {
         // Both have pages outside the journey, in the band below the stages.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         assert_arrows_go_around_cards(&root.join("example-site"), 9);
         assert_arrows_go_around_cards(&root.join("tests/fixtures/map-eight"), 14);
+        // Cards grown to hold their warnings: the arrows go between them too.
+        let warnings = root.join("tests/fixtures/map-warnings");
+        let tall = assert_arrows_go_around_cards(&warnings, 14);
+        assert!(tall >= 8, "{tall} cards taller than {CARD_H} px");
     }
 }

@@ -96,7 +96,8 @@ pub struct Rebuilt {
     pub pages: usize,
     /// Only stylesheets changed: browsers can swap them without a reload.
     pub css_only: bool,
-    /// Warnings of the new build: the very same `Arc` as the last
+    /// Warnings of the new build, `page-weight` included, sorted as
+    /// `build` and `check` print them: the very same `Arc` as the last
     /// rebuild's when a save changed none.
     pub warnings: Arc<Diagnostics>,
     /// Image variants this rebuild encodes, in the background (see
@@ -118,6 +119,20 @@ pub struct Session {
     /// errors are those of a fresh build and a save elsewhere cannot hide
     /// them.
     failed: bool,
+    /// The warnings last handed to the terminal, and what they were made of.
+    listed: Listed,
+}
+
+/// The warning list of a build for the terminal: its journey and
+/// conversion warnings with the pages' `page-weight` ones, which the dev
+/// server finds as it renders, in the order `build` prints them. Kept with
+/// the two lists it was made from, so that a save changing neither hands
+/// back the same `Arc` and the list is not copied and sorted again.
+#[derive(Default)]
+struct Listed {
+    diagnostics: Arc<Diagnostics>,
+    weights: Vec<Diagnostic>,
+    all: Arc<Diagnostics>,
 }
 
 impl Session {
@@ -128,8 +143,10 @@ impl Session {
             prepared: None,
             files: Served::new(),
             failed: false,
+            listed: Listed::default(),
         };
-        let rebuilt = session.rebuild_everything()?;
+        let mut rebuilt = session.rebuild_everything()?;
+        rebuilt.warnings = session.listed_warnings();
         Ok((session, rebuilt))
     }
 
@@ -210,7 +227,30 @@ impl Session {
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Rebuilt, Diagnostics> {
         let result = self.rebuild_changed(changed);
         self.failed = result.is_err();
-        result
+        let mut rebuilt = result?;
+        rebuilt.warnings = self.listed_warnings();
+        Ok(rebuilt)
+    }
+
+    /// The build's warnings for the terminal (see [`Listed`]); none before
+    /// a build succeeds.
+    fn listed_warnings(&mut self) -> Arc<Diagnostics> {
+        let Some(prepared) = &self.prepared else {
+            return Arc::default();
+        };
+        let weights = prepared.weights();
+        let listed = &mut self.listed;
+        if !Arc::ptr_eq(&prepared.diagnostics, &listed.diagnostics) || weights != listed.weights {
+            let mut all = (*prepared.diagnostics).clone();
+            all.extend(weights.iter().cloned());
+            all.sort();
+            *listed = Listed {
+                diagnostics: Arc::clone(&prepared.diagnostics),
+                weights,
+                all: Arc::new(all),
+            };
+        }
+        Arc::clone(&listed.all)
     }
 
     fn rebuild_changed(&mut self, changed: &[PathBuf]) -> Result<Rebuilt, Diagnostics> {
@@ -266,7 +306,6 @@ impl Session {
             }
         };
         let pages = prepared.funnel.pages.len();
-        let warnings = Arc::clone(&prepared.diagnostics);
         let changed = self.replace_files(files, true);
         let images_encoded = prepared.images.encoded();
         let cards_drawn = prepared.cards.drawn();
@@ -275,9 +314,9 @@ impl Session {
             changed,
             pages,
             css_only: false,
-            warnings,
             images_encoded,
             cards_drawn,
+            ..Rebuilt::default()
         })
     }
 
@@ -323,13 +362,7 @@ impl Session {
             changed,
             pages: 0,
             css_only,
-            warnings: self
-                .prepared
-                .as_ref()
-                .map(|p| Arc::clone(&p.diagnostics))
-                .unwrap_or_default(),
-            images_encoded: 0,
-            cards_drawn: 0,
+            ..Rebuilt::default()
         })
     }
 
@@ -457,7 +490,6 @@ impl Session {
         let pages = targets
             .as_ref()
             .map_or(prepared.funnel.pages.len(), BTreeSet::len);
-        let warnings = Arc::clone(&prepared.diagnostics);
         let mut changed = Vec::new();
         if let Some(targets) = &targets {
             for path in stale_cards(&self.files, &prepared, targets, &files) {
@@ -479,9 +511,9 @@ impl Session {
             changed,
             pages,
             css_only: false,
-            warnings,
             images_encoded,
             cards_drawn,
+            ..Rebuilt::default()
         }
     }
 

@@ -25,6 +25,7 @@ pub(crate) const MIN_COL_W: usize = 120;
 pub(crate) const FIT_W: usize = 1240;
 /// The channel between two columns, where vertical arrow segments run.
 pub(crate) const GAP_X: usize = 32;
+/// A card's height, unless its badges need more (see [`Layout::fit_rows`]).
 pub(crate) const CARD_H: usize = 124;
 /// The corridor between two rows, where arrows cross columns.
 pub(crate) const GAP_Y: usize = 24;
@@ -35,10 +36,11 @@ pub(crate) const HEAD_H: usize = 64;
 pub(crate) const BAND_H: usize = 40;
 pub(crate) const PAD: usize = 12;
 /// The board's room on one landscape page, in CSS pixels (96 a inch):
-/// the smaller of A4 and US Letter less 10 mm margins, less the height of
-/// the map's title, counts and legend above the board.
+/// the smaller of A4 and US Letter less 10 mm margins (980 × 718), less
+/// the height of the map's title, counts and legend above the board
+/// (launch's, the taller: 228 px with its legend on two lines).
 pub(crate) const PRINT_W: usize = 980;
-pub(crate) const PRINT_H: usize = 540;
+pub(crate) const PRINT_H: usize = 480;
 /// Below this the cards' text is too small to read on paper; a taller
 /// board prints on more pages instead.
 const PRINT_MIN: f64 = 0.5;
@@ -70,6 +72,10 @@ pub(crate) struct Layout {
     /// The first row of the band of pages outside the journey, when there
     /// are any: the rows from it on lie [`BAND_H`] lower.
     pub band: Option<usize>,
+    /// By row: the height of its cards, the tallest card's in it.
+    heights: Vec<usize>,
+    /// By row, and one past the last: its top, from `heights`.
+    tops: Vec<usize>,
 }
 
 /// The `zoom` that fits a board of `width` × `height` into
@@ -126,9 +132,40 @@ impl Layout {
             limit,
             cells,
             band,
+            heights: vec![CARD_H; rows],
+            tops: Vec::new(),
         };
-        layout.height = layout.row_y(rows) + PAD;
+        layout.place_rows();
         layout
+    }
+
+    /// Makes each row as tall as the tallest card in it, by page index
+    /// (see `fit::card_height`), so a card with many badges shows them
+    /// all; the rows below move down, and the arrows run between them.
+    pub(crate) fn fit_rows(mut self, height: impl Fn(usize) -> usize) -> Self {
+        for (page, cell) in self.cells.iter().enumerate() {
+            if let Some((_, row)) = *cell {
+                self.heights[row] = self.heights[row].max(height(page));
+            }
+        }
+        self.place_rows();
+        self
+    }
+
+    /// The rows' tops and the board's height, from the rows' heights; the
+    /// band's rows lie below its heading.
+    fn place_rows(&mut self) {
+        let mut top = HEAD_H;
+        self.tops.clear();
+        for (row, h) in self.heights.iter().enumerate() {
+            if self.band == Some(row) {
+                top += BAND_H;
+            }
+            self.tops.push(top);
+            top += h + GAP_Y;
+        }
+        self.tops.push(top);
+        self.height = top + PAD;
     }
 
     /// The `k`-th place of the band that starts at row `first`, on a board
@@ -153,8 +190,12 @@ impl Layout {
 
     /// The top of row `row`; the band's rows lie below its heading.
     pub(crate) fn row_y(&self, row: usize) -> usize {
-        let heading = if self.in_band((0, row)) { BAND_H } else { 0 };
-        HEAD_H + row * (CARD_H + GAP_Y) + heading
+        self.tops[row]
+    }
+
+    /// The height of the cards of row `row`.
+    pub(crate) fn row_h(&self, row: usize) -> usize {
+        self.heights[row]
     }
 
     /// Where the band's heading goes: below the corridor under the last
@@ -168,7 +209,7 @@ impl Layout {
             x: self.column_x(column),
             y: self.row_y(row),
             w: self.col_w,
-            h: CARD_H,
+            h: self.row_h(row),
         }
     }
 
@@ -179,7 +220,7 @@ impl Layout {
 
     /// The corridor below row `r`.
     fn corridor(&self, r: usize) -> (usize, usize) {
-        (self.row_y(r) + CARD_H, GAP_Y)
+        (self.row_y(r) + self.row_h(r), GAP_Y)
     }
 
     /// The arrows of `links` (from cell, to cell), in order. Links share
@@ -361,6 +402,32 @@ pub(crate) mod tests {
         assert!(eight.width as f64 * scale <= PRINT_W as f64, "{scale}");
         assert!(scale < 1.0 && scale > 0.75, "{scale}");
         assert_eq!(print_scale(900, 5000), PRINT_MIN);
+    }
+
+    #[test]
+    fn a_tall_card_makes_its_row_taller_and_moves_the_rows_below() {
+        // Two stages, then one page outside the journey.
+        let columns = vec![vec![0, 1], vec![2]];
+        let layout = Layout::new(&columns, &[3], 4, 10);
+        let tall = Layout::new(&columns, &[3], 4, 10).fit_rows(|page| [100, 130, 200, 90][page]);
+        // Every card of the first row is as tall as its tallest card.
+        assert_eq!((tall.rect((0, 0)).h, tall.rect((1, 0)).h), (200, 200));
+        assert_eq!(
+            tall.rect((0, 1)),
+            Rect {
+                y: HEAD_H + 200 + GAP_Y,
+                h: 130,
+                ..layout.rect((0, 1))
+            }
+        );
+        // The band's heading and cards, and the board's foot, move down.
+        let moved = 200 - CARD_H + 130 - CARD_H;
+        assert_eq!(tall.band_y(), layout.band_y().map(|y| y + moved));
+        assert_eq!(tall.rect((0, 2)).y, layout.rect((0, 2)).y + moved);
+        assert_eq!(tall.rect((0, 2)).h, CARD_H);
+        assert_eq!(tall.height, layout.height + moved);
+        // The corridor below a row starts at the foot of its cards.
+        assert_eq!(tall.corridor(0), (HEAD_H + 200, GAP_Y));
     }
 
     #[test]

@@ -83,7 +83,8 @@ impl DevServer {
         log: impl Fn(String) + Send + Sync + 'static,
     ) -> Result<DevServer, String> {
         let (server, port) = bind(options.interface, options.port)?;
-        if port != options.port {
+        // Port 0 asks the system for any free port: not a busy one.
+        if port != options.port && options.port != 0 {
             log(format!("port {} is busy; using {port}", options.port));
         }
         let url = format!("http://{}:{port}", host_of(options.interface));

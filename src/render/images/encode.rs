@@ -129,10 +129,11 @@ pub(super) fn webp_with(pixels: &Pixels, quality: u8, method: i32) -> Result<Vec
 }
 
 /// Baseline JPEG without chroma subsampling (4:4:4), as the `image`
-/// crate's encoder wrote it, through jpeg-encoder (SIMD) with Huffman
-/// tables made for the image: smaller files in less time (see README,
-/// Images). JPEG sources never have alpha; an image with alpha falls
-/// back to PNG.
+/// crate's encoder wrote it, through jpeg-encoder (SIMD): libjpeg's
+/// quantisation and standard Huffman tables, in half the CPU time (see
+/// README, Images). Not its optimised Huffman tables: the `image` crate's
+/// decoder (zune-jpeg 0.5) reads those wrongly. JPEG sources never have
+/// alpha; an image with alpha falls back to PNG.
 pub(super) fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
     use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
     let too_large = |_| {
@@ -151,7 +152,6 @@ pub(super) fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut encoder = Encoder::new(&mut out, quality);
     encoder.set_sampling_factor(SamplingFactor::F_1_1);
-    encoder.set_optimized_huffman_tables(true);
     (encoder.encode(&pixels.bytes, width, height, kind)).map_err(|e| e.to_string())?;
     Ok(out)
 }

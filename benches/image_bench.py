@@ -28,7 +28,8 @@ encoder settings, and Zola's default, 5, which a Zola user gets). Zola's
 `hard_link_static` is on, so it does not also copy the originals, work
 funnelcake does not do. KEEP=folder keeps the sites and outputs there.
 FUNNELCAKE=path,path runs those funnelcake binaries instead of
-target/release/funnelcake (say one built with `--features asm`).
+target/release/funnelcake (say one built with `--features fast-avif`
+and one without, copied aside).
 """
 import os
 import random
@@ -200,7 +201,7 @@ class Tool:
 
 def main():
     # FUNNELCAKE=a,b compares builds of funnelcake (say with and without
-    # the `asm` feature) with each other too.
+    # the `fast-avif` feature) with each other too.
     binaries = os.environ.get("FUNNELCAKE", str(BIN)).split(",")
     if not all(Path(b).exists() for b in binaries):
         sys.exit("build funnelcake first: cargo build --release")

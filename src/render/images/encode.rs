@@ -4,12 +4,20 @@
 
 use super::decode::Pixels;
 use super::OutFormat;
-use fast_image_resize::images::Image;
+use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 /// rav1e's speed (1 slowest to 10 fastest); chosen by measuring size
 /// against time on a 12 MP photograph (see README, Images).
 pub(crate) const AVIF_SPEED: u8 = 9;
+
+/// 8 bits per channel, as the sources have (ravif's default is 10): files
+/// of the same size and look in less time, far less with rav1e's
+/// assembly (the `fast-avif` feature); see README, Images.
+const AVIF_DEPTH: ravif::BitDepth = ravif::BitDepth::Eight;
+
+/// libwebp's `method` (0 fastest to 6 smallest); see README, Images.
+const WEBP_METHOD: i32 = 4;
 
 /// `pixels` scaled to `width` (and the height that keeps its proportions).
 pub(crate) fn resize(pixels: &Pixels, width: u32) -> Result<Pixels, String> {
@@ -25,7 +33,8 @@ pub(crate) fn resize(pixels: &Pixels, width: u32) -> Result<Pixels, String> {
     } else {
         PixelType::U8x3
     };
-    let source = Image::from_vec_u8(pixels.width, pixels.height, pixels.bytes.clone(), kind)
+    // Borrowed, not copied: a 12 MP source is 36 MB, resized once per width.
+    let source = ImageRef::new(pixels.width, pixels.height, &pixels.bytes, kind)
         .map_err(|e| e.to_string())?;
     let mut target = Image::new(width, height, kind);
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
@@ -58,12 +67,23 @@ pub(crate) fn encode(pixels: &Pixels, format: OutFormat, quality: u8) -> Result<
 }
 
 fn avif(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
+    avif_with(pixels, quality, AVIF_SPEED, AVIF_DEPTH)
+}
+
+/// AVIF at rav1e's `speed`, in `depth` bits per channel.
+pub(super) fn avif_with(
+    pixels: &Pixels,
+    quality: u8,
+    speed: u8,
+    depth: ravif::BitDepth,
+) -> Result<Vec<u8>, String> {
     use ravif::{Img, RGB8, RGBA8};
     let (w, h) = (pixels.width as usize, pixels.height as usize);
     let encoder = ravif::Encoder::new()
         .with_quality(f32::from(quality))
         .with_alpha_quality(f32::from(quality))
-        .with_speed(AVIF_SPEED);
+        .with_speed(speed)
+        .with_bit_depth(depth);
     let encoded = if pixels.alpha {
         let rgba: Vec<RGBA8> = (pixels.bytes.chunks_exact(4))
             .map(|p| RGBA8::new(p[0], p[1], p[2], p[3]))
@@ -82,6 +102,11 @@ fn avif(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
 const WEBP_MAX_SIDE: u32 = 16383;
 
 fn webp(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
+    webp_with(pixels, quality, WEBP_METHOD)
+}
+
+/// Lossy WebP with libwebp's `method`.
+pub(super) fn webp_with(pixels: &Pixels, quality: u8, method: i32) -> Result<Vec<u8>, String> {
     // libwebp refuses a larger image, and the binding panics when it does.
     if pixels.width.max(pixels.height) > WEBP_MAX_SIDE {
         return Err(format!(
@@ -94,15 +119,40 @@ fn webp(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
     } else {
         webp::Encoder::from_rgb(&pixels.bytes, pixels.width, pixels.height)
     };
-    (encoder.encode_simple(false, f32::from(quality)))
+    let mut config =
+        webp::WebPConfig::new().map_err(|()| "libwebp cannot be set up".to_string())?;
+    config.quality = f32::from(quality);
+    config.method = method;
+    (encoder.encode_advanced(&config))
         .map(|memory| memory.to_vec())
         .map_err(|e| format!("WebP encoding failed: {e:?}"))
 }
 
-fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
+/// Baseline JPEG without chroma subsampling (4:4:4), as the `image`
+/// crate's encoder wrote it, through jpeg-encoder (SIMD): libjpeg's
+/// quantisation and standard Huffman tables, in half the CPU time (see
+/// README, Images). Not its optimised Huffman tables: the `image` crate's
+/// decoder (zune-jpeg 0.5) reads those wrongly. JPEG sources never have
+/// alpha; an image with alpha falls back to PNG.
+pub(super) fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
+    use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+    let too_large = |_| {
+        format!(
+            "at {}×{} pixels it is too large for JPEG",
+            pixels.width, pixels.height
+        )
+    };
+    let width = u16::try_from(pixels.width).map_err(too_large)?;
+    let height = u16::try_from(pixels.height).map_err(too_large)?;
+    let kind = if pixels.alpha {
+        ColorType::Rgba
+    } else {
+        ColorType::Rgb
+    };
     let mut out = Vec::new();
-    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
-    write_image(encoder, pixels)?;
+    let mut encoder = Encoder::new(&mut out, quality);
+    encoder.set_sampling_factor(SamplingFactor::F_1_1);
+    (encoder.encode(&pixels.bytes, width, height, kind)).map_err(|e| e.to_string())?;
     Ok(out)
 }
 
@@ -124,52 +174,5 @@ fn color(pixels: &Pixels) -> image::ColorType {
         image::ColorType::Rgba8
     } else {
         image::ColorType::Rgb8
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Size against time for AVIF speeds and WebP, on the photograph named
-    /// by `FUNNELCAKE_IMAGE_SAMPLE` resized to 1920 px (the widest default):
-    /// `FUNNELCAKE_IMAGE_SAMPLE=photo.jpg cargo test --release --lib
-    /// encoder_speeds -- --ignored --nocapture`.
-    #[test]
-    #[ignore = "a measurement, run by hand"]
-    #[allow(clippy::print_stdout)] // its figures are its output
-    fn encoder_speeds() {
-        let path = std::env::var("FUNNELCAKE_IMAGE_SAMPLE").expect("FUNNELCAKE_IMAGE_SAMPLE");
-        let bytes = std::fs::read(path).unwrap();
-        let started = std::time::Instant::now();
-        let pixels = super::super::decode::decode(&bytes).unwrap();
-        println!(
-            "decode {}x{}: {:?}",
-            pixels.width,
-            pixels.height,
-            started.elapsed()
-        );
-        let started = std::time::Instant::now();
-        let resized = resize(&pixels, 1920).unwrap();
-        println!("resize to 1920: {:?}", started.elapsed());
-        for speed in [6u8, 7, 8, 9, 10] {
-            let started = std::time::Instant::now();
-            let rgb: Vec<ravif::RGB8> = (resized.bytes.chunks_exact(3))
-                .map(|p| ravif::RGB8::new(p[0], p[1], p[2]))
-                .collect();
-            let img = ravif::Img::new(&rgb[..], 1920, resized.height as usize);
-            let encoder = ravif::Encoder::new().with_quality(75.0).with_speed(speed);
-            let out = encoder.encode_rgb(img).unwrap().avif_file;
-            println!(
-                "avif speed {speed}: {} bytes, {:?}",
-                out.len(),
-                started.elapsed()
-            );
-        }
-        for format in [OutFormat::Webp, OutFormat::Jpeg] {
-            let started = std::time::Instant::now();
-            let out = encode(&resized, format, 75).unwrap();
-            println!("{format:?}: {} bytes, {:?}", out.len(), started.elapsed());
-        }
     }
 }

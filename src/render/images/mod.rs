@@ -18,6 +18,8 @@ mod cache;
 mod decode;
 mod encode;
 pub(crate) mod markup;
+#[cfg(test)]
+mod measure;
 
 use crate::base::diagnostics::{Diagnostic, Pos};
 use crate::input::config::{ImageFormat, ImageSettings};

@@ -12,7 +12,7 @@
 //! drawn, so the template only prints); a theme without that template gets
 //! the standalone page of [`FunnelMap::to_html`].
 
-use crate::base::diagnostics::Diagnostics;
+use crate::base::diagnostics::Diagnostic;
 use crate::funnel::{Funnel, LinkKind};
 use crate::input::config::{Config, CONVERSION_CODES};
 use crate::input::i18n::Strings;
@@ -258,11 +258,14 @@ impl<'a> FunnelMap<'a> {
 
     /// The map with the conversion warnings of `diagnostics` on the cards
     /// of their pages, so a marketer sees which step needs work.
-    pub(crate) fn with_warnings(mut self, diagnostics: &Diagnostics) -> Self {
+    pub(crate) fn with_warnings<'d>(
+        mut self,
+        diagnostics: impl IntoIterator<Item = &'d Diagnostic>,
+    ) -> Self {
         let index: HashMap<&str, usize> = (self.funnel.pages.iter().enumerate())
             .map(|(i, page)| (page.file.as_str(), i))
             .collect();
-        for warning in diagnostics.warnings() {
+        for warning in diagnostics.into_iter().filter(|d| !d.is_error()) {
             if let Some(&i) = index.get(warning.file.as_str()) {
                 self.warnings[i].push(warning.code);
             }
@@ -1006,7 +1009,7 @@ mod tests {
         let prepared = crate::site::prepare(&crate::site::BuildOptions::new(site)).unwrap();
         let strings = prepared.renderer.strings();
         let map = FunnelMap::new(&prepared.config, &prepared.funnel, strings)
-            .with_warnings(&prepared.diagnostics);
+            .with_warnings(prepared.diagnostics.iter());
         let context = map.context(strings);
         assert!(
             context.arrows.len() >= min_arrows,

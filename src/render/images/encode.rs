@@ -16,13 +16,6 @@ pub(crate) const AVIF_SPEED: u8 = 9;
 /// assembly (the `fast-avif` feature); see README, Images.
 const AVIF_DEPTH: ravif::BitDepth = ravif::BitDepth::Eight;
 
-/// How many tiles (and threads) rav1e splits an AVIF into. ravif's default
-/// is one per core of the machine, so the same photo made different bytes
-/// on a 2-core host and an 8-core laptop; a fixed count makes them the same
-/// everywhere. Two is what 2-core machines made before, and other images
-/// and formats keep the remaining cores busy.
-const AVIF_TILES: usize = 2;
-
 /// libwebp's `method` (0 fastest to 6 smallest); see README, Images.
 const WEBP_METHOD: i32 = 4;
 
@@ -90,8 +83,7 @@ pub(super) fn avif_with(
         .with_quality(f32::from(quality))
         .with_alpha_quality(f32::from(quality))
         .with_speed(speed)
-        .with_bit_depth(depth)
-        .with_num_threads(Some(AVIF_TILES));
+        .with_bit_depth(depth);
     let encoded = if pixels.alpha {
         let rgba: Vec<RGBA8> = (pixels.bytes.chunks_exact(4))
             .map(|p| RGBA8::new(p[0], p[1], p[2], p[3]))
@@ -182,33 +174,5 @@ fn color(pixels: &Pixels) -> image::ColorType {
         image::ColorType::Rgba8
     } else {
         image::ColorType::Rgb8
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_avif_has_the_same_bytes_on_any_number_of_cores() {
-        // 1024 × 512 could take four tiles: as many as a machine has cores.
-        let (width, height) = (1024u32, 512u32);
-        let bytes = (0..width * height)
-            .flat_map(|i| {
-                let (x, y) = (i % width, i / width);
-                [(x / 4) as u8, (y / 2) as u8, ((x * y) >> 11) as u8]
-            })
-            .collect();
-        let pixels = Pixels {
-            width,
-            height,
-            alpha: false,
-            bytes,
-        };
-        let with_cores = |cores| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(cores).build();
-            pool.unwrap().install(|| avif(&pixels, 75).unwrap())
-        };
-        assert_eq!(with_cores(1), with_cores(4));
     }
 }

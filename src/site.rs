@@ -952,7 +952,10 @@ impl Prepared {
         // The map's badges: the build's warnings and the pages' weights, read
         // in place (a copy of 100,000 warnings is over 50 MB).
         let weights = (self.weights.as_ref()).map(|w| w.lock().unwrap_or_else(|e| e.into_inner()));
-        let warnings = self.diagnostics.iter().chain(weights.iter().flat_map(|w| w.iter()));
+        let warnings = self
+            .diagnostics
+            .iter()
+            .chain(weights.iter().flat_map(|w| w.iter()));
         let map = FunnelMap::new(&self.config, &self.funnel, self.renderer.strings())
             .with_warnings(warnings);
         drop(weights);

@@ -485,18 +485,7 @@ fn the_overlay_script_is_requested_only_on_a_click_after_consent() {
         serde_json::json!({ "patterns": [{ "urlPattern": "*lemonsqueezy.com*" }] }),
     );
     site.open("/club/");
-    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
-    site.browser.eval(followed);
-    site.browser.click("a[data-checkout]");
-    assert_eq!(
-        site.browser.eval("window.__followed"),
-        serde_json::json!([true]),
-        "before consent the plain link is followed"
-    );
-    assert!(
-        site.browser.take_events("Fetch.requestPaused").is_empty(),
-        "no request to the provider before consent"
-    );
+    plain_link_before_consent(&mut site.browser, |b| b.click("a[data-checkout]"));
 
     site.browser.click("#consent button[data-consent=granted]");
     site.browser.eval("window.__followed = []");
@@ -516,17 +505,10 @@ fn on_a_phone_the_sticky_bars_button_opens_the_overlay_only_after_consent() {
         serde_json::json!({ "patterns": [{ "urlPattern": "*lemonsqueezy.com*" }] }),
     );
     site.open("/club/");
-    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
-    site.browser.eval(followed);
     // Before consent (the banner is up, so the bar is hidden: a script's click).
-    site.browser
-        .eval("document.querySelector('#sticky-cta a').click()");
-    assert_eq!(
-        site.browser.eval("window.__followed"),
-        serde_json::json!([true]),
-        "before consent the plain link is followed"
-    );
-    assert!(site.browser.take_events("Fetch.requestPaused").is_empty());
+    plain_link_before_consent(&mut site.browser, |b| {
+        b.eval("document.querySelector('#sticky-cta a').click()");
+    });
 
     site.browser.click("#consent button[data-consent=granted]");
     site.browser.eval("window.__followed = []");
@@ -551,14 +533,7 @@ fn the_gumroad_overlay_loads_gumroad_js_only_on_a_click_after_consent() {
         serde_json::json!({ "patterns": [{ "urlPattern": "*gumroad.com*" }] }),
     );
     site.open("/gumroad/");
-    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
-    site.browser.eval(followed);
-    site.browser.click("a[data-checkout]");
-    assert_eq!(
-        site.browser.eval("window.__followed"),
-        serde_json::json!([true]),
-        "before consent the plain link is followed"
-    );
+    plain_link_before_consent(&mut site.browser, |b| b.click("a[data-checkout]"));
     site.browser.click("#consent button[data-consent=granted]");
     let server_url = site.server.url.clone();
     let elsewhere = |browser: &mut Browser| -> Vec<String> {
@@ -815,6 +790,24 @@ fn plans_spread_from_a_data_map_take_their_checkouts_like_plans_from_data() {
 
 /// Waits for the page's request for the script at `url`, held back by
 /// the fetch interception, and answers it with `stand_in`.
+/// Before consent, `click` on a buy button follows its plain link (no
+/// script takes the click over) and asks the provider for nothing. The
+/// provider's address must be intercepted (`Fetch.enable`) beforehand.
+fn plain_link_before_consent(browser: &mut Browser, click: impl FnOnce(&mut Browser)) {
+    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
+    browser.eval(followed);
+    click(browser);
+    assert_eq!(
+        browser.eval("window.__followed"),
+        serde_json::json!([true]),
+        "before consent the plain link is followed"
+    );
+    assert!(
+        browser.take_events("Fetch.requestPaused").is_empty(),
+        "no request to the provider before consent"
+    );
+}
+
 fn answer_script(browser: &mut Browser, url: &str, stand_in: &str) {
     let paused = browser.wait_for_event("Fetch.requestPaused", Duration::from_secs(10));
     assert_eq!(paused["params"]["request"]["url"], url);
@@ -1027,18 +1020,7 @@ fn paddles_overlay_loads_paddle_js_only_on_a_click_after_consent_and_opens_the_p
     site.browser
         .eval("sessionStorage.setItem('funnelcake_email', 'ada@example.com')");
     site.open("/paddle/");
-    let followed = "window.__followed = []; document.addEventListener('click', e => { window.__followed.push(!e.defaultPrevented); e.preventDefault() })";
-    site.browser.eval(followed);
-    site.browser.click("a[data-checkout]");
-    assert_eq!(
-        site.browser.eval("window.__followed"),
-        serde_json::json!([true]),
-        "before consent the plain link is followed"
-    );
-    assert!(
-        site.browser.take_events("Fetch.requestPaused").is_empty(),
-        "no request to Paddle before consent"
-    );
+    plain_link_before_consent(&mut site.browser, |b| b.click("a[data-checkout]"));
     site.browser.click("#consent button[data-consent=granted]");
     site.browser.eval("window.__followed = []");
     site.browser.click("a[data-checkout]");

@@ -288,12 +288,7 @@ pub(crate) fn link(
     renderer: Option<Renderer>,
     previous: Option<Previous<'_>>,
 ) -> Result<Prepared, (Inputs, Option<Renderer>, Diagnostics)> {
-    let mut others = other_outputs(&inputs.theme, &inputs.css, &inputs.config);
-    // A link to a page that has its own errors is not one more error.
-    others.extend(inputs.broken.iter().filter_map(|path| {
-        let url = crate::base::url::url_path(path, None).ok()?;
-        Some(format!("{}index.html", url.trim_start_matches('/')))
-    }));
+    let others = linkable_outputs(&inputs);
     let images = missing_images(&inputs.config, &inputs.theme, &pages);
     let mut diagnostics = conversion::switched_off(&inputs.config, images);
     let (pages, plan_errors) = crate::page::plans::attach(pages, &inputs.data);
@@ -307,24 +302,13 @@ pub(crate) fn link(
         previous.as_ref().map(|p| (p.funnel, p.touched)),
     );
     diagnostics.extend(link_diagnostics);
-    let mut config = inputs.config;
-    let privacy =
-        match funnel::resolve_privacy_url(&config, &inputs.config_text, &funnel, &inputs.broken) {
-            Ok(privacy) => privacy,
-            Err(error) => {
-                diagnostics.push(error);
-                None
-            }
-        };
-    config.forms.privacy_href = privacy.as_ref().map(|(href, _)| href.clone());
-    let inputs = Inputs { config, ..inputs };
+    let (inputs, privacy_page) = with_privacy(inputs, &funnel, &mut diagnostics);
     let renderer = ready_renderer(renderer, &inputs, &funnel, &mut diagnostics);
     let renderer = match renderer {
         Some(renderer) if !diagnostics.has_errors() => renderer,
         renderer => return Err((inputs, renderer, sorted(diagnostics))),
     };
     // Journey warnings over a funnel with broken links would be noise.
-    let privacy_page = privacy.and_then(|(_, page)| page);
     let found = funnel_warnings(
         &inputs,
         &funnel,
@@ -352,6 +336,36 @@ pub(crate) fn link(
         found,
         weights: None,
     })
+}
+
+/// The files besides the pages that a link may name, and the pages that
+/// failed to load: a link to a page with its own errors is not one more
+/// error.
+fn linkable_outputs(inputs: &Inputs) -> std::collections::HashSet<String> {
+    let mut others = other_outputs(&inputs.theme, &inputs.css, &inputs.config);
+    others.extend(inputs.broken.iter().filter_map(|path| {
+        let url = crate::base::url::url_path(path, None).ok()?;
+        Some(format!("{}index.html", url.trim_start_matches('/')))
+    }));
+    others
+}
+
+/// `inputs` with the forms' privacy link resolved into the config, and
+/// the index of the privacy page when it is one of the site's; a privacy
+/// URL that names no page is an error in `diagnostics`.
+fn with_privacy(
+    mut inputs: Inputs,
+    funnel: &Funnel,
+    diagnostics: &mut Diagnostics,
+) -> (Inputs, Option<usize>) {
+    let resolved =
+        funnel::resolve_privacy_url(&inputs.config, &inputs.config_text, funnel, &inputs.broken);
+    let privacy = resolved.unwrap_or_else(|error| {
+        diagnostics.push(error);
+        None
+    });
+    inputs.config.forms.privacy_href = privacy.as_ref().map(|(href, _)| href.clone());
+    (inputs, privacy.and_then(|(_, page)| page))
 }
 
 /// The journey and conversion warnings of a funnel whose links resolve,

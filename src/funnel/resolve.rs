@@ -131,13 +131,7 @@ pub(crate) fn relink(
 ) -> (Funnel, Diagnostics) {
     let by_content_path = match previous {
         Some((old, _)) => Arc::clone(&old.by_content_path),
-        None => Arc::new(
-            pages
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.content_path.clone(), i))
-                .collect(),
-        ),
+        None => Arc::new(index_by_content_path(&pages)),
     };
     let mut funnel = Funnel {
         pages,
@@ -181,6 +175,13 @@ pub(crate) fn relink(
     funnel.link_warnings = link_warnings;
     let diagnostics = fold_inherited(&funnel.pages, diagnostics);
     (funnel, diagnostics)
+}
+
+/// Each page's index by its content path.
+fn index_by_content_path(pages: &[Arc<Page>]) -> HashMap<String, usize> {
+    (pages.iter().enumerate())
+        .map(|(i, p)| (p.content_path.clone(), i))
+        .collect()
 }
 
 /// A page's resolved links and the diagnostics resolving them gave.

@@ -903,50 +903,25 @@ mod tests {
         let (dir, content) = empty_site();
         let site = dir.path();
         let write = |name: &str, text: &str| std::fs::write(content.join(name), text).unwrap();
-        let page = |stage: &str, rest: &str| {
-            format!(
-                "---
-title: T
-description: D
-stage: {stage}
-{rest}---
-Body.
-"
-            )
+        // A page of `stage` whose next step is `next` (none when empty).
+        let page = |stage: &str, next: &str| {
+            let next = if next.is_empty() {
+                String::new()
+            } else {
+                format!("next: {next}\n")
+            };
+            format!("---\ntitle: T\ndescription: D\nstage: {stage}\n{next}---\nBody.\n")
         };
-        write(
-            "index.md",
-            &page(
-                "aware",
-                "next: a.md
-",
-            ),
-        );
-        write(
-            "a.md",
-            &page(
-                "engage",
-                "next: b.md
-",
-            ),
-        );
-        write(
-            "b.md",
-            &page(
-                "subscribe",
-                "next: c.md
-",
-            ),
-        );
-        write(
-            "c.md",
-            &page(
-                "convert",
-                "next: d.md
-",
-            ),
-        );
-        write("d.md", &page("excite", ""));
+        let journey = [
+            ("index.md", "aware", "a.md"),
+            ("a.md", "engage", "b.md"),
+            ("b.md", "subscribe", "c.md"),
+            ("c.md", "convert", "d.md"),
+            ("d.md", "excite", ""),
+        ];
+        for (name, stage, next) in journey {
+            write(name, &page(stage, next));
+        }
         let options = BuildOptions::new(site);
         let (mut session, first) = Session::start(options.clone()).unwrap();
         let codes = |warnings: &Diagnostics, file: &str| -> Vec<&'static str> {
@@ -957,26 +932,12 @@ Body.
         let mut last = first.warnings;
         let edits = [
             // a.md's `next` now goes back: a links to the saved page.
-            (
-                "b.md",
-                page(
-                    "aware",
-                    "next: c.md
-",
-                ),
-            ),
+            ("b.md", page("aware", "c.md")),
             // c.md loses its only link in: the saved page linked to it.
             ("b.md", page("aware", "")),
             // A body edit changes no warning.
             ("b.md", page("aware", "").replace("Body.", "New body.")),
-            (
-                "b.md",
-                page(
-                    "subscribe",
-                    "next: c.md
-",
-                ),
-            ),
+            ("b.md", page("subscribe", "c.md")),
         ];
         for (step, (file, text)) in edits.iter().enumerate() {
             write(file, text);

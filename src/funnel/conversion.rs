@@ -249,10 +249,11 @@ impl BodyScan {
                         .then_some(call.pos)
                 }
                 Actionable::Link { dest, pos } => {
-                    if !onward.is(dest) && !dest.starts_with('#') {
+                    let onward = onward.is(dest);
+                    if !onward && !dest.starts_with('#') {
                         scan.leads_away(dest.clone(), *pos);
                     }
-                    onward.is(dest).then_some(*pos)
+                    onward.then_some(*pos)
                 }
             };
             if let (Some(pos), None) = (acts, scan.first_action) {

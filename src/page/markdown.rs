@@ -194,7 +194,8 @@ impl Scanner<'_> {
         lines.position(offset)
     }
 
-    /// Notes a link or a component call's marker, with the words before it.
+    /// Notes a link (an internal one among the links to check too) or a
+    /// component call's marker, with the words before it.
     fn action(&mut self, event: &Event, offset: usize) {
         let words_before = self.words.total;
         match event {
@@ -208,6 +209,13 @@ impl Scanner<'_> {
             Event::Start(Tag::Link { dest_url, .. }) => {
                 let pos = self.position(offset);
                 let dest = dest_url.to_string();
+                if is_internal(&dest) {
+                    let link = BodyLink {
+                        dest: dest.clone(),
+                        pos,
+                    };
+                    self.scan.links.push(link);
+                }
                 (self.scan.actions).push(BodyAction {
                     what: Actionable::Link { dest, pos },
                     words_before,
@@ -235,7 +243,7 @@ impl Scanner<'_> {
         }
     }
 
-    /// Images, headings and internal links.
+    /// Images and headings.
     fn other(&mut self, event: Event, range: std::ops::Range<usize>) {
         match event {
             Event::Start(Tag::Image { dest_url, .. }) => {
@@ -259,11 +267,6 @@ impl Scanner<'_> {
                 if let Some((_, text)) = self.heading.as_mut() {
                     text.push_str(&t);
                 }
-            }
-            Event::Start(Tag::Link { dest_url, .. }) if is_internal(&dest_url) => {
-                let pos = self.position(range.start);
-                let dest = dest_url.to_string();
-                self.scan.links.push(BodyLink { dest, pos });
             }
             _ => {}
         }

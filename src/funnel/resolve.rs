@@ -13,7 +13,7 @@ use crate::funnel::checks::inherits_cause;
 use crate::input::config::Config;
 use crate::page::checkout::Checkout;
 use crate::page::content::Page;
-use crate::page::experiment::VariantOf;
+use crate::page::experiment::{self, VariantOf};
 use crate::page::front_matter::PageKind;
 use crate::page::markdown;
 use rayon::prelude::*;
@@ -248,13 +248,8 @@ pub(crate) fn fold_inherited(pages: &[Arc<Page>], diagnostics: Diagnostics) -> D
         }
     }
     for (item, files) in items.iter_mut().zip(&inheritors) {
-        if !files.is_empty() {
-            let files = files.join(", ");
-            item.message = format!(
-                "{} (also in {files}, a variant that inherits it)",
-                item.message
-            );
-        }
+        let files: Vec<&str> = files.iter().map(String::as_str).collect();
+        experiment::name_inheritors(item, &files);
     }
     items
         .into_iter()

@@ -233,14 +233,15 @@ fn load_variants(
             Ok((page, errors)) => (Some(Arc::new(page)), errors),
             Err(errors) => (None, errors),
         };
+        // An error with a line is in the variant's own file.
         errors.retain(|d| {
             let same =
                 |c: &Diagnostic| c.line.is_some() && c.code == d.code && c.message == d.message;
-            match control_errors
-                .iter()
-                .position(same)
-                .filter(|_| d.line.is_none())
-            {
+            let at = d
+                .line
+                .is_none()
+                .then(|| control_errors.iter().position(same));
+            match at.flatten() {
                 Some(at) => inheritors.push((control_index, at, d.file.clone())),
                 None => return true,
             }
@@ -259,12 +260,7 @@ fn name_inheritors(results: &mut [Option<Loading>], mut inheritors: Vec<(usize, 
         let (control, at, _) = &group[0];
         let files: Vec<&str> = group.iter().map(|(_, _, file)| file.as_str()).collect();
         if let Some((_, errors)) = &mut results[*control] {
-            let error = &mut errors[*at];
-            error.message = format!(
-                "{} (also in {}, a variant that inherits it)",
-                error.message,
-                files.join(", ")
-            );
+            experiment::name_inheritors(&mut errors[*at], &files);
         }
     }
 }

@@ -50,6 +50,19 @@ pub(crate) struct VariantOf {
     pub own_body: bool,
 }
 
+/// Adds to `diagnostic` (at its control's line) the variant files that
+/// have it only because they inherit its cause; they report it no more.
+pub(crate) fn name_inheritors(diagnostic: &mut Diagnostic, files: &[&str]) {
+    if files.is_empty() {
+        return;
+    }
+    diagnostic.message = format!(
+        "{} (also in {}, a variant that inherits it)",
+        diagnostic.message,
+        files.join(", ")
+    );
+}
+
 impl VariantOf {
     /// True when the variant's file sets `key` itself.
     pub(crate) fn sets(&self, key: &str) -> bool {

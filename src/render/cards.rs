@@ -518,6 +518,9 @@ const TABLED: u32 = 0x2100;
 struct Advances {
     size: f32,
     table: Arc<[f32]>,
+    /// The fonts' metrics for characters past the table, read on the
+    /// first one (once per text, not once per character).
+    others: std::cell::OnceCell<Vec<FaceMetrics>>,
 }
 
 impl Advances {
@@ -533,13 +536,17 @@ impl Advances {
         Advances {
             size,
             table: Arc::clone(table),
+            others: std::cell::OnceCell::new(),
         }
     }
 
     fn of(&self, c: char) -> f32 {
         match self.table.get(c as usize) {
             Some(width) => *width,
-            None => advance(&bold_metrics(self.size), self.size, c),
+            None => {
+                let fonts = self.others.get_or_init(|| bold_metrics(self.size));
+                advance(fonts, self.size, c)
+            }
         }
     }
 

@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use survey::{Found, Survey};
+
+mod survey;
 
 /// The manifest in OUT: the files and folders funnelcake wrote there.
 pub(crate) const MANIFEST: &str = ".funnelcake-manifest";
@@ -139,14 +142,15 @@ impl Writer {
     /// is undone, or the error names what could not be.
     pub(crate) fn commit(mut self, files: Vec<Staged>) -> Result<WriteStats, Diagnostic> {
         let old = self.previous.take().unwrap_or_default();
-        let plan = Plan::new(&self.out, &old, &files, self.force);
-        self.check_conflicts(&old, &files)?;
+        let mut survey = Survey::new(&self.out);
+        let plan = Plan::new(&self.out, &old, &files, self.force, &mut survey);
+        self.check_conflicts(&old, &files, &mut survey)?;
         let mut journal = Journal {
             steps: Vec::new(),
             backups: self.staging.join("old"),
             count: 0,
         };
-        match self.apply(&old, &plan, files, &mut journal) {
+        match self.apply(&old, &plan, files, &mut journal, &mut survey) {
             Ok(stats) => Ok(stats),
             Err(error) => Err(self.roll_back(journal, error)),
         }
@@ -161,10 +165,12 @@ impl Writer {
         plan: &Plan,
         files: Vec<Staged>,
         journal: &mut Journal,
+        survey: &mut Survey,
     ) -> FsResult<WriteStats> {
         let mut stats = WriteStats::default();
         if !self.out.is_dir() {
             journal.create_dir(&self.out)?;
+            survey.made("");
         }
         let manifest = manifest_bytes(&plan.manifest);
         let manifest_changes = !fs::has_contents(&self.out.join(MANIFEST), manifest.as_bytes());
@@ -179,33 +185,39 @@ impl Writer {
                 files: old.files.union(&plan.manifest.files).cloned().collect(),
                 folders: old.folders.union(&plan.manifest.folders).cloned().collect(),
             };
-            self.place_manifest(&manifest_bytes(&intent), journal)?;
+            self.place_manifest(&manifest_bytes(&intent), journal, survey)?;
         }
-        stats.removed = self.remove_stale(old, plan, journal)?;
+        stats.removed = self.remove_stale(old, plan, journal, survey)?;
         for file in files {
             match file.staged {
                 Some(staged) => {
-                    self.place(&file.path, &staged, journal)?;
+                    self.place(&file.path, &staged, journal, survey)?;
                     stats.written += 1;
                 }
                 None => stats.unchanged += 1,
             }
         }
         if manifest_changes {
-            self.place_manifest(&manifest, journal)?;
+            self.place_manifest(&manifest, journal, survey)?;
         }
         Ok(stats)
     }
 
     /// Moves one staged file to `path` in OUT, the file it replaces into
     /// the staging folder.
-    fn place(&self, path: &str, staged: &Path, journal: &mut Journal) -> FsResult<()> {
-        self.make_parents(path, journal)?;
+    fn place(
+        &self,
+        path: &str,
+        staged: &Path,
+        journal: &mut Journal,
+        survey: &mut Survey,
+    ) -> FsResult<()> {
+        self.make_parents(path, journal, survey)?;
         let target = self.out.join(path);
-        match target.symlink_metadata() {
+        match survey.file(path) {
             // Only a folder funnelcake created and emptied may be here
             // (see check_conflicts); one that still holds files is the user's.
-            Ok(meta) if meta.is_dir() => {
+            Found::Folder | Found::Made => {
                 let source = std::io::Error::other(
                     "a folder holding files funnelcake did not write stands where this file goes",
                 );
@@ -215,8 +227,8 @@ impl Writer {
                     source,
                 });
             }
-            Ok(_) => journal.back_up(&target)?,
-            Err(_) => {}
+            Found::File | Found::Link => journal.back_up(&target)?,
+            Found::Nothing => {}
         }
         rename(staged, &target)?;
         journal.steps.push(Step::Placed(target));
@@ -224,25 +236,36 @@ impl Writer {
     }
 
     /// Writes a manifest into OUT through the staging folder, in one rename.
-    fn place_manifest(&self, bytes: &str, journal: &mut Journal) -> FsResult<()> {
+    fn place_manifest(
+        &self,
+        bytes: &str,
+        journal: &mut Journal,
+        survey: &mut Survey,
+    ) -> FsResult<()> {
         let staged = self.staging.join("new").join(MANIFEST);
         fs::write(&staged, bytes.as_bytes())?;
-        self.place(MANIFEST, &staged, journal)
+        self.place(MANIFEST, &staged, journal, survey)
     }
 
     /// Moves the previous build's files that this one does not make out of
     /// OUT, then removes the folders funnelcake created that are now empty
     /// and unneeded. `force` deletes nothing.
-    fn remove_stale(&self, old: &Manifest, plan: &Plan, journal: &mut Journal) -> FsResult<usize> {
+    fn remove_stale(
+        &self,
+        old: &Manifest,
+        plan: &Plan,
+        journal: &mut Journal,
+        survey: &mut Survey,
+    ) -> FsResult<usize> {
         if self.force {
             return Ok(0);
         }
         let mut removed = 0;
         for path in old.files.difference(&plan.manifest.files) {
-            let target = self.out.join(path);
-            let is_file = target.symlink_metadata().is_ok_and(|m| !m.is_dir());
-            if is_file && !self.through_link(path) {
-                journal.back_up(&target)?;
+            let is_file = matches!(survey.file(path), Found::File | Found::Link);
+            if is_file && !through_link(path, survey) {
+                journal.back_up(&self.out.join(path))?;
+                survey.gone(path);
                 removed += 1;
             }
         }
@@ -250,8 +273,9 @@ impl Writer {
         let unneeded: Vec<&String> = old.folders.difference(&plan.manifest.folders).collect();
         for folder in unneeded.into_iter().rev() {
             let dir = self.out.join(folder);
-            if !self.through_link(folder) && std::fs::remove_dir(&dir).is_ok() {
+            if !through_link(folder, survey) && std::fs::remove_dir(&dir).is_ok() {
                 journal.steps.push(Step::RemovedDir(dir));
+                survey.gone(folder);
             }
         }
         Ok(removed)
@@ -259,59 +283,54 @@ impl Writer {
 
     /// Creates the missing folders above `path`, one by one, so each can be
     /// undone. The conflict check has made sure nothing else stands there.
-    fn make_parents(&self, path: &str, journal: &mut Journal) -> FsResult<()> {
+    fn make_parents(&self, path: &str, journal: &mut Journal, survey: &mut Survey) -> FsResult<()> {
         for folder in ancestors(path) {
-            let dir = self.out.join(folder);
-            if !dir.is_dir() {
-                journal.create_dir(&dir)?;
+            if let Found::Nothing | Found::File = survey.folder(folder) {
+                journal.create_dir(&self.out.join(folder))?;
+                survey.made(folder);
             }
         }
         Ok(())
     }
 
-    /// True when a folder between OUT and `path` is a symbolic link: files
-    /// there are not in OUT, so funnelcake neither writes nor deletes them.
-    fn through_link(&self, path: &str) -> bool {
-        ancestors(path).any(|folder| {
-            self.out
-                .join(folder)
-                .symlink_metadata()
-                .is_ok_and(|m| m.file_type().is_symlink())
-        })
-    }
-
     /// Refuses, before anything changes, a commit that would overwrite or
     /// go through something in OUT that funnelcake did not write.
-    fn check_conflicts(&self, old: &Manifest, files: &[Staged]) -> Result<(), Diagnostic> {
+    fn check_conflicts(
+        &self,
+        old: &Manifest,
+        files: &[Staged],
+        survey: &mut Survey,
+    ) -> Result<(), Diagnostic> {
         let mut conflicts = BTreeSet::new();
         for file in files.iter().filter(|f| f.staged.is_some()) {
             for folder in ancestors(&file.path) {
-                match self.out.join(folder).symlink_metadata() {
-                    Ok(m) if m.file_type().is_symlink() => {
+                match survey.folder(folder) {
+                    Found::Link => {
                         conflicts.insert(format!(
                             "{folder} (a symbolic link, where funnelcake needs a folder)"
                         ));
                     }
-                    Ok(m) if !m.is_dir() && (self.force || !old.files.contains(folder)) => {
+                    Found::File if self.force || !old.files.contains(folder) => {
                         conflicts.insert(format!(
                             "{folder} (a file, where funnelcake needs a folder)"
                         ));
                     }
-                    Ok(_) => continue,
-                    Err(_) => {}
+                    Found::Folder | Found::Made | Found::File => continue,
+                    Found::Nothing => {}
                 }
                 break;
             }
-            let Ok(meta) = self.out.join(&file.path).symlink_metadata() else {
-                continue;
+            let is_dir = match survey.file(&file.path) {
+                Found::Nothing => continue,
+                found => matches!(found, Found::Folder | Found::Made),
             };
-            let ours = if meta.is_dir() {
+            let ours = if is_dir {
                 !self.force && old.folders.contains(&file.path)
             } else {
                 self.force || old.files.contains(&file.path)
             };
             if !ours {
-                let what = if meta.is_dir() {
+                let what = if is_dir {
                     "a folder"
                 } else {
                     "a file funnelcake did not write"
@@ -370,13 +389,15 @@ struct Plan {
 impl Plan {
     /// With `force` nothing is deleted, so the previous build's files and
     /// folders that are still there stay in the manifest.
-    fn new(out: &Path, old: &Manifest, files: &[Staged], force: bool) -> Plan {
+    fn new(out: &Path, old: &Manifest, files: &[Staged], force: bool, survey: &mut Survey) -> Plan {
         let mut paths: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
         let needed: BTreeSet<&str> = paths.iter().flat_map(|p| ancestors(p)).collect();
-        // A folder is ours if we created it before, or will create it now.
+        // A folder is ours if we created it before, or will create it now
+        // (a link to a folder is not ours to create; the conflict check
+        // refuses it).
         let mut folders: BTreeSet<String> = needed
             .into_iter()
-            .filter(|f| old.folders.contains(*f) || !out.join(f).is_dir())
+            .filter(|f| old.folders.contains(*f) || !survey.folder(f).may_hold_things())
             .map(String::from)
             .collect();
         if force {
@@ -647,6 +668,12 @@ fn listed<'a>(items: impl ExactSizeIterator<Item = &'a String>) -> String {
 fn manifest_bytes(manifest: &Manifest) -> String {
     let json = serde_json::to_string_pretty(manifest).expect("a manifest always serializes");
     json + "\n"
+}
+
+/// True when a folder between OUT and `path` is a symbolic link: files
+/// there are not in OUT, so funnelcake neither writes nor deletes them.
+fn through_link(path: &str, survey: &mut Survey) -> bool {
+    ancestors(path).any(|folder| survey.folder(folder) == Found::Link)
 }
 
 /// The folders above `path`, outermost first: `a/b/c.html` gives `a`, `a/b`.

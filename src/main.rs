@@ -14,6 +14,22 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc 3's `mimalloc.h` (the sixteenth
+/// option; libmimalloc-sys names no constant for it). The test
+/// `the_purge_delay_option_is_the_one_mimalloc_reads` checks the number.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// mimalloc 3 keeps freed memory for a second before it gives it back to
+/// the system. Each stage of a build frees most of what the one before
+/// made, so a 100,000-page build peaked over 100 MB higher than the memory
+/// it was using; given back at once, the build is no slower.
+#[allow(unsafe_code)]
+fn give_freed_memory_back_at_once() {
+    // SAFETY: stores one integer option of the allocator; mimalloc reads
+    // its options atomically, and this runs before any other thread.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
+}
+
 /// A static site generator for marketing funnels.
 #[derive(Debug, Parser)]
 #[command(name = "funnelcake", version, about, long_about = None)]
@@ -112,6 +128,7 @@ macro_rules! out {
 }
 
 fn main() -> ExitCode {
+    give_freed_memory_back_at_once();
     let cli = Cli::parse();
     match cli.command {
         Command::New { dir, theme } => new(&dir, &theme),
@@ -298,4 +315,22 @@ fn summary(diagnostics: &Diagnostics) -> String {
         plural(diagnostics.errors().count(), "error"),
         plural(diagnostics.warnings().count(), "warning")
     )
+}
+
+#[cfg(test)]
+mod allocator_tests {
+    use super::PURGE_DELAY;
+
+    /// Of mimalloc 3's options only `purge_delay` defaults to 1000, so the
+    /// number is the right one as long as this test process left it alone.
+    #[test]
+    #[allow(unsafe_code)]
+    fn the_purge_delay_option_is_the_one_mimalloc_reads() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return;
+        }
+        // SAFETY: reads one integer option of the allocator.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
+        assert_eq!(delay, 1000);
+    }
 }

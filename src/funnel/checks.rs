@@ -68,7 +68,7 @@ fn link_uses(funnel: &Funnel) -> Vec<LinkUse<'_>> {
         let inherited = (page.variant.as_ref()).is_some_and(|v| !v.sets("checkout"));
         let own = (page.meta.checkout.as_ref())
             .filter(|_| !inherited)
-            .map(|c| (page.file.as_str(), None, c));
+            .map(|c| (page.file.as_str(), None, &**c));
         let plans =
             (page.plan_checkouts.iter()).map(|p| (p.file.as_str(), Some(p.label()), &p.checkout));
         for (file, plan, checkout) in own.into_iter().chain(plans) {

@@ -220,7 +220,7 @@ fn incoming(links: &[Vec<Link>]) -> Vec<Vec<usize>> {
 pub(crate) fn fold_inherited(pages: &[Arc<Page>], diagnostics: Diagnostics) -> Diagnostics {
     let control_file: HashMap<&str, (&str, &VariantOf)> = pages
         .iter()
-        .filter_map(|p| Some((p.file.as_str(), p.variant.as_ref()?)))
+        .filter_map(|p| Some((p.file.as_str(), p.variant.as_deref()?)))
         .filter_map(|(file, variant)| {
             let control = pages.iter().find(|p| p.content_path == variant.control)?;
             Some((file, (control.file.as_str(), variant)))

@@ -54,7 +54,7 @@ pub(crate) struct Page {
     /// Component calls in the body, in document order.
     pub calls: Vec<Call>,
     /// Set when the page is a variant of another page's experiment.
-    pub variant: Option<VariantOf>,
+    pub variant: Option<Box<VariantOf>>,
     /// The checkouts of the plans its `pricing` calls take from data
     /// (set once the data is read: see [`crate::page::plans::attach`]).
     pub plan_checkouts: Vec<crate::page::plans::PlanCheckout>,
@@ -396,12 +396,12 @@ fn load_variant(
     let (mut meta, own_keys) = front_matter::parse_variant(&split, &file, config, &control_map)?;
     meta.noindex = Some(true);
     let own_body = !split.body.trim().is_empty();
-    let variant = Some(VariantOf {
+    let variant = Some(Box::new(VariantOf {
         control: control.content_path.clone(),
         id: id.to_string(),
         own_keys,
         own_body,
-    });
+    }));
     let path_of_variant = experiment::variant_path(&control.path, id);
     if !own_body {
         return Ok((

@@ -327,7 +327,7 @@ mod tests {
         let text = format!("---\ntitle: T\n{yaml}---\n");
         let split = crate::page::front_matter::split(&text, "content/p.md").unwrap();
         let meta = crate::page::front_matter::parse(&split, "content/p.md", &config).unwrap();
-        meta.experiment.unwrap()
+        *meta.experiment.unwrap()
     }
 
     #[test]

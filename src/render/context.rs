@@ -622,7 +622,7 @@ fn purchase_json(funnel: &Funnel, index: usize) -> Option<serde_json::Value> {
             funnel.pages[i]
                 .meta
                 .checkout
-                .as_ref()
+                .as_deref()
                 .is_some_and(leads_here)
         })
         .collect();

@@ -341,10 +341,7 @@ impl<'a> FunnelMap<'a> {
                 .iter()
                 .filter_map(|c| self.stage_json(c))
                 .collect(),
-            pages: (0..self.funnel.pages.len())
-                .filter(|&i| self.page(i).variant.is_none())
-                .map(|i| self.page_json(i))
-                .collect(),
+            pages: AllPages(self),
         };
         let mut text = serde_json::to_string_pretty(&json).expect("the map always serializes");
         text.push('\n');
@@ -808,10 +805,22 @@ impl Paint {
 /// `funnel.json`: the site, its stages in order, and every page (A/B
 /// variants under their control).
 #[derive(Serialize)]
-struct Json<'a> {
+struct Json<'m, 'a> {
     site: SiteJson<'a>,
     stages: Vec<StageJson<'a>>,
-    pages: Vec<PageJson<'a>>,
+    pages: AllPages<'m, 'a>,
+}
+
+/// The pages of `funnel.json`, each made as it is written: a list of them
+/// all held 40 MB more at 100,000 pages.
+struct AllPages<'m, 'a>(&'m FunnelMap<'a>);
+
+impl Serialize for AllPages<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let map = self.0;
+        let controls = (0..map.funnel.pages.len()).filter(|&i| map.page(i).variant.is_none());
+        serializer.collect_seq(controls.map(|i| map.page_json(i)))
+    }
 }
 
 #[derive(Serialize)]

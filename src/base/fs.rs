@@ -56,6 +56,19 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> FsResult<()> {
     wrap("write", path, std::fs::write(path, bytes))
 }
 
+/// [`write`], creating the folders above `path` first if they are missing.
+pub(crate) fn write_with_folders(path: &Path, bytes: &[u8]) -> FsResult<()> {
+    match std::fs::write(path, bytes) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                create_dir_all(parent)?;
+            }
+            write(path, bytes)
+        }
+        other => wrap("write", path, other),
+    }
+}
+
 pub(crate) fn create_dir_all(path: &Path) -> FsResult<()> {
     wrap("create folder", path, std::fs::create_dir_all(path))
 }

@@ -9,24 +9,28 @@
 //! pool has [`THREADS`] threads whatever the machine; a machine with more
 //! cores gets more pools, one image to a pool, so its cores still work.
 //!
-//! ravif's own `with_num_threads` is no way out: rav1e then builds a pool
-//! per encode and enters it with `install`, and a rayon worker waiting in
-//! another pool's `install` runs other jobs of its own pool meanwhile. A
-//! build's worker encodes an image inside the once-only slot of that image
-//! (see `Images::get`); the job it picks up while it waits may render a
-//! page that asks for the same image and waits on the same slot, which
-//! this thread holds, forever. A first build of the example site hung so.
-//! So no rayon worker waits here: [`run`] enters a pool from a plain
-//! thread of its own, which waits without running anything else, and the
-//! pools run only encoding work, which never waits for a slot.
+//! ravif has no setting for the tiles themselves (rav1e's `tiles` is set
+//! from the thread count), and its `with_num_threads` is no way out: rav1e
+//! then builds a pool per encode and enters it with `install`, and a rayon
+//! worker waiting in another pool's `install` runs other jobs of its own
+//! pool meanwhile. A build's worker encodes an image inside the once-only
+//! slot of that image (see `Images::get`); the job it picks up while it
+//! waits may render a page that asks for an image whose slot it, or
+//! another worker stuck the same way, holds lower on its stack: nobody can
+//! finish. A first build of the example site hung so (in a debugger: both
+//! workers waiting on a slot, each holding one below). So no rayon worker
+//! waits here: [`run`] enters a pool from a plain thread of its own, which
+//! waits without running anything else, and the pools run only encoding
+//! work, which never waits for a slot.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::LazyLock;
 
 /// Threads per pool, and so the tiles of an AVIF (fewer for a small one:
-/// ravif keeps tiles at least 128 pixels square). Two is what a 2-core
-/// host made before; more tiles make an AVIF a little larger, and fewer
-/// would leave a small site's one image on one core.
+/// ravif keeps a tile's area at least 128 × 128 pixels at our speed). Two
+/// is what a 2-core host made before; each tile more makes an AVIF a
+/// little larger (see README, Images), and one would leave a small site's
+/// one image on one core.
 pub(crate) const THREADS: usize = 2;
 
 /// As many pools as the machine has cores for, at least one.

@@ -315,3 +315,96 @@ fn the_cache_makes_a_rebuild_encode_nothing_and_a_change_invalidates_it() {
     let (_, encoded) = build(&site, &fresh);
     assert_eq!(encoded, 24);
 }
+
+/// Builds `site` into `out` with the funnelcake binary, rayon's global
+/// pool at `threads` threads (the machine's cores when `None`). A build
+/// that has not finished after `HANG` is taken to hang: it is killed and
+/// the test fails (a hang detector, not a timing: a build of the `photos`
+/// fixture takes seconds).
+fn build_in_child(site: &Path, out: &Path, threads: Option<usize>) {
+    const HANG: std::time::Duration = std::time::Duration::from_secs(300);
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_funnelcake"));
+    command.arg("build").arg(site).arg("-o").arg(out);
+    command.env_remove("RAYON_NUM_THREADS");
+    if let Some(threads) = threads {
+        command.env("RAYON_NUM_THREADS", threads.to_string());
+    }
+    let log = out.with_extension("log");
+    let stderr = std::fs::File::create(&log).unwrap();
+    let mut child = (command.stdout(std::process::Stdio::null()).stderr(stderr))
+        .spawn()
+        .expect("the binary starts");
+    let log = || std::fs::read_to_string(&log).unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > HANG {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "the build with {threads:?} threads hung (killed after {HANG:?}):\n{}",
+                log()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success(), "the build failed ({status}):\n{}", log());
+}
+
+/// The AVIF files under `out/img/`, by name.
+fn avif_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = image_files(out);
+    files.retain(|name, _| name.ends_with(".avif"));
+    files
+}
+
+#[test]
+fn an_avif_has_the_same_bytes_whatever_the_cores() {
+    // rav1e splits an AVIF into tiles, and ravif made one tile per thread
+    // of the rayon pool it ran on: one per core. A 480 px photo made
+    // different bytes on 1, 2 and 4 threads (a 240 px one did not), under
+    // the same name: names hash the source and the settings. Each build
+    // starts with an empty image cache of its own.
+    let built = |threads| {
+        let (dir, site) = copy_fixture("photos");
+        edit_file(&site.join("site.yaml"), |text| {
+            text.replace("widths: [120, 240]", "widths: [480]")
+                .replace("formats: [avif, webp]", "formats: [avif]")
+        });
+        let out = dir.path().join("out");
+        build_in_child(&site, &out, Some(threads));
+        (dir, avif_files(&out))
+    };
+    let (_one, on_one) = built(1);
+    let (_four, on_four) = built(4);
+    // Three photographs at 480 px, two narrower at their own widths.
+    assert_eq!(on_one.len(), 5, "{:?}", on_one.keys());
+    assert_eq!(
+        on_one.keys().collect::<Vec<_>>(),
+        on_four.keys().collect::<Vec<_>>()
+    );
+    let differ: Vec<&String> = (on_one.iter())
+        .filter(|(name, bytes)| on_four[*name] != **bytes)
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "different bytes on 1 and 4 threads: {differ:?}"
+    );
+}
+
+#[test]
+fn a_first_build_with_an_empty_image_cache_finishes() {
+    // Every page of the fixture names three of its five photographs, so
+    // pages wait for an image another thread is encoding. With rav1e on a
+    // thread pool of its own per encode, such a build once hung, every
+    // thread waiting.
+    let (dir, site) = copy_fixture("photos");
+    let out = dir.path().join("out");
+    build_in_child(&site, &out, None);
+    assert_eq!(avif_files(&out).len(), 10);
+    let (second, site) = copy_fixture("photos");
+    build_in_child(&site, &second.path().join("out"), Some(8));
+}

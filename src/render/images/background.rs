@@ -5,11 +5,11 @@
 //! on, and whoever asks for one of their files waits for this [`Job`].
 
 use super::decode::Pixels;
-use super::{cache, encode, Data, Variant};
+use super::{cache, encode, pool, Data, Variant};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, LazyLock, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// The variants of one source being encoded: when done, each variant's
 /// data by its site path, or the reason encoding failed.
@@ -57,14 +57,6 @@ impl Job {
     }
 }
 
-/// The pool background encoding runs on, so that a rebuild's rendering
-/// never queues behind a long AVIF encode.
-static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let builder = rayon::ThreadPoolBuilder::new().num_threads(threads);
-    builder.thread_name(|i| format!("images-{i}")).build().ok()
-});
-
 /// Encodes `variants` of `pixels` in the background; each of them is
 /// marked as waiting for the returned job.
 pub(super) fn start(pixels: Pixels, variants: Vec<&mut Variant>, quality: u8) -> Arc<Job> {
@@ -77,11 +69,8 @@ pub(super) fn start(pixels: Pixels, variants: Vec<&mut Variant>, quality: u8) ->
     std::thread::spawn(move || {
         finished.run(|| {
             let counter = AtomicUsize::new(0);
-            let mut encode = || encode_all(&pixels, todo.iter_mut().collect(), quality, &counter);
-            let result = match POOL.as_ref() {
-                Some(pool) => pool.install(encode),
-                None => encode(),
-            };
+            let encode = || encode_all(&pixels, todo.iter_mut().collect(), quality, &counter);
+            let result = pool::run(encode).and_then(|encoded| encoded);
             let data = todo.into_iter().map(|v| (v.path, v.data));
             result.map(|()| data.collect())
         });
@@ -91,7 +80,10 @@ pub(super) fn start(pixels: Pixels, variants: Vec<&mut Variant>, quality: u8) ->
 
 /// Encodes `variants` of `pixels` (resized once per width, in parallel)
 /// into the cache, or into memory when the cache cannot be written;
-/// counts each in `encoded`.
+/// counts each in `encoded`. Call it through [`pool::run`], never on
+/// rayon's global pool: there an AVIF's bytes would depend on the
+/// machine's cores, and a worker waiting inside an image's slot could
+/// take on a page that waits for that slot (see [`pool`]).
 pub(super) fn encode_all(
     pixels: &Pixels,
     variants: Vec<&mut Variant>,

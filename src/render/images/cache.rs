@@ -12,7 +12,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 /// Changes whenever the engine would make different bytes for the same
 /// input (an encoder setting, a crate upgrade): old entries are then unused.
-pub(crate) const ENGINE: &str = "funnelcake-images-3";
+pub(crate) const ENGINE: &str = "funnelcake-images-5";
 
 /// The cache folder under a site.
 pub(crate) fn folder(site: &Path) -> PathBuf {

@@ -11,7 +11,9 @@
 //! unchanged images neither decodes nor encodes; after the pages are
 //! rendered, [`Images::files`] gives every variant to write. The dev
 //! server encodes in the background ([`background`]) and keeps what it
-//! processed from one rebuild to the next ([`Images::next`]).
+//! processed from one rebuild to the next ([`Images::next`]). Every
+//! encode runs on pools of a fixed size ([`pool`]), so an AVIF has the
+//! same bytes on any machine.
 
 mod background;
 mod cache;
@@ -20,6 +22,7 @@ mod encode;
 pub(crate) mod markup;
 #[cfg(test)]
 mod measure;
+mod pool;
 
 use crate::base::diagnostics::{Diagnostic, Pos};
 use crate::input::config::{ImageFormat, ImageSettings};
@@ -520,7 +523,7 @@ impl Images {
             background::start(pixels, missing, quality);
             return Ok(());
         }
-        background::encode_all(&pixels, missing, quality, &self.encoded)
+        pool::run(|| background::encode_all(&pixels, missing, quality, &self.encoded))?
     }
 }
 

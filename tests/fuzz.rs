@@ -3,21 +3,29 @@
 //! front matter, Markdown, component calls, data and strings files) with
 //! byte flips, truncation, duplicated and deleted lines, odd Unicode, NUL,
 //! BOM, CRLF, deep nesting and YAML aliases, runs `check` on it, and fails
-//! on a panic, on an error that names no file, or on a catastrophic run
-//! (far beyond any linear cost for a site this size; a detector of
-//! blow-ups, not a timing test).
+//! on a panic, on an error that names no file, on a check that leaves the
+//! site folder changed, or on a catastrophic run (far beyond any linear
+//! cost for a site this size; a detector of blow-ups, not a timing test).
 //!
-//! `FUZZ_CASES` (default 300) and `FUZZ_SEED` set the run; it prints the
-//! seed and the number of cases run (`-- --nocapture` to see them). Every input that
-//! ever broke it is kept under `tests/fixtures/fuzz-corpus/NAME/` (the file
-//! `BASE` names the example site; the other files replace its files) and is
-//! replayed first; a failing case is written to `target/fuzz-failures/`.
+//! `FUZZ_CASES` (default 300) and `FUZZ_SEED` set the run, `FUZZ_THREADS`
+//! (default: the number of cores) how many cases run at once; case `n` of
+//! a seed is the same input whatever the thread count, and failures are
+//! reported in case order. It prints the seed, the number of cases run and
+//! the rate (`-- --nocapture` to see them). Each thread keeps one working
+//! copy of each example site and puts back the files a case changed.
+//!
+//! Every input that ever broke it is kept under
+//! `tests/fixtures/fuzz-corpus/NAME/` (the file `BASE` names the example
+//! site; the other files replace its files) and is replayed first; a
+//! failing case is written to `target/fuzz-failures/`.
 
 mod support;
 
 use funnelcake::BuildOptions;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use support::env_number;
 use support::rng::Rng;
@@ -191,20 +199,112 @@ fn generate(rng: &mut Rng) -> Case {
     Case { base, files }
 }
 
-/// Runs `check` on the case; `Err` says what broke.
-fn run(case: &Case) -> Result<(), String> {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    support::copy_tree(&support::example_site(&case.base), &site);
-    let mut size = 0;
+/// Every path under a site with its size (0 for a folder).
+type Listing = Vec<(PathBuf, u64)>;
+
+/// The listing of `site`: a case must leave its working copy as it found
+/// it, or the next case would not start from the example.
+fn listing(site: &Path) -> Listing {
+    let mut entries: Listing = walkdir::WalkDir::new(site)
+        .into_iter()
+        .map(|e| {
+            let e = e.unwrap();
+            let size = if e.file_type().is_file() {
+                e.metadata().unwrap().len()
+            } else {
+                0
+            };
+            (e.path().strip_prefix(site).unwrap().to_path_buf(), size)
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
+/// One working copy of each example site, made once per thread (copying
+/// the photographs for every case cost a third of a case's time): a case
+/// writes its files over the copy and puts the example's bytes back after.
+struct Workspace {
+    _dir: tempfile::TempDir,
+    /// Per base: the working copy and its listing as copied.
+    sites: Vec<(String, PathBuf, Listing)>,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let sites = SITES
+            .iter()
+            .map(|base| {
+                let site = dir.path().join(base).join("site");
+                support::copy_tree(&support::example_site(base), &site);
+                let pristine = listing(&site);
+                (base.to_string(), site, pristine)
+            })
+            .collect();
+        Workspace { _dir: dir, sites }
+    }
+
+    /// Runs `check` on the case; `Err` says what broke.
+    fn run(&self, case: &Case) -> Result<(), String> {
+        let (_, site, pristine) = self
+            .sites
+            .iter()
+            .find(|(base, _, _)| *base == case.base)
+            .unwrap_or_else(|| panic!("no example site {}", case.base));
+        let created = write_case(site, case);
+        let result = run_in(site, case);
+        restore(site, case, &created);
+        if listing(site) != *pristine {
+            return Err("check left the site folder changed".to_string());
+        }
+        result
+    }
+}
+
+/// Writes the case's files over the working copy; returns the folders it
+/// had to create, deepest last.
+fn write_case(site: &Path, case: &Case) -> Vec<PathBuf> {
+    let mut created = Vec::new();
     for (file, bytes) in &case.files {
         let path = site.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        for folder in path
+            .ancestors()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
+            if !folder.exists() {
+                std::fs::create_dir(folder).unwrap();
+                created.push(folder.to_path_buf());
+            }
+        }
         std::fs::write(path, bytes).unwrap();
-        size += bytes.len();
     }
+    created
+}
+
+/// Puts the example's bytes back in place of the case's files, and removes
+/// what the example does not have.
+fn restore(site: &Path, case: &Case, created: &[PathBuf]) {
+    let example = support::example_site(&case.base);
+    for (file, _) in &case.files {
+        match std::fs::read(example.join(file)) {
+            Ok(bytes) => std::fs::write(site.join(file), bytes).unwrap(),
+            Err(_) => std::fs::remove_file(site.join(file)).unwrap(),
+        }
+    }
+    for folder in created.iter().rev() {
+        std::fs::remove_dir(folder).unwrap();
+    }
+}
+
+/// Runs `check` on `site`, which holds the case's files.
+fn run_in(site: &Path, case: &Case) -> Result<(), String> {
+    let size: usize = case.files.iter().map(|(_, bytes)| bytes.len()).sum();
     let start = Instant::now();
-    let options = BuildOptions::new(&site);
+    let options = BuildOptions::new(site);
     let result = catch_unwind(AssertUnwindSafe(|| funnelcake::check(&options)));
     let elapsed = start.elapsed();
     let diagnostics = result.map_err(|_| "panicked".to_string())?;
@@ -271,39 +371,83 @@ fn corpus() -> Vec<(String, Case)> {
 
 #[test]
 fn the_corpus_of_past_breaks_stays_fixed() {
+    let workspace = Workspace::new();
     let failures: Vec<String> = corpus()
         .iter()
-        .filter_map(|(name, case)| run(case).err().map(|e| format!("{name}: {e}")))
+        .filter_map(|(name, case)| {
+            let broke = workspace.run(case).err();
+            broke.map(|e| format!("{name}: {e}"))
+        })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Case `n` of the run with `seed`: the same whatever the thread count.
+fn case_of(seed: u64, n: u64) -> Case {
+    generate(&mut Rng(seed ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d)))
+}
+
+/// Runs cases `0..cases` on `threads` threads, each with its own working
+/// copies, taking the next case number as it finishes one; returns the
+/// failures in case order.
+fn run_cases(seed: u64, cases: u64, threads: usize) -> Vec<(u64, String)> {
+    let next = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let workspace = Workspace::new();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= cases {
+                        break;
+                    }
+                    let case = case_of(seed, n);
+                    if let Err(e) = workspace.run(&case) {
+                        let saved = save_failure(&case, &format!("seed-{seed}-case-{n}"));
+                        let report = format!(
+                            "case {n} ({}): {e}; saved in {}",
+                            case.base,
+                            saved.display()
+                        );
+                        failures.lock().unwrap().push((n, report));
+                    }
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if finished.is_multiple_of(1000) {
+                        let broke = failures.lock().unwrap().len();
+                        eprintln!("fuzz: {finished} cases run, {broke} broke");
+                    }
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    failures
 }
 
 #[test]
 fn mutated_example_sites_never_panic_or_blow_up() {
     let cases = env_number("FUZZ_CASES").unwrap_or(300);
     let seed = env_number("FUZZ_SEED").unwrap_or(0x5eed);
-    let mut failures = Vec::new();
+    let threads = env_number("FUZZ_THREADS").map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get()),
+        |n| n as usize,
+    );
     // Printed (visible with `--nocapture`) so a long run shows how far it
     // got and can be repeated.
-    eprintln!("fuzz: seed {seed}, {cases} cases");
-    for n in 0..cases {
-        if n > 0 && n % 1000 == 0 {
-            eprintln!("fuzz: {n} cases run, {} broke", failures.len());
-        }
-        let mut rng = Rng(seed ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d));
-        let case = generate(&mut rng);
-        if let Err(e) = run(&case) {
-            let saved = save_failure(&case, &format!("seed-{seed}-case-{n}"));
-            failures.push(format!(
-                "case {n} ({}): {e}; saved in {}",
-                case.base,
-                saved.display()
-            ));
-        }
-    }
+    eprintln!("fuzz: seed {seed}, {cases} cases, {threads} threads");
+    let start = Instant::now();
+    let failures: Vec<String> = run_cases(seed, cases, threads.max(1))
+        .into_iter()
+        .map(|(_, report)| report)
+        .collect();
+    let elapsed = start.elapsed().as_secs_f64();
     eprintln!(
-        "fuzz: ran {cases} cases with seed {seed}, {} broke",
-        failures.len()
+        "fuzz: ran {cases} cases with seed {seed}, {} broke, in {elapsed:.1} s ({:.1} cases/s)",
+        failures.len(),
+        cases as f64 / elapsed
     );
     assert!(
         failures.is_empty(),

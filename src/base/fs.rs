@@ -56,16 +56,24 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> FsResult<()> {
     wrap("write", path, std::fs::write(path, bytes))
 }
 
-/// [`write`], creating the folders above `path` first if they are missing.
-pub(crate) fn write_with_folders(path: &Path, bytes: &[u8]) -> FsResult<()> {
-    match std::fs::write(path, bytes) {
+/// Writes a new file at `path`, creating the folders above it if they are
+/// missing; `Ok(false)`, writing nothing, when a file is already there.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> FsResult<bool> {
+    use std::io::Write;
+    let create = || std::fs::File::create_new(path);
+    let file = match create() {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(parent) = path.parent() {
                 create_dir_all(parent)?;
             }
-            write(path, bytes)
+            create()
         }
-        other => wrap("write", path, other),
+        other => other,
+    };
+    match file {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => wrap("write", path, Err(e)),
+        Ok(mut file) => wrap("write", path, file.write_all(bytes)).map(|()| true),
     }
 }
 

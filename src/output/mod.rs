@@ -23,8 +23,9 @@
 use crate::base::diagnostics::Diagnostic;
 use crate::base::fs::{self, FsError, FsResult};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use survey::{Found, Survey};
 
 mod survey;
@@ -39,6 +40,9 @@ const STAGING_INSIDE: &str = ".funnelcake-staging";
 /// Top-level entries of OUT that are not the user's files: version control
 /// of a deploy checkout (never touched), our manifest and staging folder.
 const NOT_USER_FILES: &[&str] = &[".git", MANIFEST, STAGING_INSIDE];
+
+/// The staging folder's folder for a second file staged for one path.
+const ASIDE: &str = "aside";
 
 /// How many conflicting files an error lists before it says "and N more".
 const LISTED: usize = 10;
@@ -84,6 +88,8 @@ pub(crate) struct Writer {
     /// The manifest of the build in OUT, if there is one.
     previous: Option<Manifest>,
     force: bool,
+    /// Names the files staged aside (see `stage`).
+    counter: AtomicUsize,
     /// After a commit whose undo failed, the staging folder keeps the old
     /// files that could not be put back.
     keep_backups: bool,
@@ -102,9 +108,11 @@ impl Writer {
             lock: Some(lock),
             previous: None,
             force,
+            counter: AtomicUsize::new(0),
             keep_backups: false,
         };
         // A build that was killed leaves its staged files: they are ours.
+        fs::remove_dir_all(&writer.staging.join(ASIDE)).map_err(io)?;
         for sub in ["new", "old"] {
             let folder = writer.staging.join(sub);
             fs::remove_dir_all(&folder).map_err(io)?;
@@ -126,9 +134,16 @@ impl Writer {
             });
         }
         // Staged where it goes in OUT, so that an OUT that does not exist
-        // yet arrives whole (see `apply`).
-        let staged = self.staging.join("new").join(path);
-        fs::write_with_folders(&staged, bytes)?;
+        // yet arrives whole (see `apply`). A second file for the same path
+        // (a static file named like a page, say) goes aside: which one wins
+        // is decided in `commit`, in the build's order, not by which thread
+        // wrote first.
+        let mut staged = self.staging.join("new").join(path);
+        if !fs::write_new(&staged, bytes)? {
+            let n = self.counter.fetch_add(1, Ordering::Relaxed);
+            staged = self.staging.join(ASIDE).join(n.to_string());
+            fs::write_new(&staged, bytes)?;
+        }
         Ok(Staged {
             path: path.to_string(),
             staged: Some(staged),
@@ -139,6 +154,7 @@ impl Writer {
     /// previous build that this one no longer makes. On failure every step
     /// is undone, or the error names what could not be.
     pub(crate) fn commit(mut self, files: Vec<Staged>) -> Result<WriteStats, Diagnostic> {
+        let files = self.last_of_each_path(files).map_err(io)?;
         let old = self.previous.take().unwrap_or_default();
         let mut survey = Survey::new(&self.out);
         let plan = Plan::new(&self.out, &old, &files, self.force, &mut survey);
@@ -152,6 +168,43 @@ impl Writer {
             Ok(stats) => Ok(stats),
             Err(error) => Err(self.roll_back(journal, error)),
         }
+    }
+
+    /// Keeps, of several files for one path, the last in the build's
+    /// order, and puts its bytes where that path is staged.
+    fn last_of_each_path(&self, files: Vec<Staged>) -> FsResult<Vec<Staged>> {
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(files.len());
+        for (i, file) in files.iter().enumerate() {
+            last.insert(&file.path, i);
+        }
+        if last.len() == files.len() {
+            return Ok(files);
+        }
+        let keep: HashSet<usize> = last.into_values().collect();
+        let mut kept = Vec::with_capacity(keep.len());
+        for (i, mut file) in files.into_iter().enumerate() {
+            if !keep.contains(&i) {
+                continue;
+            }
+            let tree = self.staging.join("new").join(&file.path);
+            match &file.staged {
+                Some(aside) if *aside != tree => {
+                    fs::rename(aside, &tree)?;
+                    file.staged = Some(tree);
+                }
+                // Unchanged in OUT: a copy staged earlier must not arrive.
+                None if tree.is_file() => {
+                    std::fs::remove_file(&tree).map_err(|source| FsError {
+                        action: "remove",
+                        path: tree,
+                        source,
+                    })?
+                }
+                _ => {}
+            }
+            kept.push(file);
+        }
+        Ok(kept)
     }
 
     /// Throws away everything staged; OUT is left as it was before the build.
@@ -396,6 +449,7 @@ impl Drop for Writer {
     fn drop(&mut self) {
         // Best effort: an error here would hide the build's own result.
         let _ = std::fs::remove_dir_all(self.staging.join("new"));
+        let _ = std::fs::remove_dir_all(self.staging.join(ASIDE));
         if !self.keep_backups {
             let _ = std::fs::remove_dir_all(self.staging.join("old"));
             let _ = std::fs::remove_file(self.staging.join(LOCK));
@@ -978,6 +1032,25 @@ mod tests {
         assert!(names.iter().all(|n| manifest.contains(n)), "{manifest}");
         assert_eq!(tree(&out).len(), 5, "{:?}", tree(&out));
         assert!(!staging_folder(&out).exists());
+    }
+
+    #[test]
+    fn of_two_files_for_one_path_the_last_in_build_order_wins_whoever_wrote_first() {
+        for existing in [false, true] {
+            let (_dir, out) = out_dir();
+            if existing {
+                build(&out, false, &[("x.html", "old")]).unwrap();
+            }
+            let writer = Writer::new(&out, false).unwrap();
+            // A thread wrote the later file of the build first.
+            let later = writer.stage("x.html", b"later").unwrap();
+            let earlier = writer.stage("x.html", b"earlier").unwrap();
+            let page = writer.stage("a/index.html", b"page").unwrap();
+            writer.commit(vec![earlier, page, later]).unwrap();
+            let text = std::fs::read_to_string(out.join("x.html")).unwrap();
+            assert_eq!(text, "later", "existing OUT: {existing}");
+            assert!(!staging_folder(&out).exists());
+        }
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! beside OUT (unchanged files are skipped: on a slow disk, writes cost far
 //! more than rendering). Only when every page rendered does [`Writer::commit`]
 //! move the staged files into place, one rename each (so no reader ever sees
-//! a half-written file), moving each file it replaces or removes into the
+//! a half-written file; an OUT that does not exist yet arrives whole, in
+//! one rename of the staged tree), moving each file it replaces or removes into the
 //! staging folder first; if any step fails, every step is undone, so OUT is
 //! the old build again, or the error names the files that could not be put
 //! back. The staging folder holds a lock file, so a second build into the

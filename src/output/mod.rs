@@ -187,21 +187,13 @@ impl Writer {
             if !keep.contains(&i) {
                 continue;
             }
+            // A copy of the path left in the tree by a file not kept is
+            // never placed; an OUT that does not exist, which gets the
+            // whole tree, has no unchanged files, so none is kept there.
             let tree = self.staging.join("new").join(&file.path);
-            match &file.staged {
-                Some(aside) if *aside != tree => {
-                    fs::rename(aside, &tree)?;
-                    file.staged = Some(tree);
-                }
-                // Unchanged in OUT: a copy staged earlier must not arrive.
-                None if tree.is_file() => {
-                    std::fs::remove_file(&tree).map_err(|source| FsError {
-                        action: "remove",
-                        path: tree,
-                        source,
-                    })?
-                }
-                _ => {}
+            if let Some(aside) = file.staged.take_if(|staged| *staged != tree) {
+                fs::rename(&aside, &tree)?;
+                file.staged = Some(tree);
             }
             kept.push(file);
         }

@@ -213,7 +213,7 @@ impl Writer {
     ) -> FsResult<WriteStats> {
         let mut stats = WriteStats::default();
         let manifest = manifest_bytes(&plan.manifest);
-        if !self.out.is_dir() {
+        if !survey.folder("").may_hold_things() {
             if files.iter().all(|f| f.staged.is_some()) {
                 return self.arrive_whole(&manifest, files.len(), journal);
             }

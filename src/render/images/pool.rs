@@ -52,8 +52,10 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 /// pools could not be started. The calling thread only waits; a panic in
 /// `work` goes on in the caller.
 pub(super) fn run<R: Send>(work: impl FnOnce() -> R + Send) -> Result<R, String> {
-    let pools = (POOLS.as_ref())
-        .map_err(|e| format!("the image encoder's threads could not be started: {e}"))?;
+    let failed = |e: &dyn std::fmt::Display| {
+        format!("the image encoder's threads could not be started: {e}")
+    };
+    let pools = POOLS.as_ref().map_err(|e| failed(e))?;
     let pool = &pools[NEXT.fetch_add(1, Ordering::Relaxed) % pools.len()];
     // `install` from a thread outside every pool blocks it (nothing else
     // runs on it meanwhile); from a rayon worker it would not.
@@ -64,9 +66,7 @@ pub(super) fn run<R: Send>(work: impl FnOnce() -> R + Send) -> Result<R, String>
     match waited {
         Ok(Ok(result)) => Ok(result),
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(e) => Err(format!(
-            "the image encoder's threads could not be started: {e}"
-        )),
+        Err(e) => Err(failed(&e)),
     }
 }
 

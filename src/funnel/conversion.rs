@@ -23,6 +23,7 @@ use crate::input::config::{Config, CONVERSION_CODES};
 use crate::page::content::Page;
 use crate::page::front_matter::{FieldType, PageKind};
 use crate::page::markdown::Actionable;
+use memchr::memmem;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Google shows about this many characters of a title in its results.
@@ -432,7 +433,7 @@ const PHONE_PIXELS: u32 = 780;
 /// its `src`.
 fn first_screen_images(html: &str) -> Vec<&str> {
     let mut files = Vec::new();
-    for (at, _) in html.match_indices("<img ") {
+    for at in memmem::find_iter(html.as_bytes(), "<img ") {
         let Some(end) = html[at..].find('>') else {
             continue;
         };
@@ -492,7 +493,10 @@ fn kb(bytes: usize) -> String {
 
 /// The hrefs of `<link rel="stylesheet" href="…">` elements of `html`.
 fn stylesheet_hrefs(html: &str) -> impl Iterator<Item = &str> {
-    html.split("<link ").skip(1).filter_map(|tag| {
+    // `memmem` finds a tag in a page's HTML several times faster than
+    // `str::find`, and every page of a build is searched.
+    memmem::find_iter(html.as_bytes(), "<link ").filter_map(|at| {
+        let tag = &html[at + "<link ".len()..];
         let tag = &tag[..tag.find('>')?];
         if !tag.contains("stylesheet") {
             return None;

@@ -17,8 +17,9 @@ use crate::page::experiment::{self, VariantOf};
 use crate::page::front_matter::PageKind;
 use crate::page::markdown;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 /// How one page leads to another.
@@ -52,7 +53,7 @@ pub(crate) struct Funnel {
     pub pages: Vec<Arc<Page>>,
     /// Content path (`offers/kit.md`) to page index; shared with the dev
     /// server's next build, whose pages are the same.
-    by_content_path: Arc<HashMap<String, usize>>,
+    by_content_path: Arc<FxHashMap<String, usize>>,
     /// Outgoing links of each page, sorted and without duplicates.
     pub links: Vec<Vec<Link>>,
     /// Pages leading to each page, sorted.
@@ -178,7 +179,7 @@ pub(crate) fn relink(
 }
 
 /// Each page's index by its content path.
-fn index_by_content_path(pages: &[Arc<Page>]) -> HashMap<String, usize> {
+fn index_by_content_path(pages: &[Arc<Page>]) -> FxHashMap<String, usize> {
     (pages.iter().enumerate())
         .map(|(i, p)| (p.content_path.clone(), i))
         .collect()
@@ -218,7 +219,7 @@ fn incoming(links: &[Vec<Link>]) -> Vec<Vec<usize>> {
 /// `success`, say), and so are those that have no line anywhere (an
 /// upsell without `decline`) when the variant inherits their cause.
 pub(crate) fn fold_inherited(pages: &[Arc<Page>], diagnostics: Diagnostics) -> Diagnostics {
-    let control_file: HashMap<&str, (&str, &VariantOf)> = pages
+    let control_file: FxHashMap<&str, (&str, &VariantOf)> = pages
         .iter()
         .filter_map(|p| Some((p.file.as_str(), p.variant.as_deref()?)))
         .filter_map(|(file, variant)| {

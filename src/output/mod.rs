@@ -23,8 +23,9 @@
 
 use crate::base::diagnostics::Diagnostic;
 use crate::base::fs::{self, FsError, FsResult};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use survey::{Found, Survey};
@@ -174,14 +175,15 @@ impl Writer {
     /// Keeps, of several files for one path, the last in the build's
     /// order, and puts its bytes where that path is staged.
     fn last_of_each_path(&self, files: Vec<Staged>) -> FsResult<Vec<Staged>> {
-        let mut last: HashMap<&str, usize> = HashMap::with_capacity(files.len());
+        let mut last: FxHashMap<&str, usize> =
+            FxHashMap::with_capacity_and_hasher(files.len(), Default::default());
         for (i, file) in files.iter().enumerate() {
             last.insert(&file.path, i);
         }
         if last.len() == files.len() {
             return Ok(files);
         }
-        let keep: HashSet<usize> = last.into_values().collect();
+        let keep: FxHashSet<usize> = last.into_values().collect();
         let mut kept = Vec::with_capacity(keep.len());
         for (i, mut file) in files.into_iter().enumerate() {
             if !keep.contains(&i) {

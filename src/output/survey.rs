@@ -8,7 +8,7 @@
 //! once, and nothing below a missing folder is looked up at all. The
 //! commit tells the survey what it changes, so the answers stay true.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 /// What stands at a path in OUT.
@@ -33,14 +33,14 @@ impl Found {
 pub(super) struct Survey {
     out: PathBuf,
     /// Folders (and OUT itself, as "") looked up or changed so far.
-    known: HashMap<String, Found>,
+    known: FxHashMap<String, Found>,
 }
 
 impl Survey {
     pub(super) fn new(out: &Path) -> Survey {
         Survey {
             out: out.to_path_buf(),
-            known: HashMap::new(),
+            known: FxHashMap::default(),
         }
     }
 

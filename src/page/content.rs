@@ -24,7 +24,7 @@ use crate::page::experiment::{self, VariantOf};
 use crate::page::front_matter::{self, FrontMatter, PageKind};
 use crate::page::markdown::{self, Scan};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -313,12 +313,12 @@ fn find_variants(
     if controls.is_empty() {
         return Vec::new();
     }
-    let by_path: HashMap<String, usize> = files
+    let by_path: FxHashMap<String, usize> = files
         .iter()
         .enumerate()
         .map(|(i, f)| (display_path(content_dir, f), i))
         .collect();
-    let mut claimed: HashMap<usize, &Page> = HashMap::new();
+    let mut claimed: FxHashMap<usize, &Page> = FxHashMap::default();
     let mut found = Vec::new();
     for (control_index, control) in controls {
         let experiment = control.meta.experiment.as_ref().expect("filtered");
@@ -336,10 +336,10 @@ fn find_variants(
 /// error when no file has that path, it is the control itself, or another
 /// experiment claimed it first.
 fn claim_variant<'a>(
-    by_path: &HashMap<String, usize>,
+    by_path: &FxHashMap<String, usize>,
     (control_index, control): (usize, &'a Page),
     variant: &experiment::VariantSpec,
-    claimed: &mut HashMap<usize, &'a Page>,
+    claimed: &mut FxHashMap<usize, &'a Page>,
 ) -> Result<usize, Diagnostic> {
     let wanted = crate::base::url::normalize(&variant.file.value);
     let error = |message: String, hint: &str| {
@@ -589,7 +589,8 @@ fn duplicate_hint(a: &Page, b: &Page) -> String {
 }
 
 fn check_duplicate_urls(pages: &[Arc<Page>], diagnostics: &mut Diagnostics) {
-    let mut seen: HashMap<&str, &Page> = HashMap::with_capacity(pages.len());
+    let mut seen: FxHashMap<&str, &Page> =
+        FxHashMap::with_capacity_and_hasher(pages.len(), Default::default());
     let mut sorted: Vec<&Page> = pages.iter().map(|p| &**p).collect();
     sorted.sort_by(|a, b| a.file.cmp(&b.file));
     for page in sorted {

@@ -19,6 +19,7 @@ use crate::input::i18n::Strings;
 use crate::page::checkout::Provider;
 use crate::page::content::Page;
 use layout::{Layout, CARD_H, HEAD_H};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -262,7 +263,7 @@ impl<'a> FunnelMap<'a> {
         mut self,
         diagnostics: impl IntoIterator<Item = &'d Diagnostic>,
     ) -> Self {
-        let index: HashMap<&str, usize> = (self.funnel.pages.iter().enumerate())
+        let index: FxHashMap<&str, usize> = (self.funnel.pages.iter().enumerate())
             .map(|(i, page)| (page.file.as_str(), i))
             .collect();
         for warning in diagnostics.into_iter().filter(|d| !d.is_error()) {

@@ -413,7 +413,8 @@ fn rgb(rgba: &[u8]) -> Vec<u8> {
 /// in `indexes`, or `None` past 256 colours.
 fn palette(rgba: &[u8], indexes: &mut Vec<u8>) -> Option<Vec<u8>> {
     // An open-addressed table, four times the palette's size, and a check
-    // of the previous pixel first: most pixels repeat it.
+    // of the previous pixel first: most pixels repeat it. A row the same as
+    // the one above (most of a card's background) has its indexes.
     const SLOTS: usize = 1024;
     let mut colours = [u32::MAX; SLOTS];
     let mut slot_index = [0u8; SLOTS];
@@ -421,24 +422,32 @@ fn palette(rgba: &[u8], indexes: &mut Vec<u8>) -> Option<Vec<u8>> {
     indexes.clear();
     indexes.resize(rgba.len() / 4, 0);
     let (mut last, mut last_index) = (u32::MAX, 0);
-    for (index, pixel) in indexes.iter_mut().zip(rgba.chunks_exact(4)) {
-        let colour = u32::from_le_bytes([pixel[0], pixel[1], pixel[2], 0]);
-        if colour != last {
-            let mut slot = (colour.wrapping_mul(0x9E37_79B1) >> 22) as usize;
-            while colours[slot] != colour && colours[slot] != u32::MAX {
-                slot = (slot + 1) % SLOTS;
-            }
-            if colours[slot] == u32::MAX {
-                if palette.len() == 256 * 3 {
-                    return None;
-                }
-                colours[slot] = colour;
-                slot_index[slot] = (palette.len() / 3) as u8;
-                palette.extend_from_slice(&pixel[..3]);
-            }
-            (last, last_index) = (colour, slot_index[slot]);
+    let (width, row) = (WIDTH as usize, WIDTH as usize * 4);
+    for (start, line) in (0..).step_by(width).zip(rgba.chunks(row)) {
+        if start > 0 && line == &rgba[(start - width) * 4..start * 4] {
+            indexes.copy_within(start - width..start, start);
+            continue;
         }
-        *index = last_index;
+        let slots = (indexes[start..].iter_mut()).zip(line.chunks_exact(4));
+        for (index, pixel) in slots {
+            let colour = u32::from_le_bytes([pixel[0], pixel[1], pixel[2], 0]);
+            if colour != last {
+                let mut slot = (colour.wrapping_mul(0x9E37_79B1) >> 22) as usize;
+                while colours[slot] != colour && colours[slot] != u32::MAX {
+                    slot = (slot + 1) % SLOTS;
+                }
+                if colours[slot] == u32::MAX {
+                    if palette.len() == 256 * 3 {
+                        return None;
+                    }
+                    colours[slot] = colour;
+                    slot_index[slot] = (palette.len() / 3) as u8;
+                    palette.extend_from_slice(&pixel[..3]);
+                }
+                (last, last_index) = (colour, slot_index[slot]);
+            }
+            *index = last_index;
+        }
     }
     Some(palette)
 }

@@ -43,8 +43,12 @@ const STAGING_INSIDE: &str = ".funnelcake-staging";
 /// of a deploy checkout (never touched), our manifest and staging folder.
 const NOT_USER_FILES: &[&str] = &[".git", MANIFEST, STAGING_INSIDE];
 
-/// The staging folder's folder for a second file staged for one path.
+/// The staging folder's folders: the new files, staged as the tree they
+/// make in OUT; a second file staged for one path; the old files a commit
+/// replaced or removed, kept until it is done.
+const TREE: &str = "new";
 const ASIDE: &str = "aside";
+const BACKUPS: &str = "old";
 
 /// How many conflicting files an error lists before it says "and N more".
 const LISTED: usize = 10;
@@ -115,7 +119,7 @@ impl Writer {
         };
         // A build that was killed leaves its staged files: they are ours.
         fs::remove_dir_all(&writer.staging.join(ASIDE)).map_err(io)?;
-        for sub in ["new", "old"] {
+        for sub in [TREE, BACKUPS] {
             let folder = writer.staging.join(sub);
             fs::remove_dir_all(&folder).map_err(io)?;
             fs::create_dir_all(&folder).map_err(io)?;
@@ -140,7 +144,7 @@ impl Writer {
         // (a static file named like a page, say) goes aside: which one wins
         // is decided in `commit`, in the build's order, not by which thread
         // wrote first.
-        let mut staged = self.staging.join("new").join(path);
+        let mut staged = self.staging.join(TREE).join(path);
         if !fs::write_new(&staged, bytes)? {
             let n = self.counter.fetch_add(1, Ordering::Relaxed);
             staged = self.staging.join(ASIDE).join(n.to_string());
@@ -163,7 +167,7 @@ impl Writer {
         self.check_conflicts(&old, &files, &mut survey)?;
         let mut journal = Journal {
             steps: Vec::new(),
-            backups: self.staging.join("old"),
+            backups: self.staging.join(BACKUPS),
             count: 0,
         };
         match self.apply(&old, &plan, files, &mut journal, &mut survey) {
@@ -192,7 +196,7 @@ impl Writer {
             // A copy of the path left in the tree by a file not kept is
             // never placed; an OUT that does not exist, which gets the
             // whole tree, has no unchanged files, so none is kept there.
-            let tree = self.staging.join("new").join(&file.path);
+            let tree = self.staging.join(TREE).join(&file.path);
             if let Some(aside) = file.staged.take_if(|staged| *staged != tree) {
                 fs::rename(&aside, &tree)?;
                 file.staged = Some(tree);
@@ -262,7 +266,7 @@ impl Writer {
         written: usize,
         journal: &mut Journal,
     ) -> FsResult<WriteStats> {
-        let tree = self.staging.join("new");
+        let tree = self.staging.join(TREE);
         fs::write(&tree.join(MANIFEST), manifest.as_bytes())?;
         rename(&tree, &self.out)?;
         journal.steps.push(Step::Arrived {
@@ -314,7 +318,7 @@ impl Writer {
         journal: &mut Journal,
         survey: &mut Survey,
     ) -> FsResult<()> {
-        let staged = self.staging.join("new").join(MANIFEST);
+        let staged = self.staging.join(TREE).join(MANIFEST);
         fs::write(&staged, bytes.as_bytes())?;
         self.place(MANIFEST, &staged, journal, survey)
     }
@@ -432,7 +436,7 @@ impl Writer {
         );
         let hint = format!(
             "the previous versions are in {} until the next build; fix the cause above and build again",
-            self.staging.join("old").display()
+            self.staging.join(BACKUPS).display()
         );
         Diagnostic::error("output-partial", out.to_string(), message).with_hint(hint)
     }
@@ -443,10 +447,10 @@ impl Drop for Writer {
     /// then releases the lock.
     fn drop(&mut self) {
         // Best effort: an error here would hide the build's own result.
-        let _ = std::fs::remove_dir_all(self.staging.join("new"));
+        let _ = std::fs::remove_dir_all(self.staging.join(TREE));
         let _ = std::fs::remove_dir_all(self.staging.join(ASIDE));
         if !self.keep_backups {
-            let _ = std::fs::remove_dir_all(self.staging.join("old"));
+            let _ = std::fs::remove_dir_all(self.staging.join(BACKUPS));
             let _ = std::fs::remove_file(self.staging.join(LOCK));
             let _ = std::fs::remove_dir(&self.staging);
         }
@@ -1074,7 +1078,7 @@ mod tests {
                 .ends_with("part old build, part new: a/index.html"),
             "{error}"
         );
-        let backups = staging_folder(&out).join("old");
+        let backups = staging_folder(&out).join(BACKUPS);
         assert!(error
             .hint
             .as_deref()

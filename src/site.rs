@@ -435,8 +435,7 @@ impl Prepared {
             let path = url.strip_prefix(self.config.base_path()).unwrap_or(url);
             self.images.weight(path).or_else(|| {
                 let path = path.strip_prefix('/')?;
-                let found = self.theme.layer("static").find(|(p, _)| *p == path);
-                found.map(|(_, file)| file.bytes.len())
+                Some(self.theme.file("static", path)?.bytes.len())
             })
         };
         let sizes = conversion::Sizes { css, image };
@@ -553,7 +552,11 @@ fn missing_images(config: &Config, theme: &Theme, pages: &[Arc<Page>]) -> Diagno
         }
         for image in &page.scan.images {
             if !found_at(&image.dest) {
-                found.push(missing_image(&page.file, &image.dest, Some(image.pos)));
+                let error = missing_image(&page.file, &image.dest, Some(image.pos));
+                found.push(match locate_image(page, &image.dest) {
+                    ImageAt::Static(_) => served_elsewhere(error),
+                    _ => error,
+                });
             } else if image.alt.is_none() {
                 found.push(missing_alt(
                     &page.file,
@@ -586,6 +589,23 @@ fn missing_image(file: &str, path: &str, pos: Option<crate::base::diagnostics::P
     Diagnostic::error("missing-image", file, message)
         .at_pos(pos)
         .with_hint(hint)
+}
+
+/// A Markdown image from the site's root that `static/` lacks is a
+/// warning, left in the page as written: like a link to `/signup/`, the
+/// host may serve it from elsewhere (another app or a CDN on the same
+/// domain). An image beside the page, a page's `image` and a component's
+/// image stay errors: only the site can have those, and they must be read
+/// for their size.
+fn served_elsewhere(error: Diagnostic) -> Diagnostic {
+    let hint = error.hint.clone().unwrap_or_default();
+    Diagnostic {
+        severity: crate::base::diagnostics::Severity::Warning,
+        hint: Some(format!(
+            "{hint}; until then it is left in the page as written, for a host that serves it"
+        )),
+        ..error
+    }
 }
 
 fn missing_alt(
@@ -782,8 +802,8 @@ impl Prepared {
         let (id, read) = match locate_image(page, dest) {
             ImageAt::Remote => return Ok(None),
             ImageAt::Static(path) => {
-                let file = (self.theme.layer("static")).find(|(p, _)| *p == path);
-                let bytes = file.map(|(_, f)| f.bytes.to_vec());
+                let file = self.theme.file("static", &path);
+                let bytes = file.map(|f| f.bytes.to_vec());
                 (
                     format!("static/{path}"),
                     bytes.ok_or_else(|| "no such file".to_string()),
@@ -840,6 +860,12 @@ impl Prepared {
         let mut priority = !has_hero;
         let mut failure = None;
         let mut image = |dest: &str, alt: &str| {
+            if let ImageAt::Static(path) = locate_image(page, dest) {
+                if self.theme.file("static", &path).is_none() {
+                    // Warned about as `missing-image`: left as written.
+                    return None;
+                }
+            }
             let pos = (page.scan.images.iter())
                 .find(|i| i.dest == dest)
                 .map(|i| i.pos);

@@ -225,17 +225,13 @@ fn missing_alt_is_a_warning_and_an_empty_alt_is_decorative() {
 }
 
 #[test]
-fn a_missing_image_is_an_error_at_its_line_in_build_and_check() {
+fn a_missing_image_beside_the_page_is_an_error_at_its_line_in_build_and_check() {
     let (dir, site) = copy_fixture("images");
     edit_file(&site.join("content/guide/index.md"), |t| {
         t.replace("![](step.jpg)", "Text ![Gone](gone.png)")
     });
-    edit_file(&site.join("content/index.md"), |t| {
-        t.replace("/images/photo.jpg", "/images/nope.jpg")
-    });
     let expected = [
         "error: content/guide/index.md:8:6: image \"gone.png\" is not a file beside the page\n  = help: put gone.png in the page's folder, or write `/images/...` for a file under static/",
-        "error: content/index.md:13:1: image \"/images/nope.jpg\" is not a file of static/\n  = help: put the file at static/images/nope.jpg, or correct the path",
     ];
     assert_eq!(build_errors(&site, &dir.path().join("out")), expected);
     let checked = funnelcake::check(&BuildOptions::new(&site));
@@ -245,6 +241,34 @@ fn a_missing_image_is_an_error_at_its_line_in_build_and_check() {
         .map(|d| d.to_string())
         .collect();
     assert_eq!(errors, expected);
+}
+
+/// A Markdown image from the site's root that static/ lacks may be served
+/// by the host (as a link to `/signup/` may): a warning at its line, and
+/// the page keeps the image as written.
+#[test]
+fn a_missing_image_from_the_root_is_a_warning_and_stays_as_written() {
+    let (dir, site) = copy_fixture("images");
+    edit_file(&site.join("content/index.md"), |t| {
+        t.replace("/images/photo.jpg", "/images/nope.jpg")
+    });
+    let expected = "warning: content/index.md:13:1: image \"/images/nope.jpg\" is not a file of static/\n  = help: put the file at static/images/nope.jpg, or correct the path; until then it is left in the page as written, for a host that serves it";
+    let out = dir.path().join("out");
+    let (warnings, _) = build(&site, &out);
+    let missing: Vec<&String> = warnings.iter().filter(|w| w.contains("nope.jpg")).collect();
+    assert_eq!(missing, [expected]);
+    let checked = funnelcake::check(&BuildOptions::new(&site));
+    assert!(
+        checked.iter().any(|d| d.to_string() == expected),
+        "{checked:?}"
+    );
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains(r#"<img src="/images/nope.jpg" alt="Grey square""#),
+        "{html}"
+    );
+    // The other images of the page are still processed.
+    assert!(html.contains("<picture>"), "{html}");
 }
 
 #[test]

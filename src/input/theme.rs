@@ -70,6 +70,13 @@ impl Theme {
     }
 }
 
+impl Theme {
+    /// The file at `path` of `layer` (`static`, `templates`...).
+    pub(crate) fn file(&self, layer: &str, path: &str) -> Option<&ThemeFile> {
+        self.files.get(&format!("{layer}/{path}"))
+    }
+}
+
 /// Names of the themes compiled into the binary.
 pub fn builtin_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = BUILTIN

@@ -25,7 +25,7 @@ use crate::render::context::{self, PageContext};
 use crate::render::images::markup::{self, Hero, Placement};
 use crate::render::images::{ImageUse, Images, Processed};
 use crate::render::map::FunnelMap;
-use crate::render::renderer::{Globals, Renderer};
+use crate::render::renderer::{self, Globals, Renderer};
 use crate::render::sitemap;
 use crate::render::OutputFile;
 use rayon::prelude::*;
@@ -326,10 +326,13 @@ pub(crate) fn link(
         previous.as_ref(),
         diagnostics,
     );
+    let mut found = found;
     let diagnostics = match &previous {
         // A save that changes no warning: the same list, by the pointer.
         Some(previous) if found.same_as(previous.found) => Arc::clone(previous.all),
-        _ => Arc::new(found.all(&funnel.pages)),
+        // Only the dev server's next rebuild asks for them page by page.
+        _ if inputs.config.dev => Arc::new(found.all(&funnel.pages)),
+        _ => Arc::new(found.take_all(&funnel.pages)),
     };
     Ok(Prepared {
         config: inputs.config,
@@ -713,7 +716,13 @@ fn make_renderer(
     let strings = Strings::load(theme, &config.language, config.calendar).map_err(sorted)?;
     let globals = Globals {
         site: context::site_context(config),
-        journey: context::journey(config, &strings, funnel),
+        journey: if renderer::uses_journey(theme) {
+            context::journey(config, &strings, funnel)
+        } else {
+            // Every page of the site as a template value: 90 MB at
+            // 100,000 pages, for templates that never read it.
+            Vec::new()
+        },
         strings,
         data,
         css: &css.urls,
@@ -861,10 +870,9 @@ impl Prepared {
         let mut failure = None;
         let mut image = |dest: &str, alt: &str| {
             if let ImageAt::Static(path) = locate_image(page, dest) {
-                if self.theme.file("static", &path).is_none() {
-                    // Warned about as `missing-image`: left as written.
-                    return None;
-                }
+                // Not a file of static/: warned about as `missing-image`,
+                // and left as written.
+                self.theme.file("static", &path)?;
             }
             let pos = (page.scan.images.iter())
                 .find(|i| i.dest == dest)

@@ -32,17 +32,18 @@ impl Found {
     /// Every warning of the funnel's `pages`, in the order they are
     /// reported.
     pub(crate) fn all(&self, pages: &[Arc<Page>]) -> Diagnostics {
-        let (conversion, journey): (Vec<&Diagnostic>, Vec<&Diagnostic>) = (self.by_page.iter())
-            .flat_map(|w| w.iter())
-            .partition(|w| CONVERSION_CODES.contains(&w.code));
-        // A variant's journey warning about a field it inherits has no line
-        // in its own file: it is reported once, at the control's line.
-        let journey = fold_inherited(pages, journey.into_iter().cloned().collect());
-        let mut all: Diagnostics = (self.rest.iter().chain(conversion).cloned())
-            .chain(journey)
-            .collect();
-        all.sort();
-        all
+        let by_page = self.by_page.iter().flat_map(|w| w.iter().cloned());
+        gather(self.rest.iter().cloned(), by_page, pages)
+    }
+
+    /// [`Found::all`], emptying `self` as it goes: each page's warnings
+    /// are let go once copied, so a build never holds them twice (at
+    /// 100,000 pages, 350,000 warnings are over 100 MB).
+    pub(crate) fn take_all(&mut self, pages: &[Arc<Page>]) -> Diagnostics {
+        let rest = std::mem::take(&mut self.rest);
+        let by_page = std::mem::take(&mut self.by_page).into_iter();
+        let by_page = by_page.flat_map(|w| (0..w.len()).map(move |i| w[i].clone()));
+        gather(rest.into_iter(), by_page, pages)
     }
 
     /// True when `self` holds the same warnings as `earlier`, found with
@@ -52,6 +53,22 @@ impl Found {
             && self.rest == earlier.rest
             && (self.by_page.iter().zip(&earlier.by_page)).all(|(a, b)| Arc::ptr_eq(a, b) || a == b)
     }
+}
+
+/// The `rest` of the warnings and the pages' own, as they are reported.
+fn gather(
+    rest: impl Iterator<Item = Diagnostic>,
+    by_page: impl Iterator<Item = Diagnostic>,
+    pages: &[Arc<Page>],
+) -> Diagnostics {
+    let (conversion, journey): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        by_page.partition(|w| CONVERSION_CODES.contains(&w.code));
+    // A variant's journey warning about a field it inherits has no line
+    // in its own file: it is reported once, at the control's line.
+    let journey = fold_inherited(pages, journey.into_iter().collect());
+    let mut all: Diagnostics = rest.chain(conversion).chain(journey).collect();
+    all.sort();
+    all
 }
 
 /// The build that a dev-server rebuild replaces, when only some pages

@@ -506,6 +506,42 @@ const URL_ARGS: &[&str] = &[
 ];
 
 /// The text of every template of the theme; a file that is not UTF-8 is an error.
+/// Whether a template of `theme` may read the `journey` global: one names
+/// it outside a comment, or dumps the whole context (`__tera_context`).
+/// A word match is enough: a false yes only costs the memory.
+pub(crate) fn uses_journey(theme: &Theme) -> bool {
+    theme.layer("templates").any(|(_, file)| {
+        let text = String::from_utf8_lossy(&file.bytes);
+        let code = without_comments(&text);
+        code.contains("__tera_context") || names_word(&code, "journey")
+    })
+}
+
+/// `text` without its Tera comments (`{# … #}`).
+fn without_comments(text: &str) -> String {
+    let mut code = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{#") {
+        code.push_str(&rest[..start]);
+        match rest[start..].find("#}") {
+            Some(end) => rest = &rest[start + end + 2..],
+            // An unclosed comment is the compiler's error to report.
+            None => return code + &rest[start..],
+        }
+    }
+    code + rest
+}
+
+/// Whether `word` occurs in `code` as a whole identifier.
+fn names_word(code: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(word).any(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let after = code[at + word.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
 fn template_texts(theme: &Theme) -> Result<Vec<(&str, String)>, Diagnostics> {
     let mut templates: Vec<(&str, String)> = Vec::new();
     let mut not_text = Diagnostics::new();
@@ -927,6 +963,21 @@ fn template_error(error: &tera::Error, origins: &HashMap<String, String>) -> Dia
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_journey_is_used_when_a_template_names_it_outside_a_comment() {
+        let uses = |text: &str| names_word(&without_comments(text), "journey");
+        assert!(uses("{% for s in journey %}{{ s.id }}{% endfor %}"));
+        assert!(uses("{{ journey | length }}"));
+        assert!(uses("{# a comment #}{{ journey[0].title }}"));
+        assert!(!uses(
+            "{#- The journey's stages as columns -#}<p>{{ page.title }}</p>"
+        ));
+        assert!(!uses("{{ page.journey_step }} {{ my_journey }}"));
+        assert!(!uses("no tags"));
+        // An unclosed comment is left to Tera's compiler: counted as code.
+        assert!(uses("{# journey"));
+    }
 
     #[test]
     fn video_embeds() {

@@ -446,8 +446,8 @@ impl Resolver<'_> {
         let to = self.not_a_variant(page, to, Some(pos), diagnostics)?;
         let target = &self.funnel.pages[to];
         if let Some(anchor) = anchor.filter(|a| !a.is_empty()) {
-            if !target.scan.headings.iter().any(|h| h == anchor) {
-                let ids = target.scan.headings.iter().map(String::as_str);
+            if !target.scan.headings.contains(anchor) {
+                let ids = target.scan.headings.iter();
                 let message = format!(
                     "{} has no heading with the id \"{anchor}\"{}",
                     target.file,

@@ -199,7 +199,7 @@ fn prepare_for(options: &BuildOptions, command: &str) -> Result<Prepared, Diagno
             .into_iter()
             .map(|mut error| {
                 if error.code == "missing-config" {
-                    error.hint = Some(missing_config_hint(command));
+                    error.hint = Some(missing_config_hint(command).into());
                 }
                 error
             })
@@ -303,7 +303,7 @@ pub(crate) fn link(
     let mut diagnostics = conversion::switched_off(&inputs.config, images);
     let (pages, plan_errors) = crate::page::plans::attach(pages, &inputs.data);
     diagnostics.extend(plan_errors);
-    let (funnel, link_diagnostics) = funnel::relink(
+    let (mut funnel, link_diagnostics) = funnel::relink(
         &inputs.config,
         pages,
         &inputs.drafts,
@@ -312,6 +312,9 @@ pub(crate) fn link(
         previous.as_ref().map(|p| (p.funnel, p.touched)),
     );
     diagnostics.extend(link_diagnostics);
+    if !inputs.config.dev {
+        funnel.forget_link_warnings();
+    }
     let (inputs, privacy_page) = with_privacy(inputs, &funnel, &mut diagnostics);
     let renderer = ready_renderer(renderer, &inputs, &funnel, &mut diagnostics);
     let renderer = match renderer {
@@ -604,9 +607,12 @@ fn served_elsewhere(error: Diagnostic) -> Diagnostic {
     let hint = error.hint.clone().unwrap_or_default();
     Diagnostic {
         severity: crate::base::diagnostics::Severity::Warning,
-        hint: Some(format!(
-            "{hint}; until then it is left in the page as written, for a host that serves it"
-        )),
+        hint: Some(
+            format!(
+                "{hint}; until then it is left in the page as written, for a host that serves it"
+            )
+            .into(),
+        ),
         ..error
     }
 }

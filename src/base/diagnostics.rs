@@ -35,7 +35,9 @@ pub struct Diagnostic {
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    /// Most hints are the same words for every file: those are not
+    /// copied (a build of 100,000 pages has 250,000 of them).
+    pub hint: Option<Cow<'static, str>>,
 }
 
 impl Diagnostic {
@@ -78,7 +80,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub fn with_hint(mut self, hint: impl Into<Cow<'static, str>>) -> Self {
         self.hint = Some(hint.into());
         self
     }

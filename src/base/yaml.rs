@@ -807,7 +807,7 @@ impl<'a> Fields<'a> {
                 .unwrap_or(Pos::new(self.source.first_line, 1));
             let diagnostic = Diagnostic::error("missing-field", self.source.file, message);
             self.errors
-                .push(diagnostic.at_pos(Some(pos)).with_hint(hint));
+                .push(diagnostic.at_pos(Some(pos)).with_hint(hint.to_string()));
             return None;
         }
         let value: String = self.get(key, "text")?;

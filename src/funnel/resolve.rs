@@ -65,6 +65,13 @@ pub(crate) struct Funnel {
 }
 
 impl Funnel {
+    /// Lets go of each page's link warnings, kept for the dev server's next
+    /// build, once they are in the build's list: a build that links its
+    /// funnel once need not hold them twice.
+    pub(crate) fn forget_link_warnings(&mut self) {
+        self.link_warnings = Vec::new();
+    }
+
     pub(crate) fn page(&self, content_path: &str) -> Option<&Page> {
         self.index_of(content_path).map(|i| &*self.pages[i])
     }
@@ -150,6 +157,8 @@ pub(crate) fn relink(
         base_path: config.base_path(),
     };
     let resolve_page = |i: usize| resolver.resolve(i);
+    // A funnel that let its link warnings go (a build's) cannot lend them.
+    let previous = previous.filter(|(old, _)| old.link_warnings.len() == old.links.len());
     let per_page: Vec<PageLinks> = match previous {
         Some((old, changed)) => {
             let mut per_page = kept_links(old);
@@ -207,6 +216,7 @@ fn incoming(links: &[Vec<Link>]) -> Vec<Vec<usize>> {
     // listed twice in a row.
     for from in &mut incoming {
         from.dedup();
+        from.shrink_to_fit();
     }
     incoming
 }

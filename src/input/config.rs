@@ -617,7 +617,7 @@ fn read_choice(fields: &mut Fields, key: &'static str, choices: &[&str]) -> Opti
         suggestion(&value, choices.iter().copied())
     );
     let hint = format!("choose one of: {}", choices.join(", "));
-    fields.error("invalid-value", key, message).hint = Some(hint);
+    fields.error("invalid-value", key, message).hint = Some(hint.into());
     None
 }
 

@@ -277,7 +277,7 @@ fn read_provider(checkout: &mut Fields) -> Option<Provider> {
         Err(problem) => {
             checkout
                 .error(problem.code, "provider", problem.message)
-                .hint = Some(problem.hint);
+                .hint = Some(problem.hint.into());
             None
         }
     }
@@ -289,7 +289,7 @@ fn read_url(checkout: &mut Fields, provider: Provider) -> Option<String> {
     match check_url(provider, &url) {
         Ok(()) => Some(url),
         Err(problem) => {
-            checkout.error(problem.code, "url", problem.message).hint = Some(problem.hint);
+            checkout.error(problem.code, "url", problem.message).hint = Some(problem.hint.into());
             None
         }
     }

@@ -345,7 +345,7 @@ fn claim_variant<'a>(
     let error = |message: String, hint: &str| {
         Diagnostic::error("invalid-variant", &control.file, message)
             .at_pos(variant.file.pos)
-            .with_hint(hint)
+            .with_hint(hint.to_string())
     };
     let Some(&file) = by_path.get(wanted) else {
         let known = by_path.keys().map(String::as_str);

@@ -192,7 +192,7 @@ fn read_variant(
     let fail = |message: String, hint: &str, pos: Option<Pos>| {
         Diagnostic::error("invalid-experiment", nested.source().file, message)
             .at_pos(pos.or(block_pos))
-            .with_hint(hint)
+            .with_hint(hint.to_string())
     };
     if id == CONTROL {
         let message = "variant id \"a\" is the control: the page itself".to_string();
@@ -266,10 +266,8 @@ fn weights_as_written(
                 "weight for unknown arm \"{name}\"{}",
                 suggestion(name, sorted.iter().copied())
             );
-            nested.error("invalid-experiment", name, message).hint = Some(format!(
-                "the arms are {} (`a` is this page)",
-                sorted.join(", ")
-            ));
+            nested.error("invalid-experiment", name, message).hint =
+                Some(format!("the arms are {} (`a` is this page)", sorted.join(", ")).into());
             ok = false;
             continue;
         };

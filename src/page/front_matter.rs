@@ -380,7 +380,7 @@ fn read_stage(fields: &mut Fields, config: &Config) -> Option<String> {
         suggestion(&stage, ids.iter().copied())
     );
     fields.error("unknown-stage", "stage", message).hint =
-        Some(format!("the journey's stages are: {}", ids.join(", ")));
+        Some(format!("the journey's stages are: {}", ids.join(", ")).into());
     None
 }
 
@@ -398,7 +398,7 @@ fn read_offer(fields: &mut Fields, config: &Config) -> Option<String> {
         "known offers: {}; add your own under `offers:` in site.yaml",
         ids.join(", ")
     );
-    fields.error("unknown-offer", "offer", message).hint = Some(hint);
+    fields.error("unknown-offer", "offer", message).hint = Some(hint.into());
     None
 }
 
@@ -449,7 +449,7 @@ fn read_slug(fields: &mut Fields) -> Option<String> {
     } else {
         format!("use `slug: {suggested}`")
     };
-    fields.error("invalid-slug", "slug", message).hint = Some(hint);
+    fields.error("invalid-slug", "slug", message).hint = Some(hint.into());
     None
 }
 
@@ -504,7 +504,7 @@ fn read_provider(form: &mut Fields) -> Option<Provider> {
         suggestion(&provider, names.iter().copied())
     );
     form.error("invalid-value", "provider", message).hint =
-        Some(format!("choose one of: {}", names.join(", ")));
+        Some(format!("choose one of: {}", names.join(", ")).into());
     None
 }
 
@@ -525,12 +525,12 @@ fn read_form_fields(form: &mut Fields) -> Vec<FormField> {
         let field = match read_form_field(item) {
             Ok(field) => field,
             Err((code, message, hint)) => {
-                form.error(code, "fields", message).hint = hint;
+                form.error(code, "fields", message).hint = hint.map(Into::into);
                 continue;
             }
         };
         if let Err((message, hint)) = check_form_field(&field, &result) {
-            form.error("invalid-value", "fields", message).hint = hint;
+            form.error("invalid-value", "fields", message).hint = hint.map(Into::into);
             continue;
         }
         match select_options(item, &field, form) {
@@ -783,7 +783,7 @@ fn read_price(fields: &mut Fields) -> Option<Price> {
                 suggestion(&currency, ISO_4217.iter().copied())
             )
         };
-        fields.error("invalid-value", "price", message).hint = Some(hint);
+        fields.error("invalid-value", "price", message).hint = Some(hint.into());
         return None;
     }
     Some(Price {

@@ -94,7 +94,7 @@ fn build_unsorted(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     prepared.found = funnel::Found::default();
     let writer = Writer::new(&resolved, options.force).map_err(|d| Diagnostics::from_iter([d]))?;
     prepared.weigh_pages();
-    let staged = prepared.render_all(|path, bytes, origin| {
+    let staged = prepared.render_all_once(|path, bytes, origin| {
         writer
             .stage(&path, &bytes)
             .map_err(|e| Diagnostic::error("io", origin, e.to_string()))
@@ -751,10 +751,33 @@ fn make_renderer(
 impl Prepared {
     /// Renders every output file and hands each to `emit` (path, bytes,
     /// origin for messages), in parallel; every error is collected.
-    pub(crate) fn render_all<T: Send>(
-        &self,
-        emit: impl Fn(String, Vec<u8>, &str) -> Result<T, Diagnostic> + Sync,
-    ) -> Result<Vec<T>, Diagnostics> {
+    pub(crate) fn render_all<T: Send, E>(&self, emit: E) -> Result<Vec<T>, Diagnostics>
+    where
+        E: Fn(String, Vec<u8>, &str) -> Result<T, Diagnostic> + Sync,
+    {
+        let results = self.render_pages(&emit)?;
+        self.render_rest(results, &emit)
+    }
+
+    /// [`Prepared::render_all`] for a build, which renders its pages once:
+    /// what only their rendering reads (each page's scan of its body, 90 MB
+    /// at 100,000 pages) is let go before the map is drawn, the build's
+    /// peak.
+    pub(crate) fn render_all_once<T: Send, E>(&mut self, emit: E) -> Result<Vec<T>, Diagnostics>
+    where
+        E: Fn(String, Vec<u8>, &str) -> Result<T, Diagnostic> + Sync,
+    {
+        let results = self.render_pages(&emit)?;
+        self.funnel.forget_scans();
+        self.render_rest(results, &emit)
+    }
+
+    /// The pages, and beside them the files that are neither the map nor
+    /// images.
+    fn render_pages<T: Send, E>(&self, emit: &E) -> Result<Vec<Result<T, Diagnostic>>, Diagnostics>
+    where
+        E: Fn(String, Vec<u8>, &str) -> Result<T, Diagnostic> + Sync,
+    {
         let render_pages = || -> Vec<Result<T, Diagnostic>> {
             (0..self.funnel.pages.len())
                 .into_par_iter()
@@ -776,12 +799,23 @@ impl Prepared {
         // The sitemaps and the map of a big site take a while: build them
         // beside the pages, not before, and write each as soon as it is made
         // (the map of 100,000 pages is over 100 MB).
-        let (mut results, others) = rayon::join(render_pages, || self.files_beside_pages(&emit));
+        let (mut results, others) = rayon::join(render_pages, || self.files_beside_pages(emit));
         results.extend(others.map_err(|e| Diagnostics::from_iter([e]))?);
-        // After the pages: the map's cards show the pages' weights.
-        let map = self.map_files(&emit);
+        Ok(results)
+    }
+
+    /// After the pages: the map, whose cards show the pages' weights, and
+    /// the images the pages asked for while rendering.
+    fn render_rest<T: Send, E>(
+        &self,
+        mut results: Vec<Result<T, Diagnostic>>,
+        emit: &E,
+    ) -> Result<Vec<T>, Diagnostics>
+    where
+        E: Fn(String, Vec<u8>, &str) -> Result<T, Diagnostic> + Sync,
+    {
+        let map = self.map_files(emit);
         results.extend(map.map_err(|e| Diagnostics::from_iter([e]))?);
-        // The pages asked for their images while rendering.
         let images = self.image_files(|_| false, |path, bytes| emit(path, bytes, "images"));
         results.extend(images.map_err(|e| Diagnostics::from_iter([e]))?);
         collect_results(results)

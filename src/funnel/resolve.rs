@@ -72,6 +72,17 @@ impl Funnel {
         self.link_warnings = Vec::new();
     }
 
+    /// Lets go of each page's scan of its body, which only checking and
+    /// rendering read: for a build whose pages are rendered. A page
+    /// shared with another funnel keeps its scan.
+    pub(crate) fn forget_scans(&mut self) {
+        for page in &mut self.pages {
+            if let Some(page) = Arc::get_mut(page) {
+                page.scan = Default::default();
+            }
+        }
+    }
+
     pub(crate) fn page(&self, content_path: &str) -> Option<&Page> {
         self.index_of(content_path).map(|i| &*self.pages[i])
     }

@@ -32,6 +32,24 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
+/// The files rendered so far, and the errors that kept others from being
+/// rendered or written.
+struct Rendered<T> {
+    files: Vec<T>,
+    errors: Vec<Diagnostic>,
+}
+
+impl<T> Rendered<T> {
+    fn extend(&mut self, results: Vec<Result<T, Diagnostic>>) {
+        for result in results {
+            match result {
+                Ok(file) => self.files.push(file),
+                Err(error) => self.errors.push(error),
+            }
+        }
+    }
+}
+
 /// Where the funnel map page is written, relative to OUT.
 const MAP_FILE: &str = "funnel/index.html";
 
@@ -774,12 +792,15 @@ impl Prepared {
 
     /// The pages, and beside them the files that are neither the map nor
     /// images.
-    fn render_pages<T: Send, E>(&self, emit: &E) -> Result<Vec<Result<T, Diagnostic>>, Diagnostics>
+    fn render_pages<T: Send, E>(&self, emit: &E) -> Result<Rendered<T>, Diagnostics>
     where
         E: Fn(String, Vec<u8>, &str) -> Result<T, Diagnostic> + Sync,
     {
-        let render_pages = || -> Vec<Result<T, Diagnostic>> {
-            (0..self.funnel.pages.len())
+        let render_pages = || -> Rendered<T> {
+            // Kept apart as they come: a list of results holds each file's
+            // room for an error too (128 bytes for a 48-byte staged file,
+            // times every file of the site).
+            let (files, errors) = (0..self.funnel.pages.len())
                 .into_par_iter()
                 .flat_map_iter(|i| {
                     let page = &self.funnel.pages[i];
@@ -794,31 +815,39 @@ impl Prepared {
                     }
                     results
                 })
-                .collect()
+                .partition_map(|result| match result {
+                    Ok(file) => rayon::iter::Either::Left(file),
+                    Err(error) => rayon::iter::Either::Right(error),
+                });
+            Rendered { files, errors }
         };
         // The sitemaps and the map of a big site take a while: build them
         // beside the pages, not before, and write each as soon as it is made
         // (the map of 100,000 pages is over 100 MB).
-        let (mut results, others) = rayon::join(render_pages, || self.files_beside_pages(emit));
-        results.extend(others.map_err(|e| Diagnostics::from_iter([e]))?);
-        Ok(results)
+        let (mut rendered, others) = rayon::join(render_pages, || self.files_beside_pages(emit));
+        rendered.extend(others.map_err(|e| Diagnostics::from_iter([e]))?);
+        Ok(rendered)
     }
 
     /// After the pages: the map, whose cards show the pages' weights, and
     /// the images the pages asked for while rendering.
     fn render_rest<T: Send, E>(
         &self,
-        mut results: Vec<Result<T, Diagnostic>>,
+        mut rendered: Rendered<T>,
         emit: &E,
     ) -> Result<Vec<T>, Diagnostics>
     where
         E: Fn(String, Vec<u8>, &str) -> Result<T, Diagnostic> + Sync,
     {
         let map = self.map_files(emit);
-        results.extend(map.map_err(|e| Diagnostics::from_iter([e]))?);
+        rendered.extend(map.map_err(|e| Diagnostics::from_iter([e]))?);
         let images = self.image_files(|_| false, |path, bytes| emit(path, bytes, "images"));
-        results.extend(images.map_err(|e| Diagnostics::from_iter([e]))?);
-        collect_results(results)
+        rendered.extend(images.map_err(|e| Diagnostics::from_iter([e]))?);
+        let errors: Diagnostics = rendered.errors.into_iter().collect();
+        if errors.has_errors() {
+            return Err(dedup_template_errors(errors));
+        }
+        Ok(rendered.files)
     }
 
     /// Hands every image variant the rendered pages use to `emit`, in

@@ -24,6 +24,7 @@ use crate::page::content::Page;
 use crate::page::front_matter::{FieldType, PageKind};
 use crate::page::markdown::Actionable;
 use memchr::memmem;
+use rustc_hash::FxHashSet;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Google shows about this many characters of a title in its results.
@@ -224,6 +225,9 @@ struct BodyScan {
     /// the next step, the form's thank-you page or the checkout, in
     /// document order, with where each first appears.
     away: Vec<(String, Pos)>,
+    /// The targets of `away` without their trailing `/`: a page that
+    /// lists 12,500 others compared each link with every one before it.
+    seen: FxHashSet<String>,
 }
 
 impl BodyScan {
@@ -235,6 +239,7 @@ impl BodyScan {
             words_before_action: page.scan.words,
             first_action: None,
             away: Vec::new(),
+            seen: FxHashSet::default(),
         };
         for action in &page.scan.actions {
             let acts = match &action.what {
@@ -266,12 +271,7 @@ impl BodyScan {
     }
 
     fn leads_away(&mut self, target: String, pos: Pos) {
-        let key = target.trim_end_matches('/').to_string();
-        if !self
-            .away
-            .iter()
-            .any(|(t, _)| t.trim_end_matches('/') == key)
-        {
+        if self.seen.insert(target.trim_end_matches('/').to_string()) {
             self.away.push((target, pos));
         }
     }

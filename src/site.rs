@@ -48,6 +48,15 @@ impl<T> Rendered<T> {
             }
         }
     }
+
+    /// The files, or every error when there is one.
+    fn finish(self) -> Result<Vec<T>, Diagnostics> {
+        let errors: Diagnostics = self.errors.into_iter().collect();
+        if errors.has_errors() {
+            return Err(dedup_template_errors(errors));
+        }
+        Ok(self.files)
+    }
 }
 
 /// Where the funnel map page is written, relative to OUT.
@@ -340,14 +349,13 @@ pub(crate) fn link(
         renderer => return Err((inputs, renderer, sorted(diagnostics))),
     };
     // Journey warnings over a funnel with broken links would be noise.
-    let found = funnel_warnings(
+    let mut found = funnel_warnings(
         &inputs,
         &funnel,
         privacy_page,
         previous.as_ref(),
         diagnostics,
     );
-    let mut found = found;
     let diagnostics = match &previous {
         // A save that changes no warning: the same list, by the pointer.
         Some(previous) if found.same_as(previous.found) => Arc::clone(previous.all),
@@ -535,18 +543,18 @@ fn ready_renderer(
 /// page's `image` and its Markdown images (beside the page, or `/...` from
 /// `static/`). An image without alt text is a warning (`missing-alt`).
 fn missing_images(config: &Config, theme: &Theme, pages: &[Arc<Page>]) -> Diagnostics {
-    let files: std::collections::HashSet<&str> = theme.layer("static").map(|(p, _)| p).collect();
-    let exists = |path: &str| files.contains(path.trim_start_matches('/'));
+    let exists = |path: &str| theme.file("static", path.trim_start_matches('/')).is_some();
     let mut found = Diagnostics::new();
     if let Some(path) = config.image.as_deref().filter(|p| !exists(p)) {
         found.push(missing_image(CONFIG_FILE, path, config.image_pos));
     }
     for page in pages {
-        let found_at = |dest: &str| match locate_image(page, dest) {
+        let present = |at: &ImageAt| match at {
             ImageAt::Remote => true,
-            ImageAt::Static(path) => exists(&path),
+            ImageAt::Static(path) => exists(path),
             ImageAt::Beside(path, _) => path.is_file(),
         };
+        let found_at = |dest: &str| present(&locate_image(page, dest));
         if let Some(image) = &page.meta.image {
             if !found_at(&image.value) {
                 found.push(missing_image(&page.file, &image.value, image.pos));
@@ -575,9 +583,10 @@ fn missing_images(config: &Config, theme: &Theme, pages: &[Arc<Page>]) -> Diagno
             }
         }
         for image in &page.scan.images {
-            if !found_at(&image.dest) {
+            let at = locate_image(page, &image.dest);
+            if !present(&at) {
                 let error = missing_image(&page.file, &image.dest, Some(image.pos));
-                found.push(match locate_image(page, &image.dest) {
+                found.push(match at {
                     ImageAt::Static(_) => served_elsewhere(error),
                     _ => error,
                 });
@@ -843,11 +852,7 @@ impl Prepared {
         rendered.extend(map.map_err(|e| Diagnostics::from_iter([e]))?);
         let images = self.image_files(|_| false, |path, bytes| emit(path, bytes, "images"));
         rendered.extend(images.map_err(|e| Diagnostics::from_iter([e]))?);
-        let errors: Diagnostics = rendered.errors.into_iter().collect();
-        if errors.has_errors() {
-            return Err(dedup_template_errors(errors));
-        }
-        Ok(rendered.files)
+        rendered.finish()
     }
 
     /// Hands every image variant the rendered pages use to `emit`, in
@@ -1159,11 +1164,8 @@ impl Prepared {
     /// links the site's favicon when the theme has one (a page without one
     /// makes browsers ask for `/favicon.ico`).
     fn render_map(&self, map: &FunnelMap) -> Result<String, Diagnostic> {
-        let icon = self
-            .theme
-            .layer("static")
-            .any(|(path, _)| path == "favicon.svg")
-            .then(|| format!("{}/favicon.svg", self.config.base_path()));
+        let icon = (self.theme.file("static", "favicon.svg"))
+            .map(|_| format!("{}/favicon.svg", self.config.base_path()));
         let strings = self.renderer.strings();
         let title = strings.get("funnel_map").unwrap_or("Funnel map");
         let page = self.synthetic_page(title, "/funnel/", MAP_FILE, "funnel");
@@ -1232,18 +1234,12 @@ pub(crate) struct RenderedPage {
 pub(crate) fn collect_results<T>(
     results: Vec<Result<T, Diagnostic>>,
 ) -> Result<Vec<T>, Diagnostics> {
-    let mut values = Vec::with_capacity(results.len());
-    let mut errors = Diagnostics::new();
-    for result in results {
-        match result {
-            Ok(value) => values.push(value),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.has_errors() {
-        return Err(dedup_template_errors(errors));
-    }
-    Ok(values)
+    let mut rendered = Rendered {
+        files: Vec::with_capacity(results.len()),
+        errors: Vec::new(),
+    };
+    rendered.extend(results);
+    rendered.finish()
 }
 
 /// A template error hit by many pages is reported once, with a count.

@@ -68,9 +68,7 @@ impl Theme {
             .take_while(move |(k, _)| k.starts_with(&prefix))
             .map(move |(k, f)| (&k[layer.len() + 1..], f))
     }
-}
 
-impl Theme {
     /// The file at `path` of `layer` (`static`, `templates`...).
     pub(crate) fn file(&self, layer: &str, path: &str) -> Option<&ThemeFile> {
         self.files.get(&format!("{layer}/{path}"))
